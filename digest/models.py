@@ -1,0 +1,245 @@
+"""Plain values passed between the steps of a day: ingest -> store -> select ->
+summarize -> edition -> render -> deliver.
+
+Leaf module: imports nothing from digest. Every datetime here is timezone-aware.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+#: Languages an edition can be written in. Adding one means adding its summariser
+#: resources, its reading speed and its message catalogue.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+#: Silent reading speed for non-fiction, in words per minute (Trauzettel-Klosinski
+#: et al. 2012, IReST): French 204, English 238.
+WORDS_PER_MINUTE: dict[str, int] = {"fr": 204, "en": 238}
+DEFAULT_WORDS_PER_MINUTE = 200
+
+
+def words_per_minute(language: str) -> int:
+    """Reading speed for ``language``, falling back to a conservative default."""
+    return WORDS_PER_MINUTE.get(language, DEFAULT_WORDS_PER_MINUTE)
+
+
+def reading_minutes(words: int, language: str) -> int:
+    """Whole minutes needed to read ``words`` words, at least 1 for any text."""
+    if words <= 0:
+        return 0
+    wpm = words_per_minute(language)
+    return max(1, -(-words // wpm))  # ceiling division
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as the store holds it.
+
+    ``body`` is clean plain text, paragraphs separated by a blank line.
+    ``summary`` is the publisher's own standfirst when it had one.
+    """
+
+    url: str
+    title: str
+    body: str
+    published_at: datetime
+    language: str
+    category: str = ""
+    author: str = ""
+    summary: str = ""
+    guid: str = ""
+    body_html: str = ""
+    source: str = ""
+    word_count: int = 0
+    reading_minutes: int = 0
+    id: int | None = None
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body's paragraphs, without empty ones."""
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A registered RSS/Atom feed that is polled for new articles."""
+
+    url: str
+    category: str = ""
+    language: str = ""
+    title: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    last_polled_at: datetime | None = None
+    last_error: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A titled link, e.g. a near-duplicate listed under "Lire aussi"."""
+
+    title: str
+    url: str
+    source: str = ""
+
+
+class ItemKind(enum.StrEnum):
+    """Where an item sits in the briefing."""
+
+    TOP = "top"  # a top story: headline and a 2-3 sentence summary
+    BRIEF = "brief"  # an "En bref" line: headline and one sentence
+
+
+@dataclass(frozen=True)
+class EditionItem:
+    """One story in an edition, its summary fixed when the edition is built."""
+
+    position: int
+    kind: ItemKind
+    category: str
+    title: str
+    url: str
+    summary: str
+    reading_minutes: int
+    article_id: int | None = None
+    also_read: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """Items of one category, in edition order."""
+
+    category: str
+    items: tuple[EditionItem, ...]
+
+
+class EditionStatus(enum.StrEnum):
+    """Life of an edition."""
+
+    BUILT = "built"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The day's briefing in one language: the same content for every subscriber.
+
+    ``word_count`` counts every word a reader reads (headlines, section titles,
+    summaries); ``reading_minutes`` is what the header shows.
+    """
+
+    edition_date: date
+    language: str
+    items: tuple[EditionItem, ...]
+    word_count: int
+    reading_minutes: int
+    newsletter: str = ""
+    status: EditionStatus = EditionStatus.BUILT
+    built_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def top(self) -> tuple[EditionItem, ...]:
+        """Top stories in order."""
+        return tuple(i for i in self.items if i.kind is ItemKind.TOP)
+
+    @property
+    def briefs(self) -> tuple[EditionItem, ...]:
+        """ "En bref" items in order."""
+        return tuple(i for i in self.items if i.kind is ItemKind.BRIEF)
+
+    def sections(self, kind: ItemKind | None = None) -> tuple[Section, ...]:
+        """Items grouped by category, categories in order of first appearance."""
+        order: dict[str, list[EditionItem]] = {}
+        for item in self.items:
+            if kind is None or item.kind is kind:
+                order.setdefault(item.category, []).append(item)
+        return tuple(Section(c, tuple(items)) for c, items in order.items())
+
+
+class SubscriberStatus(enum.StrEnum):
+    """Where a subscriber stands; only CONFIRMED ones receive editions."""
+
+    PENDING = "pending"  # subscribed, double opt-in not confirmed yet
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # hard bounce: suppressed
+    FORGOTTEN = "forgotten"  # personal data erased on request
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Proof of consent, kept for GDPR: when, from where, and to which text."""
+
+    at: datetime
+    source: str  # "web", "import", "cli", "api"
+    ip: str = ""
+    user_agent: str = ""
+    text_version: str = ""
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A person on the list. ``topics`` empty means every category.
+
+    ``timezone`` and ``send_at`` empty mean the newsletter's own schedule.
+    """
+
+    email: str
+    name: str = ""
+    language: str = "fr"
+    topics: tuple[str, ...] = ()
+    timezone: str = ""
+    send_at: time | None = None
+    status: SubscriberStatus = SubscriberStatus.PENDING
+    created_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    consent: Consent | None = None
+    id: int | None = None
+
+
+class DeliveryState(enum.StrEnum):
+    """State of one (edition, subscriber) delivery row."""
+
+    PENDING = "pending"  # due at due_at, not claimed
+    SENDING = "sending"  # claimed and DATA under way: the only uncertain state
+    SENT = "sent"  # the server answered 250 to DATA
+    RETRY = "retry"  # a temporary failure; due again at due_at
+    FAILED = "failed"  # permanent failure or retries exhausted
+    HELD = "held"  # was in flight at a crash; held for an operator by policy
+    SKIPPED = "skipped"  # not sent on purpose (suppressed meanwhile, edition skipped)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row of the delivery table, as senders and operators see it."""
+
+    edition_id: int
+    subscriber_id: int
+    state: DeliveryState
+    due_at: datetime
+    attempts: int = 0
+    last_code: int | None = None
+    last_error: str = ""
+    sent_at: datetime | None = None
+    message_id: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A finished message: envelope and the exact bytes to send."""
+
+    mail_from: str
+    rcpt_to: str
+    data: bytes
+    message_id: str = ""
+    delivery_id: int | None = None
+    subscriber_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,48 @@
+"""The store: the only package that talks SQL. It returns models, hides connections.
+
+Query functions live in one module per concept (articles, subscribers, editions,
+deliveries); :class:`Store` holds the engine they share.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from digest.store.engine import immediate, make_engine
+from digest.store.schema import current_revision, head_revision, require_current, upgrade
+
+__all__ = ["Store", "immediate"]
+
+
+class Store:
+    """A database: an engine plus schema management."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine if engine is not None else make_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def init(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema; returns (revision before, revision after)."""
+        return upgrade(self.engine)
+
+    def check(self) -> None:
+        """Raise StoreError unless the schema exists and is current."""
+        require_current(self.engine)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at."""
+        return current_revision(self.engine)
+
+    @staticmethod
+    def head() -> str:
+        """The schema revision this version of digest needs."""
+        return head_revision()
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()

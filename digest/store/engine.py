@@ -1,0 +1,78 @@
+"""Engines for SQLite and PostgreSQL, with the settings each needs.
+
+SQLite: WAL (readers never block the writer), a busy timeout, foreign keys on, and
+transactions begun by SQLAlchemy rather than by the driver, so a unit of work can ask
+for ``BEGIN IMMEDIATE`` (see :func:`immediate`) and take the write lock up front —
+that is how delivery claims are serialised on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from digest.errors import StoreError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` configured for digest's access patterns."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+            _configure_sqlite(engine)
+        else:
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                # psycopg 3 is the driver we ship; plain URLs would ask for psycopg2.
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StoreError(f"[database] url: cannot use {_redact(url)}: {exc}") from None
+    return engine
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, safe for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable url>"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _on_begin) instead of pysqlite.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def immediate(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the write lock from its first statement.
+
+    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL an ordinary transaction
+    (callers use ``FOR UPDATE SKIP LOCKED`` there).
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            yield conn

@@ -1,0 +1,223 @@
+"""The schema: SQLAlchemy Core tables. Alembic migrations in ``migrations/`` create
+and upgrade it; the two must agree (tests/test_store.py checks there is no drift).
+
+Every timestamp is stored as UTC (naive on SQLite, see :class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no timezone type, so values are normalised to naive UTC on the way in
+    and tagged UTC on the way out; naive input is refused to catch clock bugs early.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("title", String(500), nullable=False, server_default=""),
+    Column("category", String(100), nullable=False, server_default=""),
+    Column("language", String(10), nullable=False, server_default=""),
+    Column("etag", String(500), nullable=False, server_default=""),
+    Column("last_modified", String(100), nullable=False, server_default=""),
+    Column("last_polled_at", UTCDateTime()),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),  # canonical URL
+    Column("guid", String(2048), nullable=False, server_default="", index=True),
+    Column("title", String(1000), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("body_html", Text, nullable=False, server_default=""),  # sanitised with nh3
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("author", String(500), nullable=False, server_default=""),
+    Column("category", String(100), nullable=False, server_default=""),
+    Column("language", String(10), nullable=False),
+    Column("source", String(500), nullable=False, server_default=""),
+    Column("published_at", UTCDateTime(), nullable=False, index=True),
+    Column("word_count", Integer, nullable=False, server_default="0"),
+    Column("reading_minutes", Integer, nullable=False, server_default="0"),
+    Column("content_hash", String(64), nullable=False, server_default=""),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # normalised address
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("language", String(10), nullable=False),
+    Column("topics", Text, nullable=False, server_default=""),  # ";"-joined categories
+    Column("timezone", String(64), nullable=False, server_default=""),
+    Column("send_at", String(5), nullable=False, server_default=""),  # "HH:MM" or ""
+    Column("status", String(20), nullable=False, index=True),
+    Column("consent_at", UTCDateTime()),
+    Column("consent_source", String(20), nullable=False, server_default=""),
+    Column("consent_ip", String(64), nullable=False, server_default=""),
+    Column("consent_user_agent", String(500), nullable=False, server_default=""),
+    Column("consent_text_version", String(50), nullable=False, server_default=""),
+    Column("soft_bounces", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("unsubscribed_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Suppressions hold only a hash of the normalised address, so an erased ("forgotten")
+# subscriber stays suppressed without keeping their address.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email_hash", String(64), nullable=False, unique=True),
+    # unsubscribed, hard_bounce, soft_bounce, complaint, forgotten, manual
+    Column("reason", String(20), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+editions = Table(
+    "editions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("newsletter", String(200), nullable=False),
+    Column("edition_date", Date, nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("word_count", Integer, nullable=False, server_default="0"),
+    Column("reading_minutes", Integer, nullable=False, server_default="0"),
+    Column("skip_reason", Text, nullable=False, server_default=""),
+    Column("built_at", UTCDateTime(), nullable=False),
+    Column("fanned_out_at", UTCDateTime()),
+    UniqueConstraint("newsletter", "edition_date", "language", name="uq_editions_newsletter_date_language"),
+)
+
+edition_items = Table(
+    "edition_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("category", String(100), nullable=False, server_default=""),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("url", String(2048), nullable=False),
+    Column("title", String(1000), nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("reading_minutes", Integer, nullable=False, server_default="0"),
+    Column("also_read", Text, nullable=False, server_default="[]"),  # JSON list of {title,url,source}
+    UniqueConstraint("edition_id", "position", name="uq_edition_items_edition_position"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(200)),
+    Column("lease_until", UTCDateTime()),
+    Column("last_code", Integer),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("message_id", String(500), nullable=False, server_default=""),
+    Column("sent_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("edition_id", "subscriber_id", name="uq_deliveries_edition_subscriber"),
+    Index("ix_deliveries_state_due_at", "state", "due_at"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("code", Integer),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("outcome", String(20), nullable=False),  # sent, retry, failed, in_flight
+    Column("sender", String(200), nullable=False, server_default=""),
+)
+
+# What the scheduler decided for each (job, date): sent, skipped and why. One row per
+# decision so several machines agree and an operator can read what happened.
+schedule_runs = Table(
+    "schedule_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(50), nullable=False),
+    Column("run_date", Date, nullable=False),
+    Column("language", String(10), nullable=False, server_default=""),
+    Column("outcome", String(20), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("job", "run_date", "language", name="uq_schedule_runs_job_date_language"),
+)
