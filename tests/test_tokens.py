@@ -1,0 +1,59 @@
+"""Signed link tokens: round trips, purpose binding, tampering and expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.errors import TokenError
+from digest.tokens import Tokens
+
+NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
+tokens = Tokens("test-secret", max_age_seconds=3600)
+
+
+@given(st.integers(min_value=1, max_value=2**53), st.sampled_from(["confirm", "unsubscribe", "preferences"]))
+def test_round_trip(subscriber_id: int, purpose: str) -> None:
+    token = tokens.make(purpose, subscriber_id, now=NOW)
+    assert tokens.check(purpose, token, now=NOW + timedelta(minutes=59)) == subscriber_id
+
+
+def test_token_for_one_purpose_is_refused_for_another() -> None:
+    token = tokens.make("preferences", 7, now=NOW)
+    with pytest.raises(TokenError, match="invalid"):
+        tokens.check("unsubscribe", token, now=NOW)
+
+
+@given(st.integers(min_value=0), st.characters(codec="ascii", categories=["L", "N"]))
+def test_any_altered_character_is_refused(position: int, replacement: str) -> None:
+    token = tokens.make("unsubscribe", 42, now=NOW)
+    i = position % len(token)
+    if token[i] == replacement:
+        return
+    altered = token[:i] + replacement + token[i + 1 :]
+    with pytest.raises(TokenError):
+        tokens.check("unsubscribe", altered, now=NOW)
+
+
+def test_expired_token_is_refused() -> None:
+    token = tokens.make("unsubscribe", 1, now=NOW)
+    with pytest.raises(TokenError, match="expired"):
+        tokens.check("unsubscribe", token, now=NOW + timedelta(hours=1, seconds=1))
+
+
+def test_other_key_is_refused() -> None:
+    token = Tokens("another-secret", max_age_seconds=3600).make("unsubscribe", 1, now=NOW)
+    with pytest.raises(TokenError):
+        tokens.check("unsubscribe", token, now=NOW)
+
+
+def test_same_time_same_token() -> None:
+    assert tokens.make("unsubscribe", 5, now=NOW) == tokens.make("unsubscribe", 5, now=NOW)
+
+
+def test_without_now_uses_the_clock() -> None:
+    token = tokens.make("confirm", 3)
+    assert tokens.check("confirm", token) == 3
