@@ -7,7 +7,7 @@ refused for another, and any change to the token breaks its signature.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -39,7 +39,7 @@ class Tokens:
         # (per-variant message bytes, tests) without patching time.
         signer = serializer.make_signer(serializer.salt)
         payload = serializer.dump_payload(subscriber_id)
-        ts = int(now.astimezone(timezone.utc).timestamp())
+        ts = int(now.astimezone(UTC).timestamp())
         return _sign_at(signer, payload, ts)
 
     def check(self, purpose: str, token: str, *, now: datetime | None = None) -> int:
@@ -52,7 +52,7 @@ class Tokens:
             raise TokenError("link expired") from None
         except BadSignature:
             raise TokenError("invalid link") from None
-        current = now if now is not None else datetime.now(timezone.utc)
+        current = now if now is not None else datetime.now(UTC)
         if (current - signed_at).total_seconds() > self.max_age_seconds:
             raise TokenError("link expired")
         if not isinstance(value, int) or isinstance(value, bool):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from digest.errors import TokenError
 from digest.tokens import Tokens
 
-NOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 tokens = Tokens("test-secret", max_age_seconds=3600)
 
 
