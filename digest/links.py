@@ -1,0 +1,58 @@
+"""The public URLs in emails and pages, each carrying a signed token.
+
+One place builds them so the web routes (digest.web) and the templates agree:
+
+- ``/confirm/{token}``        double opt-in confirmation (purpose "confirm")
+- ``/unsubscribe/{token}``    GET: confirm page; POST: unsubscribe — the same URL is the
+                              RFC 8058 one-click target in List-Unsubscribe (purpose "unsubscribe")
+- ``/preferences/{token}``    language, topics, send time, timezone (purpose "preferences")
+- ``/editions/{id}?t={token}`` "view in browser" (purpose "archive")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class SubscriberLinks:
+    """The personal links of one subscriber for one edition."""
+
+    unsubscribe: str
+    preferences: str
+    archive: str
+
+
+class Links:
+    """Builds signed URLs under the newsletter's public ``base_url``."""
+
+    def __init__(self, base_url: str, tokens: Tokens) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+
+    def confirm(self, subscriber_id: int, *, now: datetime | None = None) -> str:
+        """The double opt-in confirmation link."""
+        return f"{self.base_url}/confirm/{self.tokens.make('confirm', subscriber_id, now=now)}"
+
+    def unsubscribe(self, subscriber_id: int, *, now: datetime | None = None) -> str:
+        """The unsubscribe page, also the RFC 8058 one-click POST target."""
+        return f"{self.base_url}/unsubscribe/{self.tokens.make('unsubscribe', subscriber_id, now=now)}"
+
+    def preferences(self, subscriber_id: int, *, now: datetime | None = None) -> str:
+        """The preferences page."""
+        return f"{self.base_url}/preferences/{self.tokens.make('preferences', subscriber_id, now=now)}"
+
+    def archive(self, edition_id: int, subscriber_id: int, *, now: datetime | None = None) -> str:
+        """The edition on the web ("view in browser")."""
+        return f"{self.base_url}/editions/{edition_id}?t={self.tokens.make('archive', subscriber_id, now=now)}"
+
+    def for_subscriber(self, edition_id: int, subscriber_id: int, *, now: datetime | None = None) -> SubscriberLinks:
+        """All personal links of a subscriber in one edition."""
+        return SubscriberLinks(
+            unsubscribe=self.unsubscribe(subscriber_id, now=now),
+            preferences=self.preferences(subscriber_id, now=now),
+            archive=self.archive(edition_id, subscriber_id, now=now),
+        )
