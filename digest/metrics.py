@@ -1,0 +1,136 @@
+"""Prometheus metrics: the objects every part increments, in one registry.
+
+``/metrics`` (digest/web/ops.py) serves :data:`REGISTRY` in the Prometheus text format.
+Parts record through the small functions below rather than touching the objects, so a
+metric can change shape without touching its callers:
+
+* deliver: :func:`message_outcome` once per attempt outcome (sent, failed, retry);
+* ingest: :func:`feed_polled` once per feed poll;
+* daily/schedule: :func:`edition_built` once per edition actually created.
+
+Counters are per process: with extra ``digest worker`` processes, each one's sends are
+counted where they happen (scrape them too, or read ``digest status``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from digest import __version__
+
+#: digest's own registry (not the library's global one), so tests and embedding
+#: applications never see duplicate-registration errors or foreign metrics.
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+BUILD_INFO = Info("digest", "Version of the running digest.", registry=REGISTRY)
+BUILD_INFO.info({"version": __version__})
+
+EDITIONS_BUILT = Counter(
+    "digest_editions_built",
+    "Editions built by this process, by language.",
+    ["language"],
+    registry=REGISTRY,
+)
+MESSAGES = Counter(
+    "digest_messages",
+    "Delivery attempts by outcome (sent, failed, retry) and SMTP reply code (none when the "
+    "connection failed before a reply).",
+    ["outcome", "code"],
+    registry=REGISTRY,
+)
+SEND_RATE = Gauge(
+    "digest_send_rate_per_second",
+    "Messages accepted by the SMTP server per second, over the last minute.",
+    registry=REGISTRY,
+)
+DELIVERIES_DUE = Gauge(
+    "digest_deliveries_due",
+    "Delivery rows due now (pending or retry with due_at in the past), read at scrape time.",
+    registry=REGISTRY,
+)
+DELIVERIES_IN_FLIGHT = Gauge(
+    "digest_deliveries_in_flight",
+    "Delivery rows in the sending state (DATA under way), read at scrape time.",
+    registry=REGISTRY,
+)
+FEED_POLLS = Counter("digest_feed_polls", "Feed polls, by result (ok, error).", ["result"], registry=REGISTRY)
+FEED_POLL_ERRORS = Counter("digest_feed_poll_errors", "Feed polls that failed.", registry=REGISTRY)
+SCHEDULE_DECISIONS = Counter(
+    "digest_schedule_decisions",
+    "Scheduler decisions about an edition: built on time, caught up, skipped.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+TICKS = Counter("digest_scheduler_ticks", "Scheduler ticks run, by result (ok, error).", ["result"], registry=REGISTRY)
+TICK_SECONDS = Histogram(
+    "digest_scheduler_tick_seconds",
+    "Time one scheduler tick took.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+
+
+class RateMeter:
+    """Events per second over a sliding window (monotonic clock; thread-safe)."""
+
+    def __init__(self, window_seconds: float = 60.0) -> None:
+        self.window = window_seconds
+        self._events: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def add(self, count: int = 1, *, at: float | None = None) -> None:
+        """Record ``count`` events at ``at`` (default: now)."""
+        stamp = time.monotonic() if at is None else at
+        with self._lock:
+            self._events.extend([stamp] * count)
+            self._trim(stamp)
+
+    def rate(self, *, at: float | None = None) -> float:
+        """Events per second over the window ending at ``at`` (default: now)."""
+        stamp = time.monotonic() if at is None else at
+        with self._lock:
+            self._trim(stamp)
+            return len(self._events) / self.window
+
+    def _trim(self, stamp: float) -> None:
+        while self._events and self._events[0] <= stamp - self.window:
+            self._events.popleft()
+
+
+_sent_rate = RateMeter()
+SEND_RATE.set_function(_sent_rate.rate)
+
+
+def message_outcome(outcome: str, code: int | None = None, *, count: int = 1) -> None:
+    """Count a delivery attempt's outcome: ``sent``, ``failed`` or ``retry``, with the
+    SMTP reply code when the server gave one."""
+    MESSAGES.labels(outcome=outcome, code=str(code) if code is not None else "none").inc(count)
+    if outcome == "sent":
+        _sent_rate.add(count)
+
+
+def feed_polled(*, ok: bool) -> None:
+    """Count one feed poll and whether it failed."""
+    FEED_POLLS.labels(result="ok" if ok else "error").inc()
+    if not ok:
+        FEED_POLL_ERRORS.inc()
+
+
+def edition_built(language: str) -> None:
+    """Count one edition created (not one found already built)."""
+    EDITIONS_BUILT.labels(language=language).inc()
+
+
+def schedule_decision(outcome: str) -> None:
+    """Count a scheduler decision about an edition (built, caught_up, skipped)."""
+    SCHEDULE_DECISIONS.labels(outcome=outcome).inc()
+
+
+def set_delivery_gauges(*, due: int, in_flight: int) -> None:
+    """Update the delivery-table gauges (done at scrape time by /metrics)."""
+    DELIVERIES_DUE.set(due)
+    DELIVERIES_IN_FLIGHT.set(in_flight)
