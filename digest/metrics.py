@@ -65,6 +65,11 @@ SCHEDULE_DECISIONS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+DATABASE_ERRORS = Counter(
+    "digest_metrics_database_errors",
+    "Scrapes whose database-backed gauges could not be read (the database was unreachable).",
+    registry=REGISTRY,
+)
 TICKS = Counter("digest_scheduler_ticks", "Scheduler ticks run, by result (ok, error).", ["result"], registry=REGISTRY)
 TICK_SECONDS = Histogram(
     "digest_scheduler_tick_seconds",
