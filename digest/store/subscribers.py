@@ -1,0 +1,356 @@
+"""Subscriber and suppression queries: the store's side of digest.subscriptions.
+
+Addresses are stored normalised (see :func:`digest.subscriptions.normalise_address`).
+The suppression list holds only :func:`address_hash` of an address, so a subscriber
+whose data was erased stays suppressed without their address being kept.
+
+Functions take a :class:`Store` (each call is its own transaction) or a :data:`Tx`
+from :func:`transaction` (several calls in one unit of work).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from digest.errors import StoreError
+from digest.models import Consent, DeliveryState, Subscriber, SubscriberStatus
+from digest.store import Store, immediate
+from digest.store import tables as t
+
+#: A unit of work: pass it to the functions below to run them in one transaction.
+Tx = Connection
+
+#: Statuses that are not sent to and must not come back without a new consent.
+SUPPRESSED_STATUSES = frozenset({SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN})
+
+_CHUNK = 500  # values per IN (...) list
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An entry of the suppression list."""
+
+    reason: str  # unsubscribed, hard_bounce, soft_bounce, complaint, forgotten, manual
+    detail: str
+    created_at: datetime
+
+
+def address_hash(address: str) -> str:
+    """SHA-256 (hex) of an address, trimmed and lower-cased: the suppression key."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[Tx]:
+    """One unit of work holding the write lock (BEGIN IMMEDIATE on SQLite).
+
+    A concurrent writer that got there first (same address inserted meanwhile) rolls
+    the whole unit back and surfaces as a StoreError.
+    """
+    try:
+        with immediate(store.engine) as conn:
+            yield conn
+    except IntegrityError as exc:
+        raise StoreError(f"a concurrent change conflicted, nothing was written; try again ({exc.orig})") from None
+
+
+@contextmanager
+def _using(target: Store | Tx) -> Iterator[Connection]:
+    if isinstance(target, Connection):
+        yield target
+    else:
+        with target.engine.begin() as conn:
+            yield conn
+
+
+def _format_time(value: time | None) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
+
+
+def _parse_time(value: str) -> time | None:
+    if not value:
+        return None
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes))
+
+
+def row_to_subscriber(row: Any) -> Subscriber:
+    """A :class:`Subscriber` from a ``subscribers`` row."""
+    consent = None
+    if row.consent_at is not None:
+        consent = Consent(
+            at=row.consent_at,
+            source=row.consent_source,
+            ip=row.consent_ip,
+            user_agent=row.consent_user_agent,
+            text_version=row.consent_text_version,
+        )
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        language=row.language,
+        topics=tuple(x for x in row.topics.split(";") if x),
+        timezone=row.timezone,
+        send_at=_parse_time(row.send_at),
+        status=SubscriberStatus(row.status),
+        created_at=row.created_at,
+        confirmed_at=row.confirmed_at,
+        unsubscribed_at=row.unsubscribed_at,
+        consent=consent,
+    )
+
+
+def _row_values(sub: Subscriber) -> dict[str, Any]:
+    """Column values for ``sub`` (everything but id and bookkeeping)."""
+    consent = sub.consent
+    return {
+        "email": sub.email,
+        "name": sub.name,
+        "language": sub.language,
+        "topics": ";".join(sub.topics),
+        "timezone": sub.timezone,
+        "send_at": _format_time(sub.send_at),
+        "status": sub.status.value,
+        "confirmed_at": sub.confirmed_at,
+        "unsubscribed_at": sub.unsubscribed_at,
+        "consent_at": consent.at if consent else None,
+        "consent_source": consent.source if consent else "",
+        "consent_ip": consent.ip if consent else "",
+        "consent_user_agent": consent.user_agent[:500] if consent else "",
+        "consent_text_version": consent.text_version if consent else "",
+    }
+
+
+# Reading --------------------------------------------------------------------------
+
+
+def get(target: Store | Tx, subscriber_id: int) -> Subscriber | None:
+    """The subscriber with this id, or None."""
+    with _using(target) as conn:
+        row = conn.execute(select(t.subscribers).where(t.subscribers.c.id == subscriber_id)).first()
+    return row_to_subscriber(row) if row is not None else None
+
+
+def by_email(target: Store | Tx, email: str) -> Subscriber | None:
+    """The subscriber with this (normalised) address, or None."""
+    with _using(target) as conn:
+        row = conn.execute(select(t.subscribers).where(t.subscribers.c.email == email)).first()
+    return row_to_subscriber(row) if row is not None else None
+
+
+def by_emails(target: Store | Tx, emails: Iterable[str]) -> dict[str, Subscriber]:
+    """Subscribers for each of these normalised addresses that exists, by address."""
+    found: dict[str, Subscriber] = {}
+    wanted = list(dict.fromkeys(emails))
+    with _using(target) as conn:
+        for i in range(0, len(wanted), _CHUNK):
+            query = select(t.subscribers).where(t.subscribers.c.email.in_(wanted[i : i + _CHUNK]))
+            for row in conn.execute(query):
+                found[row.email] = row_to_subscriber(row)
+    return found
+
+
+def _filtered(query: Any, status: SubscriberStatus | None, search: str | None) -> Any:
+    c = t.subscribers.c
+    if status is not None:
+        query = query.where(c.status == status.value)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(func.lower(c.email).like(pattern, escape="\\"), func.lower(c.name).like(pattern, escape="\\"))
+        )
+    return query
+
+
+def search(
+    target: Store | Tx,
+    *,
+    status: SubscriberStatus | None = None,
+    text: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Subscriber]:
+    """Subscribers by id, optionally of one status and matching ``text`` in address or name."""
+    query = _filtered(select(t.subscribers), status, text).order_by(t.subscribers.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    with _using(target) as conn:
+        return [row_to_subscriber(r) for r in conn.execute(query)]
+
+
+def count(target: Store | Tx, *, status: SubscriberStatus | None = None, text: str | None = None) -> int:
+    """How many subscribers :func:`search` would return without a limit."""
+    query = _filtered(select(func.count()).select_from(t.subscribers), status, text)
+    with _using(target) as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def iter_all(store: Store, *, batch: int = 1000) -> Iterator[Subscriber]:
+    """Every subscriber by id, read in batches (never the whole list in memory)."""
+    last = 0
+    while True:
+        query = select(t.subscribers).where(t.subscribers.c.id > last).order_by(t.subscribers.c.id).limit(batch)
+        with store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row_to_subscriber(row)
+        last = rows[-1].id
+
+
+def counts_by_status(target: Store | Tx) -> dict[str, int]:
+    """Number of subscribers per status (every status present, zero included)."""
+    out = {s.value: 0 for s in SubscriberStatus}
+    query = select(t.subscribers.c.status, func.count()).group_by(t.subscribers.c.status)
+    with _using(target) as conn:
+        for status, n in conn.execute(query):
+            out[status] = int(n)
+    return out
+
+
+def known_categories(target: Store | Tx) -> list[str]:
+    """Categories seen on stored articles and registered feeds, sorted."""
+    query = select(t.articles.c.category).distinct().union(select(t.feeds.c.category).distinct())
+    with _using(target) as conn:
+        return sorted({c for (c,) in conn.execute(query) if c})
+
+
+# Writing --------------------------------------------------------------------------
+
+
+def insert_subscriber(target: Store | Tx, sub: Subscriber, *, now: datetime) -> int:
+    """Insert ``sub`` (its ``created_at`` kept when set); returns the new id."""
+    values = _row_values(sub) | {"created_at": sub.created_at or now, "updated_at": now}
+    with _using(target) as conn:
+        new_id = conn.execute(insert(t.subscribers).values(**values)).inserted_primary_key
+    assert new_id is not None
+    return int(new_id[0])
+
+
+def update_subscriber(target: Store | Tx, sub: Subscriber, *, now: datetime) -> None:
+    """Write every field of ``sub`` (which must have an id) back to its row."""
+    assert sub.id is not None
+    with _using(target) as conn:
+        conn.execute(
+            update(t.subscribers).where(t.subscribers.c.id == sub.id).values(**_row_values(sub), updated_at=now)
+        )
+
+
+def skip_open_deliveries(target: Store | Tx, subscriber_id: int, *, now: datetime, reason: str) -> int:
+    """Mark this subscriber's not-yet-sent deliveries skipped (they left or were
+    suppressed); rows being sent right now are left to the sender. Returns the count."""
+    open_states = [DeliveryState.PENDING.value, DeliveryState.RETRY.value]
+    c = t.deliveries.c
+    with _using(target) as conn:
+        result = conn.execute(
+            update(t.deliveries)
+            .where(c.subscriber_id == subscriber_id, c.state.in_(open_states))
+            .values(state=DeliveryState.SKIPPED.value, last_error=reason, updated_at=now)
+        )
+    return int(result.rowcount or 0)
+
+
+def erase(target: Store | Tx, subscriber_id: int, *, now: datetime) -> None:
+    """Erase a subscriber's personal data, keeping an anonymous row so that edition
+    statistics still add up. The address also disappears from delivery errors."""
+    with _using(target) as conn:
+        row = conn.execute(select(t.subscribers.c.email).where(t.subscribers.c.id == subscriber_id)).first()
+        if row is None:
+            return
+        email = row.email
+        conn.execute(
+            update(t.subscribers)
+            .where(t.subscribers.c.id == subscriber_id)
+            .values(
+                # .invalid is reserved (RFC 2606): never a real address, and unique by id.
+                email=f"forgotten-{subscriber_id}@forgotten.invalid",
+                name="",
+                topics="",
+                timezone="",
+                send_at="",
+                status=SubscriberStatus.FORGOTTEN.value,
+                consent_ip="",
+                consent_user_agent="",
+                unsubscribed_at=func.coalesce(t.subscribers.c.unsubscribed_at, now),
+                updated_at=now,
+            )
+        )
+        d = t.deliveries.c
+        conn.execute(
+            update(t.deliveries)
+            .where(d.subscriber_id == subscriber_id)
+            .values(last_error=func.replace(d.last_error, email, "[erased]"))
+        )
+        ids = select(d.id).where(d.subscriber_id == subscriber_id).scalar_subquery()
+        a = t.delivery_attempts.c
+        conn.execute(
+            update(t.delivery_attempts)
+            .where(a.delivery_id.in_(ids))
+            .values(message=func.replace(a.message, email, "[erased]"))
+        )
+
+
+# Suppressions ---------------------------------------------------------------------
+
+
+def suppression(target: Store | Tx, address: str) -> Suppression | None:
+    """The suppression entry for ``address``, or None."""
+    s = t.suppressions.c
+    with _using(target) as conn:
+        row = conn.execute(
+            select(s.reason, s.detail, s.created_at).where(s.email_hash == address_hash(address))
+        ).first()
+    return Suppression(row.reason, row.detail, row.created_at) if row is not None else None
+
+
+def suppressions_for(target: Store | Tx, addresses: Sequence[str]) -> dict[str, Suppression]:
+    """Suppression entries of the suppressed ones among ``addresses``, by address."""
+    by_hash = {address_hash(a): a for a in addresses}
+    hashes = list(by_hash)
+    out: dict[str, Suppression] = {}
+    s = t.suppressions.c
+    with _using(target) as conn:
+        for i in range(0, len(hashes), _CHUNK):
+            query = select(s.email_hash, s.reason, s.detail, s.created_at).where(
+                s.email_hash.in_(hashes[i : i + _CHUNK])
+            )
+            for row in conn.execute(query):
+                out[by_hash[row.email_hash]] = Suppression(row.reason, row.detail, row.created_at)
+    return out
+
+
+def suppress(target: Store | Tx, address: str, reason: str, *, now: datetime, detail: str = "") -> bool:
+    """Add ``address`` to the suppression list; False when it already was there (the
+    first reason is kept)."""
+    values = {"email_hash": address_hash(address), "reason": reason, "detail": detail, "created_at": now}
+    with _using(target) as conn:
+        dialect = conn.dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = pg_insert(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise NotImplementedError(dialect)
+        return bool(conn.execute(stmt).rowcount)
+
+
+def unsuppress(target: Store | Tx, address: str) -> bool:
+    """Remove ``address`` from the suppression list; False when it was not there."""
+    with _using(target) as conn:
+        result = conn.execute(delete(t.suppressions).where(t.suppressions.c.email_hash == address_hash(address)))
+    return bool(result.rowcount)

@@ -1,0 +1,434 @@
+"""The subscriber list: who may join, how they confirm, change their mind and leave.
+
+Every front door (CLI, web pages, admin API, CSV import in
+:mod:`digest.subscriptions_csv`) goes through these functions, so the rules live here:
+
+* An address is validated and normalised with email-validator (syntax only, no DNS),
+  then lower-cased: ``Jean.Dupont@Example.ORG`` and ``jean.dupont@example.org`` are one
+  subscriber. Languages come from :data:`digest.models.SUPPORTED_LANGUAGES`, timezones
+  from the IANA database, send times are ``HH:MM``; topics are checked against the known
+  categories and an unknown one is kept with a warning.
+* Only CONFIRMED subscribers receive editions. The web form creates PENDING subscribers
+  and a confirmation mail (double opt-in); admins may add confirmed ones explicitly.
+* Leaving puts the address on the suppression list (a SHA-256 hash, see
+  :func:`digest.store.subscribers.address_hash`). A suppressed address is never added
+  back silently: an admin must pass ``override_suppression=True``, and a person who
+  unsubscribed can come back only by confirming a new subscription themselves.
+  Bounced or complained-about addresses cannot come back through the web form at all.
+* ``forget`` erases the personal data and keeps only the hashed suppression entry.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from digest.config import Settings, read_secret
+from digest.errors import ConfigError, DigestError, NotFoundError, ValidationError
+from digest.links import Links
+from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber, SubscriberStatus
+from digest.store import Store
+from digest.store import subscribers as db
+from digest.timing import parse_send_at, zone
+from digest.tokens import Tokens
+
+#: Suppression reasons a person may lift by confirming a new subscription themselves.
+SELF_LIFTABLE = frozenset({"unsubscribed", "forgotten"})
+
+MAX_NAME_LENGTH = 200
+
+
+class AlreadySubscribed(DigestError):
+    """The address is already on the list."""
+
+
+class SuppressedAddress(DigestError):
+    """The address is on the suppression list and was not added back."""
+
+
+def signed_links(settings: Settings) -> Links:
+    """The signed public links (confirm, unsubscribe, ...) under [newsletter] base_url;
+    ConfigError when the signing key is not set."""
+    secret = read_secret(settings, "web", "secret_key")
+    if not secret:
+        var = settings.get("web", "secret_key_env")
+        raise ConfigError(f"no signing key for links: set {var} (or [web] secret_key_file)")
+    max_age = int(settings.get("web", "token_max_age_days")) * 86400
+    return Links(settings.get("newsletter", "base_url"), Tokens(secret, max_age_seconds=max_age))
+
+
+# Validation -----------------------------------------------------------------------
+
+
+def normalise_address(raw: str) -> str:
+    """The normalised form of an address (ValidationError saying why it is invalid).
+
+    Syntax and normalisation only (no DNS lookup); internationalised domains become
+    their ASCII (punycode) form, and the whole address is lower-cased.
+    """
+    text = raw.strip()
+    if not text:
+        raise ValidationError("email: missing address")
+    if any(ch.isspace() for ch in text):
+        raise ValidationError(f"email: {text!r} contains a space")
+    try:
+        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"email: {text!r} is not a valid address ({exc})") from None
+    ascii_email = result.ascii_email or result.normalized
+    return ascii_email.lower()
+
+
+def check_name(raw: str | None) -> str:
+    """A display name: trimmed, without control characters (they would let a name
+    break out of a header), at most 200 characters."""
+    text = (raw or "").strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+        raise ValidationError("name: contains control characters")
+    if len(text) > MAX_NAME_LENGTH:
+        raise ValidationError(f"name: longer than {MAX_NAME_LENGTH} characters")
+    return text
+
+
+def check_language(raw: str | None, *, default: str) -> str:
+    """A supported language code; ``default`` when empty."""
+    text = (raw or "").strip().lower()
+    if not text:
+        return default
+    if text not in SUPPORTED_LANGUAGES:
+        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(SUPPORTED_LANGUAGES)})")
+    return text
+
+
+def check_timezone(raw: str | None) -> str:
+    """An IANA timezone name, or "" for the newsletter's own."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        return zone(text).key
+    except ValidationError:
+        raise ValidationError(f"timezone: unknown timezone {text!r} (an IANA name like Europe/Paris)") from None
+
+
+def check_send_at(raw: str | time | None) -> time | None:
+    """A local send time ``HH:MM``, or None for the newsletter's own."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return parse_send_at(raw)
+    except ValidationError:
+        raise ValidationError(f"send_at: expected HH:MM (24-hour clock), got {raw!r}") from None
+
+
+def split_topics(raw: str | Iterable[str] | None) -> list[str]:
+    """Topics from ``"A;B"`` or a list, trimmed, empty ones dropped, duplicates removed."""
+    if raw is None:
+        return []
+    parts = raw.split(";") if isinstance(raw, str) else list(raw)
+    return list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def check_topics(raw: str | Iterable[str] | None, known: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Topics spelled as the known categories, plus a warning per unknown one (kept:
+    a category may appear with tomorrow's articles). ``known`` empty checks nothing."""
+    by_key = {k.casefold(): k for k in known}
+    topics: list[str] = []
+    warnings: list[str] = []
+    for topic in split_topics(raw):
+        if any(unicodedata.category(ch) == "Cc" for ch in topic) or len(topic) > 100:
+            raise ValidationError(f"topics: invalid topic {topic!r}")
+        canonical = by_key.get(topic.casefold())
+        if canonical is None and known:
+            warnings.append(f"topics: unknown category {topic!r} (kept)")
+        name = canonical or topic
+        if name not in topics:
+            topics.append(name)
+    return tuple(topics), warnings
+
+
+def known_topics(settings: Settings, store: Store) -> list[str]:
+    """The categories a subscriber may pick: ``[newsletter] categories`` when set, else
+    those seen on stored articles and feeds."""
+    configured: list[str] = list(settings.get("newsletter", "categories"))
+    return configured or db.known_categories(store)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The validated, person-chosen fields of a subscriber."""
+
+    name: str = ""
+    language: str = "fr"
+    topics: tuple[str, ...] = ()
+    timezone: str = ""
+    send_at: time | None = None
+
+
+def check_profile(
+    settings: Settings,
+    known: Sequence[str],
+    *,
+    name: str | None = None,
+    language: str | None = None,
+    topics: str | Iterable[str] | None = None,
+    timezone: str | None = None,
+    send_at: str | time | None = None,
+) -> tuple[Profile, list[str]]:
+    """Validate every field against the settings and the ``known`` categories (see
+    :func:`known_topics`); the profile and the warnings (unknown topics)."""
+    default_language = settings.get("newsletter", "language")
+    checked_topics, warnings = check_topics(topics, known)
+    profile = Profile(
+        name=check_name(name),
+        language=check_language(language, default=default_language),
+        topics=checked_topics,
+        timezone=check_timezone(timezone),
+        send_at=check_send_at(send_at),
+    )
+    return profile, warnings
+
+
+# Adding ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Added:
+    """A subscriber just added, with the warnings their data raised."""
+
+    subscriber: Subscriber
+    warnings: list[str]
+
+
+def _with_profile(sub: Subscriber, profile: Profile) -> Subscriber:
+    return replace(
+        sub,
+        name=profile.name,
+        language=profile.language,
+        topics=profile.topics,
+        timezone=profile.timezone,
+        send_at=profile.send_at,
+    )
+
+
+def add(
+    store: Store,
+    settings: Settings,
+    email: str,
+    profile: Profile,
+    *,
+    consent: Consent,
+    confirmed: bool = False,
+    override_suppression: bool = False,
+    now: datetime,
+) -> Subscriber:
+    """Add one subscriber as an admin (CLI, API): PENDING, or CONFIRMED when the admin
+    says consent was obtained. AlreadySubscribed when on the list; SuppressedAddress
+    when suppressed, unless ``override_suppression`` (an explicit admin decision)."""
+    address = normalise_address(email)
+    status = SubscriberStatus.CONFIRMED if confirmed else SubscriberStatus.PENDING
+    with db.transaction(store) as tx:
+        existing = db.by_email(tx, address)
+        suppressed = db.suppression(tx, address)
+        if existing is not None and existing.status not in db.SUPPRESSED_STATUSES:
+            raise AlreadySubscribed(f"{address} is already on the list ({existing.status.value})")
+        if suppressed is not None or existing is not None:
+            if not override_suppression:
+                if suppressed is not None:
+                    reason, when = suppressed.reason, f" on {suppressed.created_at:%Y-%m-%d}"
+                else:
+                    reason, when = existing.status.value if existing else "", ""
+                raise SuppressedAddress(
+                    f"{address} is suppressed ({reason}{when}): not added back; "
+                    "the person can subscribe again through the web form"
+                )
+            db.unsuppress(tx, address)
+        fresh = _with_profile(
+            Subscriber(
+                email=address,
+                status=status,
+                created_at=now,
+                confirmed_at=now if confirmed else None,
+                consent=consent,
+            ),
+            profile,
+        )
+        if existing is not None:
+            fresh = replace(fresh, id=existing.id, created_at=existing.created_at)
+            db.update_subscriber(tx, fresh, now=now)
+            return fresh
+        new_id = db.insert_subscriber(tx, fresh, now=now)
+    return replace(fresh, id=new_id)
+
+
+class Outcome(enum.StrEnum):
+    """What a web subscription did (the page says the same thing in every case)."""
+
+    NEW = "new"  # a new pending subscriber: send the confirmation
+    PENDING = "pending"  # already pending: details refreshed, send the confirmation again
+    RESUBSCRIBED = "resubscribed"  # had left: pending again until they confirm
+    ALREADY = "already"  # already confirmed: nothing changes, nothing is sent
+    BLOCKED = "blocked"  # bounced or complained: nothing is sent
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """The result of :func:`subscribe`."""
+
+    outcome: Outcome
+    subscriber: Subscriber | None
+
+    @property
+    def needs_confirmation_mail(self) -> bool:
+        """Whether to send the double opt-in mail now."""
+        return self.outcome in (Outcome.NEW, Outcome.PENDING, Outcome.RESUBSCRIBED)
+
+
+def subscribe(store: Store, email: str, profile: Profile, *, consent: Consent, now: datetime) -> Subscription:
+    """A person asks to subscribe (web form). They stay PENDING until they confirm;
+    the suppression of an address that left is lifted only by that confirmation."""
+    address = normalise_address(email)
+    with db.transaction(store) as tx:
+        existing = db.by_email(tx, address)
+        suppressed = db.suppression(tx, address)
+        if suppressed is not None and suppressed.reason not in SELF_LIFTABLE:
+            return Subscription(Outcome.BLOCKED, None)
+        if existing is not None and existing.status is SubscriberStatus.BOUNCED:
+            return Subscription(Outcome.BLOCKED, None)
+        if existing is not None and existing.status is SubscriberStatus.CONFIRMED:
+            return Subscription(Outcome.ALREADY, existing)
+        if existing is not None:
+            outcome = Outcome.PENDING if existing.status is SubscriberStatus.PENDING else Outcome.RESUBSCRIBED
+            sub = _with_profile(replace(existing, status=SubscriberStatus.PENDING, consent=consent), profile)
+            db.update_subscriber(tx, sub, now=now)
+            return Subscription(outcome, sub)
+        sub = _with_profile(Subscriber(email=address, created_at=now, consent=consent), profile)
+        sub = replace(sub, id=db.insert_subscriber(tx, sub, now=now))
+        return Subscription(Outcome.RESUBSCRIBED if suppressed else Outcome.NEW, sub)
+
+
+# Changing -------------------------------------------------------------------------
+
+
+def _require(tx: db.Tx, subscriber_id: int) -> Subscriber:
+    sub = db.get(tx, subscriber_id)
+    if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
+        raise NotFoundError(f"no subscriber {subscriber_id}")
+    return sub
+
+
+class StateError(DigestError):
+    """The subscriber is not in a state that allows this change."""
+
+
+def confirm(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
+    """Double opt-in: PENDING becomes CONFIRMED (and a suppression the person had put
+    on themselves is lifted). Confirming twice is harmless. A subscriber who left or
+    bounced is not brought back by an old link (StateError)."""
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        if sub.status is SubscriberStatus.CONFIRMED:
+            return sub
+        if sub.status is not SubscriberStatus.PENDING:
+            raise StateError(f"subscriber {subscriber_id} is {sub.status.value}: subscribe again to come back")
+        suppressed = db.suppression(tx, sub.email)
+        if suppressed is not None:
+            if suppressed.reason not in SELF_LIFTABLE:
+                raise StateError(f"subscriber {subscriber_id} is suppressed ({suppressed.reason})")
+            db.unsuppress(tx, sub.email)
+        sub = replace(sub, status=SubscriberStatus.CONFIRMED, confirmed_at=now, unsubscribed_at=None)
+        db.update_subscriber(tx, sub, now=now)
+        return sub
+
+
+def update_profile(store: Store, subscriber_id: int, profile: Profile, *, now: datetime) -> Subscriber:
+    """Replace a subscriber's preferences (language, topics, send time, timezone, name)."""
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        if sub.status in db.SUPPRESSED_STATUSES:
+            raise StateError(f"subscriber {subscriber_id} is {sub.status.value}")
+        sub = _with_profile(sub, profile)
+        db.update_subscriber(tx, sub, now=now)
+        return sub
+
+
+def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str) -> Subscriber:
+    """Leave the list: UNSUBSCRIBED, suppressed, deliveries not yet sent skipped.
+    Idempotent: the first date is kept. ``source`` says how (link, one-click, cli, api)."""
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        db.suppress(tx, sub.email, "unsubscribed", now=now, detail=source)
+        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
+        if sub.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
+            return sub
+        sub = replace(sub, status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
+        db.update_subscriber(tx, sub, now=now)
+        return sub
+
+
+def find(store: Store, email: str) -> Subscriber:
+    """The subscriber with this address (NotFoundError when not on the list)."""
+    address = normalise_address(email)
+    sub = db.by_email(store, address)
+    if sub is None:
+        raise NotFoundError(f"{address} is not on the list")
+    return sub
+
+
+def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
+    """Erase a subscriber's personal data on request (GDPR art. 17). The address stays
+    suppressed as a hash, so a later import cannot add it back by mistake."""
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        db.suppress(tx, sub.email, "forgotten", now=now)
+        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
+        db.erase(tx, subscriber_id, now=now)
+
+
+def set_status(store: Store, subscriber_id: int, status: SubscriberStatus, *, now: datetime, source: str) -> Subscriber:
+    """Admin status change: confirm a pending subscriber or unsubscribe one."""
+    if status is SubscriberStatus.CONFIRMED:
+        return confirm(store, subscriber_id, now=now)
+    if status is SubscriberStatus.UNSUBSCRIBED:
+        return unsubscribe(store, subscriber_id, now=now, source=source)
+    raise ValidationError(f"status: can only be set to confirmed or unsubscribed, not {status.value!r}")
+
+
+# Presenting -----------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def to_dict(sub: Subscriber) -> dict[str, Any]:
+    """A JSON-ready view of a subscriber (CLI --json and the admin API)."""
+    consent = sub.consent
+    return {
+        "id": sub.id,
+        "email": sub.email,
+        "name": sub.name,
+        "language": sub.language,
+        "topics": list(sub.topics),
+        "timezone": sub.timezone,
+        "send_at": sub.send_at.strftime("%H:%M") if sub.send_at else "",
+        "status": sub.status.value,
+        "created_at": _iso(sub.created_at),
+        "confirmed_at": _iso(sub.confirmed_at),
+        "unsubscribed_at": _iso(sub.unsubscribed_at),
+        "consent": None
+        if consent is None
+        else {
+            "at": _iso(consent.at),
+            "source": consent.source,
+            "ip": consent.ip,
+            "user_agent": consent.user_agent,
+            "text_version": consent.text_version,
+        },
+    }
