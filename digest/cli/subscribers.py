@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
 import click
 
-from digest.cli._pending import pending
-from digest.cli.context import AppContext, pass_app
+from digest import subscriptions as subs
+from digest import subscriptions_csv as subs_csv
+from digest.cli.context import AppContext, pass_app, utcnow
+from digest.config import Settings
+from digest.deliver.transactional import SMTPMailer, confirmation_for
+from digest.errors import ConfigError, ValidationError
+from digest.models import Consent, Subscriber, SubscriberStatus
+from digest.store import subscribers as db
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _send_confirmations(settings: Settings, pending: Sequence[Subscriber], now: datetime) -> int:
+    """Send the double opt-in mail to each of ``pending``; returns how many were accepted."""
+    if not pending:
+        return 0
+    try:
+        links = subs.signed_links(settings)
+    except ConfigError as exc:
+        _warn(f"confirmation mails not sent: {exc}")
+        return 0
+    messages = [confirmation_for(settings, links, s, now=now) for s in pending]
+    results = asyncio.run(SMTPMailer(settings).send_many(messages))
+    for sub, error in zip(pending, results, strict=True):
+        if error is not None:
+            _warn(f"confirmation mail to {sub.email} not sent: {error}")
+    return sum(1 for e in results if e is None)
 
 
 @click.group()
@@ -32,8 +68,24 @@ def add(
     send_at: str | None,
     confirmed: bool,
 ) -> None:
-    """Add one subscriber."""
-    raise pending("subscribers add", 6)
+    """Add one subscriber.
+
+    Without --confirmed the subscriber is pending and gets the confirmation mail
+    (double opt-in); only confirmed subscribers receive editions.
+    """
+    settings, store, now = app.settings, app.store(), utcnow()
+    known = subs.known_topics(settings, store)
+    profile, warnings = subs.check_profile(
+        settings, known, name=name, language=language, topics=topics, timezone=tz, send_at=send_at
+    )
+    if not confirmed:
+        subs.signed_links(settings)  # fail before adding when no confirmation link can be made
+    sub = subs.add(store, settings, email, profile, consent=Consent(at=now, source="cli"), confirmed=confirmed, now=now)
+    for w in warnings:
+        _warn(w)
+    click.echo(f"added {sub.email} ({sub.status.value}, id {sub.id})")
+    if not confirmed and _send_confirmations(settings, [sub], now):
+        click.echo("confirmation mail sent")
 
 
 @subscribers.command("import")
@@ -41,8 +93,27 @@ def add(
 @click.option("--confirmed", is_flag=True, help="Mark imported rows as confirmed.")
 @pass_app
 def import_(app: AppContext, file: str, confirmed: bool) -> None:
-    """Import subscribers from CSV (email,name,language,topics,timezone[,send_at])."""
-    raise pending("subscribers import", 6)
+    """Import subscribers from CSV (email,name,language,topics,timezone[,send_at]).
+
+    Every rejected row is reported with its line number; the valid rows are imported
+    in one transaction; addresses already on the list are left unchanged. Exit code 1
+    when any row was rejected. New pending subscribers get the confirmation mail.
+    """
+    settings, store, now = app.settings, app.store(), utcnow()
+    if not confirmed:
+        subs.signed_links(settings)
+    report = subs_csv.import_file(store, settings, Path(file), confirmed=confirmed, now=now)
+    for issue in report.warnings:
+        click.echo(f"{file}:{issue.line}: warning: {issue.message}", err=True)
+    for issue in report.rejected:
+        click.echo(f"{file}:{issue.line}: {issue.message}", err=True)
+    click.echo(f"imported {report.added}, already on the list {report.unchanged}, rejected {len(report.rejected)}")
+    fresh = [s for s in report.new if s.status is SubscriberStatus.PENDING]
+    if fresh:
+        sent = _send_confirmations(settings, fresh, now)
+        click.echo(f"confirmation mails sent: {sent} of {len(fresh)}")
+    if not report.ok:
+        click.get_current_context().exit(1)
 
 
 @subscribers.command("export")
@@ -50,7 +121,21 @@ def import_(app: AppContext, file: str, confirmed: bool) -> None:
 @pass_app
 def export(app: AppContext, out: str | None) -> None:
     """Export subscribers as CSV (re-importable)."""
-    raise pending("subscribers export", 6)
+    store = app.store()
+    if out is None:
+        subs_csv.export_csv(store, sys.stdout)
+        return
+    target = Path(out)
+    # Write next to the target and rename: a failed export never leaves half a file.
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            n = subs_csv.export_csv(store, handle)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"exported {n} subscribers to {target}", err=True)
 
 
 @subscribers.command("remove")
@@ -59,7 +144,15 @@ def export(app: AppContext, out: str | None) -> None:
 @pass_app
 def remove(app: AppContext, email: str, forget: bool) -> None:
     """Unsubscribe an address (or erase it with --forget)."""
-    raise pending("subscribers remove", 6)
+    store, now = app.store(), utcnow()
+    sub = subs.find(store, email)
+    assert sub.id is not None
+    if forget:
+        subs.forget(store, sub.id, now=now)
+        click.echo(f"erased {sub.email}; only a hashed suppression entry remains")
+    else:
+        subs.unsubscribe(store, sub.id, now=now, source="cli")
+        click.echo(f"unsubscribed {sub.email} (suppressed)")
 
 
 @subscribers.command("list")
@@ -68,7 +161,36 @@ def remove(app: AppContext, email: str, forget: bool) -> None:
 @pass_app
 def list_(app: AppContext, status: str | None, as_json: bool) -> None:
     """List subscribers."""
-    raise pending("subscribers list", 6)
+    wanted: SubscriberStatus | None = None
+    if status is not None:
+        try:
+            wanted = SubscriberStatus(status.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in SubscriberStatus)
+            raise ValidationError(f"--status: expected one of {choices}, got {status!r}") from None
+    store = app.store()
+    found = [s for s in db.iter_all(store) if wanted is None or s.status is wanted]
+    if as_json:
+        click.echo(json.dumps([subs.to_dict(s) for s in found], ensure_ascii=False, indent=2))
+        return
+    header = ("id", "email", "status", "lang", "topics", "timezone", "send_at", "created")
+    rows = [
+        (
+            str(s.id),
+            s.email,
+            s.status.value,
+            s.language,
+            ";".join(s.topics) or "(all)",
+            s.timezone or "-",
+            s.send_at.strftime("%H:%M") if s.send_at else "-",
+            f"{s.created_at:%Y-%m-%d}" if s.created_at else "",
+        )
+        for s in found
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", err=True)
 
 
 def register(group: click.Group) -> None:

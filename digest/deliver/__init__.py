@@ -1,0 +1,1 @@
+"""Delivery: claiming delivery rows, the SMTP pool, outcomes, bounces, and transactional mail."""
