@@ -1,0 +1,189 @@
+"""One article as a source gave it (:class:`Item`), and the rules that turn it into a
+clean, validated :class:`~digest.models.Article` the store accepts.
+
+Every source (feed, JSON Lines, page) produces Items; :func:`to_article` is the one
+place that canonicalises URLs, cleans and sanitises bodies, picks the language and
+counts words, so an article looks the same whichever way it came in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from digest.ingest.boilerplate import strip_boilerplate
+from digest.ingest.language import detect_language, normalize_language
+from digest.ingest.text import (
+    clean_line,
+    count_words,
+    html_to_paragraphs,
+    inline_text,
+    join_paragraphs,
+    sanitize_html,
+    text_to_paragraphs,
+)
+from digest.models import Article, reading_minutes
+
+# Column sizes in digest/store/tables.py: longer values are refused or cut here, so
+# a write never fails half-way on PostgreSQL.
+MAX_URL = 2048
+MAX_TITLE = 1000
+MAX_AUTHOR = 500
+MAX_CATEGORY = 100
+MAX_SOURCE = 500
+
+# Query parameters that only track a click; dropping them makes one article one URL.
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+_TRACKING = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "xtor", "xtref", "_ga", "at_medium"}
+    | {"ncid", "ocid", "cmpid", "smid", "twclid", "ref_src", "spm", "wt_mc", "wt.mc_id", "at_campaign"}
+)
+
+
+class ItemError(ValueError):
+    """An item cannot become an article; the message names the field and why."""
+
+
+@dataclass
+class Item:
+    """An article as a source gave it, before validation.
+
+    ``body`` is plain text (paragraphs separated by a blank line); ``body_html`` is
+    untrusted HTML; one of them is needed. ``published_at`` None means the source
+    gave no date. ``where`` locates the item in its source for messages
+    ("articles.jsonl:3", "feed.xml item 2").
+    """
+
+    url: str
+    title: str
+    body: str = ""
+    body_html: str = ""
+    published_at: datetime | None = None
+    category: str = ""
+    language: str = ""
+    author: str = ""
+    summary: str = ""
+    guid: str = ""
+    source: str = ""
+    where: str = ""
+
+
+def canonical_url(url: str) -> str:
+    """``url`` in one canonical form: http(s) only, lower-case scheme and host, no
+    default port, no fragment, no tracking parameters; raise :class:`ItemError`."""
+    url = url.strip()
+    if not url:
+        raise ItemError("url: missing")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ItemError(f"url: invalid ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ItemError(f"url: expected an absolute http(s) URL, got {url[:200]!r}")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ItemError(f"url: no host in {url[:200]!r}")
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{ipaddress.ip_address(host).compressed}]" if _is_ip(host) else f"[{host}]"
+    netloc = host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower() in _TRACKING or k.lower().startswith(_TRACKING_PREFIXES))
+    ]
+    canonical = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    if len(canonical) > MAX_URL:
+        raise ItemError(f"url: longer than {MAX_URL} characters")
+    return canonical
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def host_of(url: str) -> str:
+    """The host of ``url`` without a leading ``www.``, for display and identity checks."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _shorten(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def to_article(
+    item: Item,
+    *,
+    fallback_published_at: datetime,
+    default_language: str,
+    category: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """Validate and clean ``item``; ``category``/``language`` override the source's.
+
+    A missing date becomes ``fallback_published_at`` (when the article was first
+    seen). The language is the override, else the item's, else detected, else
+    ``default_language``. Raises :class:`ItemError` naming the field at fault.
+    """
+    url = canonical_url(item.url)
+    title = inline_text(item.title)
+    if not title:
+        raise ItemError("title: missing")
+    if len(title) > MAX_TITLE:
+        raise ItemError(f"title: longer than {MAX_TITLE} characters")
+
+    body_html = ""
+    if item.body_html.strip():
+        paragraphs = html_to_paragraphs(item.body_html)
+        body_html = sanitize_html(item.body_html)
+    else:
+        paragraphs = text_to_paragraphs(item.body)
+    paragraphs = strip_boilerplate(paragraphs, title=title)
+    body = join_paragraphs(paragraphs)
+    if not body:
+        raise ItemError("body: empty (no article text)")
+
+    summary = inline_text(item.summary) if item.summary else ""
+    published_at = item.published_at or fallback_published_at
+    if published_at.tzinfo is None:
+        raise ItemError("published_at: no UTC offset")
+
+    chosen_category = clean_line(category if category is not None else item.category)
+    if len(chosen_category) > MAX_CATEGORY:
+        raise ItemError(f"category: longer than {MAX_CATEGORY} characters")
+
+    lang = _choose_language(item, language, title, body, default_language)
+    words = count_words(body)
+    return Article(
+        url=url,
+        guid=clean_line(item.guid)[:MAX_URL],
+        title=title,
+        body=body,
+        body_html=body_html,
+        summary=summary,
+        author=_shorten(inline_text(item.author), MAX_AUTHOR),
+        category=chosen_category,
+        language=lang,
+        source=_shorten(inline_text(item.source) or host_of(url), MAX_SOURCE),
+        published_at=published_at,
+        word_count=words,
+        reading_minutes=reading_minutes(words, lang),
+    )
+
+
+def _choose_language(item: Item, override: str | None, title: str, body: str, default: str) -> str:
+    for given, what in ((override, "--language"), (item.language, "language")):
+        if given:
+            code = normalize_language(given)
+            if code is None:
+                raise ItemError(f"{what}: {given!r} is not a language code (e.g. fr, en)")
+            return code
+    return detect_language(f"{title}\n\n{body}") or default

@@ -1,0 +1,169 @@
+"""`poll_feeds`: fetch every registered feed (conditional GET) and store what is new.
+
+Fetches run a few at a time in threads (they wait on the network); parsing and
+storing happen in the caller's thread. A feed that fails — unreachable, refused by
+the address guard, HTTP error, not a feed — gets its error recorded in
+``feeds.last_error`` and logged, and the others carry on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from digest import metrics
+from digest.config import Settings
+from digest.errors import SourceError, StoreError, ValidationError
+from digest.ingest.feeds import parse_feed
+from digest.ingest.fetch import ACCEPT_FEED, Fetcher, FetchResult, public_only
+from digest.ingest.importer import ImportReport, check_language, store_items
+from digest.ingest.items import ItemError, canonical_url
+from digest.models import Feed
+from digest.store import Store
+from digest.store.feeds import add_feed, list_feeds, record_poll
+
+log = logging.getLogger(__name__)
+
+MAX_PARALLEL_FETCHES = 4
+
+
+@dataclass
+class FeedPoll:
+    """One feed's poll: ``status`` is ``ok``, ``not_modified`` or ``error``."""
+
+    url: str
+    status: str
+    report: ImportReport = field(default_factory=ImportReport)
+    error: str = ""
+
+
+@dataclass
+class PollReport:
+    """Every feed's poll, and the totals."""
+
+    feeds: list[FeedPoll] = field(default_factory=list)
+
+    @property
+    def totals(self) -> ImportReport:
+        """All feeds' counts and lines together."""
+        total = ImportReport()
+        for poll in self.feeds:
+            total.merge(poll.report)
+        return total
+
+    @property
+    def errors(self) -> list[FeedPoll]:
+        """The feeds that failed."""
+        return [p for p in self.feeds if p.status == "error"]
+
+
+def poll_feeds(store: Store, settings: Settings, *, now: datetime, fetcher: Fetcher | None = None) -> PollReport:
+    """Poll every active feed once. Raises only StoreError (the database failed)."""
+    feeds = list_feeds(store)
+    report = PollReport()
+    if not feeds:
+        return report
+    own = fetcher is None
+    active = fetcher if fetcher is not None else Fetcher(settings)
+    try:
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FETCHES, len(feeds))) as pool:
+            pending = [(feed, pool.submit(_fetch, active, feed)) for feed in feeds]
+            for feed, future in pending:
+                report.feeds.append(_finish(store, settings, feed, future, now))
+    finally:
+        if own:
+            active.close()
+    log.info(
+        "feeds polled",
+        extra={"feeds": len(feeds), "errors": len(report.errors), "result": report.totals.summary()},
+    )
+    return report
+
+
+def register_feed(
+    store: Store,
+    settings: Settings,
+    url: str,
+    *,
+    now: datetime,
+    category: str | None = None,
+    language: str | None = None,
+) -> tuple[Feed, bool]:
+    """Check ``url`` and register it as a feed; returns (feed, created).
+
+    An address literal the fetch guard would refuse is refused now, with the same
+    reason; host names are checked at each fetch, since DNS answers change.
+    """
+    try:
+        url = canonical_url(url)
+    except ItemError as exc:
+        raise ValidationError(str(exc).replace("url:", "feed URL:", 1)) from None
+    host = urlsplit(url).hostname or ""
+    if not settings.get("ingest", "allow_private_networks") and _is_ip_literal(host):
+        reason = public_only(ipaddress.ip_address(host))
+        if reason is not None:
+            raise ValidationError(
+                f"feed URL: {host} is a {reason} address (set [ingest] allow_private_networks to allow)"
+            )
+    language = check_language(language)
+    return add_feed(store, url, now=now, category=(category or "").strip(), language=language or "")
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _fetch(fetcher: Fetcher, feed: Feed) -> FetchResult:
+    return fetcher.get(feed.url, accept=ACCEPT_FEED, etag=feed.etag, last_modified=feed.last_modified)
+
+
+def _finish(store: Store, settings: Settings, feed: Feed, future: Future[FetchResult], now: datetime) -> FeedPoll:
+    assert feed.id is not None
+    try:
+        result = future.result()
+        if result.not_modified:
+            # A 304 may carry fresher validators; keep the old ones when it does not.
+            record_poll(
+                store, feed.id, polled_at=now, etag=result.etag or None, last_modified=result.last_modified or None
+            )
+            metrics.feed_polled(ok=True)
+            return FeedPoll(feed.url, "not_modified")
+        parsed = parse_feed(result.content, feed.url, url=result.url, content_type=result.content_type)
+        imported = store_items(
+            store,
+            settings,
+            parsed.items,
+            now=now,
+            category=feed.category or None,
+            language=feed.language or None,
+            feed_id=feed.id,
+        )
+        imported.warnings[:0] = parsed.warnings
+    except StoreError:
+        raise
+    except Exception as exc:  # one feed's failure, whatever it is, must not stop the others
+        message = str(exc) if isinstance(exc, SourceError) else f"{feed.url}: {type(exc).__name__}: {exc}"
+        message = " ".join(message.split())
+        unexpected = not isinstance(exc, SourceError)
+        log.warning("feed poll failed", extra={"feed": feed.url, "error": message}, exc_info=unexpected)
+        record_poll(store, feed.id, polled_at=now, error=message)
+        metrics.feed_polled(ok=False)
+        return FeedPoll(feed.url, "error", error=message)
+    record_poll(
+        store,
+        feed.id,
+        polled_at=now,
+        title=parsed.title,
+        etag=result.etag,
+        last_modified=result.last_modified,
+    )
+    metrics.feed_polled(ok=True)
+    return FeedPoll(feed.url, "ok", report=imported)

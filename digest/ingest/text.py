@@ -1,0 +1,185 @@
+"""Untrusted HTML and messy text -> clean paragraphs; stored HTML sanitised with nh3.
+
+Every body the store holds is plain text, paragraphs separated by one blank line,
+whitespace collapsed, Unicode NFC. HTML from feeds or JSON Lines is never trusted:
+the text is read from it (scripts, forms, navigation and figures dropped) and the
+copy that is kept is cleaned by nh3 to a small set of harmless tags.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import lxml.html
+import nh3
+from lxml import etree
+
+# Elements whose text is never article text.
+_DROP = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
+        "button", "input", "select", "textarea", "nav", "aside", "figure", "figcaption", "video", "audio",
+        "picture", "img", "head", "title", "meta", "link"
+    }
+)
+
+# Elements that start and end a paragraph.
+_BLOCK = frozenset(
+    {
+        "p", "div", "section", "article", "header", "footer", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul",
+        "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tr", "td", "th", "hr",
+        "address", "details", "summary", "body", "html"
+    }
+)
+
+# What a stored body_html may contain: structure and emphasis, links, no media.
+SAFE_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6",
+        "hr", "i", "li", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th",
+        "thead", "tr", "u", "ul"
+    }
+)
+_SAFE_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+# Removed with everything inside them (nh3 otherwise keeps the text of a dropped tag).
+_DROP_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "form", "nav",
+        "aside", "button", "select", "textarea", "figure"
+    }
+)
+
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+_TAG_HINT = re.compile(r"<[a-zA-Z!/]")
+
+
+def sanitize_html(markup: str) -> str:
+    """``markup`` reduced by nh3 to :data:`SAFE_TAGS`; links get ``rel=noopener noreferrer nofollow``."""
+    cleaned: str = nh3.clean(
+        markup,
+        tags=set(SAFE_TAGS),
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes={k: set(v) for k, v in _SAFE_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def clean_line(text: str) -> str:
+    """One line of text: NFC, no control characters, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def inline_text(value: str) -> str:
+    """A title or name that may carry tags or entities (feeds do) as plain one-line text."""
+    if _TAG_HINT.search(value):
+        return clean_line(" ".join(html_to_paragraphs(value)))
+    return clean_line(html.unescape(value))
+
+
+def text_to_paragraphs(text: str) -> list[str]:
+    """Plain text -> paragraphs: split on blank lines, each paragraph on one line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p for p in (clean_line(chunk) for chunk in _PARAGRAPH_BREAK.split(text)) if p]
+
+
+def html_to_paragraphs(markup: str) -> list[str]:
+    """The readable paragraphs of an HTML fragment or document.
+
+    Block elements and ``<br><br>`` end a paragraph; a single ``<br>`` is a space.
+    Scripts, forms, navigation, asides and figures contribute nothing.
+    """
+    if not markup.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return text_to_paragraphs(markup)
+    out: list[str] = []
+    current: list[str] = []
+    state = {"brs": 0}
+
+    def flush() -> None:
+        line = clean_line("".join(current))
+        if line:
+            out.append(line)
+        current.clear()
+        state["brs"] = 0
+
+    def add(text: str | None) -> None:
+        if text:
+            if text.strip():
+                state["brs"] = 0
+            current.append(text)
+
+    def walk(el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag in _DROP or not tag:
+            # Comments and processing instructions have no text for the reader,
+            # but their tail is ordinary text of the parent.
+            return
+        if tag == "br":
+            state["brs"] += 1
+            if state["brs"] >= 2:
+                flush()
+            else:
+                current.append(" ")
+            return
+        block = tag in _BLOCK
+        if block:
+            flush()
+        add(el.text)
+        for child in el:
+            walk(child)
+            add(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return out
+
+
+def join_paragraphs(paragraphs: Iterable[str]) -> str:
+    """Paragraphs as one body: separated by a blank line."""
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def paragraphs_to_html(paragraphs: Iterable[str]) -> str:
+    """Plain paragraphs as escaped ``<p>`` HTML."""
+    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
+
+
+_ELLIPSIS = re.compile(r"(?:\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*)$")
+
+
+def is_excerpt_of(summary: str, body: str) -> bool:
+    """True when ``summary`` adds nothing to ``body``: empty, the body's opening words
+    (often cut short with "…"), or most of the body itself."""
+    summary = clean_line(summary)
+    stem = _ELLIPSIS.sub("", summary).strip()
+    flat = clean_line(body.replace("\n", " "))
+    return not stem or flat.startswith(stem) or len(summary) >= 0.8 * len(flat)
+
+
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them: ``l’OTAN`` and ``porte-parole`` are one each."""
+    return len(_WORD.findall(text))
