@@ -1,0 +1,392 @@
+"""The admin HTTP API under /api: JSON, behind a bearer token ([web] admin_token_env).
+
+Subscribers: list/search, add, read, update, remove (or erase), CSV import and export;
+editions: list, delivery status, test send. The OpenAPI description is served at
+/api/openapi.json (see :mod:`digest.web.openapi`). Errors are ``{"error": ..., "field":
+...}`` with 400 (malformed request), 401, 404, 409 (conflict with the list's state), 422
+(invalid value) or 501 (test send not available in this process).
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from digest import subscriptions as subs
+from digest import subscriptions_csv as subs_csv
+from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
+from digest.models import Consent, Subscriber, SubscriberStatus
+from digest.store import archive as archive_store
+from digest.store import subscribers as db
+from digest.web.context import WebContext, context_of
+from digest.web.openapi import spec
+from digest.web.pages import send_confirmation
+
+log = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_PROOF_ADDRESSES = 10
+PROFILE_FIELDS = ("name", "language", "topics", "timezone", "send_at")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class BadRequest(DigestError):
+    """The request itself is malformed (not JSON, wrong type...)."""
+
+
+def error(status_code: int, message: str, *, field: str | None = None, **extra: Any) -> JSONResponse:
+    """A JSON error body."""
+    body: dict[str, Any] = {"error": message}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    return JSONResponse(body, status_code=status_code)
+
+
+def _field_of(message: str) -> str | None:
+    head, sep, _ = message.partition(": ")
+    return head if sep and head.replace("_", "").isalpha() else None
+
+
+def admin(handler: Handler) -> Handler:
+    """Require ``Authorization: Bearer <admin token>``; map package errors to JSON."""
+
+    async def wrapped(request: Request) -> Response:
+        ctx = context_of(request)
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        expected = ctx.admin_token
+        if not (
+            expected and scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+        ):
+            message = "missing or wrong bearer token" if expected else "admin API disabled: no admin token configured"
+            response = error(401, message)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="digest"'
+            return response
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except ValidationError as exc:
+            return error(422, str(exc), field=_field_of(str(exc)))
+        except SourceError as exc:
+            return error(422, str(exc))
+        except NotFoundError as exc:
+            return error(404, str(exc))
+        except subs.SuppressedAddress as exc:
+            return error(409, str(exc), suppressed=True)
+        except (subs.AlreadySubscribed, subs.StateError) as exc:
+            return error(409, str(exc))
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("body: expected a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body: expected a JSON object")
+    return body
+
+
+def _string(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{key}: expected a string")
+    return value
+
+
+def _flag(body: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise ValidationError(f"{key}: expected true or false")
+    return value
+
+
+def _topics(body: dict[str, Any]) -> str | list[str] | None:
+    value = body.get("topics")
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ValidationError("topics: expected a list of strings or a ';'-separated string")
+
+
+def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(f"{name}: expected an integer") from None
+    if not lo <= value <= hi:
+        raise ValidationError(f"{name}: expected {lo} to {hi}")
+    return value
+
+
+def _status_param(raw: str | None) -> SubscriberStatus | None:
+    if not raw:
+        return None
+    try:
+        return SubscriberStatus(raw)
+    except ValueError:
+        choices = ", ".join(s.value for s in SubscriberStatus)
+        raise ValidationError(f"status: expected one of {choices}") from None
+
+
+async def _subscriber(ctx: WebContext, request: Request) -> Subscriber:
+    subscriber_id: int = request.path_params["subscriber_id"]
+    sub = await ctx.db(db.get, ctx.store, subscriber_id)
+    if sub is None:
+        raise NotFoundError(f"no subscriber {subscriber_id}")
+    return sub
+
+
+# Subscribers -------------------------------------------------------------------------
+
+
+@admin
+async def list_subscribers(request: Request) -> Response:
+    """Subscribers by id; ?status=, ?q= (in address or name), ?limit= (1-500), ?offset=."""
+    ctx = context_of(request)
+    status = _status_param(request.query_params.get("status"))
+    text = request.query_params.get("q") or None
+    limit = _int_param(request, "limit", 50, 1, 500)
+    offset = _int_param(request, "offset", 0, 0, 10**9)
+    items = await ctx.db(db.search, ctx.store, status=status, text=text, limit=limit, offset=offset)
+    total = await ctx.db(db.count, ctx.store, status=status, text=text)
+    return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
+
+
+@admin
+async def create_subscriber(request: Request) -> Response:
+    """Add a subscriber; pending ones get the confirmation mail unless told otherwise."""
+    ctx = context_of(request)
+    body = await _json_object(request)
+    unknown = set(body) - {*PROFILE_FIELDS, "email", "confirmed", "override_suppression", "send_confirmation"}
+    if unknown:
+        raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
+    email = _string(body, "email")
+    if not email:
+        raise ValidationError("email: required")
+    confirmed = _flag(body, "confirmed")
+    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
+    profile, warnings = subs.check_profile(
+        ctx.settings, known, name=_string(body, "name"), language=_string(body, "language"),
+        topics=_topics(body), timezone=_string(body, "timezone"), send_at=_string(body, "send_at"),
+    )  # fmt: skip
+    now = ctx.now()
+    sub: Subscriber = await ctx.db(
+        subs.add, ctx.store, ctx.settings, email, profile, consent=Consent(at=now, source="api"),
+        confirmed=confirmed, override_suppression=_flag(body, "override_suppression"), now=now,
+    )  # fmt: skip
+    log.info("subscriber added (api)", extra={"subscriber_id": sub.id, "status": sub.status.value})
+    confirmation = "not needed"
+    if sub.status is SubscriberStatus.PENDING:
+        confirmation = "not sent"
+        if _flag(body, "send_confirmation", True):
+            confirmation = "queued"
+    response = JSONResponse(
+        {"subscriber": subs.to_dict(sub), "warnings": warnings, "confirmation": confirmation}, status_code=201
+    )
+    if confirmation == "queued":
+        response.background = BackgroundTask(send_confirmation, ctx, sub)
+    return response
+
+
+@admin
+async def get_subscriber(request: Request) -> Response:
+    """One subscriber."""
+    ctx = context_of(request)
+    return JSONResponse(subs.to_dict(await _subscriber(ctx, request)))
+
+
+@admin
+async def update_subscriber(request: Request) -> Response:
+    """Change preferences (name, language, topics, timezone, send_at) and/or the status
+    (confirmed, unsubscribed); fields left out keep their value."""
+    ctx = context_of(request)
+    body = await _json_object(request)
+    unknown = set(body) - {*PROFILE_FIELDS, "status"}
+    if unknown:
+        raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
+    sub = await _subscriber(ctx, request)
+    subscriber_id = sub.id
+    assert subscriber_id is not None
+    now = ctx.now()
+    warnings: list[str] = []
+    if any(k in body for k in PROFILE_FIELDS):
+        known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
+        current = subs.to_dict(sub)
+        merged = {k: body[k] if k in body else current[k] for k in PROFILE_FIELDS}
+        profile, warnings = subs.check_profile(
+            ctx.settings, known, name=_string(merged, "name"), language=_string(merged, "language"),
+            topics=_topics(merged), timezone=_string(merged, "timezone"), send_at=_string(merged, "send_at"),
+        )  # fmt: skip
+        sub = await ctx.db(subs.update_profile, ctx.store, subscriber_id, profile, now=now)
+    status = _status_param(_string(body, "status"))
+    if status is not None and status is not sub.status:
+        sub = await ctx.db(subs.set_status, ctx.store, subscriber_id, status, now=now, source="api")
+    return JSONResponse({"subscriber": subs.to_dict(sub), "warnings": warnings})
+
+
+@admin
+async def delete_subscriber(request: Request) -> Response:
+    """Unsubscribe (suppressed), or with ?forget=true erase the personal data."""
+    ctx = context_of(request)
+    sub = await _subscriber(ctx, request)
+    assert sub.id is not None
+    if request.query_params.get("forget", "").lower() in ("1", "true", "yes"):
+        await ctx.db(subs.forget, ctx.store, sub.id, now=ctx.now())
+        return JSONResponse({"id": sub.id, "status": SubscriberStatus.FORGOTTEN.value})
+    left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="api")
+    return JSONResponse({"id": sub.id, "status": left.status.value})
+
+
+@admin
+async def import_subscribers(request: Request) -> Response:
+    """Import a CSV body (text/csv, UTF-8); ?confirmed=true marks rows confirmed. The
+    report lists every rejected row with its line; the valid rows are imported."""
+    ctx = context_of(request)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_IMPORT_BYTES:
+            return error(413, f"body: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
+    report = await ctx.db(
+        subs_csv.import_bytes, ctx.store, ctx.settings, b"".join(chunks), name="upload.csv",
+        confirmed=confirmed, now=ctx.now(),
+    )  # fmt: skip
+    pending = [s for s in report.new if s.status is SubscriberStatus.PENDING]
+    response = JSONResponse(
+        {
+            "ok": report.ok,
+            "added": report.added,
+            "unchanged": report.unchanged,
+            "rejected": [{"line": r.line, "reason": r.message} for r in report.rejected],
+            "warnings": [{"line": w.line, "warning": w.message} for w in report.warnings],
+            "confirmations_queued": len(pending),
+        }
+    )
+    if pending:
+        response.background = BackgroundTask(_send_all, ctx, pending)
+    return response
+
+
+async def _send_all(ctx: WebContext, pending: list[Subscriber]) -> None:
+    for sub in pending:
+        await send_confirmation(ctx, sub)
+
+
+@admin
+async def export_subscribers(request: Request) -> Response:
+    """Every subscriber (but erased ones) as CSV, re-importable."""
+    ctx = context_of(request)
+    out = io.StringIO()
+    await ctx.db(subs_csv.export_csv, ctx.store, out)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"', "Cache-Control": "no-store"},
+    )
+
+
+# Editions ----------------------------------------------------------------------------
+
+
+def _edition_dict(edition: Any) -> dict[str, Any]:
+    return {
+        "id": edition.id,
+        "newsletter": edition.newsletter,
+        "date": edition.edition_date.isoformat(),
+        "language": edition.language,
+        "status": edition.status.value,
+        "reading_minutes": edition.reading_minutes,
+        "word_count": edition.word_count,
+        "built_at": edition.built_at.isoformat() if edition.built_at else None,
+    }
+
+
+@admin
+async def list_editions(request: Request) -> Response:
+    """The latest editions, newest first (?limit=, 1-365)."""
+    ctx = context_of(request)
+    limit = _int_param(request, "limit", 30, 1, 365)
+    editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=limit)
+    return JSONResponse({"items": [_edition_dict(e) for e in editions]})
+
+
+@admin
+async def edition_status(request: Request) -> Response:
+    """An edition and how many deliveries are in each state."""
+    ctx = context_of(request)
+    edition_id: int = request.path_params["edition_id"]
+    edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
+    if edition is None:
+        raise NotFoundError(f"no edition {edition_id}")
+    counts = await ctx.db(archive_store.delivery_counts, ctx.store, edition_id)
+    return JSONResponse(
+        {"edition": _edition_dict(edition) | {"items": len(edition.items)}, "deliveries": counts,
+         "total": sum(counts.values())}
+    )  # fmt: skip
+
+
+@admin
+async def test_send(request: Request) -> Response:
+    """Send a test copy of an edition to up to 10 addresses given explicitly."""
+    ctx = context_of(request)
+    edition_id: int = request.path_params["edition_id"]
+    body = await _json_object(request)
+    to = body.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
+        raise ValidationError("to: expected a non-empty list of addresses")
+    if len(to) > MAX_PROOF_ADDRESSES:
+        raise ValidationError(f"to: at most {MAX_PROOF_ADDRESSES} addresses")
+    addresses = list(dict.fromkeys(subs.normalise_address(a) for a in to))
+    if await ctx.db(archive_store.edition, ctx.store, edition_id) is None:
+        raise NotFoundError(f"no edition {edition_id}")
+    if ctx.proof_sender is None:
+        return error(501, "test sending is not available in this process")
+    results = await ctx.proof_sender(edition_id, addresses)
+    log.info("test send", extra={"edition_id": edition_id, "count": len(addresses)})
+    return JSONResponse({"edition_id": edition_id, "results": dict(results)})
+
+
+async def openapi(request: Request) -> Response:
+    """The OpenAPI description of this API (public: it holds no data)."""
+    return Response(json.dumps(spec(), indent=2), media_type="application/json")
+
+
+routes = [
+    Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/subscribers", list_subscribers, methods=["GET"]),
+    Route("/subscribers", create_subscriber, methods=["POST"]),
+    Route("/subscribers/import", import_subscribers, methods=["POST"]),
+    Route("/subscribers/export", export_subscribers, methods=["GET"]),
+    Route("/subscribers/{subscriber_id:int}", get_subscriber, methods=["GET"]),
+    Route("/subscribers/{subscriber_id:int}", update_subscriber, methods=["PATCH"]),
+    Route("/subscribers/{subscriber_id:int}", delete_subscriber, methods=["DELETE"]),
+    Route("/editions", list_editions, methods=["GET"]),
+    Route("/editions/{edition_id:int}", edition_status, methods=["GET"]),
+    Route("/editions/{edition_id:int}/test-send", test_send, methods=["POST"]),
+]

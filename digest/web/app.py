@@ -1,0 +1,165 @@
+"""The web app: subscriber pages, the edition archive and the admin API (Starlette).
+
+``create_app(settings, store)`` builds it; ``digest serve`` runs it with uvicorn (and
+puts /healthz and /metrics in front of it, see :mod:`digest.web.ops`). Routes, with the
+URLs of :mod:`digest.links`:
+
+- ``GET/POST /subscribe``                  the form; rate-limited per IP
+- ``GET/POST /confirm/{token}``            double opt-in (GET shows a button)
+- ``GET/POST /preferences/{token}``        language, topics, send time, timezone
+- ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
+- ``GET /editions/{id}?t={token}``         "view in browser"
+- ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
+- ``/static/web.css``                      the pages' stylesheet
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from digest import subscriptions as subs
+from digest.config import Settings, read_secret
+from digest.deliver.transactional import Mailer, SMTPMailer
+from digest.errors import ConfigError
+from digest.logs import register_secret
+from digest.store import Store
+from digest.web import api, pages
+from digest.web.archive import edition_page
+from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
+from digest.web.csrf import Csrf
+from digest.web.ratelimit import RateLimiter
+
+# Pages load nothing but their own stylesheet; no scripts at all, no framing, and no
+# Referer leaving the site (links carry signed tokens).
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+#: Confirmation mails per address per hour, whoever asks for them.
+CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 3
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.headers = {
+            "Content-Security-Policy": PAGE_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Opener-Policy": "same-origin",
+        }
+        if hsts:
+            self.headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse(f"{request.scope.get('root_path', '').rstrip('/')}/subscribe", status_code=307)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(f"{request.scope.get('root_path', '').rstrip('/')}/api"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    ctx = context_of(request)
+    language = pages.browser_language(ctx, request)
+    response = pages.message_page(
+        ctx, request, language, "notfound_title", ("notfound_body",), status_code=exc.status_code
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    mailer: Mailer | None = None,
+    now: Callable[[], datetime] | None = None,
+    proof_sender: ProofSender | None = None,
+    edition_page_html: EditionPage | None = None,
+) -> Starlette:
+    """The web app over ``store``.
+
+    ``mailer`` sends the confirmation mails (default: SMTP with [smtp] settings);
+    ``now`` is the clock (tokens, consent dates, rate limits); ``proof_sender`` backs
+    the API's test send (501 without it); ``edition_page_html`` renders the archive
+    page as the subscriber's email (a plain listing without it).
+    ConfigError when the link signing key is not set.
+    """
+    links = subs.signed_links(settings)
+    secret = read_secret(settings, "web", "secret_key") or ""
+    admin_token = read_secret(settings, "web", "admin_token")
+    register_secret(secret)
+    register_secret(admin_token)
+    per_minute: int = settings.get("web", "subscribe_per_minute")
+    if per_minute < 1:
+        raise ConfigError("[web] subscribe_per_minute: must be at least 1")
+    secure = str(settings.get("newsletter", "base_url")).startswith("https://")
+    context = WebContext(
+        settings=settings,
+        store=store,
+        links=links,
+        tokens=links.tokens,
+        csrf=Csrf(secret),
+        mailer=mailer if mailer is not None else SMTPMailer(settings),
+        now=now if now is not None else (lambda: datetime.now(UTC)),
+        subscribe_limiter=RateLimiter(per_minute, 60.0),
+        mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
+        pages=page_environment(),
+        admin_token=admin_token or None,
+        proof_sender=proof_sender,
+        edition_page=edition_page_html,
+        secure_cookies=secure,
+    )
+    routes = [
+        Route("/", _home, methods=["GET"]),
+        Route("/subscribe", pages.subscribe_form, methods=["GET"]),
+        Route("/subscribe", pages.subscribe, methods=["POST"]),
+        Route("/confirm/{token}", pages.confirm_page, methods=["GET"]),
+        Route("/confirm/{token}", pages.confirm, methods=["POST"]),
+        Route("/preferences/{token}", pages.preferences_page, methods=["GET"]),
+        Route("/preferences/{token}", pages.save_preferences, methods=["POST"]),
+        Route("/unsubscribe/{token}", pages.unsubscribe_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", pages.unsubscribe, methods=["POST"]),
+        Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
+        Mount("/api", routes=api.routes),
+        Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, hsts=secure)],
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.web = context
+    return app

@@ -1,0 +1,145 @@
+"""What every request handler of the web app shares: settings, store, signed links,
+CSRF, rate limits, the mailer, the clock and the page templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, Protocol, TypeVar
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from digest.config import Settings
+from digest.deliver.transactional import Mailer
+from digest.links import Links
+from digest.models import SUPPORTED_LANGUAGES
+from digest.store import Store
+from digest.tokens import Tokens
+from digest.web import csrf as csrf_mod
+from digest.web.csrf import Csrf
+from digest.web.labels import LANGUAGE_NAMES, labels
+from digest.web.ratelimit import RateLimiter
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ProofSender(Protocol):
+    """Sends a test copy ("proof") of an edition to the given addresses. The delivery
+    code provides it; the admin API only triggers it. Returns, per address, "sent" or
+    the reason it was not."""
+
+    async def __call__(self, edition_id: int, addresses: Sequence[str]) -> Mapping[str, str]: ...
+
+
+class EditionPage(Protocol):
+    """The stored edition as one subscriber got it, as a full HTML page, or None when it
+    cannot be rendered (the renderer provides it; the archive falls back to a listing)."""
+
+    def __call__(self, edition_id: int, subscriber_id: int) -> str | None: ...
+
+
+def page_environment() -> Environment:
+    """Jinja2 for the pages: autoescaped, strict about undefined names."""
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass
+class WebContext:
+    """The app's shared state (``request.app.state.web``)."""
+
+    settings: Settings
+    store: Store
+    links: Links
+    tokens: Tokens
+    csrf: Csrf
+    mailer: Mailer
+    now: Callable[[], datetime]
+    subscribe_limiter: RateLimiter
+    mail_limiter: RateLimiter
+    pages: Environment
+    admin_token: str | None
+    proof_sender: ProofSender | None
+    edition_page: EditionPage | None
+    secure_cookies: bool
+
+    @property
+    def newsletter(self) -> str:
+        """The newsletter's name."""
+        name: str = self.settings.get("newsletter", "name")
+        return name
+
+    async def db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a (blocking) store call in the thread pool, off the event loop."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        language: str,
+        status_code: int = 200,
+        private: bool = True,
+        headers: Mapping[str, str] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """A page in ``language``, with a CSRF token for its forms (the cookie is set
+        when the browser has none yet)."""
+        nonce = request.cookies.get(csrf_mod.COOKIE)
+        fresh = not nonce
+        if not nonce:
+            nonce = Csrf.new_nonce()
+        html = self.pages.get_template(template).render(
+            lang=language,
+            t=labels(language),
+            newsletter=self.newsletter,
+            postal_address=self.settings.get("newsletter", "postal_address"),
+            root=request.scope.get("root_path", "").rstrip("/"),
+            private=private,
+            csrf_token=self.csrf.form_token(nonce, now=self.now().timestamp()),
+            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        response.headers["Content-Language"] = language
+        if private:
+            response.headers["Cache-Control"] = "no-store"
+        if fresh:
+            response.set_cookie(
+                csrf_mod.COOKIE,
+                nonce,
+                httponly=True,
+                samesite="lax",
+                secure=self.secure_cookies,
+                path="/",
+            )
+        return response
+
+    async def csrf_ok(self, request: Request, form: Mapping[str, Any]) -> bool:
+        """Whether a posted form carries a valid CSRF token for this browser."""
+        token = form.get(csrf_mod.FIELD)
+        return self.csrf.check(
+            request.cookies.get(csrf_mod.COOKIE),
+            token if isinstance(token, str) else None,
+            now=self.now().timestamp(),
+        )
+
+
+def context_of(request: Request) -> WebContext:
+    """The WebContext of the app serving ``request``."""
+    ctx: WebContext = request.app.state.web
+    return ctx
