@@ -53,6 +53,17 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("unsubscribe_mailto", str, "", "Address for the mailto: form of List-Unsubscribe; empty for none."),
         Key("feedback_id", str, "digest", "Stable sender id used in the Feedback-ID header."),
     ),
+    "selection": (
+        Key("top_stories", int, 6, "Most top stories (2-3 sentence summaries) in an edition."),
+        Key(
+            "max_category_share",
+            float,
+            0.4,
+            "Largest share of an edition's stories one category may take while others have stories.",
+        ),
+        Key("category_decay", float, 0.7, "Score factor per story of the same category ranked before (balance)."),
+        Key("duplicate_similarity", float, 0.35, "TF-IDF cosine from which two articles count as the same story."),
+    ),
     "database": (
         Key("url", str, "sqlite:///digest.db", "SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://..."),
     ),
@@ -233,6 +244,12 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
     for name in ("reading_minutes", "window_hours"):
         if values["newsletter"][name] <= 0:
             raise ConfigError(f"{where}: [newsletter] {name}: must be positive")
+    sel = values["selection"]
+    if sel["top_stories"] < 0:
+        raise ConfigError(f"{where}: [selection] top_stories: must be 0 or more")
+    for name in ("max_category_share", "category_decay", "duplicate_similarity"):
+        if not 0.0 < sel[name] <= 1.0:
+            raise ConfigError(f"{where}: [selection] {name}: expected a number in (0, 1], got {sel[name]}")
     port = values["smtp"]["port"]
     if not 0 < port < 65536:
         raise ConfigError(f"{where}: [smtp] port: expected 1-65535, got {port}")
