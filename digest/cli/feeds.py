@@ -1,11 +1,16 @@
-"""`digest feeds add|list|poll`: registered RSS/Atom feeds."""
+"""`digest feeds add|list|poll|remove`: registered RSS/Atom feeds."""
 
 from __future__ import annotations
 
+import json
+from zoneinfo import ZoneInfo
+
 import click
 
-from digest.cli._pending import pending
-from digest.cli.context import AppContext, pass_app
+from digest.cli.context import AppContext, pass_app, utcnow
+from digest.ingest import poll_feeds, register_feed
+from digest.ingest.items import ItemError, canonical_url
+from digest.store.feeds import list_feeds, remove_feed
 
 
 @click.group()
@@ -19,22 +24,90 @@ def feeds() -> None:
 @click.option("--language", help="Language of the feed's articles.")
 @pass_app
 def add(app: AppContext, url: str, category: str | None, language: str | None) -> None:
-    """Register a feed to poll."""
-    raise pending("feeds add", 8)
+    """Register a feed to poll (again with new options: updates them)."""
+    feed, created = register_feed(
+        app.store(), app.settings, url, now=utcnow(), category=category, language=language
+    )
+    extra = ", ".join(x for x in (feed.category, feed.language) if x)
+    click.echo(f"{'added' if created else 'updated'} feed {feed.id}: {feed.url}" + (f" ({extra})" if extra else ""))
+    if created:
+        click.echo("run `digest feeds poll` to fetch it now; `digest serve` polls it on schedule")
 
 
 @feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print every stored field as JSON.")
 @pass_app
-def list_(app: AppContext) -> None:
+def list_(app: AppContext, as_json: bool) -> None:
     """List registered feeds and their last poll."""
-    raise pending("feeds list", 8)
+    rows = list_feeds(app.store())
+    if as_json:
+        data = [
+            {
+                "id": f.id,
+                "url": f.url,
+                "title": f.title,
+                "category": f.category,
+                "language": f.language,
+                "etag": f.etag,
+                "last_modified": f.last_modified,
+                "last_polled_at": f.last_polled_at.isoformat() if f.last_polled_at else None,
+                "last_error": f.last_error,
+            }
+            for f in rows
+        ]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no feeds registered (add one with `digest feeds add URL`)")
+        return
+    tz = ZoneInfo(str(app.settings.get("schedule", "timezone")))
+    for f in rows:
+        polled = f.last_polled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never polled"
+        state = f"error: {f.last_error}" if f.last_error else ("ok" if f.last_polled_at else "")
+        options = ", ".join(x for x in (f.category, f.language) if x)
+        click.echo(f"{f.id:>3}  {f.url}" + (f"  [{options}]" if options else "") + (f"  {f.title}" if f.title else ""))
+        click.echo(f"     {polled}  {state}".rstrip())
 
 
 @feeds.command("poll")
 @pass_app
 def poll(app: AppContext) -> None:
-    """Fetch every registered feed now (conditional GET)."""
-    raise pending("feeds poll", 8)
+    """Fetch every registered feed now (conditional GET).
+
+    A feed that fails is reported and recorded; the others are still polled. The
+    exit code is 1 when any feed failed or any item was rejected.
+    """
+    report = poll_feeds(app.store(), app.settings, now=utcnow())
+    if not report.feeds:
+        click.echo("no feeds registered (add one with `digest feeds add URL`)")
+        return
+    for p in report.feeds:
+        if p.status == "error":
+            click.echo(f"error: {p.error}", err=True)
+            continue
+        for line in p.report.warnings:
+            click.echo(f"warning: {line}", err=True)
+        for line in p.report.rejections:
+            click.echo(f"rejected: {line}", err=True)
+        status = "not modified" if p.status == "not_modified" else p.report.summary()
+        click.echo(f"{p.url}: {status}")
+    totals = report.totals
+    click.echo(f"{len(report.feeds)} feeds polled, {len(report.errors)} failed; {totals.summary()}")
+    if report.errors or totals.rejected:
+        click.get_current_context().exit(1)
+
+
+@feeds.command("remove")
+@click.argument("url")
+@pass_app
+def remove(app: AppContext, url: str) -> None:
+    """Stop polling a feed (its articles stay in the store)."""
+    try:
+        url = canonical_url(url)
+    except ItemError:
+        url = url.strip()  # not a URL we would have registered: let the lookup say so
+    remove_feed(app.store(), url)
+    click.echo(f"removed feed {url}")
 
 
 def register(group: click.Group) -> None:

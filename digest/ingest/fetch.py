@@ -26,6 +26,7 @@ from digest.config import Settings
 from digest.errors import SourceError
 
 MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 #: A resolver: (host, port) -> the addresses it stands for.
 Resolver = Callable[[str, int], list[str]]
@@ -214,7 +215,7 @@ class Fetcher:
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 with self._client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.status_code in _REDIRECTS:
                         location = response.headers.get("Location", "")
                         if not location:
                             raise FetchError(f"{current}: HTTP {response.status_code} redirect without Location")

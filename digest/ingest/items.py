@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.ingest.boilerplate import strip_boilerplate
+from digest.ingest.boilerplate import is_boilerplate, strip_boilerplate
 from digest.ingest.language import detect_language, normalize_language
 from digest.ingest.text import (
     clean_line,
     count_words,
+    drop_blocks,
     html_to_paragraphs,
     inline_text,
     join_paragraphs,
@@ -143,7 +144,7 @@ def to_article(
     body_html = ""
     if item.body_html.strip():
         paragraphs = html_to_paragraphs(item.body_html)
-        body_html = sanitize_html(item.body_html)
+        body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
     else:
         paragraphs = text_to_paragraphs(item.body)
     paragraphs = strip_boilerplate(paragraphs, title=title)

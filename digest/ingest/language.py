@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 
+from babel import localedata
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
@@ -25,9 +26,13 @@ _lock = threading.Lock()
 
 
 def normalize_language(value: str) -> str | None:
-    """``value`` as a lower-case primary language code, or None when it is not one."""
+    """``value`` as a lower-case primary language code ("fr-FR" -> "fr"), or None when
+    it is not a language Babel (CLDR) knows."""
     m = _CODE.match(value.strip())
-    return m.group(1).lower() if m else None
+    if not m:
+        return None
+    code = m.group(1).lower()
+    return code if localedata.exists(code) else None
 
 
 def _get_factory() -> DetectorFactory:

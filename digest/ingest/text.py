@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import lxml.html
 import nh3
@@ -75,6 +75,24 @@ def sanitize_html(markup: str) -> str:
         strip_comments=True,
     )
     return cleaned.strip()
+
+
+def drop_blocks(markup: str, unwanted: Callable[[str], bool]) -> str:
+    """Sanitised ``markup`` without the blocks (paragraphs, list items, headings...)
+    whose text ``unwanted`` rejects, e.g. "Lire aussi" lines in a feed's HTML."""
+    if not markup.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    doomed = [
+        el
+        for el in root.iter("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "dt", "dd")
+        if unwanted(clean_line(el.text_content()))
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+    inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return sanitize_html(inner)
 
 
 def clean_line(text: str) -> str:
