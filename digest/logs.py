@@ -89,14 +89,32 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class AccessQueryFilter(logging.Filter):
-    """Drops the query string from uvicorn's access lines: unsubscribe, confirm and
-    preferences links carry signed tokens that act as keys."""
+_SEGMENT = re.compile(r"(?<=/)[^/]+")
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_.=-]+$")
+
+
+def _token_like(segment: str) -> bool:
+    # itsdangerous tokens are payload.timestamp.signature in URL-safe base64; other
+    # secrets are long runs of the same alphabet. File names have one dot at most.
+    if not _TOKEN_CHARS.match(segment):
+        return False
+    return (segment.count(".") >= 2 and len(segment) >= 20) or (len(segment) >= 32 and "." not in segment)
+
+
+def redact_path(path: str) -> str:
+    """A request path without its query string and with token-like segments replaced:
+    ``/unsubscribe/MTIzNDU.awvEmA.YuivZHv...?x=1`` -> ``/unsubscribe/***``."""
+    return _SEGMENT.sub(lambda m: "***" if _token_like(m.group(0)) else m.group(0), path.split("?", 1)[0])
+
+
+class AccessTokenFilter(logging.Filter):
+    """Cuts signed tokens out of uvicorn's access lines: confirm, preferences and
+    unsubscribe links carry them (in the path or the query) and they act as keys."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
             path: str = record.args[2]
-            record.args = (*record.args[:2], path.split("?", 1)[0], *record.args[3:])
+            record.args = (*record.args[:2], redact_path(path), *record.args[3:])
         return True
 
 
@@ -170,8 +188,8 @@ def setup(level: str = "info", fmt: str = "text", *, stream: TextIO | None = Non
     logging.getLogger("digest").setLevel(numeric)
     logging.getLogger("uvicorn").setLevel(numeric)
     access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, AccessQueryFilter) for f in access.filters):
-        access.addFilter(AccessQueryFilter())
+    if not any(isinstance(f, AccessTokenFilter) for f in access.filters):
+        access.addFilter(AccessTokenFilter())
     # APScheduler says "Running job ..." at info every minute: noise, not events.
     logging.getLogger("apscheduler").setLevel(max(numeric, logging.WARNING))
     # Client and server libraries log whole SMTP conversations (addresses) at debug.

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from digest import logs, metrics
 from digest.capture import CaptureServer
 from digest.store import Store
+from digest.tokens import Tokens
 from digest.web.ops import ops_app, with_ops
 
 
@@ -98,11 +99,18 @@ def test_registered_secrets_never_appear(log_stream: io.StringIO) -> None:
     assert lines(log_stream)[0]["message"] == "login failed with ***"
 
 
-def test_access_log_drops_query_string_with_tokens(log_stream: io.StringIO) -> None:
+def test_access_log_cuts_signed_tokens_from_paths_and_queries(log_stream: io.StringIO, now: datetime) -> None:
+    token = Tokens("k" * 32, max_age_seconds=3600).make("unsubscribe", 1, now=now)
     access = logging.getLogger("uvicorn.access")
-    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/unsubscribe?token=abc.def", "1.1", 200)
-    (line,) = lines(log_stream)
-    assert "/unsubscribe" in line["message"] and "token" not in line["message"]
+    fmt = '%s - "%s %s HTTP/%s" %d'
+    access.info(fmt, "127.0.0.1:5000", "GET", f"/unsubscribe/{token}", "1.1", 200)
+    access.info(fmt, "127.0.0.1:5000", "GET", f"/confirm?token={token}", "1.1", 200)
+    access.info(fmt, "127.0.0.1:5000", "GET", "/static/fonts/source-serif-regular.woff2", "1.1", 200)
+    first, second, third = (line["message"] for line in lines(log_stream))
+    assert first == '127.0.0.1:5000 - "GET /unsubscribe/*** HTTP/1.1" 200'
+    assert second == '127.0.0.1:5000 - "GET /confirm HTTP/1.1" 200'
+    assert "source-serif-regular.woff2" in third
+    assert token not in log_stream.getvalue()
 
 
 def test_rate_meter_counts_the_last_window() -> None:
