@@ -114,9 +114,9 @@ def confirmation_message(
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(idstring="confirm", domain=_sender_domain(sender))
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = language
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    msg["Content-Language"] = language  # after set_content, which clears Content-* headers
     return msg
 
 
