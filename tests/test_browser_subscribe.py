@@ -53,7 +53,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with SMTPServer() as smtp:
         app = create_app(web_settings(tmp_path, smtp.port, base_url=base_url), store)
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", http="h11")
+        # log_config and log_level None: uvicorn must not reconfigure the process's
+        # loggers (other tests check what they log).
+        config = uvicorn.Config(
+            app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
