@@ -62,7 +62,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "Largest share of an edition's stories one category may take while others have stories.",
         ),
         Key("category_decay", float, 0.7, "Score factor per story of the same category ranked before (balance)."),
-        Key("duplicate_similarity", float, 0.35, "TF-IDF cosine from which two articles count as the same story."),
+        Key("duplicate_similarity", float, 0.3, "TF-IDF cosine from which two articles count as the same story."),
     ),
     "database": (
         Key("url", str, "sqlite:///digest.db", "SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://..."),

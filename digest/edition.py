@@ -1,0 +1,255 @@
+"""Fit the day's stories into the reading-time budget. Pure: values in, values out.
+
+The budget is ``words_per_minute(language) x reading_minutes`` words for everything
+a reader reads: section titles, headlines, summaries, each item's "3 min" and its
+"Lire aussi" links. Stories are taken in :func:`digest.select.select` order:
+
+1. top stories (a 2-3 sentence summary each) fill up to :data:`TOP_SHARE` of the
+   budget, at most ``top_stories`` of them, no category holding more than
+   ``max_category_share`` of them while other categories still have stories;
+2. the rest of the budget goes to "En bref" / "In brief": one sentence per story,
+   grouped by category, under the same share rule.
+
+Items are stored grouped: top stories by category, then briefs by category, the
+categories in ``categories`` order first, then in order of their best story. The
+edition's ``word_count`` is :func:`count_words` of what it shows, and its reading
+time is that count over the reading speed, rounded up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
+from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, select, word_count
+from digest.summarize import Summary, summarize_article
+
+#: Share of the budget top stories may use; the rest is for "En bref".
+TOP_SHARE = 0.6
+#: Top-story summaries: 2-3 sentences, about this many words, never more than the cap.
+TOP_TARGET_WORDS = 45
+TOP_MAX_WORDS = 80
+#: "En bref" lines: one sentence of at most this many words.
+BRIEF_MAX_WORDS = 45
+#: Stop looking for briefs once this many stories in a row did not fit, or fewer
+#: words than a minimal brief are left.
+MAX_MISSES = 12
+MIN_BRIEF_WORDS = 8
+
+#: Words a reader sees around the stories, per language.
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {"brief": "En bref", "also": "Lire aussi :", "category": "Actualité"},
+    "en": {"brief": "In brief", "also": "Also read:", "category": "News"},
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    """The labels for ``language`` (English for languages without their own)."""
+    return LABELS.get(language, LABELS["en"])
+
+
+def words(text: str) -> int:
+    """Words as a reader counts them: whitespace-separated, with a letter or digit."""
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def item_label(minutes: int) -> str:
+    """The item's reading-time label, "3 min" (the same in French and English)."""
+    return f"{minutes} min"
+
+
+def item_words(item: EditionItem, language: str) -> int:
+    """Words one item shows: headline, summary, reading time, "Lire aussi" links."""
+    n = words(item.title) + words(item.summary) + words(item_label(item.reading_minutes))
+    if item.also_read:
+        n += words(labels(language)["also"]) + sum(words(link.title) for link in item.also_read)
+    return n
+
+
+def count_words(items: Sequence[EditionItem], language: str) -> int:
+    """Every word the edition shows: section titles (top categories, "En bref" and its
+    category headings) and every item."""
+    top_categories = {i.category for i in items if i.kind is ItemKind.TOP}
+    brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
+    n = sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
+    if brief_categories:
+        n += words(labels(language)["brief"])
+    return n + sum(item_words(i, language) for i in items)
+
+
+@dataclass(frozen=True)
+class EditionRules:
+    """How an edition is put together; the values come from ``[newsletter]`` and ``[selection]``."""
+
+    reading_minutes: int = 5
+    categories: tuple[str, ...] = ()  # section order; others follow
+    category_weights: Mapping[str, float] = field(default_factory=dict)
+    top_stories: int = 6
+    max_category_share: float = 0.4
+    duplicate_similarity: float = DEFAULT_DUPLICATE_SIMILARITY
+    category_decay: float = DEFAULT_CATEGORY_DECAY
+
+    def budget(self, language: str) -> int:
+        """Words the whole edition may use."""
+        return words_per_minute(language) * self.reading_minutes
+
+
+@dataclass
+class _Draft:
+    """An item being placed, before positions are known."""
+
+    rank: int
+    pick: Pick
+    kind: ItemKind
+    category: str
+    summary: Summary
+
+    def item(self, position: int) -> EditionItem:
+        a = self.pick.article
+        return EditionItem(
+            position=position,
+            kind=self.kind,
+            category=self.category,
+            title=a.title.strip(),
+            url=a.url,
+            summary=self.summary.text,
+            reading_minutes=a.reading_minutes or reading_minutes(word_count(a), a.language),
+            article_id=a.id,
+            also_read=self.pick.also_read,
+        )
+
+
+def compose_edition(
+    candidates: Sequence[Article],
+    *,
+    newsletter: str,
+    edition_date: date,
+    language: str,
+    window: tuple[datetime, datetime],
+    rules: EditionRules,
+    now: datetime,
+) -> Edition:
+    """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``.
+
+    An edition with no candidate in the window has no items and status SKIPPED.
+    """
+    picks = select(
+        candidates,
+        language=language,
+        start=window[0],
+        end=window[1],
+        category_weights=rules.category_weights,
+        duplicate_similarity=rules.duplicate_similarity,
+        category_decay=rules.category_decay,
+    )
+    drafts = plan(picks, language=language, rules=rules)
+    items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
+    total = count_words(items, language)
+    return Edition(
+        edition_date=edition_date,
+        language=language,
+        items=items,
+        word_count=total,
+        reading_minutes=reading_minutes(total, language),
+        newsletter=newsletter,
+        status=EditionStatus.BUILT if items else EditionStatus.SKIPPED,
+        built_at=now,
+    )
+
+
+def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules) -> list[_Draft]:
+    """Choose top stories and briefs within the budget (see the module docstring)."""
+    budget = rules.budget(language)
+    default_category = labels(language)["category"]
+    drafts: list[_Draft] = []
+    sections: set[tuple[ItemKind, str]] = set()
+    per_category: Counter[str] = Counter()
+    used = 0
+
+    def category(p: Pick) -> str:
+        return p.article.category.strip() or default_category
+
+    def cost(draft: _Draft) -> int:
+        n = item_words(draft.item(0), language)
+        if (draft.kind, draft.category) not in sections:
+            n += words(draft.category)
+        if draft.kind is ItemKind.BRIEF and not any(k is ItemKind.BRIEF for k, _ in sections):
+            n += words(labels(language)["brief"])
+        return n
+
+    def place(draft: _Draft, n: int) -> None:
+        nonlocal used
+        drafts.append(draft)
+        sections.add((draft.kind, draft.category))
+        per_category[draft.category] += 1
+        used += n
+
+    # 1. Top stories, in rank order; a story that is capped, too thin or too long waits.
+    top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
+    pending: list[tuple[int, Pick]] = []
+    remaining = Counter(category(p) for p in picks)
+    for rank, pick in enumerate(picks):
+        cat = category(pick)
+        remaining[cat] -= 1
+        if len(drafts) >= rules.top_stories or used >= budget * TOP_SHARE:
+            pending.append((rank, pick))
+            continue
+        if per_category[cat] >= top_cap and sum(remaining.values()) > remaining[cat]:
+            pending.append((rank, pick))
+            continue
+        summary = summarize_article(
+            pick.article, min_sentences=2, max_sentences=3, target_words=TOP_TARGET_WORDS, max_words=TOP_MAX_WORDS
+        )
+        draft = _Draft(rank, pick, ItemKind.TOP, cat, summary)
+        n = cost(draft)
+        if len(summary.sentences) < 2 or used + n > budget * TOP_SHARE:
+            pending.append((rank, pick))
+            continue
+        place(draft, n)
+
+    # 2. Briefs, in rank order, under the share rule while other categories have
+    # stories left; a capped story is reconsidered as soon as the edition grows.
+    waiting = Counter(category(p) for _, p in pending)
+    misses = 0
+    progress = True
+    while progress and pending and misses < MAX_MISSES and budget - used >= MIN_BRIEF_WORDS:
+        progress = False
+        for i, (rank, pick) in enumerate(pending):
+            cat = category(pick)
+            cap = max(1, math.floor((len(drafts) + 1) * rules.max_category_share))
+            if per_category[cat] >= cap and len(pending) > waiting[cat]:
+                continue
+            del pending[i]
+            waiting[cat] -= 1
+            summary = summarize_article(pick.article, max_sentences=1, max_words=BRIEF_MAX_WORDS)
+            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summary)
+            n = cost(draft)
+            if used + n > budget:
+                misses += 1
+            else:
+                misses = 0
+                place(draft, n)
+            progress = True
+            break
+    return drafts
+
+
+def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft]:
+    """Top stories then briefs; within each, by category (configured order first, then
+    by best story), and by rank inside a category."""
+    configured = {c.casefold(): i for i, c in enumerate(categories)}
+    best_rank: dict[str, int] = {}
+    for d in drafts:
+        best_rank[d.category] = min(best_rank.get(d.category, d.rank), d.rank)
+
+    def key(d: _Draft) -> tuple[int, int, int, int]:
+        kind = 0 if d.kind is ItemKind.TOP else 1
+        order = configured.get(d.category.casefold())
+        group = (0, order) if order is not None else (1, best_rank[d.category])
+        return (kind, group[0], group[1], d.rank)
+
+    return sorted(drafts, key=key)

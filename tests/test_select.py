@@ -1,0 +1,183 @@
+"""Selection: the window, the transparent score, near-duplicates, category balance."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.models import Article
+from digest.select import (
+    DEFAULT_DUPLICATE_SIMILARITY,
+    ScoreParts,
+    category_weight,
+    fingerprints,
+    in_window,
+    score_parts,
+    select,
+    similarity,
+)
+
+DAY = Path(__file__).parent / "fixtures" / "briefing" / "day.jsonl"
+END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)  # 07:00 in Casablanca on the edition date
+START = END - timedelta(hours=24)
+
+
+def fixture_day() -> list[Article]:
+    """The fixture day's articles, with ids in file order."""
+    out = []
+    for i, line in enumerate(DAY.read_text(encoding="utf-8").splitlines(), start=1):
+        r = json.loads(line)
+        out.append(
+            Article(
+                id=i,
+                guid=r["guid"],
+                url=r["url"],
+                title=r["title"],
+                body=r["body"],
+                summary=r.get("summary", ""),
+                published_at=datetime.fromisoformat(r["published_at"]),
+                language=r["language"],
+                category=r["category"],
+                source=r["source"],
+            )
+        )
+    return out
+
+
+def by_guid(articles: list[Article], guid: str) -> Article:
+    return next(a for a in articles if a.guid == f"fixture:{guid}")
+
+
+def article(title: str, body: str, *, category: str = "Politique", hours_before_end: float = 2, **kw: str) -> Article:
+    return Article(
+        url=f"https://example.org/{abs(hash((title, body)))}",
+        title=title,
+        body=body,
+        published_at=END - timedelta(hours=hours_before_end),
+        language=kw.pop("language", "fr"),
+        category=category,
+        **kw,
+    )
+
+
+def test_window_keeps_the_language_and_the_24_hours_before_send_time() -> None:
+    day = fixture_day()
+    fr = in_window(day, language="fr", start=START, end=END)
+    guids = {a.guid for a in fr}
+    assert "fixture:vieux" not in guids  # three days old
+    assert "fixture:apres-envoi" not in guids  # published after the send time
+    assert all(a.language == "fr" for a in fr)
+    assert len(fr) == sum(1 for a in day if a.language == "fr") - 2
+
+
+def test_window_start_is_inclusive_and_end_exclusive() -> None:
+    at_start = article("Début", "Texte.", hours_before_end=24)
+    at_end = article("Fin", "Texte.", hours_before_end=0)
+    assert in_window([at_start, at_end], language="fr", start=START, end=END) == [at_start]
+
+
+def test_same_url_twice_keeps_the_latest_version() -> None:
+    old = article("Titre", "Première version.", hours_before_end=5)
+    new = Article(**{**old.__dict__, "body": "Version corrigée.", "published_at": END - timedelta(hours=1)})
+    assert in_window([old, new], language="fr", start=START, end=END) == [new]
+
+
+def test_score_parts_are_transparent() -> None:
+    day = fixture_day()
+    long_read = score_parts(by_guid(day, "eau-longue"), start=START, end=END)
+    short = score_parts(by_guid(day, "tram-breve"), start=START, end=END)
+    assert long_read.standfirst == 1.0 and short.standfirst == 0.0
+    assert long_read.substance > 0.8 > 0.1 > short.substance
+    fresh = score_parts(article("Frais", "Mot. " * 300, hours_before_end=0.5), start=START, end=END)
+    stale = score_parts(article("Rassis", "Mot. " * 300, hours_before_end=23), start=START, end=END)
+    assert fresh.recency > 0.95 and stale.recency < 0.05
+    parts = ScoreParts(recency=1.0, substance=0.5, standfirst=1.0, coverage=0.5, category_weight=2.0, balance=0.7)
+    assert parts.base == pytest.approx(0.35 + 0.35 * 0.5 + 0.15 + 0.15 * 0.5)
+    assert parts.total == pytest.approx(parts.base * 2.0 * 0.7)
+    assert "recency 1.00" in parts.describe() and "x weight 2.00 x balance 0.70" in parts.describe()
+
+
+def test_category_weight_is_case_insensitive_and_defaults_to_one() -> None:
+    assert category_weight("Sport", {"sport": 0.5}) == 0.5
+    assert category_weight("Culture", {"sport": 0.5}) == 1.0
+
+
+def test_near_duplicates_worded_differently_are_folded_into_the_better_one() -> None:
+    day = fixture_day()
+    for language, better, other in (("fr", "budget-a", "budget-b"), ("en", "storm-a", "storm-b")):
+        picks = select(day, language=language, start=START, end=END)
+        guids = [p.article.guid for p in picks]
+        assert f"fixture:{better}" in guids and f"fixture:{other}" not in guids
+        pick = next(p for p in picks if p.article.guid == f"fixture:{better}")
+        assert [a.guid for a in pick.also] == [f"fixture:{other}"]
+        assert pick.also_read[0].url == by_guid(day, other).url
+        assert pick.also_read[0].source == by_guid(day, other).source
+        assert pick.parts.coverage == 0.5
+
+
+def test_distinct_stories_are_not_folded() -> None:
+    day = fixture_day()
+    fr = in_window(day, language="fr", start=START, end=END)
+    picks = select(day, language="fr", start=START, end=END)
+    assert len(picks) == len(fr) - 1  # only the budget pair is folded
+    vectors = fingerprints(fr, "fr")
+    pair = {"fixture:budget-a", "fixture:budget-b"}
+    for i, a in enumerate(fr):
+        for j in range(i + 1, len(fr)):
+            sim = similarity(vectors[i], vectors[j])
+            if {a.guid, fr[j].guid} == pair:
+                assert sim >= DEFAULT_DUPLICATE_SIMILARITY
+            else:
+                assert sim < DEFAULT_DUPLICATE_SIMILARITY / 2, (a.guid, fr[j].guid)
+
+
+def test_identical_titles_on_two_urls_are_duplicates() -> None:
+    body_a = "Le conseil municipal a voté lundi la gratuité des bus pour les moins de 18 ans à partir de janvier."
+    body_b = "Les élus ont adopté la mesure à une large majorité, qui coûtera 4 millions par an à la ville."
+    a = article("Bus gratuits pour les jeunes dès janvier", body_a, hours_before_end=1)
+    b = article("Bus gratuits pour les jeunes dès janvier", body_b, hours_before_end=2)
+    c = article("Le musée rouvre ses portes", "Après deux ans de travaux, le musée accueille de nouveau le public.")
+    picks = select([a, b, c], language="fr", start=START, end=END)
+    assert len(picks) == 2
+    assert {len(p.also) for p in picks} == {0, 1}
+
+
+def test_category_weights_change_the_ranking() -> None:
+    day = fixture_day()
+    plain = [p.article.guid for p in select(day, language="fr", start=START, end=END)]
+    weighted = [
+        p.article.guid
+        for p in select(day, language="fr", start=START, end=END, category_weights={"Sciences": 3.0})
+    ]
+    best_plain = min(plain.index("fixture:satellite"), plain.index("fixture:dessalement"))
+    best_weighted = min(weighted.index("fixture:satellite"), weighted.index("fixture:dessalement"))
+    assert best_weighted < best_plain - 3
+
+
+def test_one_category_cannot_fill_the_top_of_the_ranking() -> None:
+    subjects = ["retraites", "impôts", "santé", "écoles", "police", "routes", "logement", "justice"]
+    politics = [
+        article(f"Réforme : {s}", f"Le gouvernement prépare une loi sur {s} et {s} numéro {i}. " * 40)
+        for i, s in enumerate(subjects)
+    ]
+    sport = [
+        article(f"Sport : {s}", f"L'équipe de {s} a gagné le match de {s}. " * 12, category="Sport")
+        for s in ("basket", "rugby")
+    ]
+    unbalanced = select(politics + sport, language="fr", start=START, end=END, category_decay=1.0)
+    assert [p.article.category for p in unbalanced[:8]] == ["Politique"] * 8
+    balanced = select(politics + sport, language="fr", start=START, end=END)
+    assert "Sport" in [p.article.category for p in balanced[:3]]
+    assert all(p.parts.balance <= 1.0 for p in balanced)
+    second_politics = [p for p in balanced if p.article.category == "Politique"][1]
+    assert second_politics.parts.balance == pytest.approx(0.7)
+
+
+def test_selection_is_deterministic() -> None:
+    day = fixture_day()
+    first = [p.article.url for p in select(day, language="fr", start=START, end=END)]
+    again = [p.article.url for p in select(list(reversed(day)), language="fr", start=START, end=END)]
+    assert first == again
