@@ -75,6 +75,8 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("password_env", str, "DIGEST_SMTP_PASSWORD", "Environment variable holding the SMTP password."),
         Key("password_file", str, "", "File holding the SMTP password (used when the env variable is unset)."),
         Key("connections", int, 8, "SMTP connections kept open per sender process."),
+        Key("processes", int, 0, "Sender processes `digest send` runs on this machine; 0 = one per CPU core (max 4)."),
+        Key("ca_file", str, "", "PEM file of CAs trusted for the SMTP server's certificate; empty = system CAs."),
         Key("rate_per_second", float, 0.0, "Messages per second across the pool; 0 = unlimited."),
         Key("timeout_seconds", float, 30.0, "Timeout for each SMTP command."),
         Key("envelope_from", str, "", "Envelope sender (MAIL FROM); {local} and {domain} give VERP; empty = sender."),
@@ -255,6 +257,8 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
         raise ConfigError(f"{where}: [smtp] port: expected 1-65535, got {port}")
     if values["smtp"]["connections"] < 1:
         raise ConfigError(f"{where}: [smtp] connections: must be at least 1")
+    if values["smtp"]["processes"] < 0:
+        raise ConfigError(f"{where}: [smtp] processes: must be 0 (one per core) or more")
 
 
 def _freeze(raw: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
