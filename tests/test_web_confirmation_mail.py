@@ -102,7 +102,7 @@ async def test_subscribing_while_smtp_is_down_keeps_the_subscriber_pending_and_l
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         form = await client.get("/subscribe")
-        with caplog.at_level(logging.WARNING, logger="digest.web.pages"):
+        with caplog.at_level(logging.WARNING, logger="digest.web.subscribe"):
             page = await client.post(
                 "/subscribe", data={"csrf_token": csrf_token(form.text), "email": "zoe@example.org", "consent": "yes"}
             )

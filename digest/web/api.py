@@ -29,7 +29,7 @@ from digest.store import archive as archive_store
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
 from digest.web.openapi import spec
-from digest.web.pages import send_confirmation
+from digest.web.subscribe import send_confirmation
 
 log = logging.getLogger(__name__)
 

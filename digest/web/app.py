@@ -34,7 +34,7 @@ from digest.deliver.transactional import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import api, pages
+from digest.web import account, api, pages, subscribe
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
 from digest.web.csrf import Csrf
@@ -144,14 +144,14 @@ def create_app(
     )
     routes = [
         Route("/", _home, methods=["GET"]),
-        Route("/subscribe", pages.subscribe_form, methods=["GET"]),
-        Route("/subscribe", pages.subscribe, methods=["POST"]),
-        Route("/confirm/{token}", pages.confirm_page, methods=["GET"]),
-        Route("/confirm/{token}", pages.confirm, methods=["POST"]),
-        Route("/preferences/{token}", pages.preferences_page, methods=["GET"]),
-        Route("/preferences/{token}", pages.save_preferences, methods=["POST"]),
-        Route("/unsubscribe/{token}", pages.unsubscribe_page, methods=["GET"]),
-        Route("/unsubscribe/{token}", pages.unsubscribe, methods=["POST"]),
+        Route("/subscribe", subscribe.subscribe_form, methods=["GET"]),
+        Route("/subscribe", subscribe.subscribe, methods=["POST"]),
+        Route("/confirm/{token}", account.confirm_page, methods=["GET"]),
+        Route("/confirm/{token}", account.confirm, methods=["POST"]),
+        Route("/preferences/{token}", account.preferences_page, methods=["GET"]),
+        Route("/preferences/{token}", account.save_preferences, methods=["POST"]),
+        Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
+        Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),

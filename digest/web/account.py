@@ -1,0 +1,255 @@
+"""The pages a subscriber reaches from a mail: confirm, preferences, unsubscribe
+(and the RFC 8058 one-click POST).
+
+GET never changes anything (link scanners open links); POST does, behind a CSRF token,
+except the one-click POST, which mail providers send without cookies and whose signed
+URL token is its authority.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from digest import subscriptions as subs
+from digest.errors import NotFoundError, TokenError, ValidationError
+from digest.models import Subscriber, SubscriberStatus
+from digest.store import subscribers as db
+from digest.web.context import WebContext, context_of
+from digest.web.labels import labels
+from digest.web.pages import (
+    field_error,
+    form_list,
+    form_text,
+    message_page,
+    read_form,
+    root_path,
+    subscribe_link,
+    subscriber_from_token,
+)
+from digest.web.timezones import common_timezones
+
+log = logging.getLogger(__name__)
+
+
+def preferences_path(ctx: WebContext, request: Request, subscriber_id: int) -> str:
+    """The in-app path of a subscriber's preferences page (a fresh signed token)."""
+    return f"{root_path(request)}/preferences/{ctx.tokens.make('preferences', subscriber_id, now=ctx.now())}"
+
+
+def unsubscribe_path(ctx: WebContext, request: Request, subscriber_id: int) -> str:
+    """The in-app path of a subscriber's unsubscribe page."""
+    return f"{root_path(request)}/unsubscribe/{ctx.tokens.make('unsubscribe', subscriber_id, now=ctx.now())}"
+
+
+def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int = 200) -> Response:
+    return message_page(
+        ctx, request, sub.language, "unsubscribed_title", ("unsubscribed_body",), status_code=status_code,
+        links=[subscribe_link(request, sub.language)], email=sub.email,
+    )  # fmt: skip
+
+
+async def confirm_page(request: Request) -> Response:
+    """GET /confirm/{token}: a button (a link scanner opening the mail confirms nothing)."""
+    ctx = context_of(request)
+    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    if error is not None:
+        return error
+    assert sub is not None and sub.id is not None
+    if sub.status is SubscriberStatus.CONFIRMED:
+        return RedirectResponse(preferences_path(ctx, request, sub.id), status_code=303)
+    if sub.status is not SubscriberStatus.PENDING:
+        return _gone(ctx, request, sub)
+    return ctx.render(request, "confirm.html", language=sub.language, subscriber=sub, action=request.url.path)
+
+
+async def confirm(request: Request) -> Response:
+    """POST /confirm/{token}: confirm, then on to the preferences page."""
+    ctx = context_of(request)
+    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    if error is not None:
+        return error
+    assert sub is not None and sub.id is not None
+    if not await ctx.csrf_ok(request, await read_form(request)):
+        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+    try:
+        await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
+    except subs.StateError:
+        return _gone(ctx, request, sub, status_code=409)
+    log.info("subscription confirmed", extra={"subscriber_id": sub.id})
+    return RedirectResponse(preferences_path(ctx, request, sub.id) + "?confirmed=1", status_code=303)
+
+
+# Preferences -------------------------------------------------------------------------
+
+
+def _prefs_values(sub: Subscriber) -> dict[str, Any]:
+    return {
+        "name": sub.name,
+        "language": sub.language,
+        "topics": list(sub.topics),
+        "send_at": sub.send_at.strftime("%H:%M") if sub.send_at else "",
+        "timezone": sub.timezone,
+    }
+
+
+async def _prefs_form(
+    ctx: WebContext,
+    request: Request,
+    sub: Subscriber,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    *,
+    banner: str = "",
+    status_code: int = 200,
+) -> Response:
+    assert sub.id is not None
+    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
+    # Topics the subscriber has that are no longer known stay visible (and ticked).
+    categories = list(dict.fromkeys([*known, *values.get("topics", [])])) if known else []
+    return ctx.render(
+        request,
+        "preferences.html",
+        language=sub.language,
+        status_code=status_code,
+        subscriber=sub,
+        values=values,
+        errors=errors,
+        banner=banner,
+        pending=sub.status is SubscriberStatus.PENDING,
+        categories=categories,
+        timezones=common_timezones(values.get("timezone", "")),
+        default_send_at=ctx.settings.get("schedule", "send_at"),
+        default_timezone=ctx.settings.get("schedule", "timezone"),
+        action=request.url.path,
+        unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
+    )
+
+
+async def preferences_page(request: Request) -> Response:
+    """GET /preferences/{token}."""
+    ctx = context_of(request)
+    sub, error = await subscriber_from_token(ctx, request, "preferences")
+    if error is not None:
+        return error
+    assert sub is not None
+    if sub.status in db.SUPPRESSED_STATUSES:
+        return _gone(ctx, request, sub)
+    t = labels(sub.language)
+    banner = ""
+    if request.query_params.get("confirmed"):
+        banner = t["confirmed_banner"].format(newsletter=ctx.newsletter)
+    elif request.query_params.get("saved"):
+        banner = t["saved_banner"]
+    return await _prefs_form(ctx, request, sub, _prefs_values(sub), {}, banner=banner)
+
+
+async def save_preferences(request: Request) -> Response:
+    """POST /preferences/{token}: validate every field, save, and show the page again."""
+    ctx = context_of(request)
+    sub, error = await subscriber_from_token(ctx, request, "preferences")
+    if error is not None:
+        return error
+    assert sub is not None and sub.id is not None
+    form = await read_form(request)
+    if not await ctx.csrf_ok(request, form):
+        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+    if sub.status in db.SUPPRESSED_STATUSES:
+        return _gone(ctx, request, sub, status_code=409)
+    topics = (
+        form_list(form, "topics") if "topics_text" not in form else subs.split_topics(form_text(form, "topics_text"))
+    )
+    name = form_text(form, "name")[:200]
+    language = form_text(form, "language")
+    send_at = form_text(form, "send_at").strip()[:5]
+    timezone = form_text(form, "timezone").strip()[:64]
+    values = {"name": name, "language": language, "topics": topics, "send_at": send_at, "timezone": timezone}
+    t = labels(sub.language)
+    errors: dict[str, str] = {}
+    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
+    profile = subs.Profile()
+    # Each field is checked on its own so that the page lists every mistake at once.
+    try:
+        profile = replace(profile, name=subs.check_name(name))
+    except ValidationError as exc:
+        errors["name"] = field_error(t, exc)
+    try:
+        profile = replace(profile, language=subs.check_language(language, default=sub.language))
+    except ValidationError as exc:
+        errors["language"] = field_error(t, exc)
+    try:
+        profile = replace(profile, topics=subs.check_topics(topics, known)[0])
+    except ValidationError as exc:
+        errors["topics"] = field_error(t, exc)
+    try:
+        profile = replace(profile, send_at=subs.check_send_at(send_at))
+    except ValidationError as exc:
+        errors["send_at"] = field_error(t, exc)
+    try:
+        profile = replace(profile, timezone=subs.check_timezone(timezone))
+    except ValidationError as exc:
+        errors["timezone"] = field_error(t, exc)
+    if errors:
+        return await _prefs_form(ctx, request, sub, values, errors, status_code=400)
+    await ctx.db(subs.update_profile, ctx.store, sub.id, profile, now=ctx.now())
+    log.info("preferences saved", extra={"subscriber_id": sub.id})
+    return RedirectResponse(request.url.path + "?saved=1", status_code=303)
+
+
+# Unsubscribe -------------------------------------------------------------------------
+
+
+async def unsubscribe_page(request: Request) -> Response:
+    """GET /unsubscribe/{token}: a confirm button, and the gentler preferences option."""
+    ctx = context_of(request)
+    sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
+    if error is not None:
+        return error
+    assert sub is not None and sub.id is not None
+    if sub.status in db.SUPPRESSED_STATUSES:
+        return _gone(ctx, request, sub)
+    return ctx.render(
+        request, "unsubscribe.html", language=sub.language, subscriber=sub, action=request.url.path,
+        preferences_url=preferences_path(ctx, request, sub.id),
+    )  # fmt: skip
+
+
+async def unsubscribe(request: Request) -> Response:
+    """POST /unsubscribe/{token}: the page's button (with CSRF), or the RFC 8058
+    one-click POST (body ``List-Unsubscribe=One-Click``, no cookies): 200, no redirect."""
+    ctx = context_of(request)
+    form = await read_form(request)
+    one_click = form_text(form, "List-Unsubscribe") == "One-Click"
+    try:
+        subscriber_id = ctx.tokens.check("unsubscribe", request.path_params["token"], now=ctx.now())
+    except TokenError as exc:
+        if one_click:
+            status = 410 if "expired" in str(exc) else 400
+            return PlainTextResponse(f"{exc}\n", status_code=status)
+        sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
+        assert error is not None
+        return error
+    if one_click:
+        # Erased on request (NotFoundError): not on the list, which is what was asked.
+        with contextlib.suppress(NotFoundError):
+            await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
+        log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
+        sub = await ctx.db(db.get, ctx.store, subscriber_id)
+        language = sub.language if sub else ctx.settings.get("newsletter", "language")
+        text = labels(language)["one_click_done"].format(newsletter=ctx.newsletter)
+        return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
+    sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
+    if error is not None:
+        return error
+    assert sub is not None and sub.id is not None
+    if not await ctx.csrf_ok(request, form):
+        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+    left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
+    log.info("unsubscribed", extra={"subscriber_id": sub.id})
+    return _gone(ctx, request, left)

@@ -1,0 +1,139 @@
+"""The subscribe form: GET shows it, POST records a pending subscription with its
+consent and sends the double opt-in mail.
+
+POST is rate-limited per IP, CSRF-protected, and answers with the same page whether the
+address is new, already confirmed, unsubscribed or bounced (only the mail differs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+
+from digest import subscriptions as subs
+from digest.deliver.transactional import confirmation_message
+from digest.errors import DeliveryError, ValidationError
+from digest.logs import mask_email
+from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber
+from digest.store import subscribers as db
+from digest.web.context import WebContext, context_of
+from digest.web.labels import consent_version, labels
+from digest.web.pages import browser_language, field_error, form_text, message_page, read_form, root_path
+
+log = logging.getLogger(__name__)
+
+
+def _subscribe_form(
+    ctx: WebContext,
+    request: Request,
+    language: str,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status_code: int = 200,
+) -> Response:
+    other = next((c for c in SUPPORTED_LANGUAGES if c != language), language)
+    return ctx.render(
+        request,
+        "subscribe.html",
+        language=language,
+        status_code=status_code,
+        private=False,
+        values={"email": "", "name": "", "language": language, "consent": False, **values},
+        errors=errors,
+        other_language=other,
+    )
+
+
+async def subscribe_form(request: Request) -> Response:
+    """GET /subscribe: the form."""
+    ctx = context_of(request)
+    return _subscribe_form(ctx, request, browser_language(ctx, request), {}, {})
+
+
+def client_ip(request: Request) -> str:
+    """The client's address (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def send_confirmation(ctx: WebContext, sub: Subscriber) -> None:
+    """Send the double opt-in mail; a failure is logged (the person can submit again)."""
+    assert sub.id is not None
+    now = ctx.now()
+    message = confirmation_message(ctx.settings, sub, ctx.links.confirm(sub.id, now=now), now=now)
+    try:
+        await ctx.mailer.send(message)
+    except DeliveryError as exc:
+        log.warning("confirmation mail not sent", extra={"subscriber_id": sub.id, "error": str(exc)})
+    except Exception:  # a background task must not take the server down
+        log.exception("confirmation mail failed", extra={"subscriber_id": sub.id})
+    else:
+        log.info("confirmation mail sent", extra={"subscriber_id": sub.id, "to": mask_email(sub.email)})
+
+
+async def subscribe(request: Request) -> Response:
+    """POST /subscribe: rate-limited per IP; the same answer for every valid address."""
+    ctx = context_of(request)
+    language = browser_language(ctx, request)
+    now = ctx.now()
+    allowed, retry_after = ctx.subscribe_limiter.allow(f"ip:{client_ip(request)}", now.timestamp())
+    if not allowed:
+        page = message_page(ctx, request, language, "ratelimit_title", ("ratelimit_body",), status_code=429)
+        page.headers["Retry-After"] = str(max(1, round(retry_after)))
+        return page
+    form = await read_form(request)
+    if not await ctx.csrf_ok(request, form):
+        again = (f"{root_path(request)}/subscribe?lang={language}", labels(language)["subscribe_button"])
+        return message_page(ctx, request, language, "csrf_title", ("csrf_body",), status_code=403, links=[again])
+    t = labels(language)
+    email = form_text(form, "email").strip()[:320]
+    asked_name = form_text(form, "name")[:200]
+    asked_language = form_text(form, "language") or language
+    consented = form_text(form, "consent") == "yes"
+    values = {"email": email, "name": asked_name, "language": asked_language, "consent": consented}
+    errors: dict[str, str] = {}
+    name, chosen = "", language
+    try:
+        subs.normalise_address(email)
+    except ValidationError:
+        errors["email"] = t["error_email"]
+    try:
+        name = subs.check_name(asked_name)
+    except ValidationError as exc:
+        errors["name"] = field_error(t, exc)
+    try:
+        chosen = subs.check_language(asked_language, default=language)
+    except ValidationError as exc:
+        errors["language"] = field_error(t, exc)
+    if not consented:
+        errors["consent"] = t["error_consent"]
+    if errors:
+        return _subscribe_form(ctx, request, language, values, errors, status_code=400)
+    if form_text(form, "website"):  # the honeypot: a bot filled the hidden field
+        log.info("subscription ignored (honeypot)")
+        return message_page(ctx, request, language, "check_title", ("check_body", "check_spam"))
+
+    consent = Consent(
+        at=now,
+        source="web",
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", "")[:500],
+        text_version=consent_version(chosen),
+    )
+    profile = subs.Profile(name=name, language=chosen)
+    result = await ctx.db(subs.subscribe, ctx.store, email, profile, consent=consent, now=now)
+    log.info("subscription requested", extra={"outcome": result.outcome.value})
+    page = message_page(ctx, request, chosen, "check_title", ("check_body", "check_spam"))
+    sub = result.subscriber
+    # Also limited per address, so nobody can flood someone's inbox from many IPs.
+    if (
+        result.needs_confirmation_mail
+        and sub is not None
+        and ctx.mail_limiter.allow(f"to:{db.address_hash(sub.email)}", now.timestamp())[0]
+    ):
+        page.background = BackgroundTask(send_confirmation, ctx, sub)
+    return page
