@@ -372,6 +372,20 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
         return sub
 
 
+def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str = "") -> Subscriber:
+    """A hard bounce (5.x.x) or too many soft ones: BOUNCED, suppressed as
+    ``hard_bounce``, deliveries not yet sent skipped. For the delivery and bounce code."""
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        db.suppress(tx, sub.email, "hard_bounce", now=now, detail=detail[:500])
+        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
+        if sub.status is SubscriberStatus.BOUNCED:
+            return sub
+        sub = replace(sub, status=SubscriberStatus.BOUNCED)
+        db.update_subscriber(tx, sub, now=now)
+        return sub
+
+
 def find(store: Store, email: str) -> Subscriber:
     """The subscriber with this address (NotFoundError when not on the list)."""
     address = normalise_address(email)

@@ -234,6 +234,23 @@ def test_bounced_address_cannot_come_back_through_the_form(store: Store, setting
     assert db.by_email(store, "gone@example.org") is None
 
 
+def test_hard_bounce_suppresses_and_blocks_every_way_back(store: Store, settings: Settings, now: datetime) -> None:
+    sub = subs.add(
+        store, settings, "gone@example.org", profile(settings), consent=web_consent(now), confirmed=True, now=now
+    )
+    bounced = subs.mark_bounced(store, sub.id or 0, now=now, detail="550 5.1.1 user unknown")
+    assert bounced.status is SubscriberStatus.BOUNCED
+    supp = db.suppression(store, "gone@example.org")
+    assert supp is not None and (supp.reason, supp.detail) == ("hard_bounce", "550 5.1.1 user unknown")
+    assert subs.subscribe(store, "gone@example.org", profile(settings), consent=web_consent(now), now=now).outcome is (
+        subs.Outcome.BLOCKED
+    )
+    with pytest.raises(subs.SuppressedAddress, match="hard_bounce"):
+        subs.add(store, settings, "gone@example.org", profile(settings), consent=web_consent(now), now=now)
+    with pytest.raises(subs.StateError):
+        subs.confirm(store, sub.id or 0, now=now)
+
+
 def test_preferences_are_validated_and_saved(store: Store, settings: Settings, now: datetime) -> None:
     sub = subs.add(store, settings, "a@example.org", profile(settings), consent=web_consent(now), now=now)
     new = profile(settings, language="en", topics=["sport", "Tech"], timezone="Asia/Kolkata", send_at="06:30")
