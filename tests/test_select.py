@@ -149,8 +149,7 @@ def test_category_weights_change_the_ranking() -> None:
     day = fixture_day()
     plain = [p.article.guid for p in select(day, language="fr", start=START, end=END)]
     weighted = [
-        p.article.guid
-        for p in select(day, language="fr", start=START, end=END, category_weights={"Sciences": 3.0})
+        p.article.guid for p in select(day, language="fr", start=START, end=END, category_weights={"Sciences": 3.0})
     ]
     best_plain = min(plain.index("fixture:satellite"), plain.index("fixture:dessalement"))
     best_weighted = min(weighted.index("fixture:satellite"), weighted.index("fixture:dessalement"))

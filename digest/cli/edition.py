@@ -1,11 +1,17 @@
-"""`digest edition build`."""
+"""`digest edition build`: build (or find) the day's editions and print their outline."""
 
 from __future__ import annotations
 
-import click
+from datetime import date
 
-from digest.cli._pending import pending
-from digest.cli.context import AppContext, pass_app
+import click
+from babel.dates import format_date
+from rich.console import Console
+from rich.markup import escape
+
+from digest.cli.context import AppContext, parse_date, pass_app, utcnow
+from digest.edition import labels
+from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 
 
 @click.group()
@@ -19,8 +25,85 @@ def edition() -> None:
 @click.option("--rebuild", is_flag=True, help="Replace an existing edition, if no delivery has started.")
 @pass_app
 def build(app: AppContext, date_: str | None, language: str | None, rebuild: bool) -> None:
-    """Pick and summarise the day's articles into an edition, and print its outline."""
-    raise pending("edition build", 3)
+    """Pick and summarise the day's articles into an edition, and print its outline.
+
+    Building a date that already has an edition prints the stored one: every
+    subscriber of a date gets the same content. --rebuild replaces it while no
+    delivery has started.
+    """
+    from digest.daily import build_editions, edition_languages, edition_rules, edition_window
+    from digest.store.editions import find_edition
+    from digest.timing import edition_date_for
+
+    settings = app.settings
+    now = utcnow()
+    day = parse_date(date_) or edition_date_for(now, settings.get("schedule", "timezone"))
+    store = app.store()
+    languages = edition_languages(settings, [language] if language else None)
+    newsletter = settings.get("newsletter", "name")
+    existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
+    editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
+    start, end = edition_window(settings, day)
+    rules = edition_rules(settings)
+    console = Console(highlight=False, soft_wrap=False)
+    for ed in editions:
+        if not existed[ed.language]:
+            what = "built"
+        elif rebuild:
+            what = "rebuilt"
+        else:
+            what = "already built, unchanged (--rebuild replaces it while no delivery has started)"
+        console.print(outline(ed, what=what, budget=rules.budget(ed.language)))
+        console.print(f"[dim]candidates published {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC[/dim]\n")
+
+
+def outline(ed: Edition, *, what: str, budget: int) -> str:
+    """The edition as a readable outline (rich markup)."""
+    lines = [
+        f"[bold]{escape(ed.newsletter)} · {ed.language} · {escape(_long_date(ed.edition_date, ed.language))}[/bold]"
+        f"  [dim](edition {ed.id}, {what})[/dim]",
+    ]
+    if ed.status is EditionStatus.SKIPPED and not ed.items:
+        lines.append("  no article in the window: nothing to send for this language")
+        return "\n".join(lines)
+    lines.append(
+        f"  {ed.reading_minutes} min read · {ed.word_count} words of {budget} "
+        f"({words_per_minute(ed.language)} words/min) · {len(ed.top)} top stories · {len(ed.briefs)} in brief"
+    )
+    for section in ed.sections(ItemKind.TOP):
+        lines.append(f"\n[bold]{escape(section.category)}[/bold]")
+        lines.extend(_top(item) for item in section.items)
+    briefs = ed.sections(ItemKind.BRIEF)
+    if briefs:
+        lines.append(f"\n[bold]{escape(labels(ed.language)['brief'])}[/bold]")
+        for section in briefs:
+            lines.append(f"  [italic]{escape(section.category)}[/italic]")
+            lines.extend(_brief(item) for item in section.items)
+    return "\n".join(lines)
+
+
+def _top(item: EditionItem) -> str:
+    out = [f"  {item.position + 1}. [bold]{escape(item.title)}[/bold] ({item.reading_minutes} min)"]
+    if item.summary:
+        out.append(f"     {escape(item.summary)}")
+    out.append(f"     [dim]{escape(item.url)}[/dim]")
+    out.extend(f"     + {escape(link.title)} [dim]({escape(link.source or link.url)})[/dim]" for link in item.also_read)
+    return "\n".join(out)
+
+
+def _brief(item: EditionItem) -> str:
+    line = f"   - {escape(item.title)} ({item.reading_minutes} min)"
+    if item.summary:
+        line += f": {escape(item.summary)}"
+    extra = "".join(f"\n     + {escape(link.title)}" for link in item.also_read)
+    return f"{line} [dim]{escape(item.url)}[/dim]{extra}"
+
+
+def _long_date(day: date, language: str) -> str:
+    try:
+        return format_date(day, format="full", locale=language)
+    except (ValueError, LookupError):
+        return day.isoformat()
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,93 @@
+"""Time building an edition from N candidate articles (select + summarise + budget).
+
+    .venv/bin/python benchmarks/editions.py [--candidates 500] [--data DIR] [--runs 5]
+
+The candidates are real French news texts: the OrangeSum documents in DIR (default
+../shared/bench/orangesum), spread over the 24-hour window and eight categories, a
+third of them with a standfirst (the gold abstract). "cold" is the first build in a
+fresh process (stemmer caches empty), which is what the daily job pays; "warm" is
+the median of the following runs. Only the pure composition is timed, no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from digest.edition import EditionRules, compose_edition  # noqa: E402
+from digest.models import Article  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"
+CATEGORIES = ("Politique", "Économie", "Monde", "Société", "Sport", "Culture", "Sciences", "Santé")
+END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+START = END - timedelta(hours=24)
+
+
+def candidates(data: Path, n: int) -> list[Article]:
+    """``n`` articles built from the documents (and abstracts) in ``data``."""
+    docs = (data / "source_documents.txt").read_text(encoding="utf-8").splitlines()
+    golds = (data / "gold.txt").read_text(encoding="utf-8").splitlines()
+    if len(docs) < n:
+        raise SystemExit(f"error: {data} has {len(docs)} documents, fewer than --candidates {n}")
+    out = []
+    for i, (doc, gold) in enumerate(zip(docs[:n], golds[:n], strict=True)):
+        words = doc.split()
+        out.append(
+            Article(
+                id=i + 1,
+                url=f"https://news.example.org/{i}",
+                title=" ".join(words[:10]).rstrip(",.;:"),
+                body=doc,
+                summary=gold if i % 3 == 0 else "",
+                published_at=END - timedelta(minutes=(i * 1440) // n + 1),
+                language="fr",
+                category=CATEGORIES[i % len(CATEGORIES)],
+                word_count=len(words),
+            )
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=500, help="number of candidate articles")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with source_documents.txt, gold.txt")
+    parser.add_argument("--runs", type=int, default=5, help="builds to time")
+    args = parser.parse_args()
+
+    articles = candidates(args.data, args.candidates)
+    seconds = []
+    edition = None
+    for _ in range(max(1, args.runs)):
+        t0 = time.perf_counter()
+        edition = compose_edition(
+            articles,
+            newsletter="Le Brief",
+            edition_date=date(2026, 11, 29),
+            language="fr",
+            window=(START, END),
+            rules=EditionRules(),
+            now=END,
+        )
+        seconds.append(time.perf_counter() - t0)
+    assert edition is not None
+    warm = statistics.median(seconds[1:]) if len(seconds) > 1 else seconds[0]
+    print(
+        f"{len(articles)} candidates -> {len(edition.top)} top stories + {len(edition.briefs)} in brief, "
+        f"{edition.word_count} words, {edition.reading_minutes} min"
+    )
+    print(
+        f"edition build: {seconds[0] * 1000:.0f} ms cold (first build in this process), "
+        f"{warm * 1000:.0f} ms warm (median of {max(0, len(seconds) - 1)})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The day's steps in order: candidates from the store -> select -> summarise -> fit
+the budget -> store the edition. (The send steps join here later.)
+
+This is the one module that knows the order; the steps themselves are pure
+(digest.select, digest.summarize, digest.edition) and get plain values from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from digest.config import Settings
+from digest.edition import EditionRules, compose_edition
+from digest.errors import ValidationError
+from digest.models import SUPPORTED_LANGUAGES, Edition
+from digest.store import Store
+from digest.store.articles import published_between
+from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
+from digest.timing import due_at
+
+
+def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, datetime]:
+    """The publication window of ``edition_date``'s candidates, as aware UTC datetimes:
+    ``[newsletter] window_hours`` up to the edition's send time ([schedule] send_at in
+    [schedule] timezone on that day)."""
+    end = due_at(
+        edition_date,
+        timezone="",
+        send_at=None,
+        default_timezone=settings.get("schedule", "timezone"),
+        default_send_at=settings.get("schedule", "send_at"),
+    )
+    return end - timedelta(hours=settings.get("newsletter", "window_hours")), end
+
+
+def edition_rules(settings: Settings) -> EditionRules:
+    """The composition rules from ``[newsletter]`` and ``[selection]``."""
+    sel = settings.section("selection")
+    return EditionRules(
+        reading_minutes=settings.get("newsletter", "reading_minutes"),
+        categories=tuple(settings.get("newsletter", "categories")),
+        category_weights=dict(settings.get("newsletter", "category_weights")),
+        top_stories=sel["top_stories"],
+        max_category_share=sel["max_category_share"],
+        duplicate_similarity=sel["duplicate_similarity"],
+        category_decay=sel["category_decay"],
+    )
+
+
+def edition_languages(settings: Settings, languages: Sequence[str] | None = None) -> list[str]:
+    """The languages to build: ``languages`` or ``[newsletter] languages``, validated."""
+    wanted = list(languages) if languages else list(settings.get("newsletter", "languages"))
+    for lang in wanted:
+        if lang not in SUPPORTED_LANGUAGES:
+            raise ValidationError(f"language {lang!r}: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return list(dict.fromkeys(wanted))
+
+
+def build_editions(
+    store: Store,
+    settings: Settings,
+    *,
+    edition_date: date,
+    now: datetime,
+    languages: Sequence[str] | None = None,
+    rebuild: bool = False,
+) -> list[Edition]:
+    """Build and store ``edition_date``'s edition in each language; return them as stored.
+
+    An edition that already exists is returned as it is (every subscriber of a date
+    gets the same content), unless ``rebuild``, which replaces it as long as no
+    delivery has started (EditionLockedError otherwise). A language without any
+    article in the window gets an empty edition with status SKIPPED.
+    """
+    newsletter = settings.get("newsletter", "name")
+    window = edition_window(settings, edition_date)
+    rules = edition_rules(settings)
+    out = []
+    for lang in edition_languages(settings, languages):
+        existing = find_edition(store, newsletter, edition_date, lang)
+        if existing is not None and not rebuild:
+            out.append(existing)
+            continue
+        if existing is not None and existing.id is not None and has_deliveries(store, existing.id):
+            raise EditionLockedError(
+                f"edition {existing.id} ({edition_date}, {lang}) has deliveries: it cannot be rebuilt"
+            )
+        candidates = published_between(store, window[0], window[1], lang)
+        edition = compose_edition(
+            candidates,
+            newsletter=newsletter,
+            edition_date=edition_date,
+            language=lang,
+            window=window,
+            rules=rules,
+            now=now,
+        )
+        out.append(save_edition(store, edition, rebuild=rebuild, now=now))
+    return out
