@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from digest.errors import SourceError
+from digest.ingest.boilerplate import is_boilerplate
 from digest.ingest.feeds import parse_feed
 from digest.ingest.items import ItemError, to_article
 
@@ -111,3 +116,48 @@ def test_feed_broken_after_its_first_items_still_yields_them() -> None:
         "Inflation : les prix de l’alimentation ralentissent en novembre",
     ]
     assert parsed.warnings and parsed.warnings[0].startswith("cut.xml: feed is not well-formed")
+
+
+# U+0080-U+00BF are left out: feedparser "repairs" text that reads as UTF-8 decoded as
+# Latin-1 (a title "Âª" comes back as "ª"), which no real headline looks like.
+_words = st.text(
+    st.characters(whitelist_categories=("L", "N"), max_codepoint=0x2FF).filter(lambda c: not 0x80 <= ord(c) <= 0xBF),
+    min_size=1,
+    max_size=12,
+)
+# Text that is not page furniture (a one-word "Facebook" paragraph is dropped, rightly).
+_sentence = st.lists(_words, min_size=1, max_size=12).map(" ".join).filter(lambda s: not is_boilerplate(s))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_sentence, st.lists(_sentence, min_size=1, max_size=4), st.datetimes(timezones=st.just(UTC))),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_rss_items_round_trip(items: list[tuple[str, list[str], datetime]]) -> None:
+    # A first paragraph that repeats the headline is dropped by design.
+    assume(all(p[0].casefold() != t.casefold() for t, p, _ in items))
+    entries = []
+    for n, (title, paragraphs, published) in enumerate(items):
+        html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        entries.append(
+            f"<item><title>{escape(title)}</title><link>https://news.example/{n}</link>"
+            f"<pubDate>{format_datetime(published.replace(microsecond=0))}</pubDate>"
+            f"<content:encoded>{escape(html)}</content:encoded></item>"
+        )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+        + "".join(entries)
+        + "</channel></rss>"
+    )
+    parsed = parse_feed(xml.encode("utf-8"), "prop.xml")
+    assert len(parsed.items) == len(items)
+    for item, (title, paragraphs, published) in zip(parsed.items, items, strict=True):
+        article = to_article(item, fallback_published_at=published, default_language="fr", language="fr")
+        assert article.title == " ".join(title.split())
+        assert article.paragraphs == [" ".join(p.split()) for p in paragraphs]
+        assert article.published_at == published.replace(microsecond=0)

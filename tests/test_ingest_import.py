@@ -277,3 +277,21 @@ def test_stored_rows_hold_a_content_hash(store: Store, settings: config.Settings
     with store.engine.connect() as conn:
         hashes = conn.execute(select(t.articles.c.content_hash)).scalars().all()
     assert len(hashes) == 2 and all(len(h) == 64 for h in hashes)
+
+
+def test_two_imports_of_the_same_file_at_once_store_each_article_once(
+    store: Store, settings: config.Settings, now: datetime
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Separate engines: like two processes, each with its own connections.
+    stores = [Store(store.url) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(lambda s: import_sources(s, settings, [SOURCES[2]], now=now), stores))
+    finally:
+        for s in stores:
+            s.close()
+    assert sum(r.added for r in reports) == 4
+    assert sum(r.added + r.unchanged + r.updated for r in reports) == 8
+    assert count_articles(store) == 4

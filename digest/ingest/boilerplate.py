@@ -71,6 +71,8 @@ def is_boilerplate(line: str) -> bool:
 def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "") -> list[str]:
     """``paragraphs`` without furniture lines, and without a leading repeat of ``title``."""
     out = [p for p in paragraphs if not is_boilerplate(p)]
-    if title and out and out[0].strip().casefold() == title.strip().casefold():
+    # A page often repeats its headline above the text; a body that is only the
+    # headline is left alone (it is all there is).
+    if title and len(out) > 1 and out[0].strip().casefold() == title.strip().casefold():
         out = out[1:]
     return out
