@@ -52,6 +52,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("category_weights", dict, {}, "Score multiplier per category, e.g. {Politique = 1.2}.", item_type=float),
         Key("unsubscribe_mailto", str, "", "Address for the mailto: form of List-Unsubscribe; empty for none."),
         Key("feedback_id", str, "digest", "Stable sender id used in the Feedback-ID header."),
+        Key("logo_url", str, "", "Absolute https URL of a logo image for the email masthead; empty shows the name."),
     ),
     "selection": (
         Key("top_stories", int, 6, "Most top stories (2-3 sentence summaries) in an edition."),
