@@ -127,50 +127,58 @@ def html_to_paragraphs(markup: str) -> list[str]:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
         return text_to_paragraphs(markup)
-    out: list[str] = []
-    current: list[str] = []
-    state = {"brs": 0}
+    collector = _Paragraphs()
+    try:
+        collector.walk(root)
+    except RecursionError:  # absurdly deep nesting: settle for the plain text
+        return text_to_paragraphs(root.text_content())
+    collector.flush()
+    return collector.out
 
-    def flush() -> None:
-        line = clean_line("".join(current))
+
+class _Paragraphs:
+    """Walks an lxml tree, cutting its text into paragraphs at block boundaries."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self._current: list[str] = []
+        self._breaks = 0  # consecutive <br> since the last text
+
+    def flush(self) -> None:
+        line = clean_line("".join(self._current))
         if line:
-            out.append(line)
-        current.clear()
-        state["brs"] = 0
+            self.out.append(line)
+        self._current.clear()
+        self._breaks = 0
 
-    def add(text: str | None) -> None:
+    def _add(self, text: str | None) -> None:
         if text:
             if text.strip():
-                state["brs"] = 0
-            current.append(text)
+                self._breaks = 0
+            self._current.append(text)
 
-    def walk(el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if tag in _DROP or not tag:
-            # Comments and processing instructions have no text for the reader,
-            # but their tail is ordinary text of the parent.
+    def walk(self, el: etree._Element) -> None:
+        # Comments and processing instructions have no string tag and no text for the
+        # reader; their tail (added by the parent) is ordinary text.
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _DROP:
             return
         if tag == "br":
-            state["brs"] += 1
-            if state["brs"] >= 2:
-                flush()
+            self._breaks += 1
+            if self._breaks >= 2:
+                self.flush()
             else:
-                current.append(" ")
+                self._current.append(" ")
             return
         block = tag in _BLOCK
         if block:
-            flush()
-        add(el.text)
+            self.flush()
+        self._add(el.text)
         for child in el:
-            walk(child)
-            add(child.tail)
+            self.walk(child)
+            self._add(child.tail)
         if block:
-            flush()
-
-    walk(root)
-    flush()
-    return out
+            self.flush()
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
