@@ -1,8 +1,9 @@
 """Fit the day's stories into the reading-time budget. Pure: values in, values out.
 
 The budget is ``words_per_minute(language) x reading_minutes`` words for everything
-a reader reads: section titles, headlines, summaries, each item's "3 min" and its
-"Lire aussi" links. Stories are taken in :func:`digest.select.select` order:
+a reader reads: the masthead (name, date, reading time), section titles, headlines,
+summaries, each item's "3 min" and its "Lire aussi" links. (The footer's legal lines
+are not part of the read.) Stories are taken in :func:`digest.select.select` order:
 
 1. top stories (a 2-3 sentence summary each) fill up to :data:`TOP_SHARE` of the
    budget, at most ``top_stories`` of them, no category holding more than
@@ -40,6 +41,10 @@ BRIEF_MAX_WORDS = 45
 MAX_MISSES = 12
 MIN_BRIEF_WORDS = 8
 
+#: The masthead's date ("dimanche 29 novembre 2026": 4 words) and reading-time line
+#: ("Temps de lecture : 5 minutes": 4 words and the number), on top of the name.
+MASTHEAD_WORDS = 9
+
 #: Words a reader sees around the stories, per language.
 LABELS: dict[str, dict[str, str]] = {
     "fr": {"brief": "En bref", "also": "Lire aussi :", "category": "Actualité"},
@@ -70,12 +75,21 @@ def item_words(item: EditionItem, language: str) -> int:
     return n
 
 
-def count_words(items: Sequence[EditionItem], language: str) -> int:
-    """Every word the edition shows: section titles (top categories, "En bref" and its
-    category headings) and every item."""
+def masthead_words(newsletter: str) -> int:
+    """Words of the header a reader reads first: the name, the date and the reading time."""
+    return words(newsletter) + MASTHEAD_WORDS
+
+
+def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
+    """Every word the edition shows: the masthead, section titles (top categories,
+    "En bref" and its category headings) and every item. An edition without items
+    counts nothing: it is not sent."""
+    if not items:
+        return 0
     top_categories = {i.category for i in items if i.kind is ItemKind.TOP}
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
-    n = sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
+    n = masthead_words(newsletter)
+    n += sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
     if brief_categories:
         n += words(labels(language)["brief"])
     return n + sum(item_words(i, language) for i in items)
@@ -146,9 +160,9 @@ def compose_edition(
         duplicate_similarity=rules.duplicate_similarity,
         category_decay=rules.category_decay,
     )
-    drafts = plan(picks, language=language, rules=rules)
+    drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
-    total = count_words(items, language)
+    total = count_words(items, language, newsletter=newsletter)
     return Edition(
         edition_date=edition_date,
         language=language,
@@ -161,14 +175,15 @@ def compose_edition(
     )
 
 
-def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules) -> list[_Draft]:
-    """Choose top stories and briefs within the budget (see the module docstring)."""
+def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved: int = 0) -> list[_Draft]:
+    """Choose top stories and briefs within the budget (see the module docstring);
+    ``reserved`` words of it are already taken (the masthead)."""
     budget = rules.budget(language)
     default_category = labels(language)["category"]
     drafts: list[_Draft] = []
     sections: set[tuple[ItemKind, str]] = set()
     per_category: Counter[str] = Counter()
-    used = 0
+    used = reserved
 
     def category(p: Pick) -> str:
         return p.article.category.strip() or default_category

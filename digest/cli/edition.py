@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 
 import click
@@ -45,7 +46,7 @@ def build(app: AppContext, date_: str | None, language: str | None, rebuild: boo
     editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
     start, end = edition_window(settings, day)
     rules = edition_rules(settings)
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=True)
     for ed in editions:
         if not existed[ed.language]:
             what = "built"
@@ -53,12 +54,12 @@ def build(app: AppContext, date_: str | None, language: str | None, rebuild: boo
             what = "rebuilt"
         else:
             what = "already built, unchanged (--rebuild replaces it while no delivery has started)"
-        console.print(outline(ed, what=what, budget=rules.budget(ed.language)))
+        console.print(outline(ed, what=what, budget=rules.budget(ed.language), width=min(console.width, 100)))
         console.print(f"[dim]candidates published {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC[/dim]\n")
 
 
-def outline(ed: Edition, *, what: str, budget: int) -> str:
-    """The edition as a readable outline (rich markup)."""
+def outline(ed: Edition, *, what: str, budget: int, width: int = 100) -> str:
+    """The edition as a readable outline (rich markup), text wrapped at ``width``."""
     lines = [
         f"[bold]{escape(ed.newsletter)} · {ed.language} · {escape(_long_date(ed.edition_date, ed.language))}[/bold]"
         f"  [dim](edition {ed.id}, {what})[/dim]",
@@ -72,31 +73,39 @@ def outline(ed: Edition, *, what: str, budget: int) -> str:
     )
     for section in ed.sections(ItemKind.TOP):
         lines.append(f"\n[bold]{escape(section.category)}[/bold]")
-        lines.extend(_top(item) for item in section.items)
+        lines.extend(_top(item, width) for item in section.items)
     briefs = ed.sections(ItemKind.BRIEF)
     if briefs:
         lines.append(f"\n[bold]{escape(labels(ed.language)['brief'])}[/bold]")
         for section in briefs:
             lines.append(f"  [italic]{escape(section.category)}[/italic]")
-            lines.extend(_brief(item) for item in section.items)
+            lines.extend(_brief(item, width) for item in section.items)
     return "\n".join(lines)
 
 
-def _top(item: EditionItem) -> str:
-    out = [f"  {item.position + 1}. [bold]{escape(item.title)}[/bold] ({item.reading_minutes} min)"]
+def _wrap(text: str, width: int, indent: str, first: str | None = None) -> str:
+    """Wrap plain ``text`` and escape it for rich markup."""
+    lines = textwrap.wrap(text, width=max(40, width), initial_indent=first or indent, subsequent_indent=indent)
+    return "\n".join(escape(line) for line in lines)
+
+
+def _top(item: EditionItem, width: int) -> str:
+    head = _wrap(f"{item.title} ({item.reading_minutes} min)", width, "     ", f"  {item.position + 1}. ")
+    out = [f"[bold]{head}[/bold]"]
     if item.summary:
-        out.append(f"     {escape(item.summary)}")
+        out.append(_wrap(item.summary, width, "     "))
     out.append(f"     [dim]{escape(item.url)}[/dim]")
-    out.extend(f"     + {escape(link.title)} [dim]({escape(link.source or link.url)})[/dim]" for link in item.also_read)
+    for link in item.also_read:
+        out.append(_wrap(f"+ {link.title} ({link.source or link.url})", width, "       ", "     "))
     return "\n".join(out)
 
 
-def _brief(item: EditionItem) -> str:
-    line = f"   - {escape(item.title)} ({item.reading_minutes} min)"
-    if item.summary:
-        line += f": {escape(item.summary)}"
-    extra = "".join(f"\n     + {escape(link.title)}" for link in item.also_read)
-    return f"{line} [dim]{escape(item.url)}[/dim]{extra}"
+def _brief(item: EditionItem, width: int) -> str:
+    text = f"- {item.title} ({item.reading_minutes} min)" + (f": {item.summary}" if item.summary else "")
+    out = [_wrap(text, width, "     ", "   "), f"     [dim]{escape(item.url)}[/dim]"]
+    for link in item.also_read:
+        out.append(_wrap(f"+ {link.title} ({link.source or link.url})", width, "       ", "     "))
+    return "\n".join(out)
 
 
 def _long_date(day: date, language: str) -> str:
