@@ -1,0 +1,211 @@
+"""The operator's side of the delivery table: what is due, stuck or failed, and the
+explicit actions (send now, release held rows, retry failures).
+
+Senders use :mod:`digest.store.deliveries`; ``digest send``, ``digest status`` and the
+admin API use this module. Listings are bounded by ``limit`` and iterations go by
+batches, so none of it loads a whole list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+
+from digest.models import DeliveryState, EditionStatus, Subscriber, SubscriberStatus
+from digest.store import Store, immediate
+from digest.store import tables as t
+from digest.store.deliveries import OPEN, WAITING, D, S
+from digest.store.subscribers import row_to_subscriber
+
+
+def bring_forward(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
+    """Make the editions' waiting rows (pending, or retry after a backoff) due at ``now``:
+    an operator's explicit send means now. Returns the rows moved."""
+    if not edition_ids:
+        return 0
+    with immediate(store.engine) as conn:
+        result = conn.execute(
+            update(t.deliveries)
+            .where(D.edition_id.in_(list(edition_ids)), D.state.in_(WAITING), D.due_at > now)
+            .values(due_at=now, updated_at=now)
+        )
+    return int(result.rowcount or 0)
+
+
+def release_held(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
+    """Send the held rows (caught mid-DATA by a crash, ``in_flight_policy = hold``)
+    again: they become due at ``now``. Returns how many."""
+    return _reopen(store, edition_ids, DeliveryState.HELD, now=now, reason="released by an operator")
+
+
+def retry_failed(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
+    """Give the failed rows of still-confirmed subscribers a new chance, due at ``now``
+    with a fresh attempt count (suppressed addresses stay failed). Returns how many."""
+    return _reopen(store, edition_ids, DeliveryState.FAILED, now=now, reason="retried by an operator", reset=True)
+
+
+def _reopen(
+    store: Store, edition_ids: Collection[int], state: DeliveryState, *, now: datetime, reason: str, reset: bool = False
+) -> int:
+    if not edition_ids:
+        return 0
+    confirmed = select(S.id).where(S.status == SubscriberStatus.CONFIRMED.value)
+    values: dict[str, Any] = {"state": DeliveryState.RETRY.value, "due_at": now, "updated_at": now}
+    values |= {"claimed_by": None, "lease_until": None, "last_error": reason}
+    if reset:
+        values["attempts"] = 0
+    with immediate(store.engine) as conn:
+        result = conn.execute(
+            update(t.deliveries)
+            .where(D.edition_id.in_(list(edition_ids)), D.state == state.value, D.subscriber_id.in_(confirmed))
+            .values(**values)
+        )
+    return int(result.rowcount or 0)
+
+
+def due_count(store: Store, *, now: datetime, edition_ids: Collection[int] | None = None) -> int:
+    """Rows due at ``now`` (pending or retry, unclaimed or with an expired lease)."""
+    query = select(func.count()).where(
+        D.state.in_(WAITING), D.due_at <= now, or_(D.claimed_by.is_(None), D.lease_until < now)
+    )
+    if edition_ids is not None:
+        query = query.where(D.edition_id.in_(list(edition_ids)))
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def next_due(store: Store, edition_ids: Collection[int]) -> datetime | None:
+    """When the editions' next waiting row falls due (None when nothing waits)."""
+    if not edition_ids:
+        return None
+    query = select(func.min(D.due_at)).where(D.edition_id.in_(list(edition_ids)), D.state.in_(WAITING))
+    with store.engine.connect() as conn:
+        value: datetime | None = conn.execute(query).scalar()
+    if value is not None and value.tzinfo is None:  # SQLite's MIN() bypasses the column type
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def finish_editions(store: Store, edition_ids: Collection[int], *, now: datetime) -> list[int]:
+    """Mark ``sent`` the editions whose every row is settled; returns their ids."""
+    done = []
+    for edition_id in edition_ids:
+        open_rows = select(func.count()).where(D.edition_id == edition_id, D.state.in_(OPEN))
+        with immediate(store.engine) as conn:
+            if int(conn.execute(open_rows).scalar_one()) == 0:
+                conn.execute(
+                    update(t.editions)
+                    .where(t.editions.c.id == edition_id, t.editions.c.status == EditionStatus.SENDING.value)
+                    .values(status=EditionStatus.SENT.value)
+                )
+                done.append(edition_id)
+    return done
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A delivery as ``digest status`` lists it."""
+
+    id: int
+    edition_id: int
+    email: str
+    state: str
+    attempts: int
+    last_code: int | None
+    last_error: str
+    due_at: datetime
+    claimed_by: str
+    lease_until: datetime | None
+    updated_at: datetime
+    subscriber_status: str
+
+
+def rows_in(
+    store: Store, edition_ids: Collection[int], states: Sequence[str], *, limit: int = 100
+) -> list[DeliveryRow]:
+    """The editions' rows in ``states``, most recently changed first (at most ``limit``)."""
+    if not edition_ids:
+        return []
+    query = (
+        select(
+            D.id,
+            D.edition_id,
+            S.email,
+            D.state,
+            D.attempts,
+            D.last_code,
+            D.last_error,
+            D.due_at,
+            D.claimed_by,
+            D.lease_until,
+            D.updated_at,
+            S.status.label("subscriber_status"),
+        )
+        .join(t.subscribers, S.id == D.subscriber_id)
+        .where(D.edition_id.in_(list(edition_ids)), D.state.in_(list(states)))
+        .order_by(D.updated_at.desc(), D.id)
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return [
+            DeliveryRow(
+                id=r.id,
+                edition_id=r.edition_id,
+                email=r.email,
+                state=r.state,
+                attempts=r.attempts,
+                last_code=r.last_code,
+                last_error=r.last_error,
+                due_at=r.due_at,
+                claimed_by=r.claimed_by or "",
+                lease_until=r.lease_until,
+                updated_at=r.updated_at,
+                subscriber_status=r.subscriber_status,
+            )
+            for r in conn.execute(query)
+        ]
+
+
+def resent_after_crash(store: Store, edition_ids: Collection[int]) -> int:
+    """Deliveries of these editions that were in flight when their sender stopped
+    (the only ones that may have reached their reader twice)."""
+    if not edition_ids:
+        return 0
+    a = t.delivery_attempts.c
+    query = (
+        select(func.count(func.distinct(a.delivery_id)))
+        .select_from(t.delivery_attempts.join(t.deliveries, D.id == a.delivery_id))
+        .where(D.edition_id.in_(list(edition_ids)), a.outcome == "in_flight")
+    )
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def recipients(store: Store, edition_id: int, *, language: str, batch: int = 500) -> Iterator[Subscriber]:
+    """Confirmed subscribers of ``language`` the edition has not reached yet (no row,
+    or a row still open), read in batches by id: what a send would mail now."""
+    reached = exists().where(D.edition_id == edition_id, D.subscriber_id == S.id, D.state.not_in(OPEN))
+    last = 0
+    while True:
+        query = (
+            select(t.subscribers)
+            .where(
+                S.status == SubscriberStatus.CONFIRMED.value,
+                S.language == language,
+                S.id > last,
+                ~reached,
+            )
+            .order_by(S.id)
+            .limit(batch)
+        )
+        with store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row_to_subscriber(row)
+        last = rows[-1].id
