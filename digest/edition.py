@@ -185,8 +185,15 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     per_category: Counter[str] = Counter()
     used = reserved
 
+    # One spelling per section: the configured one, else the first met ("sport" and
+    # "Sport" are one section).
+    spelling = {c.casefold(): c for c in rules.categories}
+    for p in picks:
+        name = p.article.category.strip() or default_category
+        spelling.setdefault(name.casefold(), name)
+
     def category(p: Pick) -> str:
-        return p.article.category.strip() or default_category
+        return spelling[(p.article.category.strip() or default_category).casefold()]
 
     def cost(draft: _Draft) -> int:
         n = item_words(draft.item(0), language)

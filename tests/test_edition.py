@@ -225,3 +225,15 @@ def test_window_shift_changes_the_candidates() -> None:
     )
     assert by_guid(ARTICLES, "apres-envoi").url in {i.url for i in later.items}
     assert by_guid(ARTICLES, "eau-longue").url not in {i.url for i in later.items}
+
+
+def test_category_spellings_make_one_section() -> None:
+    relabelled = [
+        Article(**{**a.__dict__, "category": a.category.lower()}) if a.guid == "fixture:marathon" else a
+        for a in ARTICLES
+    ]
+    ed = compose("fr", EditionRules(categories=("Culture",)), relabelled)
+    assert len({i.category for i in ed.items if i.category.casefold() == "sport"}) == 1
+    configured = compose("fr", EditionRules(categories=("SPORT",)), ARTICLES)
+    assert "Sport" not in {i.category for i in configured.items}
+    assert configured.sections(ItemKind.TOP)[0].category == "SPORT"

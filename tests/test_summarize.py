@@ -284,6 +284,12 @@ def test_too_long_standfirst_gives_way_to_the_body() -> None:
     assert all(s in ARTICLE_FR for s in summary.sentences)
 
 
+def test_one_line_standfirst_is_too_thin_for_a_top_story() -> None:
+    standfirst = "Deux milliards d'euros pour rénover 4 000 écoles d'ici 2030, annonce le gouvernement."
+    summary = summarize_article(_article(standfirst), min_sentences=2, max_sentences=3, max_words=80)
+    assert summary.source == "extract" and len(summary.sentences) >= 2
+
+
 def test_one_line_standfirst_serves_a_one_line_brief() -> None:
     standfirst = "Deux milliards d'euros pour rénover 4 000 écoles d'ici 2030."
     brief = summarize_article(_article(standfirst), max_sentences=1, max_words=30)

@@ -109,13 +109,12 @@ def summarize_article(
     """Summarise an article, using the publisher's standfirst when it fits.
 
     The standfirst's leading sentences are used when they fit in ``max_sentences``
-    and ``max_words`` and say enough (``min_sentences``, or half of
-    ``target_words``); otherwise the body is summarised.
+    and ``max_words`` and are at least ``min_sentences``; otherwise the body is
+    summarised.
     """
     publisher = _publisher_summary(article, max_sentences=max_sentences, max_words=max_words)
     # A one-line standfirst is too thin where two or three sentences are wanted.
-    enough = target_words if target_words is not None else DEFAULT_WEIGHTS.expected_words
-    if publisher is not None and (len(publisher.sentences) >= min_sentences or publisher.words * 2 >= enough):
+    if publisher is not None and len(publisher.sentences) >= min_sentences:
         return publisher
     return summarize(
         article.body,
