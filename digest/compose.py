@@ -86,8 +86,9 @@ def load_signer(settings: Settings) -> DkimSigner | None:
 
 def list_id(newsletter: str, domain: str) -> str:
     """The List-Id value (RFC 2919): ``Le Brief <le-brief.example.org>``."""
-    ascii_name = unicodedata.normalize("NFKD", newsletter).encode("ascii", "ignore").decode("ascii")
-    label = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "digest"
+    # accents dropped (É -> E), any other character a separator: "L’Éco" -> "l-eco"
+    folded = "".join(c for c in unicodedata.normalize("NFKD", newsletter) if not unicodedata.combining(c))
+    label = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "digest"
     phrase = mime.phrase(newsletter)
     return f"{phrase} <{label}.{domain}>" if phrase else f"<{label}.{domain}>"
 
@@ -137,6 +138,12 @@ class EditionComposer:
         return cls(MailSettings.from_settings(settings), links, load_signer(settings))
 
     # --- variants --------------------------------------------------------------
+
+    @property
+    def cached_variants(self) -> tuple[Variant, ...]:
+        """The variants rendered so far and still cached, oldest first."""
+        with self._lock:
+            return tuple(v for _, v in self._variants.values())
 
     def _feedback_id(self, edition: Edition) -> str:
         # Gmail's format, most specific first: campaign:type:...:sender id (stable)

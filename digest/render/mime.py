@@ -136,19 +136,28 @@ def clean_text(value: str) -> str:
 
 
 def encoded_words(value: str) -> list[str]:
-    """RFC 2047 base64 encoded words for ``value``, each whole characters, <= 68 chars."""
+    """RFC 2047 base64 encoded words for ``value``, each whole characters, <= 68 chars.
+
+    A long value is split after a space when one is near, so that a reader whose
+    parser wrongly keeps the folding between two encoded words (Python's own address
+    parser does) shows a doubled space rather than a space inside a word.
+    """
     words: list[str] = []
-    chunk: list[str] = []
+    chunk = ""
     size = 0
     for ch in value:
         n = len(ch.encode("utf-8"))
         if size + n > _EW_CHUNK and chunk:
-            words.append(_ew("".join(chunk)))
-            chunk, size = [], 0
-        chunk.append(ch)
+            cut = chunk.rfind(" ") + 1
+            if cut <= len(chunk) // 2:
+                cut = len(chunk)  # no space in the second half: split here
+            words.append(_ew(chunk[:cut]))
+            chunk = chunk[cut:]
+            size = len(chunk.encode("utf-8"))
+        chunk += ch
         size += n
     if chunk:
-        words.append(_ew("".join(chunk)))
+        words.append(_ew(chunk))
     return words
 
 
@@ -161,8 +170,8 @@ def phrase(name: str) -> str:
     name = clean_text(name)
     if not name:
         return ""
-    if name.isascii():
-        if _ATEXT_PHRASE.match(name) and "=?" not in name:
+    if name.isascii() and "=?" not in name:  # "=?" would read as an encoded word
+        if _ATEXT_PHRASE.match(name):
             return name
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return " ".join(encoded_words(name))
@@ -192,21 +201,19 @@ def encode_address(addr: str) -> str:
 
 def fold(name: str, value: str) -> str:
     """``Name: value`` CRLF, folded at spaces so lines stay <= 78 characters where the
-    value allows it. A token that fits a line of its own moves to one (even right after
-    the name); a single token longer than that, e.g. a very long URL, stays whole."""
+    value allows it: a word that does not fit moves to a continuation line of its own
+    (even the first one, right after the name); a single word longer than a line, e.g.
+    a very long URL, is never split."""
     line = f"{name}: {value}"
     if len(line) <= 78:
         return line + "\r\n"
     lines: list[str] = []
     current = f"{name}:"
-    fresh = True  # nothing after the name on the current line yet
     for word in value.split(" "):
-        too_long = len(current) + 1 + len(word) > 78
-        if too_long and (not fresh or 1 + len(word) <= 78):
+        if len(current) + 1 + len(word) > 78:
             lines.append(current)
             current = ""
         current = f"{current} {word}"
-        fresh = False
     lines.append(current)
     return "\r\n".join(lines) + "\r\n"
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from digest.edition import count_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.render import i18n
 
@@ -140,12 +141,6 @@ def _sections(items: Sequence[EditionItem]) -> tuple[SectionView, ...]:
     return tuple(SectionView(c, tuple(s)) for c, s in order.items())
 
 
-def count_words(items: Sequence[EditionItem]) -> int:
-    """Words a reader reads in ``items``: headlines, summaries and section titles."""
-    words = sum(len(i.title.split()) + len(i.summary.split()) for i in items)
-    return words + sum(len(c.split()) for c in dict.fromkeys(i.category for i in items))
-
-
 def shorten(text: str, limit: int) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with "…"."""
     text = " ".join(text.split())
@@ -176,7 +171,8 @@ def build(
     if len(shown) == len(edition.items) and edition.reading_minutes > 0:
         minutes = edition.reading_minutes  # the edition's own figure, as it was built
     else:
-        minutes = reading_minutes(count_words(shown), lang)
+        # a topic subset or fewer briefs: counted the way the edition counts itself
+        minutes = reading_minutes(count_words(shown, lang, newsletter=masthead.newsletter), lang)
     lead = tops or briefs
     headline = shorten(lead[0].title, SUBJECT_HEADLINE_CHARS) if lead else ""
     preheader = shorten(" · ".join(i.title for i in lead[:3]), PREHEADER_CHARS) if lead else ""
