@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from digest.models import DeliveryState, SubscriberStatus
-from digest.store import Store
+from digest.store import Store, immediate
 from digest.store import tables as t
 
 
@@ -52,9 +53,9 @@ def decide_once(
     """
     values = {"job": job, "run_date": run_date, "language": language, "outcome": outcome, "reason": reason, "at": now}
     insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
-    statement = insert(t.schedule_runs).values(values).on_conflict_do_nothing()
+    statement = insert(t.schedule_runs).values(values).on_conflict_do_nothing().returning(t.schedule_runs.c.id)
     with store.engine.begin() as conn:
-        inserted = conn.execute(statement).rowcount == 1
+        inserted = conn.execute(statement).first() is not None
     existing = decision(store, job=job, run_date=run_date, language=language)
     assert existing is not None  # just inserted, or inserted by someone else
     return existing, inserted
@@ -120,3 +121,102 @@ def backlog(store: Store, *, now: datetime) -> Backlog:
         due = int(conn.execute(due_q).scalar_one())
         in_flight = int(conn.execute(flight_q).scalar_one())
     return Backlog(due=due, in_flight=in_flight)
+
+
+def _confirmed_in_group(language: str, timezone: str, send_at: str) -> Any:
+    c = t.subscribers.c
+    return select(c.id).where(
+        c.status == SubscriberStatus.CONFIRMED.value,
+        c.language == language,
+        c.timezone == timezone,
+        c.send_at == send_at,
+    )
+
+
+def skip_missed(
+    store: Store,
+    edition_id: int,
+    *,
+    language: str,
+    timezone: str,
+    send_at: str,
+    due: datetime,
+    reason: str,
+    now: datetime,
+    pending_too: bool = False,
+) -> int:
+    """Record that one send-time group (subscribers with this stored ``timezone`` and
+    ``send_at``) will not get the edition: the catch-up rules skipped their send time.
+
+    Members without a row get a skipped one with ``reason``, so a later fan-out (ON
+    CONFLICT DO NOTHING) cannot send it late; with ``pending_too`` (after downtime),
+    their untouched pending rows due by now are skipped as well. Rows a live sender
+    holds, or already tried, are left to it. Returns the rows skipped or added.
+    """
+    d = t.deliveries.c
+    members = _confirmed_in_group(language, timezone, send_at)
+    free = or_(d.claimed_by.is_(None), d.lease_until < now)
+    update_stmt = (
+        update(t.deliveries)
+        .where(
+            d.edition_id == edition_id,
+            d.state == DeliveryState.PENDING.value,
+            d.attempts == 0,
+            d.due_at <= now,
+            free,
+            d.subscriber_id.in_(members),
+        )
+        .values(state=DeliveryState.SKIPPED.value, last_error=reason, claimed_by=None, lease_until=None, updated_at=now)
+    )
+    c = t.subscribers.c
+    source = select(
+        literal(edition_id),
+        c.id,
+        literal(DeliveryState.SKIPPED.value),
+        literal(due, d.due_at.type),
+        literal(reason),
+        literal(now, d.created_at.type),
+        literal(now, d.updated_at.type),
+    ).where(c.id.in_(members))
+    insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+    columns = ["edition_id", "subscriber_id", "state", "due_at", "last_error", "created_at", "updated_at"]
+    insert_stmt = (
+        insert(t.deliveries)
+        .from_select(columns, source)
+        .on_conflict_do_nothing(index_elements=["edition_id", "subscriber_id"])
+    )
+    with immediate(store.engine) as conn:
+        changed = int(conn.execute(update_stmt).rowcount or 0) if pending_too else 0
+        changed += int(conn.execute(insert_stmt.execution_options(preserve_rowcount=True)).rowcount or 0)
+    return changed
+
+
+def skip_overdue(store: Store, *, before: datetime, reason: str, now: datetime) -> int:
+    """Skip every untouched pending row due before ``before`` (now minus the catch-up
+    grace), of any edition: after downtime, they were missed for too long. Uses the
+    (state, due_at) index."""
+    d = t.deliveries.c
+    statement = (
+        update(t.deliveries)
+        .where(
+            d.state == DeliveryState.PENDING.value,
+            d.due_at < before,
+            d.attempts == 0,
+            or_(d.claimed_by.is_(None), d.lease_until < now),
+        )
+        .values(state=DeliveryState.SKIPPED.value, last_error=reason, claimed_by=None, lease_until=None, updated_at=now)
+    )
+    with immediate(store.engine) as conn:
+        return int(conn.execute(statement).rowcount or 0)
+
+
+def audience_fingerprint(store: Store, *, language: str) -> tuple[int, int, datetime | None]:
+    """(count, highest id, latest update) of confirmed subscribers of ``language``: when
+    it has not changed, a fan-out would add nothing and can be skipped."""
+    c = t.subscribers.c
+    query = select(func.count(), func.max(c.id), func.max(c.updated_at)).where(
+        c.status == SubscriberStatus.CONFIRMED.value, c.language == language
+    )
+    with store.engine.connect() as conn:
+        count, top, latest = conn.execute(query).one()
+    return int(count), int(top or 0), latest

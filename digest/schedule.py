@@ -1,0 +1,507 @@
+"""The daily schedule: what is due at a given instant, and the APScheduler jobs that ask.
+
+Everything the scheduler does happens in :meth:`DailySchedule.tick`, which takes the
+instant as a parameter: the APScheduler job calls it every minute with the real clock,
+tests call it with simulated instants and drive days, DST changes and downtime without
+sleeping. A tick is idempotent, so any number of processes on one database may run it:
+
+* For each language and each edition date that can be live at ``now``, it plans the
+  day: the newsletter's own send time and every send time subscribers chose (their
+  local time on their local day, see digest/timing.py). The edition is built when the
+  first of them arrives, so a reader east of the newsletter still gets the day's
+  edition at their breakfast.
+* The first process to reach a date records its decision in ``schedule_runs`` (send, or
+  skip and why); the others follow it. After downtime the catch-up policy decides: a
+  send time missed by at most [schedule] catch_up_hours is caught up, a later one is
+  skipped, and an edition whose every send time was missed is skipped and recorded.
+  Only today's edition is ever considered: yesterday's is never sent as today's.
+* The edition is built once (unique per newsletter, date and language), then fanned out
+  with one delivery row per subscriber due at their own send time (re-runnable: ON
+  CONFLICT DO NOTHING), and the sender loops deliver the rows as they fall due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from digest import metrics
+from digest.config import Settings
+from digest.daily import build_editions
+from digest.errors import DigestError, ValidationError
+from digest.ingest import poll_feeds
+from digest.models import EditionStatus
+from digest.store import Store
+from digest.store import schedule as schedule_store
+from digest.store.deliveries import claimants, fan_out
+from digest.store.editions import find_edition
+from digest.timing import Action, Decision, catch_up_decision, due_at, format_duration, zone
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+#: schedule_runs.job for the daily edition decision.
+EDITION_JOB = "edition"
+
+#: A tick this close after a send time counts as on time (the job fires every minute).
+ON_TIME = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One send time for an edition date: the newsletter's own, or a subscriber group's.
+
+    ``timezone`` and ``send_at`` are as stored (empty = the newsletter's); ``due`` is the
+    UTC instant that local time falls on for the edition date.
+    """
+
+    timezone: str
+    send_at: str
+    due: datetime
+    zone: str  # the timezone in force (the newsletter's when ``timezone`` is empty)
+    at: str  # the local send time in force, HH:MM
+
+    @property
+    def label(self) -> str:
+        """``07:00 Europe/Paris``."""
+        return f"{self.at} {self.zone}"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Every send time of one edition (date, language) and what follows from them."""
+
+    edition_date: date
+    language: str
+    newsletter: Target
+    subscribers: tuple[Target, ...]
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """The newsletter's send time, then the subscribers' own."""
+        return (self.newsletter, *self.subscribers)
+
+    @property
+    def build_at(self) -> datetime:
+        """When the edition must exist: the earliest send time of the day."""
+        return min(t.due for t in self.targets)
+
+    @property
+    def last_due(self) -> datetime:
+        """The latest send time of the day."""
+        return max(t.due for t in self.targets)
+
+    def decisions(self, now: datetime, grace: timedelta) -> list[tuple[Target, Decision]]:
+        """The catch-up decision for every send time, at ``now``."""
+        return [(t, self.decide(t, now, grace)) for t in self.targets]
+
+    def decide(self, target: Target, now: datetime, grace: timedelta) -> Decision:
+        """Send or skip one send time at ``now`` (see :func:`digest.timing.catch_up_decision`)."""
+        return catch_up_decision(self.edition_date, target.due, now, grace, timezone=target.zone)
+
+
+class Timing:
+    """The newsletter's schedule settings, and due times computed from them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.timezone: str = settings.get("schedule", "timezone")
+        self.send_at: str = settings.get("schedule", "send_at")
+        self.grace = timedelta(hours=float(settings.get("schedule", "catch_up_hours")))
+        self.languages: tuple[str, ...] = tuple(settings.get("newsletter", "languages"))
+        self.invalid: set[tuple[str, str]] = set()  # stored send times we could not read
+
+    def target(self, edition_date: date, timezone: str, send_at: str) -> Target:
+        """The send time (``timezone``, ``send_at`` as stored) for ``edition_date``.
+
+        A stored value that cannot be read (an unknown zone, a garbled time) falls back
+        to the newsletter's own rather than leaving the subscriber without their edition;
+        it is remembered in :attr:`invalid` so the caller can log it.
+        """
+        try:
+            due = due_at(
+                edition_date,
+                timezone=timezone,
+                send_at=send_at,
+                default_timezone=self.timezone,
+                default_send_at=self.send_at,
+            )
+            tz, at = timezone or self.timezone, send_at or self.send_at
+        except ValidationError:
+            self.invalid.add((timezone, send_at))
+            due = due_at(
+                edition_date, timezone="", send_at="", default_timezone=self.timezone, default_send_at=self.send_at
+            )
+            tz, at = self.timezone, self.send_at
+        return Target(timezone, send_at, due, tz, at)
+
+    def plan(self, edition_date: date, language: str, send_times: Sequence[tuple[str, str]]) -> DayPlan:
+        """The day's plan for one language, given the subscribers' distinct send times."""
+        newsletter = self.target(edition_date, "", "")
+        subscribers = tuple(self.target(edition_date, tz, at) for tz, at in send_times)
+        return DayPlan(edition_date, language, newsletter, subscribers)
+
+    def today(self, now: datetime) -> date:
+        """The newsletter's calendar day at ``now``."""
+        return now.astimezone(zone(self.timezone)).date()
+
+
+def candidate_dates(now: datetime) -> tuple[date, ...]:
+    """Edition dates that can be live somewhere at ``now``.
+
+    Local days on Earth run from UTC-12 to UTC+14, so at any instant every local date is
+    the UTC date or one day either side of it; an older edition's every send time has
+    passed on a later local day, and it is never sent.
+    """
+    today = now.astimezone(UTC).date()
+    return (today - timedelta(days=1), today, today + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class EditionDecision:
+    """What a tick decided (or found decided) for one edition date and language."""
+
+    edition_date: date
+    language: str
+    action: Action
+    reason: str
+    sending: tuple[str, ...] = ()  # send times that still get the edition
+    skipped: tuple[str, ...] = ()  # send times missed beyond the catch-up rules
+
+
+def propose(plan: DayPlan, now: datetime, grace: timedelta) -> EditionDecision:
+    """The scheduler's decision about ``plan``'s edition at ``now`` (``now`` >= build time).
+
+    Sent when at least one send time is still ahead or within the catch-up rules (the
+    missed ones are named and skipped); skipped, with the reason, when every send time
+    was missed.
+    """
+    decided = plan.decisions(now, grace)
+    sending = tuple(t.label for t, d in decided if d.send)
+    skipped = tuple(f"{t.label} ({d.reason})" for t, d in decided if not d.send)
+    late = now - plan.build_at
+    if not sending:
+        # Every send time was missed; the least late one says why the edition goes out to nobody.
+        target, best = min(decided, key=lambda td: td[1].late_by)
+        reason = f"every send time missed; the last one, {target.label}, was {best.reason}"
+        return EditionDecision(plan.edition_date, plan.language, Action.SKIP, reason, (), skipped)
+    reason = "on time" if late <= ON_TIME else f"caught up: started {format_duration(late)} after the first send time"
+    if skipped:
+        reason += f"; skipped {len(skipped)} missed send time(s): " + "; ".join(skipped)
+    return EditionDecision(plan.edition_date, plan.language, Action.SEND, reason, sending, skipped)
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs and tests."""
+
+    now: datetime
+    decisions: list[EditionDecision] = field(default_factory=list)
+    built: list[tuple[date, str]] = field(default_factory=list)
+    fanned_out: int = 0
+    skipped_rows: int = 0
+
+
+def _fields(plan: DayPlan) -> dict[str, str]:
+    return {"edition_date": plan.edition_date.isoformat(), "language": plan.language}
+
+
+class DailySchedule:
+    """Everything due at an instant, for one newsletter on one database."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.timing = Timing(settings)
+        self.newsletter: str = settings.get("newsletter", "name")
+        self._warned: set[tuple[date, str]] = set()  # build problems already logged
+        self._fanned: dict[int, tuple[object, int]] = {}  # edition id -> state at the last full fan-out
+
+    def tick(self, now: datetime, *, start_up: bool = False) -> TickReport:
+        """Decide, build and fan out whatever is due at ``now``; idempotent.
+
+        ``start_up``: the first tick after the process starts. If no sender anywhere
+        holds a live claim, the service was down, and rows still pending from before
+        are judged by the catch-up rules too (skipped when missed for too long). In a
+        running service a late row is a backlog being worked through, not a missed
+        send, and is left to the senders.
+        """
+        report = TickReport(now)
+        sweep = start_up and not claimants(self.store, now=now)
+        if sweep:
+            grace = self.timing.grace
+            report.skipped_rows += schedule_store.skip_overdue(
+                self.store,
+                before=now - grace,
+                reason=f"not sent: the service was down at the send time, more than the "
+                f"{format_duration(grace)} catch-up grace ago",
+                now=now,
+            )
+        for language in self.timing.languages:
+            send_times = schedule_store.send_times(self.store, language=language)
+            for day in candidate_dates(now):
+                plan = self.timing.plan(day, language, send_times)
+                if now >= plan.build_at:
+                    self._run_day(plan, now, report, sweep=sweep)
+        if self.timing.invalid:
+            for tz, at in sorted(self.timing.invalid):
+                log.warning(
+                    "unreadable subscriber send time; the newsletter's is used instead",
+                    extra={"timezone": tz, "send_at": at},
+                )
+            self.timing.invalid.clear()
+        return report
+
+    def next_send(self, now: datetime) -> datetime | None:
+        """The next send time after ``now`` of any edition, for /healthz and simulations."""
+        upcoming: list[datetime] = []
+        for language in self.timing.languages:
+            send_times = schedule_store.send_times(self.store, language=language)
+            for day in (*candidate_dates(now), candidate_dates(now)[-1] + timedelta(days=1)):
+                plan = self.timing.plan(day, language, send_times)
+                upcoming += [t.due for t in plan.targets if t.due > now]
+        return min(upcoming, default=None)
+
+    def _run_day(self, plan: DayPlan, now: datetime, report: TickReport, *, sweep: bool) -> None:
+        grace = self.timing.grace
+        run = schedule_store.decision(self.store, job=EDITION_JOB, run_date=plan.edition_date, language=plan.language)
+        if run is None:
+            proposal = propose(plan, now, grace)
+            if proposal.action is Action.SKIP and plan.edition_date != self.timing.today(now):
+                return  # only today's missed edition is decided; older ones are long gone
+            run, ours = schedule_store.decide_once(
+                self.store,
+                job=EDITION_JOB,
+                run_date=plan.edition_date,
+                language=plan.language,
+                outcome=proposal.action.value,
+                reason=proposal.reason,
+                now=now,
+            )
+            if ours:
+                report.decisions.append(proposal)
+                self._log_decision(proposal)
+        if run.outcome != Action.SEND.value:
+            return
+        still_open = any(plan.decide(t, now, grace).send for t in plan.targets)
+        if still_open:
+            edition_id = self._build(plan, now, report)
+        else:  # the day is over: nothing to build or add, at most rows to settle
+            found = find_edition(self.store, self.newsletter, plan.edition_date, plan.language)
+            edition_id = found.id if found is not None else None
+        if edition_id is not None:
+            report.fanned_out += self._fan_out(plan, edition_id, now, add=still_open, sweep=sweep)
+
+    def _build(self, plan: DayPlan, now: datetime, report: TickReport) -> int | None:
+        """The edition's id, building it first if no process has yet; None when it
+        cannot go out (no article in the window, or the build failed)."""
+        key = (plan.edition_date, plan.language)
+        existed = find_edition(self.store, self.newsletter, plan.edition_date, plan.language) is not None
+        try:
+            (edition,) = build_editions(
+                self.store, self.settings, edition_date=plan.edition_date, now=now, languages=[plan.language]
+            )
+        except DigestError as exc:
+            # Retried at every tick while the day is open; said once per process.
+            if key not in self._warned:
+                self._warned.add(key)
+                log.error("edition build failed", extra={**_fields(plan), "error": str(exc)})
+            return None
+        if not existed:
+            report.built.append(key)
+            metrics.edition_built(plan.language)
+            log.info("edition built", extra={**_fields(plan), "items": len(edition.items), "status": edition.status})
+        if edition.status == EditionStatus.SKIPPED or not edition.items:
+            if key not in self._warned:
+                self._warned.add(key)
+                log.warning("edition has no article: nothing to send", extra=_fields(plan))
+            return None
+        return edition.id
+
+    def _fan_out(self, plan: DayPlan, edition_id: int, now: datetime, *, add: bool, sweep: bool) -> int:
+        """Give every confirmed subscriber of the language a row due at their send time,
+        except the send times the catch-up rules skipped: those get a skipped row that
+        says why (and, with ``sweep``, their rows still pending from before the downtime
+        are skipped too). Idempotent; the full pass runs only when the audience or the
+        set of skipped send times changed since this process last ran it."""
+        grace = self.timing.grace
+        missed = [(t, d) for t in plan.subscribers if not (d := plan.decide(t, now, grace)).send]
+        state = (schedule_store.audience_fingerprint(self.store, language=plan.language), len(missed))
+        if not sweep and self._fanned.get(edition_id) == state:
+            return 0
+        for target, decision in missed:
+            schedule_store.skip_missed(
+                self.store,
+                edition_id,
+                language=plan.language,
+                timezone=target.timezone,
+                send_at=target.send_at,
+                due=target.due,
+                reason=f"not sent: {target.label} {decision.reason}",
+                now=now,
+                pending_too=sweep,
+            )
+        added = 0
+        if add:
+            added = fan_out(
+                self.store,
+                edition_id,
+                language=plan.language,
+                due_at_for=lambda tz, at: self.timing.target(plan.edition_date, tz, at).due,
+                now=now,
+            )
+        self._fanned[edition_id] = state
+        if added:
+            log.info("edition fanned out", extra={**_fields(plan), "rows": added})
+        return added
+
+    def _log_decision(self, proposal: EditionDecision) -> None:
+        fields = {
+            "edition_date": proposal.edition_date.isoformat(),
+            "language": proposal.language,
+            "decision": proposal.action.value,
+            "reason": proposal.reason,
+        }
+        if proposal.action is Action.SKIP:
+            metrics.schedule_decision("skipped")
+            log.warning("edition skipped", extra=fields)
+        else:
+            metrics.schedule_decision("on_time" if proposal.reason.startswith("on time") else "caught_up")
+            log.info("edition due", extra=fields)
+
+
+class ScheduleRunner:
+    """The APScheduler 3 side: an AsyncIOScheduler with an in-memory job store.
+
+    The job store is in memory on purpose: several processes share a database, never a
+    job store, and every job is idempotent, so each process runs its own copy and the
+    database (unique editions, ON CONFLICT fan-out, SKIP LOCKED claims, the first
+    recorded decision) keeps them from doing anything twice. The cost is that
+    APScheduler cannot know about runs missed while the process was down; the catch-up
+    tick at start-up (:meth:`catch_up`) is what decides about those.
+
+    Jobs, and why their misfire settings are what they are:
+
+    * ``tick`` at second 0 of every minute (send times are HH:MM). ``coalesce=True``: if
+      the loop was held up and several runs are owed, one tick does everything due at
+      its ``now``. ``misfire_grace_time=None``: a late tick always runs — it reads the
+      clock itself and the catch-up rules, not APScheduler, judge lateness.
+      ``max_instances=1``: a slow tick (a build) is never overlapped by the next.
+    * ``poll_feeds`` every [schedule] poll_feeds_minutes, first run at start-up.
+      ``coalesce=True``: one poll fetches everything new, owed polls add nothing.
+      ``misfire_grace_time`` = one interval: a poll later than that is dropped, the next
+      one is due anyway. ``max_instances=1``: slow feeds never pile up polls.
+    """
+
+    def __init__(self, schedule: DailySchedule, *, clock: Callable[[], datetime]) -> None:
+        self.schedule = schedule
+        self.clock = clock
+        self.poll_minutes: int = schedule.settings.get("schedule", "poll_feeds_minutes")
+        self.scheduler = AsyncIOScheduler(timezone=UTC, jobstores={"default": MemoryJobStore()})
+        self.last_tick: datetime | None = None
+        self.last_error: str = ""
+        self.next_send: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._inflight: set[asyncio.Future[Any]] = set()
+
+    async def catch_up(self) -> TickReport:
+        """The start-up tick: decide about sends missed while the service was down."""
+        return await self.run_tick(start_up=True)
+
+    def start(self) -> None:
+        """Add the jobs and start the scheduler (inside the running event loop)."""
+        self.scheduler.add_job(
+            self._tick_job,
+            CronTrigger(second=0, timezone=UTC),
+            id="tick",
+            name="build, fan out and catch up what is due",
+            coalesce=True,
+            misfire_grace_time=None,
+            max_instances=1,
+            replace_existing=True,
+        )
+        if self.poll_minutes > 0:
+            self.scheduler.add_job(
+                self._poll_job,
+                IntervalTrigger(minutes=self.poll_minutes, timezone=UTC),
+                id="poll_feeds",
+                name="poll registered feeds",
+                coalesce=True,
+                misfire_grace_time=self.poll_minutes * 60,
+                max_instances=1,
+                next_run_time=self.clock() + timedelta(seconds=5),
+                replace_existing=True,
+            )
+        self.scheduler.start()
+        log.info("scheduler started", extra={"jobs": [job.id for job in self.scheduler.get_jobs()]})
+
+    async def shutdown(self) -> None:
+        """Start no new job; let the tick or poll under way finish."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def run_tick(self, *, start_up: bool = False) -> TickReport:
+        """One tick at the clock's ``now``, in a worker thread (the loop keeps serving)."""
+        async with self._lock:
+            now = self.clock()
+            started = time.perf_counter()
+            try:
+                report = await self._in_thread(functools.partial(self.schedule.tick, now, start_up=start_up))
+                self.next_send = await self._in_thread(self.schedule.next_send, now)
+            except Exception as exc:
+                metrics.TICKS.labels(result="error").inc()
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("scheduler tick failed")
+                raise
+            finally:
+                metrics.TICK_SECONDS.observe(time.perf_counter() - started)
+            metrics.TICKS.labels(result="ok").inc()
+            self.last_tick, self.last_error = now, ""
+            return report
+
+    async def _in_thread(self, func: Callable[..., _T], *args: Any) -> _T:
+        # Shielded and tracked: APScheduler's shutdown cancels job coroutines, and a
+        # database transaction must not be abandoned half-way; shutdown() awaits it.
+        future = asyncio.ensure_future(asyncio.to_thread(func, *args))
+        self._inflight.add(future)
+        future.add_done_callback(self._inflight.discard)
+        return await asyncio.shield(future)
+
+    async def _tick_job(self) -> None:
+        with contextlib.suppress(Exception):  # logged and counted in run_tick
+            await self.run_tick()
+
+    async def _poll_job(self) -> None:
+        now = self.clock()
+        try:
+            poll = functools.partial(poll_feeds, self.schedule.store, self.schedule.settings, now=now)
+            await self._in_thread(poll)
+        except Exception:
+            log.exception("feed poll failed")
+
+    def status(self, now: datetime) -> dict[str, Any]:
+        """For /healthz: running or not, each job's next run, the last tick, the next send."""
+        jobs = [
+            {"id": job.id, "next_run_time": job.next_run_time.isoformat() if job.next_run_time else None}
+            for job in self.scheduler.get_jobs()
+        ]
+        return {
+            "running": bool(self.scheduler.running),
+            "jobs": jobs,
+            "last_tick": self.last_tick.isoformat() if self.last_tick else None,
+            "last_error": self.last_error,
+            "next_send": self.next_send.isoformat() if self.next_send else None,
+        }
