@@ -137,6 +137,7 @@ def test_plain_text_part_has_the_same_content_and_links_on_their_own_lines(fr: V
     for item in french_edition().items:
         assert item.url in lines or f"  {item.url}" in lines
     assert "== EN BREF ==" in lines
+    assert "Lire aussi\u00a0: Coopération" in text  # wrapping keeps French no-break spaces
     assert MARKERS.unsubscribe in lines
     assert all(len(line) <= 72 or "://" in line or MARKERS.email in line for line in lines)
     assert "-- " in lines  # signature separator before the footer

@@ -8,6 +8,7 @@ template fails loudly instead of printing nothing.
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from digest.render import i18n
 from digest.render.slots import MARKERS
 from digest.render.view import EditionView
 
+_SPACES = re.compile(r"[ \t\r\n]+")
+
 #: templates/email, reached through the package's ``templates`` symlink.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
@@ -27,7 +30,7 @@ def wrap(text: str, width: int = 72, indent: str = "") -> str:
     """Fill ``text`` to ``width`` columns for the plain-text part, never breaking a
     word or a URL (a longer one gets a line of its own)."""
     return textwrap.fill(
-        " ".join(str(text).split()),
+        _SPACES.sub(" ", str(text)).strip(),  # not str.split(): it would eat no-break spaces
         width=width,
         initial_indent=indent,
         subsequent_indent=indent,
