@@ -156,8 +156,10 @@ class EditionComposer:
 
     def _variant(self, edition: Edition, selection: Selection, *, test: bool) -> Variant:
         edition_key: Hashable = edition.id if edition.id is not None else ("unsaved", id(edition))
-        key = (edition_key, edition.newsletter, edition.edition_date, edition.language, selection.topics,
-               selection.topics_missed, test)  # fmt: skip
+        # built_at, length and words tell a rebuilt edition (same id, new content) apart
+        content = (edition.built_at, len(edition.items), edition.word_count)
+        key = (edition_key, content, edition.newsletter, edition.edition_date, edition.language,
+               selection.topics, selection.topics_missed, test)  # fmt: skip
         with self._lock:
             hit = self._variants.get(key)
             if hit is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -77,6 +78,16 @@ def test_each_variant_is_rendered_once_and_shared() -> None:
     assert c.variant(edition, ["Sport"]) is not c.variant(edition, ["Culture"])
     assert c.variant(english_edition(), []) is not c.variant(edition, [])
     assert len(c.cached_variants) == 3 + 1 + 1  # sport, all, économie+sport; culture; english
+
+
+def test_a_rebuilt_edition_is_rendered_again() -> None:
+    c = composer(signed=False)
+    edition = replace(french_edition(), built_at=NOW)
+    before = c.variant(edition)
+    rebuilt = replace(edition, items=edition.items[:-1], built_at=NOW + timedelta(minutes=5))  # same id
+    after = c.variant(rebuilt)
+    assert after is not before
+    assert edition.items[-1].title in before.rendered.html and edition.items[-1].title not in after.rendered.html
 
 
 def test_variant_cache_is_bounded() -> None:
