@@ -5,9 +5,11 @@ dkimpy signs correctly but slowly (pure-Python RSA and regex canonicalisation: a
 signature goes through the ``cryptography`` package (OpenSSL, ~0.3 ms for 2048 bits)
 and the body needs no canonicalisation at all: the message builder writes bodies that
 are already in relaxed canonical form (see digest.render.mime), so the body hash is a
-single SHA-256 over the bytes that are sent. The canonical form of the headers that
-are the same for a whole variant is computed once. The tests check every signature
-with dkimpy's verifier.
+single SHA-256 over the bytes that are sent. That hash is per subscriber: the body
+holds their signed links, from the greeting near the top of the text part onwards, so
+no shared prefix is worth caching; with SHA-NI it costs ~30 us for 50 KB, a tenth of
+the RSA signature. The canonical form of the headers that are the same for a whole
+variant is computed once. The tests check every signature with dkimpy's verifier.
 
 Signed headers: From, To, Subject, Date, Message-ID, MIME-Version, Content-Type,
 List-Id, List-Unsubscribe, List-Unsubscribe-Post, Feedback-ID and every other header
