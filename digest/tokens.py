@@ -24,11 +24,19 @@ class Tokens:
             raise TokenError("no secret key: set the variable named by [web] secret_key_env")
         self._secret = secret_key
         self.max_age_seconds = max_age_seconds
+        # One serializer per purpose: building one derives its key, which is most of
+        # the cost of a token, and a send makes three tokens per subscriber.
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        cached = self._serializers.get(purpose)
+        if cached is not None:
+            return cached
         if purpose not in PURPOSES:
             raise ValueError(f"unknown token purpose {purpose!r}")
-        return URLSafeTimedSerializer(self._secret, salt=f"digest.{purpose}")
+        serializer = URLSafeTimedSerializer(self._secret, salt=f"digest.{purpose}")
+        self._serializers[purpose] = serializer
+        return serializer
 
     def make(self, purpose: str, subscriber_id: int, *, now: datetime | None = None) -> str:
         """A token for ``subscriber_id`` and ``purpose``, dated ``now``."""

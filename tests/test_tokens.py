@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from itsdangerous import BadData
+from itsdangerous.encoding import base64_decode
 
 from digest.errors import TokenError
 from digest.tokens import Tokens
@@ -34,8 +36,17 @@ def test_any_altered_character_is_refused(position: int, replacement: str) -> No
     if token[i] == replacement:
         return
     altered = token[:i] + replacement + token[i + 1 :]
+    if _decoded(altered) == _decoded(token):
+        return  # unused low bits of a base64 character: the same bytes, not an alteration
     with pytest.raises(TokenError):
         tokens.check("unsubscribe", altered, now=NOW)
+
+
+def _decoded(token: str) -> list[bytes] | None:
+    try:
+        return [base64_decode(part) for part in token.split(".")]
+    except BadData:
+        return None
 
 
 def test_expired_token_is_refused() -> None:
