@@ -227,6 +227,7 @@ class DailySchedule:
         self.newsletter: str = settings.get("newsletter", "name")
         self._warned: set[tuple[date, str]] = set()  # build problems already logged
         self._fanned: dict[int, tuple[object, int]] = {}  # edition id -> state at the last full fan-out
+        self._editions: dict[tuple[date, str], int | None] = {}  # (date, language) -> id, None: nothing to send
 
     def tick(self, now: datetime, *, start_up: bool = False) -> TickReport:
         """Decide, build and fan out whatever is due at ``now``; idempotent.
@@ -307,6 +308,8 @@ class DailySchedule:
         """The edition's id, building it first if no process has yet; None when it
         cannot go out (no article in the window, or the build failed)."""
         key = (plan.edition_date, plan.language)
+        if key in self._editions:  # stored editions never change: look once per process
+            return self._editions[key]
         existed = find_edition(self.store, self.newsletter, plan.edition_date, plan.language) is not None
         try:
             (edition,) = build_editions(
@@ -322,12 +325,13 @@ class DailySchedule:
             report.built.append(key)
             metrics.edition_built(plan.language)
             log.info("edition built", extra={**_fields(plan), "items": len(edition.items), "status": edition.status})
-        if edition.status == EditionStatus.SKIPPED or not edition.items:
-            if key not in self._warned:
-                self._warned.add(key)
-                log.warning("edition has no article: nothing to send", extra=_fields(plan))
-            return None
-        return edition.id
+        sendable = edition.status != EditionStatus.SKIPPED and bool(edition.items)
+        if not sendable:
+            log.warning("edition has no article: nothing to send", extra=_fields(plan))
+        self._editions[key] = edition.id if sendable else None
+        for old in [k for k in self._editions if k[0] < plan.edition_date - timedelta(days=3)]:
+            del self._editions[old]
+        return self._editions[key]
 
     def _fan_out(self, plan: DayPlan, edition_id: int, now: datetime, *, add: bool, sweep: bool) -> int:
         """Give every confirmed subscriber of the language a row due at their send time,
@@ -361,6 +365,8 @@ class DailySchedule:
                 due_at_for=lambda tz, at: self.timing.target(plan.edition_date, tz, at).due,
                 now=now,
             )
+        if len(self._fanned) > 64:  # a few days of editions; older ones never come back
+            self._fanned.clear()
         self._fanned[edition_id] = state
         if added:
             log.info("edition fanned out", extra={**_fields(plan), "rows": added})
@@ -450,6 +456,7 @@ class ScheduleRunner:
         """Start no new job; let the tick or poll under way finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler stops on the loop's next turn
         if self._inflight:
             await asyncio.gather(*self._inflight, return_exceptions=True)
 
@@ -481,7 +488,9 @@ class ScheduleRunner:
         return await asyncio.shield(future)
 
     async def _tick_job(self) -> None:
-        with contextlib.suppress(Exception):  # logged and counted in run_tick
+        # Errors are logged and counted in run_tick. A cancellation comes from the
+        # executor's shutdown: the shielded work goes on and shutdown() awaits it.
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             await self.run_tick()
 
     async def _poll_job(self) -> None:
@@ -489,6 +498,8 @@ class ScheduleRunner:
         try:
             poll = functools.partial(poll_feeds, self.schedule.store, self.schedule.settings, now=now)
             await self._in_thread(poll)
+        except asyncio.CancelledError:
+            pass  # shutting down: the poll finishes in its thread, shutdown() awaits it
         except Exception:
             log.exception("feed poll failed")
 

@@ -337,3 +337,43 @@ def test_retry_rows_are_not_swept(store: Store) -> None:
         conn.execute(update(t.deliveries).values(state=DeliveryState.RETRY.value, attempts=1))
     DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 12, 0), start_up=True)
     assert deliveries(store)["reader@example.org"]["state"] == "retry"
+
+
+# The APScheduler runner ---------------------------------------------------------------
+
+
+async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(store: Store) -> None:
+    from digest.schedule import ScheduleRunner
+
+    add_articles(store, DAY, now=EARLY)
+    subscribe(store, "reader@example.org", now=EARLY)
+    clock_now = utc(2026, 11, 29, 6, 0, 20)
+    runner = ScheduleRunner(DailySchedule(store, settings_for(poll_feeds_minutes=15)), clock=lambda: clock_now)
+    report = await runner.catch_up()
+    assert (DAY, "fr") in report.built and runner.last_tick == clock_now
+    runner.start()
+    try:
+        jobs = {job.id: job for job in runner.scheduler.get_jobs()}
+        assert set(jobs) == {"tick", "poll_feeds"}
+        tick, poll = jobs["tick"], jobs["poll_feeds"]
+        assert (tick.coalesce, tick.misfire_grace_time, tick.max_instances) == (True, None, 1)
+        assert (poll.coalesce, poll.misfire_grace_time, poll.max_instances) == (True, 15 * 60, 1)
+        status = runner.status(clock_now)
+        assert status["running"] is True
+        assert status["next_send"] == utc(2026, 11, 30, 6, 0).isoformat()
+        assert {j["id"] for j in status["jobs"]} == {"tick", "poll_feeds"}
+        assert all(j["next_run_time"] for j in status["jobs"])
+    finally:
+        await runner.shutdown()
+    assert runner.status(clock_now)["running"] is False
+
+
+async def test_runner_without_polling_has_only_the_tick(store: Store) -> None:
+    from digest.schedule import ScheduleRunner
+
+    runner = ScheduleRunner(DailySchedule(store, settings_for(poll_feeds_minutes=0)), clock=lambda: EARLY)
+    runner.start()
+    try:
+        assert [job.id for job in runner.scheduler.get_jobs()] == ["tick"]
+    finally:
+        await runner.shutdown()
