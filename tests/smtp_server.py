@@ -222,7 +222,11 @@ class _Port0Controller(Controller):
 class SMTPServer:
     """A local SMTP server on 127.0.0.1 and a free port; a context manager."""
 
-    def __init__(self, *, host: str = "127.0.0.1", data_size_limit: int = 32 * 1024 * 1024) -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", data_size_limit: int = 32 * 1024 * 1024, **smtp_options: Any
+    ) -> None:
+        """``smtp_options`` go to aiosmtpd: ``ssl_context`` (implicit TLS), or SMTP's
+        ``tls_context``, ``require_starttls``, ``authenticator``, ``auth_require_tls``..."""
         self.handler = RecordingHandler()
         self._controller = _Port0Controller(
             self.handler,
@@ -231,6 +235,7 @@ class SMTPServer:
             server_hostname="smtp.test",
             data_size_limit=data_size_limit,
             ready_timeout=10.0,
+            **smtp_options,
         )
         self.host = host
         self.port = 0
