@@ -1,0 +1,380 @@
+"""The sender loop: claim a batch of due rows, compose, mark ``sending``, send over the
+pool, write each outcome; again until nothing is due (or, for a worker, for ever).
+
+Within a batch the work is a pipeline, so the database never stalls the connections:
+
+* the *feeder* composes the next few messages (one per connection), marks exactly
+  those rows ``sending`` in one transaction, and queues them; at any moment the rows
+  in ``sending`` are the ones queued or on the wire — after a crash, the only ones a
+  reader might get twice;
+* one *worker* per connection takes messages off the queue and sends them;
+* outcomes are written in small groups (one transaction per few dozen rows or a
+  quarter of a second), ``sent`` only for a 250, retries with their backoff.
+
+Leases are renewed while a batch runs; rows not started when the loop stops (a stop
+request, a server that went down) are released for another sender at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from digest import metrics
+from digest.config import Settings
+from digest.deliver.claim import Claims
+from digest.deliver.outcomes import Outcome, Stage, Verdict, backoff
+from digest.deliver.pool import Connection, Pool, SMTPConfig
+from digest.deliver.ratelimit import RateLimiter
+from digest.logs import mask_email
+from digest.models import OutgoingMessage
+from digest.store import Store
+from digest.store.deliveries import AttemptResult, ClaimedDelivery
+
+log = logging.getLogger(__name__)
+
+#: Outcomes written per transaction at most, and the longest they wait to be written.
+FLUSH_ROWS = 64
+FLUSH_SECONDS = 0.25
+#: Pause after the server went down, doubling while it stays down, at most this.
+DOWN_PAUSE = 5.0
+MAX_DOWN_PAUSE = 300.0
+
+
+class Composer(Protocol):
+    """What the sender needs from message composition (digest.compose adapts to it)."""
+
+    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
+        """The finished message (envelope and bytes) for one claimed delivery."""
+        ...
+
+
+def utcnow() -> datetime:
+    """The real clock, the default of ``run_sender(now=...)``."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    """The [smtp] and [bounces] keys the loop runs by."""
+
+    connections: int = 8
+    rate_per_second: float = 0.0
+    batch_size: int = 200
+    lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 6
+    retry_base_seconds: float = 60.0
+    in_flight_policy: str = "resend"
+    soft_limit: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderOptions:
+        """Read the options from ``settings``."""
+        smtp = settings.section("smtp")
+        return cls(
+            connections=smtp["connections"],
+            rate_per_second=float(smtp["rate_per_second"]),
+            batch_size=max(1, smtp["batch_size"]),
+            lease=timedelta(seconds=max(1, smtp["lease_seconds"])),
+            max_attempts=max(1, smtp["max_attempts"]),
+            retry_base_seconds=float(smtp["retry_base_seconds"]),
+            in_flight_policy=smtp["in_flight_policy"],
+            soft_limit=max(1, settings.get("bounces", "soft_limit")),
+        )
+
+
+@dataclass
+class SendReport:
+    """What one sender loop did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    lost: int = 0  # rows whose lease another sender took meanwhile (logged)
+    claimed: int = 0
+    released: int = 0
+    throttled: int = 0
+    connections_opened: int = 0
+    server_down: str = ""  # the last connection error when the server stopped answering
+    fatal: str = ""  # a configuration problem that stopped the loop (login, TLS)
+    editions: set[int] = field(default_factory=set)
+    last_errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        """Transactions whose outcome was written."""
+        return self.sent + self.retrying + self.failed
+
+
+@dataclass
+class _Job:
+    row: ClaimedDelivery
+    message: OutgoingMessage | None
+    error: str = ""
+
+
+class Sender:
+    """One sender: its claims, its pool of connections, its report."""
+
+    def __init__(
+        self,
+        store: Store,
+        options: SenderOptions,
+        smtp: SMTPConfig,
+        composer: Composer,
+        *,
+        sender_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        edition_ids: Collection[int] | None = None,
+    ) -> None:
+        self.options = options
+        self.composer = composer
+        self.sender_id = sender_id
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.limiter = RateLimiter(options.rate_per_second)
+        self.pool = Pool(smtp, options.connections, limiter=self.limiter)
+        self.claims = Claims(
+            store,
+            sender_id,
+            batch=options.batch_size,
+            lease=options.lease,
+            in_flight_policy=options.in_flight_policy,
+            soft_limit=options.soft_limit,
+            clock=clock,
+            edition_ids=edition_ids,
+        )
+        self.report = SendReport()
+        self._results: list[AttemptResult] = []
+        self._oldest = 0.0
+        self._flush_lock = asyncio.Lock()
+        self._held: set[int] = set()  # claimed rows without a written outcome
+        self._started: set[int] = set()  # rows of the batch marked sending
+
+    # The loop -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, keep_polling: bool = False, poll_seconds: float = 5.0) -> SendReport:
+        """Send until nothing is due (or, with ``keep_polling``, until ``stop`` is set)."""
+        down_pause = DOWN_PAUSE
+        try:
+            await self.claims.find_dead()
+            while not stop.is_set():
+                rows = await self.claims.claim()
+                if rows:
+                    self.report.claimed += len(rows)
+                    self.report.editions.update(r.edition_id for r in rows)
+                    await self._batch(rows, stop)
+                if self.pool.fatal:
+                    self.report.fatal = self.pool.fatal
+                    log.error("sending stopped", extra={"error": self.pool.fatal})
+                    break
+                if self.pool.down:
+                    self.report.server_down = self.pool.last_error
+                    log.warning("SMTP server unavailable", extra={"error": self.pool.last_error})
+                    if not keep_polling:
+                        break
+                    await _wait(stop, down_pause)
+                    down_pause = min(MAX_DOWN_PAUSE, down_pause * 2)
+                    self.pool.reset()
+                    continue
+                down_pause = DOWN_PAUSE
+                if not rows:
+                    if not keep_polling:
+                        break
+                    await _wait(stop, poll_seconds)
+                    await self.claims.find_dead()
+        finally:
+            await self._shutdown()
+        return self.report
+
+    async def _shutdown(self) -> None:
+        try:
+            await self._flush()
+            self.report.released += await self.claims.release()
+            await self.pool.close()
+            self.report.connections_opened = self.pool.opened
+            self.report.throttled = self.limiter.throttled
+            if self.report.editions:
+                await self.claims.finish(self.report.editions)
+        finally:
+            self.claims.close()
+
+    async def _batch(self, rows: list[ClaimedDelivery], stop: asyncio.Event) -> None:
+        self._held = {r.id for r in rows}
+        self._started = set()
+        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=len(self.pool.connections))
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._feed(rows, queue, stop))
+                for connection in self.pool.connections:
+                    group.create_task(self._work(connection, queue))
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            await self._flush()
+        unstarted = [r.id for r in rows if r.id in self._held and r.id not in self._started]
+        if unstarted:
+            self.report.released += await self.claims.release(unstarted)
+
+    async def _feed(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job | None], stop: asyncio.Event) -> None:
+        """Compose a window of messages, mark those rows sending, queue them."""
+        window = len(self.pool.connections)
+        for start in range(0, len(rows), window):
+            if stop.is_set() or self.pool.down:
+                break
+            jobs = [self._compose(row) for row in rows[start : start + window]]
+            ours = await self.claims.mark_sending([j.row.id for j in jobs])
+            for job in jobs:
+                if job.row.id not in ours:
+                    self.report.lost += 1
+                    self._held.discard(job.row.id)
+                    continue
+                self._started.add(job.row.id)
+                if job.message is None:
+                    await self._settle(job, Outcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
+                else:
+                    await queue.put(job)
+        for _ in self.pool.connections:
+            await queue.put(None)
+
+    def _compose(self, row: ClaimedDelivery) -> _Job:
+        try:
+            return _Job(row, self.composer.compose(row))
+        except Exception as exc:  # a bad row must not stop the send of everyone else
+            log.exception("could not compose a message", extra={"delivery": row.id})
+            return _Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
+
+    async def _work(self, connection: Connection, queue: asyncio.Queue[_Job | None]) -> None:
+        """Send the queued messages on one connection."""
+        while (job := await queue.get()) is not None:
+            assert job.message is not None
+            if self.pool.down:  # don't knock on a closed door: retry later
+                reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
+                outcome = Outcome(Verdict.RETRY, Stage.CONNECT, None, reason)
+            else:
+                outcome = await self.pool.deliver(connection, job.message)
+            await self._settle(job, outcome)
+
+    # Outcomes -----------------------------------------------------------------------
+
+    async def _settle(self, job: _Job, outcome: Outcome) -> None:
+        result = self._result(job, outcome)
+        metrics.message_outcome(result.outcome, result.code)
+        if result.outcome != "sent":
+            log.info(
+                "delivery " + ("will be retried" if result.outcome == "retry" else "failed"),
+                extra={
+                    "delivery": job.row.id,
+                    "to": mask_email(job.row.subscriber.email),
+                    "attempt": job.row.attempts + 1,
+                    "reply": result.message,
+                    "suppressed": bool(result.suppress),
+                },
+            )
+            self.report.last_errors = [*self.report.last_errors[-4:], result.message]
+        if not self._results:
+            self._oldest = time.monotonic()
+        self._results.append(result)
+        if len(self._results) >= FLUSH_ROWS or time.monotonic() - self._oldest >= FLUSH_SECONDS:
+            await self._flush()
+
+    def _result(self, job: _Job, outcome: Outcome) -> AttemptResult:
+        row, now = job.row, self.clock()
+        subscriber_id = row.subscriber.id or 0
+        attempt = row.attempts + 1
+        if outcome.verdict is Verdict.SENT:
+            message_id = job.message.message_id if job.message is not None else ""
+            return AttemptResult(
+                row.id, subscriber_id, "sent", now, outcome.code, outcome.message, message_id=message_id
+            )
+        if outcome.verdict is Verdict.RETRY and attempt < self.options.max_attempts:
+            retry_at = now + backoff(attempt, self.options.retry_base_seconds, self.rng)
+            return AttemptResult(row.id, subscriber_id, "retry", now, outcome.code, outcome.message, retry_at=retry_at)
+        if outcome.verdict is Verdict.RETRY:
+            text = f"gave up after {attempt} attempts: {outcome.message}"
+            soft = outcome.recipient_level
+            return AttemptResult(row.id, subscriber_id, "failed", now, outcome.code, text, soft_bounce=soft)
+        return AttemptResult(
+            row.id,
+            subscriber_id,
+            "failed",
+            now,
+            outcome.code,
+            outcome.message,
+            suppress="hard_bounce" if outcome.suppress else "",
+            soft_bounce=outcome.soft_bounce,
+        )
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            results, self._results = self._results, []
+            if not results:
+                return
+            recorded = await self.claims.record(results)
+        for r in results:
+            self._held.discard(r.delivery_id)
+        self.report.sent += recorded.sent
+        self.report.retrying += recorded.retry
+        self.report.failed += recorded.failed
+        self.report.suppressed += recorded.suppressed
+        if recorded.lost:
+            self.report.lost += len(recorded.lost)
+            log.warning(
+                "lease lost before the outcome was written; another sender may send these again",
+                extra={"deliveries": list(recorded.lost)},
+            )
+
+    async def _renew_leases(self) -> None:
+        interval = max(0.5, self.options.lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(interval)
+            await self.claims.renew(sorted(self._held))
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def run_sender(
+    store: Store,
+    settings: Settings,
+    composer: Composer,
+    *,
+    sender_id: str,
+    stop: asyncio.Event,
+    now: Callable[[], datetime] = utcnow,
+    keep_polling: bool = False,
+    poll_seconds: float = 5.0,
+    edition_ids: Collection[int] | None = None,
+    rng: random.Random | None = None,
+) -> SendReport:
+    """Run one sender loop with ``settings``' [smtp] options.
+
+    Returns when nothing is due any more, or — with ``keep_polling`` (``digest worker``,
+    ``digest serve``) — when ``stop`` is set, polling every ``poll_seconds`` meanwhile.
+    On stop it finishes the messages on the wire and releases the rest of its claim.
+    ``edition_ids`` limits it to those editions (an operator's ``digest send``).
+    """
+    sender = Sender(
+        store,
+        SenderOptions.from_settings(settings),
+        SMTPConfig.from_settings(settings),
+        composer,
+        sender_id=sender_id,
+        clock=now,
+        rng=rng,
+        edition_ids=edition_ids,
+    )
+    return await sender.run(stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
