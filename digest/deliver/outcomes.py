@@ -12,8 +12,8 @@ status codes), and when to try again.
 * 5xx for the recipient (at RCPT, or at DATA since each transaction has a single
   recipient): failed for good, and the address is suppressed as a hard bounce, unless
   the enhanced code says the refusal is about policy, content or the system (X.3, X.5,
-  X.6, X.7: a spam filter or a size limit must not erase a reader). 5.2.2 "mailbox
-  full" is a soft bounce. 5xx to MAIL FROM is about us, never the recipient.
+  X.6, X.7: a spam filter or a size limit must not erase a reader; those count as soft
+  bounces, like 5.2.2 "mailbox full"). 5xx to MAIL FROM is about us, never the recipient.
 """
 
 from __future__ import annotations
@@ -110,8 +110,11 @@ def from_reply(code: int, message: str, stage: Stage) -> Outcome:
         return Outcome(Verdict.FAILED, stage, code, text)
     if enhanced is not None and enhanced[1:] == (2, 2):
         return Outcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
-    about_address = enhanced is None or enhanced[1] not in _NOT_THE_ADDRESS
-    return Outcome(Verdict.FAILED, stage, code, text, suppress=about_address)
+    if enhanced is not None and enhanced[1] in _NOT_THE_ADDRESS:
+        # Policy or content: the address is fine, but a provider that keeps refusing
+        # us for it ends up suppressed through the soft-bounce count.
+        return Outcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
+    return Outcome(Verdict.FAILED, stage, code, text, suppress=True)
 
 
 def from_exception(exc: BaseException) -> Outcome:

@@ -94,7 +94,8 @@ class Recorded:
 # Fan-out -------------------------------------------------------------------------
 
 
-def _insert(conn: Connection) -> Any:
+def dialect_insert(conn: Connection) -> Any:
+    """The INSERT construct of the connection's dialect (it has ON CONFLICT DO NOTHING)."""
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
@@ -137,7 +138,7 @@ def fan_out(
             )
             columns = ["edition_id", "subscriber_id", "state", "due_at", "created_at", "updated_at"]
             statement = (
-                _insert(conn)(t.deliveries)
+                dialect_insert(conn)(t.deliveries)
                 .from_select(columns, source)
                 .on_conflict_do_nothing(index_elements=["edition_id", "subscriber_id"])
             )

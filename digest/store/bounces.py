@@ -1,0 +1,101 @@
+"""Bounce and complaint reports received after the send (DSNs, ARF), and what they do
+to an address: a hard bounce or a complaint suppresses it at once, soft bounces once
+they reach the limit.
+
+Each (report, recipient) is recorded once (unique ``report_id`` + address hash), so a
+mailbox imported twice counts nothing twice. Only the address's hash is stored, and
+the address is masked in the stored diagnostic.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from digest.store import Store, immediate
+from digest.store import tables as t
+from digest.store.deliveries import dialect_insert, suppress_subscriber
+from digest.store.subscribers import address_hash, suppress
+
+S = t.subscribers.c
+
+
+class BounceKind(enum.StrEnum):
+    """What a report says about an address."""
+
+    HARD = "hard"  # permanent (5.x.x): suppress now
+    SOFT = "soft"  # temporary (4.x.x), or a policy refusal: suppress after the limit
+    COMPLAINT = "complaint"  # the reader marked the mail as spam: suppress now
+
+
+class Effect(enum.StrEnum):
+    """What recording one report did."""
+
+    DUPLICATE = "duplicate"  # this report was imported before
+    SUPPRESSED = "suppressed"  # the address is now suppressed
+    COUNTED = "counted"  # a soft bounce counted, the limit not reached
+    ALREADY_SUPPRESSED = "already_suppressed"
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """One recipient of one report."""
+
+    report_id: str
+    address: str
+    kind: BounceKind
+    status: str = ""
+    action: str = ""
+    diagnostic: str = ""
+
+
+def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: int) -> Effect:
+    """Record ``bounce`` and apply it (in one transaction)."""
+    email = bounce.address.strip().lower()
+    digest = address_hash(email)
+    diagnostic = bounce.diagnostic.replace(bounce.address, "[recipient]").replace(email, "[recipient]")
+    with immediate(store.engine) as conn:
+        sub = conn.execute(select(S.id, S.soft_bounces).where(S.email == email)).first()
+        values = {
+            "report_id": bounce.report_id,
+            "email_hash": digest,
+            "subscriber_id": sub.id if sub is not None else None,
+            "kind": bounce.kind.value,
+            "status": bounce.status[:20],
+            "action": bounce.action[:20],
+            "diagnostic": diagnostic[:2000],
+            "received_at": now,
+        }
+        statement = (
+            dialect_insert(conn)(t.bounces)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["report_id", "email_hash"])
+        )
+        if not conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount:
+            return Effect.DUPLICATE
+        detail = f"{bounce.status} {diagnostic}".strip()
+        if bounce.kind is BounceKind.SOFT:
+            count = (sub.soft_bounces if sub is not None else 0) + 1
+            if sub is not None:
+                conn.execute(update(t.subscribers).where(S.id == sub.id).values(soft_bounces=count))
+            else:  # not (or no longer) a subscriber: count this address's reports instead
+                count = len(
+                    conn.execute(
+                        select(t.bounces.c.id).where(
+                            t.bounces.c.email_hash == digest, t.bounces.c.kind == BounceKind.SOFT.value
+                        )
+                    ).all()
+                )
+            if count < soft_limit:
+                return Effect.COUNTED
+            reason, detail = "soft_bounce", f"{count} soft bounces (limit {soft_limit}); last: {detail}"
+        else:
+            reason = "hard_bounce" if bounce.kind is BounceKind.HARD else "complaint"
+        if sub is not None:
+            added = suppress_subscriber(conn, sub.id, reason, now=now, detail=detail)
+        else:
+            added = int(suppress(conn, email, reason, now=now, detail=detail[:1000]))
+    return Effect.SUPPRESSED if added else Effect.ALREADY_SUPPRESSED
