@@ -213,6 +213,32 @@ class TickReport:
     skipped_rows: int = 0
 
 
+def skip_missed_rows(store: Store, settings: Settings, now: datetime) -> int:
+    """After downtime: skip the delivery rows still pending more than [schedule]
+    catch_up_hours after their due time (they were missed, never tried), with the reason.
+    Returns how many. Callers check first that no sender holds a live claim, since then
+    late rows are a backlog being worked through, not missed sends."""
+    grace = Timing(settings).grace
+    skipped = schedule_store.skip_overdue(
+        store,
+        before=now - grace,
+        reason=f"not sent: the service was down at the send time, more than the "
+        f"{format_duration(grace)} catch-up grace ago",
+        now=now,
+    )
+    if skipped:
+        log.warning("missed deliveries skipped", extra={"rows": skipped, "grace": format_duration(grace)})
+    return skipped
+
+
+def catch_up_senders(store: Store, settings: Settings, now: datetime) -> int:
+    """The start of a sender-only process (``digest worker``): when nobody is sending,
+    apply the catch-up rule to rows left pending by downtime (:func:`skip_missed_rows`)."""
+    if claimants(store, now=now):
+        return 0
+    return skip_missed_rows(store, settings, now)
+
+
 def _fields(plan: DayPlan) -> dict[str, str]:
     return {"edition_date": plan.edition_date.isoformat(), "language": plan.language}
 
@@ -241,14 +267,7 @@ class DailySchedule:
         report = TickReport(now)
         sweep = start_up and not claimants(self.store, now=now)
         if sweep:
-            grace = self.timing.grace
-            report.skipped_rows += schedule_store.skip_overdue(
-                self.store,
-                before=now - grace,
-                reason=f"not sent: the service was down at the send time, more than the "
-                f"{format_duration(grace)} catch-up grace ago",
-                now=now,
-            )
+            report.skipped_rows += skip_missed_rows(self.store, self.settings, now)
         for language in self.timing.languages:
             send_times = schedule_store.send_times(self.store, language=language)
             for day in candidate_dates(now):

@@ -35,7 +35,7 @@ from digest.config import Settings
 from digest.deliver.claim import sender_id as deliver_sender_id
 from digest.deliver.sender import run_sender
 from digest.models import Edition, OutgoingMessage
-from digest.schedule import DailySchedule, ScheduleRunner
+from digest.schedule import DailySchedule, ScheduleRunner, catch_up_senders
 from digest.store import Store
 from digest.store.deliveries import ClaimedDelivery
 from digest.store.editions import get_edition
@@ -366,5 +366,11 @@ async def run_serve(
 async def run_worker(
     settings: Settings, store: Store, *, senders: int = 1, clock: Clock = utcnow, stopper: Stopper | None = None
 ) -> None:
-    """``digest worker``: sender loops only, until SIGTERM/SIGINT (then drained)."""
+    """``digest worker``: sender loops only, until SIGTERM/SIGINT (then drained).
+
+    At start, when no other sender is at work, rows left pending by downtime are judged
+    by the catch-up rule first (skipped when missed by more than [schedule]
+    catch_up_hours), as ``digest serve`` does: a worker never sends yesterday's edition.
+    """
+    await asyncio.to_thread(catch_up_senders, store, settings, clock())
     await work(Senders(sender_loop(settings, store, clock=clock), sender_ids(senders)), stopper=stopper)

@@ -474,3 +474,32 @@ def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: s
     assert states == ["sent"] * 3000
     assert len(editions) == 1 and decisions == ["send"]
     assert len(senders) >= 2  # the work was shared (SKIP LOCKED), not done by one process
+
+
+async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp_path: Path, smtp: SMTPServer) -> None:
+    from digest.service import Stopper, run_worker
+
+    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
+    store.init()
+    try:
+        settings = service_settings(tmp_path, smtp)
+        signup = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        add_articles(store, date(2026, 11, 29), now=signup)
+        subscribe(store, "casa@example.org", now=signup)  # due 06:00 UTC
+        subscribe(store, "ny@example.org", now=signup, timezone="America/New_York", send_at="07:00")  # 12:00 UTC
+        subscribe(store, "late@example.org", now=signup, timezone="UTC", send_at="15:30")
+        DailySchedule(store, settings).tick(datetime(2026, 11, 29, 6, 0, tzinfo=UTC))  # fanned out on time
+        # Every process was down until 16:00; a sender-only process starts first.
+        now = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
+        stopper = Stopper()
+        worker = asyncio.create_task(run_worker(settings, store, clock=lambda: now, stopper=stopper))
+        await asyncio.to_thread(smtp.wait_for, 1, timeout=30)
+        stopper.request()
+        await asyncio.wait_for(worker, timeout=30)
+        assert [r.rcpt_tos for r in smtp.received] == [("late@example.org",)]
+        d, s = t.deliveries.c, t.subscribers.c
+        with store.engine.connect() as conn:
+            rows = dict(conn.execute(select(s.email, d.state).join(t.subscribers, s.id == d.subscriber_id)).all())
+        assert rows == {"casa@example.org": "skipped", "ny@example.org": "skipped", "late@example.org": "sent"}
+    finally:
+        store.close()
