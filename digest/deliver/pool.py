@@ -224,3 +224,13 @@ class Pool:
     def opened(self) -> int:
         """Connections opened so far (reuse shows as few openings for many messages)."""
         return sum(c.opened for c in self.connections)
+
+
+async def send_each(config: SMTPConfig, messages: list[OutgoingMessage]) -> list[Outcome]:
+    """Send a few messages one after the other on one connection (test copies):
+    each one's outcome, in order; nothing is written anywhere."""
+    pool = Pool(config, 1)
+    try:
+        return [await pool.deliver(pool.connections[0], m) for m in messages]
+    finally:
+        await pool.close()
