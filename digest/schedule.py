@@ -47,69 +47,23 @@ from digest.store import Store
 from digest.store import schedule as schedule_store
 from digest.store.deliveries import claimants, fan_out
 from digest.store.editions import find_edition
-from digest.timing import Action, Decision, catch_up_decision, due_at, format_duration, zone
+from digest.timing import (
+    Action,
+    DayPlan,
+    EditionDecision,
+    Target,
+    candidate_dates,
+    due_at,
+    format_duration,
+    propose,
+    zone,
+)
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 #: schedule_runs.job for the daily edition decision.
 EDITION_JOB = "edition"
-
-#: A tick this close after a send time counts as on time (the job fires every minute).
-ON_TIME = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One send time for an edition date: the newsletter's own, or a subscriber group's.
-
-    ``timezone`` and ``send_at`` are as stored (empty = the newsletter's); ``due`` is the
-    UTC instant that local time falls on for the edition date.
-    """
-
-    timezone: str
-    send_at: str
-    due: datetime
-    zone: str  # the timezone in force (the newsletter's when ``timezone`` is empty)
-    at: str  # the local send time in force, HH:MM
-
-    @property
-    def label(self) -> str:
-        """``07:00 Europe/Paris``."""
-        return f"{self.at} {self.zone}"
-
-
-@dataclass(frozen=True)
-class DayPlan:
-    """Every send time of one edition (date, language) and what follows from them."""
-
-    edition_date: date
-    language: str
-    newsletter: Target
-    subscribers: tuple[Target, ...]
-
-    @property
-    def targets(self) -> tuple[Target, ...]:
-        """The newsletter's send time, then the subscribers' own."""
-        return (self.newsletter, *self.subscribers)
-
-    @property
-    def build_at(self) -> datetime:
-        """When the edition must exist: the earliest send time of the day."""
-        return min(t.due for t in self.targets)
-
-    @property
-    def last_due(self) -> datetime:
-        """The latest send time of the day."""
-        return max(t.due for t in self.targets)
-
-    def decisions(self, now: datetime, grace: timedelta) -> list[tuple[Target, Decision]]:
-        """The catch-up decision for every send time, at ``now``."""
-        return [(t, self.decide(t, now, grace)) for t in self.targets]
-
-    def decide(self, target: Target, now: datetime, grace: timedelta) -> Decision:
-        """Send or skip one send time at ``now`` (see :func:`digest.timing.catch_up_decision`)."""
-        return catch_up_decision(self.edition_date, target.due, now, grace, timezone=target.zone)
 
 
 class Timing:
@@ -155,51 +109,6 @@ class Timing:
     def today(self, now: datetime) -> date:
         """The newsletter's calendar day at ``now``."""
         return now.astimezone(zone(self.timezone)).date()
-
-
-def candidate_dates(now: datetime) -> tuple[date, ...]:
-    """Edition dates that can be live somewhere at ``now``.
-
-    Local days on Earth run from UTC-12 to UTC+14, so at any instant every local date is
-    the UTC date or one day either side of it; an older edition's every send time has
-    passed on a later local day, and it is never sent.
-    """
-    today = now.astimezone(UTC).date()
-    return (today - timedelta(days=1), today, today + timedelta(days=1))
-
-
-@dataclass(frozen=True)
-class EditionDecision:
-    """What a tick decided (or found decided) for one edition date and language."""
-
-    edition_date: date
-    language: str
-    action: Action
-    reason: str
-    sending: tuple[str, ...] = ()  # send times that still get the edition
-    skipped: tuple[str, ...] = ()  # send times missed beyond the catch-up rules
-
-
-def propose(plan: DayPlan, now: datetime, grace: timedelta) -> EditionDecision:
-    """The scheduler's decision about ``plan``'s edition at ``now`` (``now`` >= build time).
-
-    Sent when at least one send time is still ahead or within the catch-up rules (the
-    missed ones are named and skipped); skipped, with the reason, when every send time
-    was missed.
-    """
-    decided = plan.decisions(now, grace)
-    sending = tuple(t.label for t, d in decided if d.send)
-    skipped = tuple(f"{t.label} ({d.reason})" for t, d in decided if not d.send)
-    late = now - plan.build_at
-    if not sending:
-        # Every send time was missed; the least late one says why the edition goes out to nobody.
-        target, best = min(decided, key=lambda td: td[1].late_by)
-        reason = f"every send time missed; the last one, {target.label}, was {best.reason}"
-        return EditionDecision(plan.edition_date, plan.language, Action.SKIP, reason, (), skipped)
-    reason = "on time" if late <= ON_TIME else f"caught up: started {format_duration(late)} after the first send time"
-    if skipped:
-        reason += f"; skipped {len(skipped)} missed send time(s): " + "; ".join(skipped)
-    return EditionDecision(plan.edition_date, plan.language, Action.SEND, reason, sending, skipped)
 
 
 @dataclass

@@ -14,12 +14,12 @@ from sqlalchemy import insert, select, update
 from digest import config
 from digest.config import Settings
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
-from digest.schedule import DailySchedule, Timing, candidate_dates, propose
+from digest.schedule import DailySchedule, Timing
 from digest.store import Store
 from digest.store import schedule as schedule_store
 from digest.store import tables as t
 from digest.store.subscribers import insert_subscriber
-from digest.timing import Action
+from digest.timing import Action, candidate_dates, propose
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "briefing" / "day.jsonl"
 FIXTURE_DAY = date(2026, 11, 29)
