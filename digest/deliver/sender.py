@@ -9,7 +9,7 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   reader might get twice;
 * one *worker* per connection takes messages off the queue and sends them;
 * outcomes are written in small groups (one transaction per few dozen rows or a
-  quarter of a second), ``sent`` only for a 250, retries with their backoff.
+  tenth of a second), ``sent`` only for a 250, retries with their backoff.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
 request, a server that went down) are released for another sender at once.
@@ -41,8 +41,8 @@ from digest.store.deliveries import AttemptResult, ClaimedDelivery
 log = logging.getLogger(__name__)
 
 #: Outcomes written per transaction at most, and the longest they wait to be written.
-FLUSH_ROWS = 64
-FLUSH_SECONDS = 0.25
+FLUSH_ROWS = 32
+FLUSH_SECONDS = 0.1
 #: Pause after the server went down, doubling while it stays down, at most this.
 DOWN_PAUSE = 5.0
 MAX_DOWN_PAUSE = 300.0
