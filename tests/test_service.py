@@ -421,6 +421,26 @@ def test_sigterm_finishes_in_flight_messages_and_releases_the_rest(tmp_path: Pat
     assert all(r.claimed_by is None for r in rows if r.state == "pending")
 
 
+def add_readers(store: Store, count: int, *, now: datetime) -> None:
+    """``count`` confirmed French readers on the newsletter's own schedule."""
+    rows = [
+        {"email": f"reader{i:04d}@example.org", "language": "fr", "status": "confirmed", "timezone": "",
+         "send_at": "", "created_at": now, "updated_at": now}
+        for i in range(count)
+    ]  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(t.subscribers.insert(), rows)
+
+
+def messages_per_address(smtp: SMTPServer) -> dict[str, int]:
+    """How many messages each recipient got."""
+    out: dict[str, int] = {}
+    for message in smtp.received:
+        for rcpt in message.rcpt_tos:
+            out[rcpt] = out.get(rcpt, 0) + 1
+    return out
+
+
 @pytest.mark.slow
 def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: str, tmp_path: Path) -> None:
     """Three `digest serve` processes (scheduler and sender each) started together on one
@@ -430,20 +450,7 @@ def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: s
     store.init()
     send_time = real_send_time()
     add_articles_now(store, send_time)
-    rows = [
-        {
-            "email": f"reader{i:04d}@example.org",
-            "language": "fr",
-            "status": "confirmed",
-            "timezone": "",
-            "send_at": "",
-            "created_at": send_time - timedelta(days=1),
-            "updated_at": send_time - timedelta(days=1),
-        }
-        for i in range(3000)
-    ]
-    with store.engine.begin() as conn:
-        conn.execute(t.subscribers.insert(), rows)
+    add_readers(store, 3000, now=send_time - timedelta(days=1))
     processes: list[Process] = []
     with SMTPServer() as smtp:
         try:
@@ -457,12 +464,8 @@ def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: s
         finally:
             for process in processes:
                 process.kill()
-        received = smtp.received
+        per_address = messages_per_address(smtp)
     assert codes == [0, 0, 0]
-    per_address: dict[str, int] = {}
-    for message in received:
-        for rcpt in message.rcpt_tos:
-            per_address[rcpt] = per_address.get(rcpt, 0) + 1
     assert len(per_address) == 3000 and set(per_address.values()) == {1}
     d, a = t.deliveries.c, t.delivery_attempts.c
     with store.engine.connect() as conn:
@@ -503,3 +506,40 @@ async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp
         assert rows == {"casa@example.org": "skipped", "ny@example.org": "skipped", "late@example.org": "sent"}
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_three_worker_processes_on_postgresql_send_each_subscriber_once(pg_url: str, tmp_path: Path) -> None:
+    """The scheduler's tick fans out an edition to 3,000 subscribers; three `digest
+    worker` processes started together deliver it: one message per subscriber."""
+    store = Store(pg_url)
+    store.init()
+    send_time = real_send_time()
+    add_articles_now(store, send_time)
+    add_readers(store, 3000, now=send_time - timedelta(days=1))
+    schedule = config.load(env={}).with_overrides(
+        {"schedule": {"timezone": "UTC", "send_at": send_time.strftime("%H:%M")}, "newsletter": {"languages": ["fr"]}}
+    )
+    report = DailySchedule(store, schedule).tick(datetime.now(UTC), start_up=True)
+    assert report.fanned_out == 3000
+    processes: list[Process] = []
+    with SMTPServer() as smtp:
+        try:
+            env = serve_env(pg_url, smtp, send_time, newsletter_languages="fr")
+            processes = [Process(["worker"], env, tmp_path / f"worker{i}.log") for i in range(3)]
+            smtp.wait_for(3000, timeout=240)
+            time.sleep(1.0)  # anything extra would arrive now
+            codes = [p.stop(signal.SIGTERM) for p in processes]
+        finally:
+            for process in processes:
+                process.kill()
+        per_address = messages_per_address(smtp)
+    assert codes == [0, 0, 0]
+    assert len(per_address) == 3000 and set(per_address.values()) == {1}
+    d, a = t.deliveries.c, t.delivery_attempts.c
+    with store.engine.connect() as conn:
+        states = conn.execute(select(d.state)).scalars().all()
+        senders = conn.execute(select(a.sender).distinct()).scalars().all()
+    store.close()
+    assert states == ["sent"] * 3000
+    assert len(senders) >= 2  # the rows were shared out (SKIP LOCKED), not sent by one process
