@@ -26,6 +26,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +66,8 @@ _T = TypeVar("_T")
 
 #: schedule_runs.job for the daily edition decision.
 EDITION_JOB = "edition"
+#: schedule_runs.job for a feed poll slot (run_date and the slot's start, HH:MM UTC).
+POLL_JOB = "poll_feeds"
 
 
 class Timing:
@@ -191,6 +195,28 @@ class DailySchedule:
                 )
             self.timing.invalid.clear()
         return report
+
+    def poll(self, now: datetime) -> bool:
+        """Poll the registered feeds, unless another process already did in this
+        [schedule] poll_feeds_minutes slot (several machines must not fetch every
+        publisher twice). Returns True when this process polled."""
+        minutes = max(1, int(self.settings.get("schedule", "poll_feeds_minutes")))
+        utc = now.astimezone(UTC)
+        slot = (utc.hour * 60 + utc.minute) // minutes * minutes
+        _, ours = schedule_store.decide_once(
+            self.store,
+            job=POLL_JOB,
+            run_date=utc.date(),
+            language=f"{slot // 60:02d}:{slot % 60:02d}",  # the third key: the slot's start
+            outcome="run",
+            reason=f"polled by {socket.gethostname()}:{os.getpid()}",
+            now=now,
+        )
+        if not ours:
+            log.debug("feeds already polled in this slot by another process")
+            return False
+        poll_feeds(self.store, self.settings, now=now)
+        return True
 
     def next_send(self, now: datetime) -> datetime | None:
         """The next send time after ``now`` of any edition, for /healthz and simulations."""
@@ -422,10 +448,8 @@ class ScheduleRunner:
             await self.run_tick()
 
     async def _poll_job(self) -> None:
-        now = self.clock()
         try:
-            poll = functools.partial(poll_feeds, self.schedule.store, self.schedule.settings, now=now)
-            await self._in_thread(poll)
+            await self._in_thread(self.schedule.poll, self.clock())
         except asyncio.CancelledError:
             pass  # shutting down: the poll finishes in its thread, shutdown() awaits it
         except Exception:

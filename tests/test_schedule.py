@@ -377,3 +377,23 @@ async def test_runner_without_polling_has_only_the_tick(store: Store) -> None:
         assert [job.id for job in runner.scheduler.get_jobs()] == ["tick"]
     finally:
         await runner.shutdown()
+
+
+def test_feeds_are_polled_once_per_slot_whatever_the_number_of_processes(store: Store) -> None:
+    from fixtures.ingest.http_server import Route, feed_server
+
+    from digest.ingest import register_feed
+
+    rss = (Path(__file__).parent / "fixtures" / "ingest" / "rss.xml").read_bytes()
+    settings = settings_for(poll_feeds_minutes=30).with_overrides({"ingest": {"allow_private_networks": True}})
+    with feed_server() as server:
+        server.routes["/rss"] = Route(body=rss, etag='"v1"')
+        register_feed(store, settings, server.url("/rss"), now=EARLY)
+        first, second = DailySchedule(store, settings), DailySchedule(store, settings)
+        assert first.poll(utc(2026, 11, 29, 6, 1)) is True
+        assert second.poll(utc(2026, 11, 29, 6, 20)) is False  # same 06:00-06:30 slot
+        assert second.poll(utc(2026, 11, 29, 6, 31)) is True  # the next slot
+        assert first.poll(utc(2026, 11, 29, 6, 45)) is False
+        assert len(server.seen("/rss")) == 2
+    polls = [r for r in runs(store) if r.job == "poll_feeds"]
+    assert sorted(r.language for r in polls) == ["06:00", "06:30"]

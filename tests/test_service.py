@@ -393,7 +393,7 @@ def test_sigterm_finishes_in_flight_messages_and_releases_the_rest(tmp_path: Pat
     add_articles_now(store, send_time)
     for i in range(40):
         subscribe(store, f"r{i}@example.org", now=send_time - timedelta(days=1))
-    smtp.stall_on("DATA", 2.0, times=None)  # every message takes two seconds at DATA
+    smtp.stall_on("DATA", 1.0, times=None)  # every message takes a second at DATA
     serve = Process(
         ["serve", "--port", "0"],
         serve_env(f"sqlite:///{tmp_path / 'digest.db'}", smtp, send_time, smtp_connections=2),
