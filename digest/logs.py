@@ -159,32 +159,34 @@ class JSONFormatter(logging.Formatter):
 
 # Loggers whose lines we own: digest's, and the libraries running inside `digest serve`.
 _LOGGERS = ("digest", "uvicorn", "uvicorn.error", "uvicorn.access", "apscheduler", "aiosmtplib", "aiosmtpd")
+_OWN = frozenset({"digest", "uvicorn", "apscheduler", "aiosmtplib", "aiosmtpd"})  # carry the handler
 _HANDLER_NAME = "digest"
+
+
+_saved: dict[int, list[tuple[logging.Logger, bool, int]]] = {}  # id(handler) -> what setup changed
 
 
 def setup(level: str = "info", fmt: str = "text", *, stream: TextIO | None = None) -> logging.Handler:
     """Route digest's and its servers' logs to one handler on ``stream`` (stderr).
 
     Safe to call again (tests, a second command): the previous digest handler is replaced.
-    Returns the handler.
+    Returns the handler; :func:`teardown` undoes everything this changed.
     """
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.name = _HANDLER_NAME
     handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(RedactingFilter())
     numeric = logging.getLevelName(level.upper())
-    for name in _LOGGERS:
-        logger = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    _saved[id(handler)] = [(lg, lg.propagate, lg.level) for lg in loggers]
+    for logger in loggers:
         for old in [h for h in logger.handlers if h.name == _HANDLER_NAME]:
             logger.removeHandler(old)
-        if name in ("digest", "uvicorn", "apscheduler", "aiosmtplib", "aiosmtpd"):
+        if logger.name in _OWN:
             logger.addHandler(handler)
             logger.propagate = False
-    # The root "uvicorn" logger carries the handler; its children propagate to it.
-    for name in ("uvicorn.error", "uvicorn.access"):
-        child = logging.getLogger(name)
-        child.handlers = [h for h in child.handlers if h.name != _HANDLER_NAME]
-        child.propagate = True
+        else:  # uvicorn.error, uvicorn.access: through their parent "uvicorn"
+            logger.propagate = True
     logging.getLogger("digest").setLevel(numeric)
     logging.getLogger("uvicorn").setLevel(numeric)
     access = logging.getLogger("uvicorn.access")
@@ -199,7 +201,11 @@ def setup(level: str = "info", fmt: str = "text", *, stream: TextIO | None = Non
 
 
 def teardown(handler: logging.Handler) -> None:
-    """Remove a handler :func:`setup` installed (tests)."""
+    """Remove a handler :func:`setup` installed and restore the loggers it changed."""
+    for logger, propagate, level in _saved.pop(id(handler), []):
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        logger.setLevel(level)
     for name in _LOGGERS:
         logging.getLogger(name).removeHandler(handler)
 

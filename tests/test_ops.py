@@ -220,3 +220,15 @@ def test_capture_server_saves_each_message_as_eml(tmp_path: Path) -> None:
             client.sendmail("a@example.org", ["e@example.org"], data)
         (third,) = again.wait_for(1, timeout=5)
     assert third.path.name.startswith("000003-")
+
+
+def test_teardown_restores_the_loggers(caplog: pytest.LogCaptureFixture) -> None:
+    digest_logger = logging.getLogger("digest")
+    before = (digest_logger.propagate, digest_logger.level)
+    handler = logs.setup("warning", "text", stream=io.StringIO())
+    assert digest_logger.propagate is False
+    logs.teardown(handler)
+    assert (digest_logger.propagate, digest_logger.level) == before
+    with caplog.at_level(logging.INFO, logger="digest"):
+        logging.getLogger("digest.test").info("seen by pytest again")
+    assert "seen by pytest again" in caplog.text
