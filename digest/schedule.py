@@ -66,6 +66,8 @@ _T = TypeVar("_T")
 
 #: schedule_runs.job for the daily edition decision.
 EDITION_JOB = "edition"
+#: /healthz reports the scheduler down when no tick succeeded for this long.
+STALE_AFTER = timedelta(minutes=5)
 #: schedule_runs.job for a feed poll slot (run_date and the slot's start, HH:MM UTC).
 POLL_JOB = "poll_feeds"
 
@@ -456,13 +458,18 @@ class ScheduleRunner:
             log.exception("feed poll failed")
 
     def status(self, now: datetime) -> dict[str, Any]:
-        """For /healthz: running or not, each job's next run, the last tick, the next send."""
+        """For /healthz: running or not, each job's next run, the last good tick, the
+        next send. ``running`` is False when the scheduler stopped or when no tick has
+        succeeded for :data:`STALE_AFTER` (ticks failing, or stuck): either way nothing
+        would be sent on time."""
         jobs = [
             {"id": job.id, "next_run_time": job.next_run_time.isoformat() if job.next_run_time else None}
             for job in self.scheduler.get_jobs()
         ]
+        stale = self.last_tick is None or now - self.last_tick > STALE_AFTER
         return {
-            "running": bool(self.scheduler.running),
+            "running": bool(self.scheduler.running) and not stale,
+            "stale": stale,
             "jobs": jobs,
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
             "last_error": self.last_error,

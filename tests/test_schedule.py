@@ -363,6 +363,9 @@ async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(
         assert status["next_send"] == utc(2026, 11, 30, 6, 0).isoformat()
         assert {j["id"] for j in status["jobs"]} == {"tick", "poll_feeds"}
         assert all(j["next_run_time"] for j in status["jobs"])
+        # No good tick for more than five minutes: /healthz must say the scheduler is down.
+        stale = runner.status(clock_now + timedelta(minutes=6))
+        assert (stale["running"], stale["stale"]) == (False, True)
     finally:
         await runner.shutdown()
     assert runner.status(clock_now)["running"] is False
