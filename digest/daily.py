@@ -1,5 +1,6 @@
 """The day's steps in order: candidates from the store -> select -> summarise -> fit
-the budget -> store the edition. (The send steps join here later.)
+the budget -> store the edition -> fan out one delivery row per subscriber -> send
+(digest.deliver claims the rows and sends them).
 
 This is the one module that knows the order; the steps themselves are pure
 (digest.select, digest.summarize, digest.edition) and get plain values from here.
@@ -13,7 +14,7 @@ from datetime import date, datetime, timedelta
 from digest.config import Settings
 from digest.edition import EditionRules, compose_edition
 from digest.errors import ValidationError
-from digest.models import SUPPORTED_LANGUAGES, Edition
+from digest.models import SUPPORTED_LANGUAGES, Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
@@ -98,3 +99,25 @@ def build_editions(
         )
         out.append(save_edition(store, edition, rebuild=rebuild, now=now))
     return out
+
+
+def sendable(editions: Sequence[Edition]) -> list[Edition]:
+    """The editions that have something to send (a SKIPPED edition has no items)."""
+    return [ed for ed in editions if ed.status is not EditionStatus.SKIPPED and ed.items and ed.id is not None]
+
+
+def fan_out_now(store: Store, editions: Sequence[Edition], *, now: datetime) -> list[int]:
+    """An operator's explicit send: one delivery row per confirmed subscriber of each
+    edition's language, due ``now`` whatever their own send time, and the editions'
+    rows still waiting (pending, or retry after a backoff) brought forward to ``now``.
+    Re-runnable: rows that exist are left alone. Returns the edition ids."""
+    from digest.store.deliveries import fan_out
+    from digest.store.delivery_admin import bring_forward
+
+    ids = []
+    for ed in sendable(editions):
+        assert ed.id is not None
+        fan_out(store, ed.id, language=ed.language, due_at_for=lambda _tz, _at: now, now=now)
+        ids.append(ed.id)
+    bring_forward(store, ids, now=now)
+    return ids

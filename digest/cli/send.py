@@ -93,18 +93,15 @@ def send(
     if dry_run:
         _dry_run(settings, store, editions, console, now)
         return
+    from digest.daily import fan_out_now
     from digest.store import delivery_admin as admin
-    from digest.store.deliveries import fan_out
 
     ids = [ed.id for ed in editions if ed.id is not None]
     if release_held:
         console.print(f"released {admin.release_held(store, ids, now=now)} held deliveries")
     if retry_failed:
         console.print(f"retrying {admin.retry_failed(store, ids, now=now)} failed deliveries")
-    for ed in editions:
-        assert ed.id is not None
-        fan_out(store, ed.id, language=ed.language, due_at_for=lambda tz, at: now, now=now)
-    admin.bring_forward(store, ids, now=now)
+    fan_out_now(store, editions, now=now)
     due = admin.due_count(store, now=now, edition_ids=ids)
     if due == 0 and not admin.rows_in(store, ids, ["sending"], limit=1):
         console.print("nothing left to send: every confirmed subscriber has had the edition (`digest status`)")
