@@ -13,7 +13,10 @@ status codes), and when to try again.
   recipient): failed for good, and the address is suppressed as a hard bounce, unless
   the enhanced code says the refusal is about policy, content or the system (X.3, X.5,
   X.6, X.7: a spam filter or a size limit must not erase a reader; those count as soft
-  bounces, like 5.2.2 "mailbox full"). 5xx to MAIL FROM is about us, never the recipient.
+  bounces, like 5.2.2 "mailbox full").
+* 5xx to MAIL FROM is about us (our sender address, authentication, size), never the
+  recipient: sending stops with that error and the rows wait for the fix, as for a
+  refused login or a failed TLS handshake.
 """
 
 from __future__ import annotations
@@ -106,7 +109,11 @@ def from_reply(code: int, message: str, stage: Stage) -> Outcome:
     if code < 500:
         return Outcome(Verdict.RETRY, stage, code, text, throttle=throttle, broken=broken)
     enhanced = enhanced_status(message)
-    if stage not in (Stage.RCPT, Stage.DATA):  # MAIL FROM refused: about us, not the reader
+    if stage is Stage.MAIL:
+        # MAIL FROM refused for good: about us (sender address, authentication, size),
+        # so about every reader: stop sending and keep the rows for after the fix.
+        return Outcome(Verdict.RETRY, stage, code, f"MAIL FROM refused: {text}", fatal=True)
+    if stage is not Stage.RCPT and stage is not Stage.DATA:
         return Outcome(Verdict.FAILED, stage, code, text)
     if enhanced is not None and enhanced[1:] == (2, 2):
         return Outcome(Verdict.FAILED, stage, code, text, soft_bounce=True)

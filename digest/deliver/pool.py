@@ -212,6 +212,8 @@ class Pool:
             await asyncio.sleep(connection.pause())
             outcome = await self._send(connection, message)
             tries += 1
+        if outcome.fatal:
+            self.fatal = outcome.message
         if outcome.verdict is not Verdict.RETRY or outcome.stage is not Stage.UNKNOWN:
             self.failures_in_row = 0
         return outcome

@@ -83,8 +83,8 @@ class RateLimiter:
                     break
                 self._tokens = min(self._capacity(), self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # tolerance: float sums may fall a hair short
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     break
                 await self._sleep((1.0 - self._tokens) / self.rate)
 

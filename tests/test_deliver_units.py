@@ -1,0 +1,161 @@
+"""The small pieces of delivery on their own: reply classification, backoff, the rate
+limiter (on a simulated clock), envelope templates, dead-sender detection."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from datetime import timedelta
+
+import aiosmtplib
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.deliver.claim import local_dead_senders, sender_id
+from digest.deliver.envelope import check_template, envelope_from, is_verp
+from digest.deliver.outcomes import MAX_BACKOFF, Stage, Verdict, backoff, enhanced_status, from_exception, from_reply
+from digest.deliver.ratelimit import RateLimiter
+from digest.errors import ConfigError
+
+
+def refused(code: int, message: str) -> aiosmtplib.SMTPRecipientsRefused:
+    return aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(code, message, "a@example.org")])
+
+
+@pytest.mark.parametrize(
+    ("exc", "verdict", "suppress", "throttle"),
+    [
+        (refused(550, "5.1.1 no such user"), Verdict.FAILED, True, False),
+        (refused(550, "no such user"), Verdict.FAILED, True, False),
+        (refused(554, "5.7.1 blocked by policy"), Verdict.FAILED, False, False),
+        (refused(552, "5.2.2 mailbox full"), Verdict.FAILED, False, False),
+        (refused(451, "4.3.0 try again later"), Verdict.RETRY, False, False),
+        (refused(450, "4.7.28 rate limited, slow down"), Verdict.RETRY, False, True),
+        (refused(421, "4.7.0 too many connections"), Verdict.RETRY, False, True),
+        (aiosmtplib.SMTPDataError(554, "Transaction failed"), Verdict.FAILED, True, False),
+        (aiosmtplib.SMTPDataError(552, "5.3.4 message too big"), Verdict.FAILED, False, False),
+        (aiosmtplib.SMTPDataError(451, "4.3.0 local error"), Verdict.RETRY, False, False),
+        (aiosmtplib.SMTPDataError(454, "4.7.0 throttled"), Verdict.RETRY, False, True),
+        (aiosmtplib.SMTPServerDisconnected("gone"), Verdict.RETRY, False, False),
+        (aiosmtplib.SMTPReadTimeoutError("no reply"), Verdict.RETRY, False, False),
+        (aiosmtplib.SMTPConnectResponseError(421, "busy"), Verdict.RETRY, False, True),
+        (ConnectionRefusedError(111, "refused"), Verdict.RETRY, False, False),
+    ],
+)
+def test_replies_are_classified_per_rfc_5321(
+    exc: BaseException, verdict: Verdict, suppress: bool, throttle: bool
+) -> None:
+    outcome = from_exception(exc)
+    assert (outcome.verdict, outcome.suppress, outcome.throttle) == (verdict, suppress, throttle)
+    assert not outcome.fatal
+
+
+def test_sender_refused_and_login_refused_stop_the_send_without_failing_readers() -> None:
+    mail = from_exception(aiosmtplib.SMTPSenderRefused(550, "5.7.1 sender not allowed", "b@example.org"))
+    login = from_exception(aiosmtplib.SMTPAuthenticationError(535, "5.7.8 bad credentials"))
+    for outcome in (mail, login):
+        assert outcome.fatal and outcome.verdict is Verdict.RETRY and not outcome.suppress
+
+
+def test_a_lost_connection_is_retried_and_reconnected() -> None:
+    outcome = from_exception(aiosmtplib.SMTPServerDisconnected("Connection lost"))
+    assert outcome.broken and outcome.stage is Stage.UNKNOWN and "connection lost" in outcome.message
+
+
+def test_421_at_any_stage_drops_the_connection() -> None:
+    assert from_reply(421, "4.3.2 shutting down", Stage.RCPT).broken
+    assert not from_reply(451, "4.3.0 later", Stage.RCPT).broken
+
+
+@given(klass=st.sampled_from([2, 4, 5]), subject=st.integers(0, 999), detail=st.integers(0, 999))
+def test_enhanced_status_codes_parse(klass: int, subject: int, detail: int) -> None:
+    assert enhanced_status(f"{klass}.{subject}.{detail} whatever") == (klass, subject, detail)
+    assert enhanced_status(f"no code {klass}.{subject}.{detail}") is None
+
+
+@given(attempt=st.integers(1, 40), base=st.floats(1, 600), seed=st.integers(0, 2**32))
+def test_backoff_grows_exponentially_with_jitter_and_a_ceiling(attempt: int, base: float, seed: int) -> None:
+    delay = backoff(attempt, base, random.Random(seed)).total_seconds()
+    nominal = base * 2 ** (attempt - 1)
+    assert delay <= MAX_BACKOFF.total_seconds()
+    assert min(nominal * 0.5, MAX_BACKOFF.total_seconds()) <= delay + 1e-9
+    assert delay < nominal * 1.5 + 1e-9
+
+
+def test_backoff_spreads_rows_that_failed_together() -> None:
+    rng = random.Random(1)
+    delays = {backoff(3, 60, rng) for _ in range(20)}
+    assert len(delays) == 20 and all(timedelta(seconds=120) <= d < timedelta(seconds=360) for d in delays)
+
+
+class Clock:
+    """A simulated monotonic clock whose sleep advances it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+async def test_token_bucket_paces_to_the_configured_rate() -> None:
+    clock = Clock()
+    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    for _ in range(51):
+        await limiter.acquire()
+    assert 4.9 <= clock.now - start <= 5.1  # 50 intervals of 1/10 s after the first token
+
+
+async def test_throttling_halves_the_rate_pauses_then_recovers_to_the_cap() -> None:
+    clock = Clock()
+    limiter = RateLimiter(20.0, clock=clock, sleep=clock.sleep)
+    limiter.slow_down()
+    assert limiter.rate == 10.0
+    before = clock.now
+    await limiter.acquire()
+    assert clock.now - before >= 0.25  # the pool paused
+    for _ in range(200):
+        await limiter.acquire()
+        limiter.accepted()
+    assert limiter.rate == 20.0
+
+
+async def test_unlimited_pool_gets_a_cap_under_throttling_and_loses_it_after() -> None:
+    clock = Clock()
+    limiter = RateLimiter(0.0, clock=clock, sleep=clock.sleep)
+    for _ in range(400):  # 100 messages/s for 4 s
+        await limiter.acquire()
+        limiter.accepted()
+        clock.now += 0.01
+    limiter.slow_down()
+    assert limiter.limited and 40 <= limiter.rate <= 60
+    for _ in range(300):
+        await limiter.acquire()
+        limiter.accepted()
+    assert not limiter.limited
+
+
+def test_envelope_templates() -> None:
+    assert envelope_from("", "Le Brief <brief@example.org>", "a@b.org") == "brief@example.org"
+    assert envelope_from("bounces@example.org", "x", "a@b.org") == "bounces@example.org"
+    assert envelope_from("b+{local}={domain}@bounce.example.org", "x", "jo{x}@b.org") == "b+jo{x}=b.org@bounce.example.org"
+    assert is_verp("b+{local}={domain}@x.org") and not is_verp("b@x.org")
+    check_template("b+{local}={domain}@bounce.example.org")
+    with pytest.raises(ConfigError, match="both"):
+        check_template("b+{local}@bounce.example.org")
+    with pytest.raises(ConfigError, match="expected an address"):
+        check_template("bounces")
+
+
+def test_dead_local_senders_are_recognised_by_their_pid() -> None:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    gone = int(proc.stdout)
+    host = sender_id().split(":")[0]
+    ids = [f"{host}:{gone}:0", sender_id(1), f"other-host:{gone}:0", "garbage"]
+    assert local_dead_senders(ids) == [f"{host}:{gone}:0"]
