@@ -97,9 +97,7 @@ def settings_for(tmp_path: Path, server: SMTPServer, password: str = "s3cret-pas
 
 
 async def send(store: Store, settings: config.Settings, now: datetime) -> SendReport:
-    return await run_sender(
-        store, settings, MimeComposer(), sender_id="tls:1:0", stop=asyncio.Event(), now=lambda: now
-    )
+    return await run_sender(store, settings, MimeComposer(), sender_id="tls:1:0", stop=asyncio.Event(), now=lambda: now)
 
 
 def prepare(store: Store, now: datetime, count: int = 5) -> list[str]:

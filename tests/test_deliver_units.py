@@ -144,7 +144,8 @@ async def test_unlimited_pool_gets_a_cap_under_throttling_and_loses_it_after() -
 def test_envelope_templates() -> None:
     assert envelope_from("", "Le Brief <brief@example.org>", "a@b.org") == "brief@example.org"
     assert envelope_from("bounces@example.org", "x", "a@b.org") == "bounces@example.org"
-    assert envelope_from("b+{local}={domain}@bounce.example.org", "x", "jo{x}@b.org") == "b+jo{x}=b.org@bounce.example.org"
+    verp = "b+{local}={domain}@bounce.example.org"
+    assert envelope_from(verp, "x", "jo{x}@b.org") == "b+jo{x}=b.org@bounce.example.org"
     assert is_verp("b+{local}={domain}@x.org") and not is_verp("b@x.org")
     check_template("b+{local}={domain}@bounce.example.org")
     with pytest.raises(ConfigError, match="both"):
