@@ -30,6 +30,7 @@ from typing import Protocol
 from digest import metrics
 from digest.config import Settings
 from digest.deliver.claim import Claims
+from digest.deliver.envelope import check_template
 from digest.deliver.outcomes import Outcome, Stage, Verdict, backoff
 from digest.deliver.pool import Connection, Pool, SMTPConfig
 from digest.deliver.ratelimit import RateLimiter
@@ -78,6 +79,7 @@ class SenderOptions:
     def from_settings(cls, settings: Settings) -> SenderOptions:
         """Read the options from ``settings``."""
         smtp = settings.section("smtp")
+        check_template(smtp["envelope_from"])
         return cls(
             connections=smtp["connections"],
             rate_per_second=float(smtp["rate_per_second"]),
