@@ -187,17 +187,12 @@ def _test_copies(
     settings: Settings, store: Store, editions: list[Edition], to: Sequence[str], console: Console, now: datetime
 ) -> None:
     """A test copy of each edition to each address given; no delivery row touched."""
-    from digest.compose import EditionComposer
     from digest.deliver.outcomes import Verdict
-    from digest.deliver.pool import SMTPConfig, send_each
-    from digest.subscriptions import normalise_address, signed_links
+    from digest.deliver.proofs import send_proofs
 
-    addresses = [normalise_address(a) for a in to]
-    composer = EditionComposer.from_settings(settings, signed_links(settings))
-    messages = [composer.compose_test(ed, address, now) for address in addresses for ed in editions]
-    outcomes = asyncio.run(send_each(SMTPConfig.from_settings(settings), messages))
+    results = asyncio.run(send_proofs(settings, editions, to, now=now))
     failed = 0
-    for message, outcome in zip(messages, outcomes, strict=True):
+    for message, outcome in results:
         subject = message.headers.get("Subject", "")
         if outcome.verdict is Verdict.SENT:
             console.print(f"test copy sent to {message.rcpt_to} ({subject}): {outcome.message}")
@@ -205,7 +200,7 @@ def _test_copies(
             failed += 1
             console.print(f"[red]test copy to {message.rcpt_to} not sent[/red]: {outcome.message}")
     if failed:
-        raise DeliveryError(f"{failed} of {len(messages)} test copies were not accepted")
+        raise DeliveryError(f"{failed} of {len(results)} test copies were not accepted")
 
 
 def _dry_run(settings: Settings, store: Store, editions: list[Edition], console: Console, now: datetime) -> None:
