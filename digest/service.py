@@ -333,6 +333,30 @@ class EditionMessages:
         return self.composer.compose(edition, delivery.subscriber, delivery_id=delivery.id, now=self.clock())
 
 
+    def web_page(self, edition_id: int, subscriber_id: int) -> str | None:
+        """"View in browser": the HTML part of the message ``subscriber_id`` got (or
+        would get) of the edition, with their own links; None when either is gone."""
+        import email
+        import email.policy
+        from email.message import EmailMessage
+
+        from digest.errors import NotFoundError
+        from digest.store.subscribers import get as get_subscriber
+
+        subscriber = get_subscriber(self.store, subscriber_id)
+        if subscriber is None:
+            return None
+        try:
+            edition = self.edition(edition_id)
+        except NotFoundError:
+            return None
+        data = self.composer.compose(edition, subscriber, delivery_id=None, now=self.clock()).data
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        part = message.get_body(preferencelist=("html",))
+        return None if part is None else str(part.get_content())
+
+
 def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> SenderLoop:
     """A :data:`SenderLoop` running digest's sender (digest.deliver) until stopped."""
     messages = EditionMessages.from_settings(settings, store, clock=clock)
@@ -341,6 +365,31 @@ def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> S
         return await run_sender(store, settings, messages, sender_id=sender_id, stop=stop, now=clock, keep_polling=True)
 
     return loop
+
+
+def web_app(settings: Settings, store: Store, *, clock: Clock = utcnow) -> ASGIApp:
+    """The web app wired to the rest of digest: "view in browser" shows the rendered
+    edition, the admin API's test send mails proofs, confirmation mails are DKIM-signed
+    like editions when [dkim] is set."""
+    from digest.deliver.proofs import ProofSender
+    from digest.deliver.transactional import SMTPMailer
+
+    messages = EditionMessages.from_settings(settings, store, clock=clock)
+    signer = messages.composer.signer
+
+    def sign(data: bytes) -> bytes:
+        # Confirmation mails are signed with the same DKIM key as editions.
+        assert signer is not None
+        return signer.sign_message(data, timestamp=int(clock().timestamp()))
+
+    return create_app(
+        settings,
+        store,
+        now=clock,
+        mailer=SMTPMailer(settings, sign=sign if signer is not None else None),
+        proof_sender=ProofSender(settings, store, clock=clock),
+        edition_page_html=messages.web_page,
+    )
 
 
 async def run_serve(
@@ -357,7 +406,7 @@ async def run_serve(
     """``digest serve``: the web app with /healthz and /metrics, the scheduler and
     ``senders`` sender loops over ``store``, until SIGTERM/SIGINT."""
     runner = ScheduleRunner(DailySchedule(store, settings), clock=clock)
-    web = create_app(settings, store, now=clock)
+    web = web_app(settings, store, clock=clock)
     app = with_ops(web, ops_app(store, scheduler=runner, clock=clock))
     loops = Senders(sender_loop(settings, store, clock=clock), sender_ids(senders)) if senders > 0 else None
     await serve(app, host=host, port=port, scheduler=runner, senders=loops, stopper=stopper, on_ready=on_ready)
