@@ -160,17 +160,29 @@ def _load(conn: Connection, row: Any) -> Edition:
     items = conn.execute(
         select(t.edition_items).where(t.edition_items.c.edition_id == row.id).order_by(t.edition_items.c.position)
     ).all()
+    return row_to_edition(row, tuple(_item(i) for i in items))
+
+
+def row_to_edition(row: Any, items: tuple[EditionItem, ...] = ()) -> Edition:
+    """An :class:`Edition` from an ``editions`` row and its items (none for a listing)."""
     return Edition(
         id=row.id,
         edition_date=row.edition_date,
         language=row.language,
-        items=tuple(_item(i) for i in items),
+        items=items,
         word_count=row.word_count,
         reading_minutes=row.reading_minutes,
         newsletter=row.newsletter,
         status=EditionStatus(row.status),
         built_at=row.built_at,
     )
+
+
+def find_by_id(store: Store, edition_id: int) -> Edition | None:
+    """The edition with this id and its items in order, or None."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.editions).where(t.editions.c.id == edition_id)).first()
+        return None if row is None else _load(conn, row)
 
 
 def _item(row: Any) -> EditionItem:
