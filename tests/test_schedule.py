@@ -400,3 +400,25 @@ def test_feeds_are_polled_once_per_slot_whatever_the_number_of_processes(store: 
         assert len(server.seen("/rss")) == 2
     polls = [r for r in runs(store) if r.job == "poll_feeds"]
     assert sorted(r.language for r in polls) == ["06:00", "06:30"]
+
+
+def test_an_operators_send_reopens_what_the_catch_up_rules_skipped(store: Store) -> None:
+    add_articles(store, DAY, now=EARLY)
+    subscribe(store, "casa@example.org", now=EARLY)
+    gone = subscribe(store, "gone@example.org", now=EARLY)
+    subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
+    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
+    assert {e: r["state"] for e, r in deliveries(store).items()} == {
+        "casa@example.org": "skipped",
+        "gone@example.org": "skipped",
+        "ny@example.org": "pending",
+    }
+    with store.engine.begin() as conn:
+        conn.execute(update(t.subscribers).where(t.subscribers.c.id == gone).values(status="unsubscribed"))
+    edition_id = deliveries(store)["casa@example.org"]["edition_id"]
+    operator_now = utc(2026, 11, 29, 11, 30)
+    assert schedule_store.reopen_missed(store, [edition_id], now=operator_now) == 1
+    rows = deliveries(store)
+    assert (rows["casa@example.org"]["state"], rows["casa@example.org"]["due_at"]) == ("pending", operator_now)
+    assert rows["gone@example.org"]["state"] == "skipped"
+    assert rows["ny@example.org"]["due_at"] == utc(2026, 11, 29, 12, 0)

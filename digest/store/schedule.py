@@ -8,6 +8,7 @@ and follows that decision, so two machines never disagree about an edition.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -220,3 +221,25 @@ def audience_fingerprint(store: Store, *, language: str) -> tuple[int, int, date
     with store.engine.connect() as conn:
         count, top, latest = conn.execute(query).one()
     return int(count), int(top or 0), latest
+
+
+def reopen_missed(store: Store, edition_ids: Sequence[int], *, now: datetime) -> int:
+    """An operator's explicit send overrides the catch-up rules: the editions' rows the
+    scheduler skipped (never tried) become pending again, due ``now``, for subscribers
+    who are still confirmed. Returns how many."""
+    if not edition_ids:
+        return 0
+    d, c = t.deliveries.c, t.subscribers.c
+    confirmed = select(c.id).where(c.status == SubscriberStatus.CONFIRMED.value)
+    statement = (
+        update(t.deliveries)
+        .where(
+            d.edition_id.in_(list(edition_ids)),
+            d.state == DeliveryState.SKIPPED.value,
+            d.attempts == 0,
+            d.subscriber_id.in_(confirmed),
+        )
+        .values(state=DeliveryState.PENDING.value, due_at=now, last_error="", updated_at=now)
+    )
+    with immediate(store.engine) as conn:
+        return int(conn.execute(statement).rowcount or 0)
