@@ -275,3 +275,36 @@ async def test_rate_limit_spaces_messages_across_the_pool(
     stamps = sorted(r.at for r in smtp.received)
     # a burst of a tenth of a second's worth (5), then 50/s, whatever the 4 connections do
     assert stamps[-1] - stamps[0] >= 15 / 50 * 0.8
+
+
+class RawComposer:
+    """Sends given bytes as they are, to see what the wire makes of them."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def compose(self, delivery: Any) -> Any:
+        from digest.models import OutgoingMessage
+
+        return OutgoingMessage("bounces@example.org", delivery.subscriber.email, self.data, delivery_id=delivery.id)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # wire-ready bytes: sent as they are, leading dots doubled on the wire and undone by the server
+        (b"Subject: dots\r\n\r\n.one\r\n..two\r\nend\r\n", b"Subject: dots\r\n\r\n.one\r\n..two\r\nend\r\n"),
+        (b".Subject: odd\r\n\r\nx\r\n", b".Subject: odd\r\n\r\nx\r\n"),
+        # bare LF / bare CR: never sent as they are (SMTP smuggling); aiosmtplib normalises them
+        (b"Subject: lf\n\nline\n.\nafter\n", b"Subject: lf\r\n\r\nline\r\n.\r\nafter\r\n"),
+        (b"Subject: cr\r\n\r\na\rb\r\n", b"Subject: cr\r\n\r\na\r\nb\r\n"),
+    ],
+)
+async def test_message_bytes_arrive_exactly_as_composed(
+    store: Store, smtp: SMTPServer, now: datetime, tmp_path: Path, data: bytes, expected: bytes
+) -> None:
+    (address,) = prepare(store, now, 1)
+    report = await send(store, settings_for(tmp_path, smtp), now, composer=RawComposer(data))
+    assert report.sent == 1
+    (received,) = smtp.messages_to(address)
+    assert received.data == expected

@@ -160,3 +160,19 @@ def test_dead_local_senders_are_recognised_by_their_pid() -> None:
     host = sender_id().split(":")[0]
     ids = [f"{host}:{gone}:0", sender_id(1), f"other-host:{gone}:0", "garbage"]
     assert local_dead_senders(ids) == [f"{host}:{gone}:0"]
+
+
+def test_wire_form_takes_the_fast_path_only_for_clean_bytes() -> None:
+    from digest.deliver.pool import wire_form
+    from digest.models import OutgoingMessage
+
+    def form(data: bytes, to: str = "a@example.org") -> bytes | None:
+        return wire_form(OutgoingMessage("b@example.org", to, data))
+
+    assert form(b"A: b\r\n\r\n.x\r\n") == b"A: b\r\n\r\n..x\r\n"
+    assert form(b".A: b\r\n\r\nx\r\n") == b"..A: b\r\n\r\nx\r\n"
+    assert form(b"A: b\r\n\r\nx") is None  # no final CRLF
+    assert form(b"A: b\n\r\nx\r\n") is None  # bare LF
+    assert form(b"A: b\r\n\r\nx\ry\r\n") is None  # bare CR
+    assert form(b"A: b\r\n\r\nx\r\n", to="jos\u00e9@example.org") is None  # not plain ASCII
+    assert form(b"A: b\r\n\r\nx\r\n", to="<a@example.org>") is None

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +41,7 @@ from digest.store.deliveries import AttemptResult, ClaimedDelivery
 log = logging.getLogger(__name__)
 
 #: Outcomes written per transaction at most, and the longest they wait to be written.
-FLUSH_ROWS = 32
+FLUSH_ROWS = 64
 FLUSH_SECONDS = 0.1
 #: Pause after the server went down, doubling while it stays down, at most this.
 DOWN_PAUSE = 5.0
@@ -157,46 +156,92 @@ class Sender:
         )
         self.report = SendReport()
         self._results: list[AttemptResult] = []
-        self._oldest = 0.0
         self._flush_lock = asyncio.Lock()
+        self._wake_flusher = asyncio.Event()
         self._held: set[int] = set()  # claimed rows without a written outcome
-        self._started: set[int] = set()  # rows of the batch marked sending
+        self._started: set[int] = set()  # held rows marked sending
 
     # The loop -----------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event, *, keep_polling: bool = False, poll_seconds: float = 5.0) -> SendReport:
-        """Send until nothing is due (or, with ``keep_polling``, until ``stop`` is set)."""
-        down_pause = DOWN_PAUSE
+        """Send until nothing is due (or, with ``keep_polling``, until ``stop`` is set).
+
+        One pipeline for the whole run: the feeder claims batch after batch while the
+        connections keep sending, so no batch boundary leaves them idle.
+        """
+        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=len(self.pool.connections))
+        finished = asyncio.Event()
         try:
             await self.claims.find_dead()
-            while not stop.is_set():
-                rows = await self.claims.claim()
-                if rows:
-                    self.report.claimed += len(rows)
-                    self.report.editions.update(r.edition_id for r in rows)
-                    await self._batch(rows, stop)
-                if self.pool.fatal:
-                    self.report.fatal = self.pool.fatal
-                    log.error("sending stopped", extra={"error": self.pool.fatal})
-                    break
-                if self.pool.down:
-                    self.report.server_down = self.pool.last_error
-                    log.warning("SMTP server unavailable", extra={"error": self.pool.last_error})
-                    if not keep_polling:
-                        break
-                    await _wait(stop, down_pause)
-                    down_pause = min(MAX_DOWN_PAUSE, down_pause * 2)
-                    self.pool.reset()
-                    continue
-                down_pause = DOWN_PAUSE
-                if not rows:
-                    if not keep_polling:
-                        break
-                    await _wait(stop, poll_seconds)
-                    await self.claims.find_dead()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._flusher(finished))
+                group.create_task(self._renew_leases(finished))
+                workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
+                try:
+                    await self._feed(queue, stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
+                finally:
+                    for _ in workers:
+                        await queue.put(None)
+                    await asyncio.gather(*workers, return_exceptions=True)
+                    finished.set()
+                    self._wake_flusher.set()
         finally:
             await self._shutdown()
         return self.report
+
+    async def _feed(self, queue: asyncio.Queue[_Job | None], stop: asyncio.Event, *, keep_polling: bool,
+                    poll_seconds: float) -> None:  # fmt: skip
+        """Claim batches; compose a window of messages at a time, mark those rows
+        sending in one transaction, queue them for the connections."""
+        down_pause = DOWN_PAUSE
+        window = max(8, 2 * len(self.pool.connections))
+        while not stop.is_set():
+            rows = await self.claims.claim()
+            if rows:
+                self.report.claimed += len(rows)
+                self.report.editions.update(r.edition_id for r in rows)
+                self._held.update(r.id for r in rows)
+                for start in range(0, len(rows), window):
+                    if stop.is_set() or self.pool.down:
+                        break
+                    await self._queue_window(rows[start : start + window], queue)
+                unstarted = [r.id for r in rows if r.id in self._held and r.id not in self._started]
+                if unstarted:  # stopped, or the server went down: free them for the next sender
+                    self.report.released += await self.claims.release(unstarted)
+                    self._held.difference_update(unstarted)
+            if self.pool.fatal:
+                self.report.fatal = self.pool.fatal
+                log.error("sending stopped", extra={"error": self.pool.fatal})
+                return
+            if self.pool.down:
+                self.report.server_down = self.pool.last_error
+                log.warning("SMTP server unavailable", extra={"error": self.pool.last_error})
+                if not keep_polling:
+                    return
+                await _wait(stop, down_pause)
+                down_pause = min(MAX_DOWN_PAUSE, down_pause * 2)
+                self.pool.reset()
+                continue
+            down_pause = DOWN_PAUSE
+            if not rows:
+                if not keep_polling:
+                    return
+                await _wait(stop, poll_seconds)
+                await self.claims.find_dead()
+
+    async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job | None]) -> None:
+        jobs = [self._compose(row) for row in rows]
+        ours = await self.claims.mark_sending([j.row.id for j in jobs])
+        for job in jobs:
+            if job.row.id not in ours:
+                self.report.lost += 1
+                self._held.discard(job.row.id)
+                continue
+            self._started.add(job.row.id)
+            if job.message is None:
+                self._settle(job, Outcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
+            else:
+                await queue.put(job)
 
     async def _shutdown(self) -> None:
         try:
@@ -209,46 +254,6 @@ class Sender:
                 await self.claims.finish(self.report.editions)
         finally:
             self.claims.close()
-
-    async def _batch(self, rows: list[ClaimedDelivery], stop: asyncio.Event) -> None:
-        self._held = {r.id for r in rows}
-        self._started = set()
-        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=len(self.pool.connections))
-        renewer = asyncio.create_task(self._renew_leases())
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._feed(rows, queue, stop))
-                for connection in self.pool.connections:
-                    group.create_task(self._work(connection, queue))
-        finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-            await self._flush()
-        unstarted = [r.id for r in rows if r.id in self._held and r.id not in self._started]
-        if unstarted:
-            self.report.released += await self.claims.release(unstarted)
-
-    async def _feed(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job | None], stop: asyncio.Event) -> None:
-        """Compose a window of messages, mark those rows sending, queue them."""
-        window = len(self.pool.connections)
-        for start in range(0, len(rows), window):
-            if stop.is_set() or self.pool.down:
-                break
-            jobs = [self._compose(row) for row in rows[start : start + window]]
-            ours = await self.claims.mark_sending([j.row.id for j in jobs])
-            for job in jobs:
-                if job.row.id not in ours:
-                    self.report.lost += 1
-                    self._held.discard(job.row.id)
-                    continue
-                self._started.add(job.row.id)
-                if job.message is None:
-                    await self._settle(job, Outcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
-                else:
-                    await queue.put(job)
-        for _ in self.pool.connections:
-            await queue.put(None)
 
     def _compose(self, row: ClaimedDelivery) -> _Job:
         try:
@@ -266,13 +271,13 @@ class Sender:
                 outcome = Outcome(Verdict.RETRY, Stage.CONNECT, None, reason)
             else:
                 outcome = await self.pool.deliver(connection, job.message)
-            await self._settle(job, outcome)
+            self._settle(job, outcome)
 
     # Outcomes -----------------------------------------------------------------------
 
-    async def _settle(self, job: _Job, outcome: Outcome) -> None:
+    def _settle(self, job: _Job, outcome: Outcome) -> None:
+        """Queue the outcome for the flusher (the connection goes on at once)."""
         result = self._result(job, outcome)
-        metrics.message_outcome(result.outcome, result.code)
         if result.outcome != "sent":
             log.info(
                 "delivery " + ("will be retried" if result.outcome == "retry" else "failed"),
@@ -285,11 +290,9 @@ class Sender:
                 },
             )
             self.report.last_errors = [*self.report.last_errors[-4:], result.message]
-        if not self._results:
-            self._oldest = time.monotonic()
         self._results.append(result)
-        if len(self._results) >= FLUSH_ROWS or time.monotonic() - self._oldest >= FLUSH_SECONDS:
-            await self._flush()
+        if len(self._results) >= FLUSH_ROWS:
+            self._wake_flusher.set()
 
     def _result(self, job: _Job, outcome: Outcome) -> AttemptResult:
         row, now = job.row, self.clock()
@@ -324,8 +327,13 @@ class Sender:
             if not results:
                 return
             recorded = await self.claims.record(results)
+        tally: dict[tuple[str, int | None], int] = {}
         for r in results:
             self._held.discard(r.delivery_id)
+            self._started.discard(r.delivery_id)
+            tally[r.outcome, r.code] = tally.get((r.outcome, r.code), 0) + 1
+        for (outcome, code), count in tally.items():
+            metrics.message_outcome(outcome, code, count=count)
         self.report.sent += recorded.sent
         self.report.retrying += recorded.retry
         self.report.failed += recorded.failed
@@ -337,11 +345,21 @@ class Sender:
                 extra={"deliveries": list(recorded.lost)},
             )
 
-    async def _renew_leases(self) -> None:
+    async def _flusher(self, finished: asyncio.Event) -> None:
+        """Write outcomes in the background: every FLUSH_ROWS results or FLUSH_SECONDS."""
+        while not (finished.is_set() and not self._results):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_flusher.wait(), timeout=FLUSH_SECONDS)
+            self._wake_flusher.clear()
+            await self._flush()
+
+    async def _renew_leases(self, finished: asyncio.Event) -> None:
         interval = max(0.5, self.options.lease.total_seconds() / 3)
-        while True:
-            await asyncio.sleep(interval)
-            await self.claims.renew(sorted(self._held))
+        while not finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), timeout=interval)
+            if not finished.is_set():
+                await self.claims.renew(sorted(self._held))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
