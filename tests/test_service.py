@@ -349,8 +349,11 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, smtp
         assert {job["id"] for job in body["scheduler"]["jobs"]} == {"tick"}  # polling is off (0 minutes)
         assert body["scheduler"]["next_send"] is not None
         smtp.wait_for(5, timeout=30)
-        metrics = httpx.get(f"{url}/metrics", timeout=10).text
-        assert 'digest_messages_total{code="250",outcome="sent"} 5.0' in metrics
+        sent = 'digest_messages_total{code="250",outcome="sent"} 5.0'
+        deadline = time.monotonic() + 10  # outcomes are counted when the sender writes them
+        while sent not in (metrics := httpx.get(f"{url}/metrics", timeout=10).text) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sent in metrics
         assert 'digest_editions_built_total{language="fr"} 1.0' in metrics
         code = serve.stop(signal.SIGTERM)
     finally:
