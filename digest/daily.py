@@ -35,6 +35,35 @@ def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, da
     return end - timedelta(hours=settings.get("newsletter", "window_hours")), end
 
 
+def _window_for(
+    store: Store,
+    newsletter: str,
+    edition_date: date,
+    language: str,
+    window: tuple[datetime, datetime],
+    *,
+    now: datetime,
+) -> tuple[datetime, datetime]:
+    """The window actually used for an edition built at ``now``.
+
+    The scheduler builds an edition at the day's first send time, which can be before
+    the newsletter's own (a reader in Asia/Kolkata): the window then ends at ``now``, as
+    nothing later is known. It starts where the previous day's edition in the same
+    language stopped looking (its build time when that was early, else its nominal end),
+    so consecutive editions neither share an article nor leave one between them. With
+    no previous edition, or one built after this window (a past date built later), it
+    is the nominal ``window_hours``; it never reaches back more than twice that.
+    """
+    nominal_start, nominal_end = window
+    end = min(nominal_end, now)
+    length = nominal_end - nominal_start
+    start = end - length
+    previous = find_edition(store, newsletter, edition_date - timedelta(days=1), language)
+    if previous is not None and previous.built_at is not None and previous.built_at <= end:
+        start = max(min(previous.built_at, nominal_start), end - 2 * length)
+    return start, end
+
+
 def edition_rules(settings: Settings) -> EditionRules:
     """The composition rules from ``[newsletter]`` and ``[selection]``."""
     sel = settings.section("selection")
@@ -87,13 +116,14 @@ def build_editions(
             raise EditionLockedError(
                 f"edition {existing.id} ({edition_date}, {lang}) has deliveries: it cannot be rebuilt"
             )
-        candidates = published_between(store, window[0], window[1], lang)
+        start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
+        candidates = published_between(store, start, end, lang)
         edition = compose_edition(
             candidates,
             newsletter=newsletter,
             edition_date=edition_date,
             language=lang,
-            window=window,
+            window=(start, end),
             rules=rules,
             now=now,
         )
@@ -113,11 +143,15 @@ def fan_out_now(store: Store, editions: Sequence[Edition], *, now: datetime) -> 
     Re-runnable: rows that exist are left alone. Returns the edition ids."""
     from digest.store.deliveries import fan_out
     from digest.store.delivery_admin import bring_forward
+    from digest.store.schedule import reopen_missed
 
     ids = []
     for ed in sendable(editions):
         assert ed.id is not None
         fan_out(store, ed.id, language=ed.language, due_at_for=lambda _tz, _at: now, now=now)
         ids.append(ed.id)
+    # An explicit send overrides the scheduler's catch-up rule: rows it skipped as too
+    # late (never tried) are due again for subscribers still confirmed.
+    reopen_missed(store, ids, now=now)
     bring_forward(store, ids, now=now)
     return ids
