@@ -10,10 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from digest.store import Store
+
+# No per-example deadline: the machine is shared and timing is the benchmarks' job. In CI
+# the examples are derandomised, so a run is reproducible and never flaky; locally they
+# stay random, which is how new failing cases are found.
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PG_URL = os.environ.get("DIGEST_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
