@@ -158,3 +158,33 @@ def test_bounces_import_suppresses_the_reported_address(
     assert "1 messages read: 1 hard bounces, 0 soft bounces, 0 complaints; 1 addresses suppressed" in result.output
     missing = run(write_config(tmp_path, db_url, smtp), "bounces", "import", str(tmp_path / "none"))
     assert missing.exit_code == 1 and "error:" in missing.output and "no such file" in missing.output
+
+
+def test_hold_policy_keeps_rows_caught_in_flight_for_the_operator(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, day: date, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from digest.deliver.claim import sender_id
+    from digest.store.deliveries import claim, fan_out, mark_sending
+
+    addresses = add_subscribers(store, 4, now=now)
+    edition = add_edition(store, day=day, now=now)
+    fan_out(store, edition, language="fr", due_at_for=lambda tz, at: now, now=now)
+    # a sender of this machine that died in the middle of a transaction
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    dead = f"{sender_id().split(':')[0]}:{int(gone.stdout)}:0"
+    (row,) = claim(store, dead, batch=1, now=now, lease=timedelta(hours=1))
+    mark_sending(store, dead, [row.id], now=now, lease=timedelta(hours=1))
+    config = write_config(tmp_path, db_url, smtp, 'in_flight_policy = "hold"\n')
+
+    sent = run(config, "send", "--date", day.isoformat())
+    assert sent.exit_code == 0, sent.output
+    assert len(smtp.received) == 3 and smtp.messages_to(row.subscriber.email) == []
+    status = run(config, "status", "--date", day.isoformat())
+    assert "held 1" in status.output and f"{row.subscriber.email}: in flight when {dead} stopped" in status.output
+    released = run(config, "send", "--date", day.isoformat(), "--release-held")
+    assert released.exit_code == 0 and "released 1 held deliveries" in released.output
+    assert delivered_to(smtp.received) == {a: 1 for a in addresses}

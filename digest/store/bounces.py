@@ -10,15 +10,21 @@ the address is masked in the stored diagnostic.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from digest.models import SubscriberStatus
 from digest.store import Store, immediate
 from digest.store import tables as t
-from digest.store.deliveries import dialect_insert, suppress_subscriber
-from digest.store.subscribers import address_hash, suppress
+from digest.store.subscribers import address_hash, skip_open_deliveries, suppress
+
+if TYPE_CHECKING:
+    from digest.store.deliveries import AttemptResult
 
 S = t.subscribers.c
 
@@ -52,6 +58,10 @@ class Bounce:
     diagnostic: str = ""
 
 
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
 def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: int) -> Effect:
     """Record ``bounce`` and apply it (in one transaction)."""
     email = bounce.address.strip().lower()
@@ -70,9 +80,7 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
             "received_at": now,
         }
         statement = (
-            dialect_insert(conn)(t.bounces)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["report_id", "email_hash"])
+            _insert(conn)(t.bounces).values(**values).on_conflict_do_nothing(index_elements=["report_id", "email_hash"])
         )
         if not conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount:
             return Effect.DUPLICATE
@@ -99,3 +107,37 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
         else:
             added = int(suppress(conn, email, reason, now=now, detail=detail[:1000]))
     return Effect.SUPPRESSED if added else Effect.ALREADY_SUPPRESSED
+
+
+def apply_bounces(conn: Connection, results: Sequence[AttemptResult], *, soft_limit: int) -> int:
+    """For SMTP-time outcomes: suppress hard-bounced addresses, count soft bounces and
+    suppress at the limit. Returns how many addresses were newly suppressed."""
+    suppressed = 0
+    for r in results:
+        if r.suppress:
+            suppressed += suppress_subscriber(conn, r.subscriber_id, r.suppress, now=r.at, detail=r.message)
+        elif r.soft_bounce:
+            conn.execute(update(t.subscribers).where(S.id == r.subscriber_id).values(soft_bounces=S.soft_bounces + 1))
+            count = conn.execute(select(S.soft_bounces).where(S.id == r.subscriber_id)).scalar()
+            if count is not None and count >= soft_limit:
+                detail = f"{count} soft bounces (limit {soft_limit}); last: {r.message}"
+                suppressed += suppress_subscriber(conn, r.subscriber_id, "soft_bounce", now=r.at, detail=detail)
+    return suppressed
+
+
+def suppress_subscriber(conn: Connection, subscriber_id: int, reason: str, *, now: datetime, detail: str) -> int:
+    """Suppress a subscriber's address (``reason``: hard_bounce, soft_bounce, complaint),
+    mark a confirmed subscriber bounced and skip their open deliveries. Returns 1 when
+    the address was newly suppressed, else 0."""
+    row = conn.execute(select(S.email, S.status).where(S.id == subscriber_id)).first()
+    if row is None:
+        return 0
+    added = suppress(conn, row.email, reason, now=now, detail=detail[:1000])
+    if row.status in (SubscriberStatus.CONFIRMED.value, SubscriberStatus.PENDING.value):
+        conn.execute(
+            update(t.subscribers)
+            .where(S.id == subscriber_id)
+            .values(status=SubscriberStatus.BOUNCED.value, updated_at=now)
+        )
+    skip_open_deliveries(conn, subscriber_id, now=now, reason=f"not sent: address suppressed ({reason})")
+    return int(added)

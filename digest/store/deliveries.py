@@ -34,7 +34,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from digest.models import DeliveryState, EditionStatus, Subscriber, SubscriberStatus
 from digest.store import Store, immediate
 from digest.store import tables as t
-from digest.store.subscribers import row_to_subscriber, skip_open_deliveries, suppress
+from digest.store.bounces import apply_bounces
+from digest.store.subscribers import row_to_subscriber
 
 D = t.deliveries.c
 S = t.subscribers.c
@@ -285,25 +286,39 @@ def _settle_in_flight(
         )
 
 
+_MARK_SENDING = (
+    update(t.deliveries)
+    .where(
+        D.id.in_(bindparam("ids", expanding=True)),
+        D.claimed_by == bindparam("sender"),
+        D.state.in_(WAITING),
+    )
+    .values(
+        state=DeliveryState.SENDING.value,
+        attempts=D.attempts + 1,
+        lease_until=bindparam("lease_until"),
+        updated_at=bindparam("now"),
+    )
+)
+_SENDING_OURS = select(D.id).where(
+    D.id.in_(bindparam("ids", expanding=True)),
+    D.claimed_by == bindparam("sender"),
+    D.state == DeliveryState.SENDING.value,
+)
+
+
 def mark_sending(store: Store, sender_id: str, ids: Sequence[int], *, now: datetime, lease: timedelta) -> set[int]:
     """Mark rows ``sending`` just before their SMTP transactions; returns the ids that
     are still this sender's (a row whose lease was lost is not sent)."""
     if not ids:
         return set()
+    wanted = list(ids)
+    params = {"ids": wanted, "sender": sender_id, "lease_until": now + lease, "now": now}
     with immediate(store.engine) as conn:
-        ours = _ours(conn, sender_id, ids, WAITING)
-        if ours:
-            conn.execute(
-                update(t.deliveries)
-                .where(D.id.in_(list(ours)), D.claimed_by == sender_id)
-                .values(
-                    state=DeliveryState.SENDING.value,
-                    attempts=D.attempts + 1,
-                    lease_until=now + lease,
-                    updated_at=now,
-                )
-            )
-    return ours
+        marked = conn.execute(_MARK_SENDING, params).rowcount
+        if marked == len(wanted):  # the usual case: every row still ours
+            return set(wanted)
+        return set(conn.execute(_SENDING_OURS, {"ids": wanted, "sender": sender_id}).scalars().all())
 
 
 def _ours(conn: Connection, sender_id: str, ids: Iterable[int], states: Sequence[str]) -> set[int]:
@@ -325,7 +340,9 @@ def _settle(**values: Any) -> Any:
         "last_code": bindparam("b_code"),
         "updated_at": bindparam("b_at"),
     }
-    return update(t.deliveries).where(D.id == bindparam("b_id")).values(**common, **values)
+    # Guarded: only a row this sender still holds in ``sending`` changes.
+    guard = (D.id == bindparam("b_id"), D.claimed_by == bindparam("b_sender"), D.state == DeliveryState.SENDING.value)
+    return update(t.deliveries).where(*guard).values(**common, **values)
 
 
 _SENT = _settle(state=DeliveryState.SENT.value, sent_at=bindparam("b_at"), message_id=bindparam("b_message_id"),
@@ -333,6 +350,10 @@ _SENT = _settle(state=DeliveryState.SENT.value, sent_at=bindparam("b_at"), messa
 _RETRY = _settle(state=DeliveryState.RETRY.value, due_at=bindparam("b_retry_at"), last_error=bindparam("b_message"))
 _FAILED = _settle(state=DeliveryState.FAILED.value, last_error=bindparam("b_message"))
 _STATEMENTS = {"sent": _SENT, "retry": _RETRY, "failed": _FAILED}
+
+
+class _LeaseLost(Exception):
+    """Some rows of a batch of outcomes are not this sender's any more."""
 
 
 def record(store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int = 3) -> Recorded:
@@ -345,16 +366,28 @@ def record(store: Store, sender_id: str, results: Sequence[AttemptResult], *, so
     """
     if not results:
         return Recorded()
+    try:  # the usual case: every row is still ours, the guarded updates say so
+        return _record(store, sender_id, results, soft_limit=soft_limit, check_first=False)
+    except _LeaseLost:  # rolled back: sort ours from the lost ones first
+        return _record(store, sender_id, results, soft_limit=soft_limit, check_first=True)
+
+
+def _record(
+    store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int, check_first: bool
+) -> Recorded:
     with immediate(store.engine) as conn:
-        ours = _ours(conn, sender_id, [r.delivery_id for r in results], (DeliveryState.SENDING.value,))
-        kept = [r for r in results if r.delivery_id in ours]
-        lost = tuple(r.delivery_id for r in results if r.delivery_id not in ours)
+        kept, lost = list(results), tuple[int, ...]()
+        if check_first:
+            ours = _ours(conn, sender_id, [r.delivery_id for r in results], (DeliveryState.SENDING.value,))
+            kept = [r for r in results if r.delivery_id in ours]
+            lost = tuple(r.delivery_id for r in results if r.delivery_id not in ours)
         counts = {"sent": 0, "retry": 0, "failed": 0}
         for outcome, statement in _STATEMENTS.items():
-            params = [_params(r) for r in kept if r.outcome == outcome]
+            params = [_params(r, sender_id) for r in kept if r.outcome == outcome]
             if params:
-                conn.execute(statement, params)
-                counts[outcome] = len(params)
+                counts[outcome] = int(conn.execute(statement, params).rowcount)
+        if sum(counts.values()) != len(kept):
+            raise _LeaseLost()
         if kept:
             conn.execute(
                 insert(t.delivery_attempts),
@@ -370,7 +403,7 @@ def record(store: Store, sender_id: str, results: Sequence[AttemptResult], *, so
                     for r in kept
                 ],
             )
-        suppressed = _bounce(conn, kept, soft_limit=soft_limit)
+        suppressed = apply_bounces(conn, kept, soft_limit=soft_limit)
     return Recorded(counts["sent"], counts["retry"], counts["failed"], suppressed, lost)
 
 
@@ -395,48 +428,16 @@ def mark_failed(store: Store, sender_id: str, delivery_id: int, subscriber_id: i
     return not record(store, sender_id, [result]).lost
 
 
-def _params(r: AttemptResult) -> dict[str, Any]:
+def _params(r: AttemptResult, sender_id: str) -> dict[str, Any]:
     return {
         "b_id": r.delivery_id,
+        "b_sender": sender_id,
         "b_at": r.at,
         "b_code": r.code,
         "b_message": r.message,
         "b_message_id": r.message_id,
         "b_retry_at": r.retry_at or r.at,
     }
-
-
-def _bounce(conn: Connection, results: Sequence[AttemptResult], *, soft_limit: int) -> int:
-    """Suppress hard-bounced addresses; count soft bounces and suppress at the limit."""
-    suppressed = 0
-    for r in results:
-        if r.suppress:
-            suppressed += suppress_subscriber(conn, r.subscriber_id, r.suppress, now=r.at, detail=r.message)
-        elif r.soft_bounce:
-            conn.execute(update(t.subscribers).where(S.id == r.subscriber_id).values(soft_bounces=S.soft_bounces + 1))
-            count = conn.execute(select(S.soft_bounces).where(S.id == r.subscriber_id)).scalar()
-            if count is not None and count >= soft_limit:
-                detail = f"{count} soft bounces (limit {soft_limit}); last: {r.message}"
-                suppressed += suppress_subscriber(conn, r.subscriber_id, "soft_bounce", now=r.at, detail=detail)
-    return suppressed
-
-
-def suppress_subscriber(conn: Connection, subscriber_id: int, reason: str, *, now: datetime, detail: str) -> int:
-    """Suppress a subscriber's address (``reason``: hard_bounce, soft_bounce, complaint),
-    mark a confirmed subscriber bounced and skip their open deliveries. Returns 1 when
-    the address was newly suppressed, else 0."""
-    row = conn.execute(select(S.email, S.status).where(S.id == subscriber_id)).first()
-    if row is None:
-        return 0
-    added = suppress(conn, row.email, reason, now=now, detail=detail[:1000])
-    if row.status in (SubscriberStatus.CONFIRMED.value, SubscriberStatus.PENDING.value):
-        conn.execute(
-            update(t.subscribers)
-            .where(S.id == subscriber_id)
-            .values(status=SubscriberStatus.BOUNCED.value, updated_at=now)
-        )
-    skip_open_deliveries(conn, subscriber_id, now=now, reason=f"not sent: address suppressed ({reason})")
-    return int(added)
 
 
 # Leases --------------------------------------------------------------------------
