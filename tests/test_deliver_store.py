@@ -4,7 +4,9 @@ the in-flight policy, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from delivery_support import add_edition, add_subscribers, subscriber_id
 from sqlalchemy import select
 
@@ -234,3 +236,20 @@ def test_recipients_lists_who_a_send_would_reach(store: Store, now: datetime) ->
     dl.mark_sent(store, "s:1:0", row.id, row.subscriber.id or 0, now=now)
     left = list(admin.recipients(store, edition, language="fr", batch=2))
     assert len(left) == 4 and row.subscriber.email not in {s.email for s in left}
+
+
+@pytest.mark.parametrize("edition", [None, 1])
+def test_claims_read_the_index_in_order_and_never_sort_the_table(
+    tmp_path: Path, now: datetime, edition: int | None
+) -> None:
+    """A claim must cost O(batch) whatever the table size: SQLite walks an index in
+    (due_at, id) order and stops at the LIMIT, with no temporary sort of every due row."""
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    store.init()
+    query = dl.due_rows("pending", now=now, edition=edition, dead=["x:1:0"]).limit(200)
+    compiled = query.compile(store.engine, compile_kwargs={"literal_binds": True})
+    with store.engine.connect() as conn:
+        plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    store.close()
+    assert "TEMP B-TREE" not in plan, plan
+    assert "USING INDEX ix_deliveries_" in plan, plan

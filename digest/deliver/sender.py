@@ -246,7 +246,8 @@ class Sender:
     async def _shutdown(self) -> None:
         try:
             await self._flush()
-            self.report.released += await self.claims.release()
+            if self._held:  # every row claimed is in _held until its outcome is written
+                self.report.released += await self.claims.release(sorted(self._held))
             await self.pool.close()
             self.report.connections_opened = self.pool.opened
             self.report.throttled = self.limiter.throttled

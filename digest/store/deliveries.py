@@ -189,14 +189,11 @@ def claim(
     with immediate(store.engine) as conn:
         _settle_in_flight(conn, now=now, policy=in_flight_policy, dead=dead, editions=editions)
         ids: list[int] = []
-        free = or_(D.claimed_by.is_(None), D.lease_until < now)
-        if dead:
-            free = or_(free, D.claimed_by.in_(dead))
-        for state in WAITING:  # one equality per query, so the index gives the order
-            query = select(D.id).where(D.state == state, D.due_at <= now, free)
-            if editions is not None:
-                query = query.where(D.edition_id.in_(editions))
-            query = query.order_by(D.due_at, D.id).limit(batch - len(ids))
+        # Equalities only (one state, one edition per query), so an index gives the
+        # (due_at, id) order and the query stops after the batch: O(batch), not O(table).
+        scopes = [(state, edition) for state in WAITING for edition in (editions if editions is not None else [None])]
+        for state, edition in scopes:
+            query = due_rows(state, now=now, edition=edition, dead=dead).limit(batch - len(ids))
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids += conn.execute(query).scalars().all()
@@ -249,6 +246,18 @@ def claim(
     ]
 
 
+def due_rows(state: str, *, now: datetime, edition: int | None = None, dead: Collection[str] = ()) -> Any:
+    """Ids of claimable rows in ``state`` (due, not leased to a live sender), oldest
+    first: the query a claim limits to its batch."""
+    free = or_(D.claimed_by.is_(None), D.lease_until < now)
+    if dead:
+        free = or_(free, D.claimed_by.in_(list(dead)))
+    query = select(D.id).where(D.state == state, D.due_at <= now, free)
+    if edition is not None:
+        query = query.where(D.edition_id == edition)
+    return query.order_by(D.due_at, D.id)
+
+
 def _settle_in_flight(
     conn: Connection, *, now: datetime, policy: str, dead: list[str], editions: list[int] | None
 ) -> None:
@@ -286,25 +295,23 @@ def _settle_in_flight(
         )
 
 
+# One row per execution (executemany), by id: an IN list of ids next to a condition on
+# ``state`` lets SQLite walk the whole state index instead of the primary key.
 _MARK_SENDING = (
     update(t.deliveries)
     .where(
-        D.id.in_(bindparam("ids", expanding=True)),
-        D.claimed_by == bindparam("sender"),
-        D.state.in_(WAITING),
+        D.id == bindparam("b_id"),
+        D.claimed_by == bindparam("b_sender"),
+        or_(*(D.state == state for state in WAITING)),  # no expanding IN under executemany
     )
     .values(
         state=DeliveryState.SENDING.value,
         attempts=D.attempts + 1,
-        lease_until=bindparam("lease_until"),
-        updated_at=bindparam("now"),
+        lease_until=bindparam("b_lease_until"),
+        updated_at=bindparam("b_now"),
     )
 )
-_SENDING_OURS = select(D.id).where(
-    D.id.in_(bindparam("ids", expanding=True)),
-    D.claimed_by == bindparam("sender"),
-    D.state == DeliveryState.SENDING.value,
-)
+_SENDING = select(D.id).where(D.id == bindparam("b_id"), D.claimed_by == bindparam("b_sender"), D.state == "sending")
 
 
 def mark_sending(store: Store, sender_id: str, ids: Sequence[int], *, now: datetime, lease: timedelta) -> set[int]:
@@ -312,23 +319,25 @@ def mark_sending(store: Store, sender_id: str, ids: Sequence[int], *, now: datet
     are still this sender's (a row whose lease was lost is not sent)."""
     if not ids:
         return set()
-    wanted = list(ids)
-    params = {"ids": wanted, "sender": sender_id, "lease_until": now + lease, "now": now}
+    until = now + lease
+    params = [{"b_id": i, "b_sender": sender_id, "b_lease_until": until, "b_now": now} for i in ids]
     with immediate(store.engine) as conn:
-        marked = conn.execute(_MARK_SENDING, params).rowcount
-        if marked == len(wanted):  # the usual case: every row still ours
-            return set(wanted)
-        return set(conn.execute(_SENDING_OURS, {"ids": wanted, "sender": sender_id}).scalars().all())
+        if conn.execute(_MARK_SENDING, params).rowcount == len(params):
+            return set(ids)  # the usual case: every row still ours
+        ours = (conn.execute(_SENDING, {"b_id": i, "b_sender": sender_id}).scalar() for i in ids)
+        return {i for i in ours if i is not None}
 
 
 def _ours(conn: Connection, sender_id: str, ids: Iterable[int], states: Sequence[str]) -> set[int]:
     wanted = list(ids)
     found: set[int] = set()
     for i in range(0, len(wanted), _CHUNK):
-        query = select(D.id).where(D.id.in_(wanted[i : i + _CHUNK]), D.claimed_by == sender_id, D.state.in_(states))
+        # The state is checked here, not in SQL: next to an IN list of ids a condition on
+        # state would make SQLite walk the state index (the whole pending range).
+        query = select(D.id, D.state).where(D.id.in_(wanted[i : i + _CHUNK]), D.claimed_by == sender_id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        found.update(conn.execute(query).scalars().all())
+        found.update(row.id for row in conn.execute(query) if row.state in states)
     return found
 
 
@@ -452,7 +461,8 @@ def renew(store: Store, sender_id: str, ids: Sequence[int], *, until: datetime) 
         for i in range(0, len(ids), _CHUNK):
             result = conn.execute(
                 update(t.deliveries)
-                .where(D.id.in_(list(ids[i : i + _CHUNK])), D.claimed_by == sender_id, D.state.in_(OPEN))
+                # Only claimed rows carry claimed_by: no condition on state is needed.
+                .where(D.id.in_(list(ids[i : i + _CHUNK])), D.claimed_by == sender_id)
                 .values(lease_until=until)
             )
             renewed += int(result.rowcount or 0)
@@ -462,12 +472,15 @@ def renew(store: Store, sender_id: str, ids: Sequence[int], *, until: datetime) 
 def release(store: Store, sender_id: str, ids: Sequence[int] | None = None, *, now: datetime) -> int:
     """Give back this sender's claim on rows it has not started (pending, retry), so
     another sender can take them at once. ``ids`` limits it to those rows."""
+    # A claimed row is pending, retry or sending (the others carry no claimed_by), so
+    # "not sending" is the waiting ones, without an IN on state that would send SQLite
+    # down the state index instead of the ids.
+    query = update(t.deliveries).where(D.claimed_by == sender_id, D.state != DeliveryState.SENDING.value)
+    if ids is not None:
+        if not ids:
+            return 0
+        query = query.where(D.id.in_(list(ids)))
     with immediate(store.engine) as conn:
-        query = update(t.deliveries).where(D.claimed_by == sender_id, D.state.in_(WAITING))
-        if ids is not None:
-            if not ids:
-                return 0
-            query = query.where(D.id.in_(list(ids)))
         result = conn.execute(query.values(claimed_by=None, lease_until=None, updated_at=now))
     return int(result.rowcount or 0)
 

@@ -195,8 +195,9 @@ deliveries = Table(
     # Claims read due rows in (due_at, id) order and stop after a batch: the index
     # serves that order, so a claim costs the same on a 10k and a 1M row table.
     Index("ix_deliveries_state_due_at", "state", "due_at", "id"),
-    # Status counts and progress bars group one edition's rows by state.
-    Index("ix_deliveries_edition_state", "edition_id", "state"),
+    # The same for one edition's rows (an operator's `digest send --date`), and status
+    # counts grouping an edition's rows by state.
+    Index("ix_deliveries_edition_state", "edition_id", "state", "due_at", "id"),
 )
 
 delivery_attempts = Table(

@@ -158,7 +158,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index("ix_deliveries_state_due_at", ["state", "due_at", "id"], unique=False)
-        batch_op.create_index("ix_deliveries_edition_state", ["edition_id", "state"], unique=False)
+        batch_op.create_index("ix_deliveries_edition_state", ["edition_id", "state", "due_at", "id"], unique=False)
 
     op.create_table(
         "delivery_attempts",
@@ -192,7 +192,10 @@ def upgrade() -> None:
         sa.Column("diagnostic", sa.Text(), server_default="", nullable=False),
         sa.Column("received_at", digest.store.tables.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["subscriber_id"], ["subscribers.id"], name=op.f("fk_bounces_subscriber_id_subscribers"), ondelete="SET NULL"
+            ["subscriber_id"],
+            ["subscribers.id"],
+            name=op.f("fk_bounces_subscriber_id_subscribers"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bounces")),
         sa.UniqueConstraint("report_id", "email_hash", name="uq_bounces_report_email"),
