@@ -169,7 +169,7 @@ class Sender:
         One pipeline for the whole run: the feeder claims batch after batch while the
         connections keep sending, so no batch boundary leaves them idle.
         """
-        queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=len(self.pool.connections))
+        queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=len(self.pool.connections))
         finished = asyncio.Event()
         try:
             await self.claims.find_dead()
@@ -179,9 +179,10 @@ class Sender:
                 workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
                 try:
                     await self._feed(queue, stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
+                    await queue.join()  # every message marked sending is sent and settled
                 finally:
-                    for _ in workers:
-                        await queue.put(None)
+                    for worker in workers:  # idle on an empty queue (unless cancelled from outside)
+                        worker.cancel()
                     await asyncio.gather(*workers, return_exceptions=True)
                     finished.set()
                     self._wake_flusher.set()
@@ -189,7 +190,7 @@ class Sender:
             await self._shutdown()
         return self.report
 
-    async def _feed(self, queue: asyncio.Queue[_Job | None], stop: asyncio.Event, *, keep_polling: bool,
+    async def _feed(self, queue: asyncio.Queue[_Job], stop: asyncio.Event, *, keep_polling: bool,
                     poll_seconds: float) -> None:  # fmt: skip
         """Claim batches; compose a window of messages at a time, mark those rows
         sending in one transaction, queue them for the connections."""
@@ -229,7 +230,7 @@ class Sender:
                 await _wait(stop, poll_seconds)
                 await self.claims.find_dead()
 
-    async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job | None]) -> None:
+    async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job]) -> None:
         jobs = [self._compose(row) for row in rows]
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
@@ -263,16 +264,20 @@ class Sender:
             log.exception("could not compose a message", extra={"delivery": row.id})
             return _Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
 
-    async def _work(self, connection: Connection, queue: asyncio.Queue[_Job | None]) -> None:
+    async def _work(self, connection: Connection, queue: asyncio.Queue[_Job]) -> None:
         """Send the queued messages on one connection."""
-        while (job := await queue.get()) is not None:
-            assert job.message is not None
-            if self.pool.down:  # don't knock on a closed door: retry later
-                reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
-                outcome = Outcome(Verdict.RETRY, Stage.CONNECT, None, reason)
-            else:
-                outcome = await self.pool.deliver(connection, job.message)
-            self._settle(job, outcome)
+        while True:
+            job = await queue.get()
+            try:
+                assert job.message is not None
+                if self.pool.down:  # don't knock on a closed door: retry later
+                    reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
+                    outcome = Outcome(Verdict.RETRY, Stage.CONNECT, None, reason)
+                else:
+                    outcome = await self.pool.deliver(connection, job.message)
+                self._settle(job, outcome)
+            finally:
+                queue.task_done()
 
     # Outcomes -----------------------------------------------------------------------
 
