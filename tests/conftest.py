@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from smtp_server import SMTPServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from web_support import Clock
 
 from digest.store import Store
 
@@ -98,3 +100,16 @@ def now() -> datetime:
 def seed_text() -> str:
     """The seed article page's text (a French news site)."""
     return next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SMTPServer]:
+    """A real SMTP server (aiosmtpd) on a free port, recording what it receives."""
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def clock(now: datetime) -> Clock:
+    """A settable clock starting at ``now``, to pass as ``now=``."""
+    return Clock(now)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,6 @@ from digest.tokens import Tokens
 
 FIXTURES = Path(__file__).parent / "fixtures" / "subscribers"
 SECRET = "test-signing-key-0123456789"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 @pytest.fixture

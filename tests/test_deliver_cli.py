@@ -4,7 +4,6 @@ composer, a real database and a real SMTP server."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,12 +19,6 @@ from digest.store import Store
 from digest.store import tables as t
 
 SECRET = "a-test-signing-key-of-enough-length-0123456789"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def write_config(tmp_path: Path, db_url: str, smtp: SMTPServer, extra: str = "") -> Path:

@@ -8,11 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from delivery_support import add_edition, add_subscribers, delivered_to
 from smtp_server import SMTPServer
@@ -24,12 +22,6 @@ from digest.store import Store
 from digest.store import tables as t
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def start_send(config: Path, day: str, log: Path) -> subprocess.Popen[bytes]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,6 @@ from digest.store import Store
 from digest.store import tables as t
 from digest.store.deliveries import fan_out
 from digest.store.subscribers import suppression
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def settings_for(tmp_path: Path, server: SMTPServer, **smtp: Any) -> config.Settings:

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -37,12 +36,6 @@ from digest.store import tables as t
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-signing-key-0123456789abcdef"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def service_settings(tmp_path: Path, smtp: SMTPServer, **schedule: object) -> Settings:

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-import pytest
 from email_samples import french_edition
 from smtp_server import SMTPServer
 from web_support import ADMIN, Clock, add_subscriber, token, web_settings
@@ -17,12 +16,6 @@ from web_support import ADMIN, Clock, add_subscriber, token, web_settings
 from digest.service import web_app
 from digest.store import Store
 from digest.store.editions import save_edition
-
-
-@pytest.fixture
-def smtp() -> SMTPServer:
-    with SMTPServer() as server:
-        yield server
 
 
 async def test_view_in_browser_shows_the_rendered_edition_with_personal_links(

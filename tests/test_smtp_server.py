@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 
 import pytest
 from smtp_server import SMTPServer
 
 MESSAGE = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nbody line\r\n.leading dot\r\n"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def send(

@@ -35,17 +35,6 @@ class RecordingProofSender:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
-
-
-@pytest.fixture
 def proofs() -> RecordingProofSender:
     return RecordingProofSender()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -22,12 +21,6 @@ from digest.store import subscribers as db
 from digest.web.app import create_app
 
 URL = "https://brief.example.org/confirm/MQ.abc.def"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
 
 
 def person(email_address: str = "zoe@example.org", *, name: str = "Zoé", language: str = "fr") -> Subscriber:

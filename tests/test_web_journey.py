@@ -3,8 +3,8 @@ through a real SMTP server, confirm, preferences, RFC 8058 one-click unsubscribe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, time
+from collections.abc import AsyncIterator
+from datetime import time
 from pathlib import Path
 
 import httpx
@@ -18,17 +18,6 @@ from digest.store import Store
 from digest.store import subscribers as db
 from digest.store import tables as t
 from digest.web.app import create_app
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ say nothing about who is on the list."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,6 @@ from digest.store import Store
 from digest.store import subscribers as db
 from digest.store import tables as t
 from digest.web.app import create_app
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    with SMTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
 
 
 @pytest.fixture
