@@ -332,9 +332,8 @@ class EditionMessages:
         edition = self.edition(delivery.edition_id)
         return self.composer.compose(edition, delivery.subscriber, delivery_id=delivery.id, now=self.clock())
 
-
     def web_page(self, edition_id: int, subscriber_id: int) -> str | None:
-        """"View in browser": the HTML part of the message ``subscriber_id`` got (or
+        """ "View in browser": the HTML part of the message ``subscriber_id`` got (or
         would get) of the edition, with their own links; None when either is gone."""
         import email
         import email.policy

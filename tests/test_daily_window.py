@@ -58,9 +58,7 @@ def test_an_edition_built_on_time_does_not_repeat_yesterdays_articles(store: Sto
     old = article(1, yesterday_send - timedelta(hours=1))
     new = article(2, yesterday_send + timedelta(hours=1))
     insert_articles(store, [old, new])
-    assert urls(build_editions(store, settings, edition_date=DAY - timedelta(days=1), now=yesterday_send)) == {
-        old.url
-    }
+    assert urls(build_editions(store, settings, edition_date=DAY - timedelta(days=1), now=yesterday_send)) == {old.url}
     late = SEND + timedelta(hours=2)  # today's built late (catch-up): the window still ends at send time
     assert urls(build_editions(store, settings, edition_date=DAY, now=late)) == {new.url}
 

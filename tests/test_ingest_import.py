@@ -259,6 +259,7 @@ def test_cli_list_json_has_every_stored_field_and_date_filter(cli_env: dict[str,
         "created_at",
         "updated_at",
     }
+
     # 28 Nov 2026 in Casablanca (UTC+1): the 23:30 festival article belongs to the 28th, nothing to the 27th.
     def on(day: str) -> list[dict[str, object]]:
         out = CliRunner().invoke(cli, ["articles", "list", "--json", "--date", day], env=cli_env).stdout

@@ -79,9 +79,7 @@ def subscribe(
 def deliveries(store: Store) -> dict[str, dict[str, Any]]:
     """Every delivery row by subscriber address."""
     d, s = t.deliveries.c, t.subscribers.c
-    query = select(s.email, d.state, d.due_at, d.last_error, d.edition_id).join(
-        t.subscribers, s.id == d.subscriber_id
-    )
+    query = select(s.email, d.state, d.due_at, d.last_error, d.edition_id).join(t.subscribers, s.id == d.subscriber_id)
     with store.engine.connect() as conn:
         return {r.email: r._asdict() for r in conn.execute(query)}
 

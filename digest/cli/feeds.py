@@ -25,9 +25,7 @@ def feeds() -> None:
 @pass_app
 def add(app: AppContext, url: str, category: str | None, language: str | None) -> None:
     """Register a feed to poll (again with new options: updates them)."""
-    feed, created = register_feed(
-        app.store(), app.settings, url, now=utcnow(), category=category, language=language
-    )
+    feed, created = register_feed(app.store(), app.settings, url, now=utcnow(), category=category, language=language)
     extra = ", ".join(x for x in (feed.category, feed.language) if x)
     click.echo(f"{'added' if created else 'updated'} feed {feed.id}: {feed.url}" + (f" ({extra})" if extra else ""))
     if created:

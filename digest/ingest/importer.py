@@ -144,9 +144,7 @@ def store_items(
         except ItemError as exc:
             report.rejections.append(f"{item.where}: {exc}")
             continue
-        result = upsert_article(
-            store, article, now=now, feed_id=feed_id, keep_published_at=item.published_at is None
-        )
+        result = upsert_article(store, article, now=now, feed_id=feed_id, keep_published_at=item.published_at is None)
         report.count(result)
     return report
 

@@ -20,27 +20,114 @@ from lxml import etree
 # Elements whose text is never article text.
 _DROP = frozenset(
     {
-        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
-        "button", "input", "select", "textarea", "nav", "aside", "figure", "figcaption", "video", "audio",
-        "picture", "img", "head", "title", "meta", "link"
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "canvas",
+        "form",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "nav",
+        "aside",
+        "figure",
+        "figcaption",
+        "video",
+        "audio",
+        "picture",
+        "img",
+        "head",
+        "title",
+        "meta",
+        "link",
     }
 )
 
 # Elements that start and end a paragraph.
 _BLOCK = frozenset(
     {
-        "p", "div", "section", "article", "header", "footer", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul",
-        "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tr", "td", "th", "hr",
-        "address", "details", "summary", "body", "html"
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "td",
+        "th",
+        "hr",
+        "address",
+        "details",
+        "summary",
+        "body",
+        "html",
     }
 )
 
 # What a stored body_html may contain: structure and emphasis, links, no media.
 SAFE_TAGS = frozenset(
     {
-        "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6",
-        "hr", "i", "li", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th",
-        "thead", "tr", "u", "ul"
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "cite",
+        "code",
+        "dd",
+        "dl",
+        "dt",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
     }
 )
 _SAFE_ATTRIBUTES = {
@@ -52,8 +139,22 @@ _SAFE_ATTRIBUTES = {
 # Removed with everything inside them (nh3 otherwise keeps the text of a dropped tag).
 _DROP_WITH_CONTENT = frozenset(
     {
-        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "form", "nav",
-        "aside", "button", "select", "textarea", "figure"
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "form",
+        "nav",
+        "aside",
+        "button",
+        "select",
+        "textarea",
+        "figure",
     }
 )
 

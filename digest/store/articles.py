@@ -177,9 +177,7 @@ def _upsert(
         return UpsertResult.UNCHANGED
     if feed_id is None:
         feed_id = row.feed_id
-    conn.execute(
-        update(t.articles).where(t.articles.c.id == row.id).values(**values, feed_id=feed_id, updated_at=now)
-    )
+    conn.execute(update(t.articles).where(t.articles.c.id == row.id).values(**values, feed_id=feed_id, updated_at=now))
     return UpsertResult.UPDATED
 
 
