@@ -27,7 +27,7 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PG_URL = os.environ.get("DIGEST_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 BACKENDS = [
     "sqlite",
@@ -98,8 +98,9 @@ def now() -> datetime:
 
 @pytest.fixture
 def seed_text() -> str:
-    """The seed article page's text (a French news site)."""
-    return next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8")
+    """The seed article page's text (a French news site), kept in the repo so the tests
+    need nothing beside a plain clone."""
+    return (FIXTURES / "seed" / "news_page.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture
