@@ -61,7 +61,8 @@ POLL_JOB = "poll_feeds"
 
 
 class SendPlanner:
-    """The newsletter's schedule settings, and due times computed from them."""
+    """Plans a day's sends from the [schedule] settings: each send time's due instant
+    and the day's :class:`~digest.timing.DayPlan` (the arithmetic is digest.timing)."""
 
     def __init__(self, settings: Settings) -> None:
         self.timezone: str = settings.get("schedule", "timezone")
