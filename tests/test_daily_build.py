@@ -14,7 +14,7 @@ from test_select import fixture_day
 
 from digest import config
 from digest.cli import cli
-from digest.daily import build_editions, edition_window
+from digest.daily.build import build_editions, edition_window
 from digest.edition import EditionRules, compose_edition
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Article, EditionStatus, ItemKind

@@ -1,14 +1,15 @@
-"""The day's steps in order: candidates from the store -> select -> summarise -> fit
-the budget -> store the edition -> fan out one delivery row per subscriber -> send
-(digest.deliver claims the rows and sends them).
+"""Building a date's editions: candidates from the store -> select -> summarise -> fit
+the budget -> store the edition; and the operator's fan-out of them, due now.
 
-This is the one module that knows the order; the steps themselves are pure
-(digest.select, digest.summarize, digest.edition) and get plain values from here.
+The steps themselves are pure (digest.select, digest.summarize, digest.edition) and get
+plain values from here. The rest of the day (when to build, fan-out at each
+subscriber's send time, sending) is in the other modules of digest.daily.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
@@ -18,7 +19,12 @@ from digest.models import SUPPORTED_LANGUAGES, Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
-from digest.timing import due_at
+from digest.timing import due_at, edition_date_for
+
+
+def edition_day(settings: Settings, day: date | None, now: datetime) -> date:
+    """``day``, or by default the edition date of ``now``: today in [schedule] timezone."""
+    return day or edition_date_for(now, settings.schedule.timezone)
 
 
 def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, datetime]:
@@ -129,6 +135,32 @@ def build_editions(
         )
         out.append(save_edition(store, edition, rebuild=rebuild, now=now))
     return out
+
+
+@dataclass(frozen=True)
+class BuiltDay:
+    """``digest edition build``'s result: the date's editions and how they came to be."""
+
+    day: date
+    editions: list[Edition]
+    #: Per language: the edition existed before this call.
+    existed: dict[str, bool]
+    #: The nominal window of the candidates (the actual one can start earlier).
+    window: tuple[datetime, datetime]
+    rules: EditionRules
+
+
+def build_day(
+    store: Store, settings: Settings, *, day: date | None, now: datetime, language: str | None, rebuild: bool
+) -> BuiltDay:
+    """Build (or find) the editions of ``day`` (default: today in the newsletter's
+    timezone) in ``language`` or every [newsletter] language."""
+    day = edition_day(settings, day, now)
+    languages = edition_languages(settings, [language] if language else None)
+    newsletter = settings.newsletter.name
+    existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
+    editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
+    return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings))
 
 
 def sendable(editions: Sequence[Edition]) -> list[Edition]:
