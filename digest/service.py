@@ -37,7 +37,7 @@ from digest.deliver.sender import run_sender
 from digest.models import Edition, OutgoingMessage
 from digest.schedule import DailySchedule, ScheduleRunner, catch_up_senders
 from digest.store import Store
-from digest.store.deliveries import ClaimedDelivery
+from digest.store.claims import ClaimedDelivery
 from digest.store.editions import get_edition
 from digest.subscriptions import signed_links
 from digest.web.app import create_app
@@ -327,7 +327,7 @@ class EditionMessages:
                 self._editions[edition_id] = found
         return found
 
-    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
+    def message_for(self, delivery: ClaimedDelivery) -> OutgoingMessage:
         """The finished message for one claimed delivery row."""
         edition = self.edition(delivery.edition_id)
         return self.composer.compose(edition, delivery.subscriber, delivery_id=delivery.id, now=self.clock())

@@ -49,8 +49,7 @@ class _Bar:
 
     async def follow(self, store: Store, ids: Sequence[int], done: asyncio.Event) -> None:
         """Refresh from the table twice a second until ``done``."""
-        from digest.store.deliveries import counts
-        from digest.store.delivery_admin import due_count
+        from digest.store.delivery_admin import counts, due_count
 
         if self.progress is None or self.task is None:
             await done.wait()
@@ -97,7 +96,7 @@ def print_summary(
 ) -> None:
     """The closing summary of `digest send`: this run, then where every row stands."""
     from digest.store import delivery_admin as admin
-    from digest.store.deliveries import counts
+    from digest.store.delivery_admin import counts
 
     ids = [ed.id for ed in editions if ed.id is not None]
     state = counts(store, ids)
@@ -153,7 +152,7 @@ def status_data(store: Store, settings: Settings, day: date, editions: Sequence[
     """Everything `digest status` reports, as plain data."""
     from digest.deliver.claim import local_dead_senders
     from digest.store import delivery_admin as admin
-    from digest.store.deliveries import counts
+    from digest.store.delivery_admin import counts
 
     out: dict[str, Any] = {"date": day.isoformat(), "now": now.isoformat(), "editions": []}
     for ed in editions:
