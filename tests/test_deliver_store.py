@@ -3,6 +3,7 @@ the in-flight policy, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from delivery_support import add_edition, add_subscribers, subscriber_id
 from sqlalchemy import select
 
+import digest
 from digest.models import DeliveryState
 from digest.store import Store, claims, fanout, outcomes
 from digest.store import delivery_admin as admin
@@ -260,3 +262,82 @@ def test_claims_read_the_index_in_order_and_never_sort_the_table(
     store.close()
     assert "TEMP B-TREE" not in plan, plan
     assert "USING INDEX ix_deliveries_" in plan, plan
+
+
+def test_a_claimed_row_skipped_when_its_reader_leaves_is_not_sent_and_its_claim_ends(
+    store: Store, now: datetime
+) -> None:
+    from digest.subscriptions import unsubscribe
+
+    (address,) = add_subscribers(store, 1, now=now)
+    edition = add_edition(store, day=now.date(), now=now)
+    fanout.fan_out(store, edition, language="fr", due_at_for=lambda tz, at: now, now=now)
+    (row,) = claims.claim(store, "s:1:0", batch=5, now=now, lease=LEASE)
+    unsubscribe(store, subscriber_id(store, address), now=now, source="link")
+    assert claims.mark_sending(store, "s:1:0", [row.id], now=now, lease=LEASE) == set()
+    (skipped,) = admin.rows_in(store, [edition], ["skipped"])
+    assert (skipped.last_error, skipped.claimed_by) == ("unsubscribed", "")
+    assert claims.claimants(store, now=now) == []
+
+
+# Where a delivery row is written ----------------------------------------------------
+
+#: Every function under digest/ that writes the deliveries table, and what it writes.
+#: Each state transition has exactly one writer; a new one belongs in this list only if
+#: it writes a transition nobody writes yet.
+WRITERS = {
+    ("digest.store.fanout", "insert_rows"): "(none) -> pending, (none) -> skipped",
+    ("digest.store.deliveries", "skip_rows"): "pending/retry -> skipped",
+    ("digest.store.claims", "claim"): "a lease on due rows",
+    ("digest.store.claims", "settle_in_flight"): "sending (sender gone) -> retry/held",
+    ("digest.store.claims", "<module>"): "pending/retry -> sending (mark_sending's statement)",
+    ("digest.store.claims", "renew"): "a lease extended",
+    ("digest.store.claims", "release"): "a lease given back",
+    ("digest.store.outcomes", "_settle"): "sending -> sent/retry/failed",
+    ("digest.store.delivery_admin", "bring_forward"): "waiting rows due now",
+    ("digest.store.delivery_admin", "reopen_missed"): "skipped -> pending",
+    ("digest.store.delivery_admin", "_reopen"): "held -> retry, failed -> retry",
+    ("digest.store.subscribers", "erase"): "an erased address scrubbed from last_error (no state change)",
+}
+
+
+_WRITES = {"update", "insert", "delete"}
+
+
+def _is_deliveries(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "deliveries" and isinstance(node.value, ast.Name)
+
+
+def _writes_deliveries(node: ast.AST) -> bool:
+    """``update(t.deliveries)``, ``dialect_insert(...)(t.deliveries)``, ``t.deliveries.update()``."""
+    if isinstance(node, ast.Call) and any(_is_deliveries(a) for a in node.args):
+        func = node.func
+        return isinstance(func, ast.Call) or (isinstance(func, ast.Name) and func.id in {"update", "insert", "delete"})
+    return (
+        isinstance(node, ast.Attribute) and node.attr in {"update", "insert", "delete"} and _is_deliveries(node.value)
+    )
+
+
+def _functions_writing_deliveries(tree: ast.AST, where: str = "<module>") -> set[str]:
+    if isinstance(tree, ast.FunctionDef | ast.AsyncFunctionDef):
+        where = tree.name
+    found = {where} if _writes_deliveries(tree) else set()
+    for child in ast.iter_child_nodes(tree):
+        found |= _functions_writing_deliveries(child, where)
+    return found
+
+
+def _writers_of_deliveries() -> set[tuple[str, str]]:
+    root = Path(digest.__file__).resolve().parent
+    found: set[tuple[str, str]] = set()
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        module = ".".join(("digest", *path.relative_to(root).with_suffix("").parts))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found |= {(module, function) for function in _functions_writing_deliveries(tree)}
+    return found
+
+
+def test_each_delivery_state_change_is_written_in_one_place() -> None:
+    assert _writers_of_deliveries() == set(WRITERS)

@@ -1,7 +1,7 @@
 """Delivery: claiming delivery rows, the SMTP pool, outcomes, bounces, and transactional mail.
 
 * :mod:`~digest.deliver.sender` — the sender loop (:func:`run_sender`): claim a batch,
-  compose, mark ``sending``, send over the pool, write each outcome;
+  make each message, mark ``sending``, send over the pool, write each outcome;
 * :mod:`~digest.deliver.claim` — this sender's claims on the delivery table, on a
   database thread of its own; crashed local senders recognised by their pid;
 * :mod:`~digest.deliver.pool` — N reused aiosmtplib connections (TLS, STARTTLS, AUTH);

@@ -243,7 +243,7 @@ class Sender:
                 continue
             self._started.add(job.row.id)
             if job.message is None:
-                self._settle(job, SmtpOutcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
+                self._queue_result(job, SmtpOutcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
             else:
                 await queue.put(job)
 
@@ -278,13 +278,13 @@ class Sender:
                     outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
                 else:
                     outcome = await self.pool.deliver(connection, job.message)
-                self._settle(job, outcome)
+                self._queue_result(job, outcome)
             finally:
                 queue.task_done()
 
     # Outcomes -----------------------------------------------------------------------
 
-    def _settle(self, job: _Job, outcome: SmtpOutcome) -> None:
+    def _queue_result(self, job: _Job, outcome: SmtpOutcome) -> None:
         """Queue the outcome for the flusher (the connection goes on at once)."""
         message_id = job.message.message_id if job.message is not None else ""
         result = attempt_result(
