@@ -383,14 +383,14 @@ def _sample_message(folder: Path, url: str, edition_id: int) -> Path:
     from digest import config
     from digest.deliver.messages import EditionMessages
     from digest.models import Subscriber, SubscriberStatus
-    from digest.store.deliveries import ClaimedDelivery
+    from digest.store.claims import ClaimedDelivery
 
     cfg = write_config(folder, url, 25, connections=1, processes=1, dkim=None)
     os.environ.setdefault("DIGEST_SECRET_KEY", SECRET)
     settings = config.load(cfg)
     messages = EditionMessages.from_settings(settings, Store(url), clock=lambda: datetime.now(UTC))
     sub = Subscriber(email="reader1@example1.org", name="Karim Benali", status=SubscriberStatus.CONFIRMED, id=1)
-    data = messages.compose(ClaimedDelivery(1, edition_id, sub, NOW, 0, "pending")).data  # type: ignore[arg-type]
+    data = messages.message_for(ClaimedDelivery(1, edition_id, sub, NOW, 0, "pending")).data  # type: ignore[arg-type]
     path = folder / "sample.eml"
     path.write_bytes(data.replace(b"\r\n", b"\n"))
     return path

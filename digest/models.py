@@ -217,22 +217,6 @@ class DeliveryState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One row of the delivery table, as senders and operators see it."""
-
-    edition_id: int
-    subscriber_id: int
-    state: DeliveryState
-    due_at: datetime
-    attempts: int = 0
-    last_code: int | None = None
-    last_error: str = ""
-    sent_at: datetime | None = None
-    message_id: str = ""
-    id: int | None = None
-
-
-@dataclass(frozen=True)
 class OutgoingMessage:
     """A finished message: envelope and the exact bytes to send."""
 

@@ -35,6 +35,7 @@ from digest.links import Links
 from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
+from digest.store.deliveries import skip_open_deliveries
 from digest.timing import parse_send_at, zone
 from digest.tokens import Tokens
 
@@ -198,14 +199,6 @@ def check_profile(
 # Adding ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Added:
-    """A subscriber just added, with the warnings their data raised."""
-
-    subscriber: Subscriber
-    warnings: list[str]
-
-
 def _with_profile(sub: Subscriber, profile: Profile) -> Subscriber:
     return replace(
         sub,
@@ -364,7 +357,7 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "unsubscribed", now=now, detail=source)
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
         if sub.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
             return sub
         sub = replace(sub, status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
@@ -378,7 +371,7 @@ def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "hard_bounce", now=now, detail=detail[:500])
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
         if sub.status is SubscriberStatus.BOUNCED:
             return sub
         sub = replace(sub, status=SubscriberStatus.BOUNCED)
@@ -401,7 +394,7 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "forgotten", now=now)
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
         db.erase(tx, subscriber_id, now=now)
 
 

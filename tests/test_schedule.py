@@ -15,7 +15,7 @@ from digest import config
 from digest.config import Settings
 from digest.daily.tick import DailyTicker, SendPlanner
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
-from digest.store import Store
+from digest.store import Store, delivery_admin
 from digest.store import schedule as schedule_store
 from digest.store import tables as t
 from digest.store.subscribers import insert_subscriber
@@ -257,7 +257,7 @@ def test_rows_left_pending_by_downtime_are_judged_at_start_up(store: Store) -> N
 
 
 def test_a_backlog_being_sent_elsewhere_is_not_skipped(store: Store) -> None:
-    from digest.store.deliveries import claim
+    from digest.store.claims import claim
 
     add_articles(store, DAY, now=EARLY)
     for i in range(3):
@@ -415,7 +415,7 @@ def test_an_operators_send_reopens_what_the_catch_up_rules_skipped(store: Store)
         conn.execute(update(t.subscribers).where(t.subscribers.c.id == gone).values(status="unsubscribed"))
     edition_id = deliveries(store)["casa@example.org"]["edition_id"]
     operator_now = utc(2026, 11, 29, 11, 30)
-    assert schedule_store.reopen_missed(store, [edition_id], now=operator_now) == 1
+    assert delivery_admin.reopen_missed(store, [edition_id], now=operator_now) == 1
     rows = deliveries(store)
     assert (rows["casa@example.org"]["state"], rows["casa@example.org"]["due_at"]) == ("pending", operator_now)
     assert rows["gone@example.org"]["state"] == "skipped"

@@ -12,7 +12,7 @@ from itsdangerous.encoding import base64_decode
 
 from digest.web.csrf import Csrf
 from digest.web.labels import LABELS, consent_version, negotiate
-from digest.web.ratelimit import RateLimiter
+from digest.web.ratelimit import RequestLimiter
 
 
 @given(
@@ -20,7 +20,7 @@ from digest.web.ratelimit import RateLimiter
     gaps=st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=80),
 )
 def test_rate_limiter_never_allows_more_than_capacity_plus_refill(capacity: int, gaps: list[float]) -> None:
-    limiter = RateLimiter(capacity, 60.0)
+    limiter = RequestLimiter(capacity, 60.0)
     now, allowed = 0.0, 0
     for gap in gaps:
         now += gap
@@ -31,7 +31,7 @@ def test_rate_limiter_never_allows_more_than_capacity_plus_refill(capacity: int,
 
 
 def test_rate_limiter_refills_and_keeps_keys_apart() -> None:
-    limiter = RateLimiter(2, 60.0)
+    limiter = RequestLimiter(2, 60.0)
     assert [limiter.allow("a", 0.0)[0] for _ in range(3)] == [True, True, False]
     assert limiter.allow("b", 0.0)[0]
     ok, retry_after = limiter.allow("a", 10.0)
@@ -40,7 +40,7 @@ def test_rate_limiter_refills_and_keeps_keys_apart() -> None:
 
 
 def test_rate_limiter_memory_is_bounded() -> None:
-    limiter = RateLimiter(1, 60.0, max_keys=100)
+    limiter = RequestLimiter(1, 60.0, max_keys=100)
     for i in range(1000):
         limiter.allow(f"ip{i}", float(i) / 1000)
     assert len(limiter._buckets) <= 100

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from digest.config import Settings
     from digest.daily.send import DryRunEdition, SendProgress
     from digest.daily.status import SendSummary, StatusReport
-    from digest.deliver.outcomes import Outcome
+    from digest.deliver.outcomes import SmtpOutcome
     from digest.deliver.sender import SendReport
     from digest.models import OutgoingMessage
     from digest.store.delivery_admin import DeliveryRow
@@ -76,7 +76,7 @@ def _when(value: datetime | None, settings: Settings) -> str:
     return local.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def print_proofs(console: Console, results: Sequence[tuple[OutgoingMessage, Outcome]]) -> None:
+def print_proofs(console: Console, results: Sequence[tuple[OutgoingMessage, SmtpOutcome]]) -> None:
     """Each test copy and the server's answer; DeliveryError when any was refused."""
     from digest.deliver.outcomes import Verdict
 

@@ -173,9 +173,8 @@ def fan_out_now(store: Store, editions: Sequence[Edition], *, now: datetime) -> 
     edition's language, due ``now`` whatever their own send time, and the editions'
     rows still waiting (pending, or retry after a backoff) brought forward to ``now``.
     Re-runnable: rows that exist are left alone. Returns the edition ids."""
-    from digest.store.deliveries import fan_out
-    from digest.store.delivery_admin import bring_forward
-    from digest.store.schedule import reopen_missed
+    from digest.store.delivery_admin import bring_forward, reopen_missed
+    from digest.store.fanout import fan_out
 
     ids = []
     for ed in sendable(editions):

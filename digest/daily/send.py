@@ -28,13 +28,12 @@ from digest.daily.build import build_editions, edition_day, fan_out_now, sendabl
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.claim import sender_id
 from digest.deliver.messages import EditionMessages
-from digest.deliver.outcomes import Outcome
+from digest.deliver.outcomes import SmtpOutcome
 from digest.deliver.proofs import send_proofs
 from digest.deliver.sender import SendReport, run_sender
 from digest.models import Edition, OutgoingMessage
 from digest.store import Store
 from digest.store import delivery_admin as admin
-from digest.store.deliveries import counts
 from digest.store.editions import editions_for_date
 from digest.subscriptions import signed_links
 
@@ -88,7 +87,7 @@ class SendOutcome:
 
     day: date
     editions: list[Edition] = field(default_factory=list)
-    proofs: list[tuple[OutgoingMessage, Outcome]] | None = None
+    proofs: list[tuple[OutgoingMessage, SmtpOutcome]] | None = None
     dry_run: list[DryRunEdition] | None = None
     report: SendReport | None = None
     summary: SendSummary | None = None
@@ -209,10 +208,10 @@ async def _follow(
     if progress is None:
         await done.wait()
         return
-    start = await asyncio.to_thread(counts, store, ids)
+    start = await asyncio.to_thread(admin.counts, store, ids)
     state = start
     while not done.is_set():
-        state = await asyncio.to_thread(counts, store, ids)
+        state = await asyncio.to_thread(admin.counts, store, ids)
         left = await asyncio.to_thread(left_to_send, store, ids, now=clock())
         progress(_progress(total, max(0, total - left), start, state))
         with contextlib.suppress(TimeoutError):

@@ -19,8 +19,7 @@ from digest.deliver.claim import local_dead_senders
 from digest.models import Edition
 from digest.store import Store
 from digest.store import delivery_admin as admin
-from digest.store.deliveries import counts
-from digest.store.delivery_admin import DeliveryRow
+from digest.store.delivery_admin import DeliveryRow, counts
 from digest.store.editions import editions_for_date
 
 #: Rows listed per state at most (the text report shows fewer; --json all of these).

@@ -36,10 +36,11 @@ from digest.daily.build import build_editions
 from digest.errors import DigestError, ValidationError
 from digest.ingest import poll_feeds
 from digest.models import EditionStatus
-from digest.store import Store
+from digest.store import Store, catchup
 from digest.store import schedule as schedule_store
-from digest.store.deliveries import claimants, fan_out
+from digest.store.claims import claimants
 from digest.store.editions import find_edition
+from digest.store.fanout import fan_out
 from digest.timing import (
     Action,
     DayPlan,
@@ -123,7 +124,7 @@ def skip_missed_rows(store: Store, settings: Settings, now: datetime) -> int:
     Returns how many. Callers check first that no sender holds a live claim, since then
     late rows are a backlog being worked through, not missed sends."""
     grace = SendPlanner(settings).grace
-    skipped = schedule_store.skip_overdue(
+    skipped = catchup.skip_overdue(
         store,
         before=now - grace,
         reason=f"not sent: the service was down at the send time, more than the "
@@ -290,7 +291,7 @@ class DailyTicker:
         if not sweep and self._fanned.get(edition_id) == state:
             return 0
         for target, decision in missed:
-            schedule_store.skip_missed(
+            catchup.skip_missed(
                 self.store,
                 edition_id,
                 language=plan.language,

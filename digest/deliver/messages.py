@@ -19,7 +19,7 @@ from digest.errors import NotFoundError
 from digest.models import Edition, OutgoingMessage
 from digest.render.parts import html_part
 from digest.store import Store
-from digest.store.deliveries import ClaimedDelivery
+from digest.store.claims import ClaimedDelivery
 from digest.store.editions import get_edition
 from digest.store.subscribers import get as get_subscriber
 from digest.subscriptions import signed_links
@@ -56,7 +56,7 @@ class EditionMessages:
                 self._editions[edition_id] = found
         return found
 
-    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
+    def message_for(self, delivery: ClaimedDelivery) -> OutgoingMessage:
         """The finished message for one claimed delivery row."""
         edition = self.edition(delivery.edition_id)
         return self.composer.compose(edition, delivery.subscriber, delivery_id=delivery.id, now=self.clock())

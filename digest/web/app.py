@@ -38,7 +38,7 @@ from digest.web import account, api, pages, subscribe
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
 from digest.web.csrf import Csrf
-from digest.web.ratelimit import RateLimiter
+from digest.web.ratelimit import RequestLimiter
 
 # Pages load nothing but their own stylesheet; no scripts at all, no framing, and no
 # Referer leaving the site (links carry signed tokens).
@@ -134,8 +134,8 @@ def create_app(
         csrf=Csrf(secret),
         mailer=mailer if mailer is not None else SMTPMailer(settings),
         now=now if now is not None else (lambda: datetime.now(UTC)),
-        subscribe_limiter=RateLimiter(per_minute, 60.0),
-        mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
+        subscribe_limiter=RequestLimiter(per_minute, 60.0),
+        mail_limiter=RequestLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
         pages=page_environment(),
         admin_token=admin_token or None,
         proof_sender=proof_sender,

@@ -23,7 +23,7 @@ from digest.tokens import Tokens
 from digest.web import csrf as csrf_mod
 from digest.web.csrf import Csrf
 from digest.web.labels import LANGUAGE_NAMES, labels
-from digest.web.ratelimit import RateLimiter
+from digest.web.ratelimit import RequestLimiter
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
@@ -68,8 +68,8 @@ class WebContext:
     csrf: Csrf
     mailer: Mailer
     now: Callable[[], datetime]
-    subscribe_limiter: RateLimiter
-    mail_limiter: RateLimiter
+    subscribe_limiter: RequestLimiter
+    mail_limiter: RequestLimiter
     pages: Environment
     admin_token: str | None
     proof_sender: ProofSender | None
