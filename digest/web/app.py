@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest import subscriptions as subs
 from digest.config import Settings, read_secret
-from digest.deliver.transactional import Mailer, SMTPMailer
+from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
@@ -111,7 +111,7 @@ def create_app(
 ) -> Starlette:
     """The web app over ``store``.
 
-    ``mailer`` sends the confirmation mails (default: SMTP with [smtp] settings);
+    ``mailer`` sends the confirmation mails (default: the one mail path, [smtp] and [dkim]);
     ``now`` is the clock (tokens, consent dates, rate limits); ``proof_sender`` backs
     the API's test send (501 without it); ``edition_page_html`` renders the archive
     page as the subscriber's email (a plain listing without it).
@@ -126,14 +126,15 @@ def create_app(
     if per_minute < 1:
         raise ConfigError("[web] subscribe_per_minute: must be at least 1")
     secure = str(settings.get("newsletter", "base_url")).startswith("https://")
+    clock = now if now is not None else (lambda: datetime.now(UTC))
     context = WebContext(
         settings=settings,
         store=store,
         links=links,
         tokens=links.tokens,
         csrf=Csrf(secret),
-        mailer=mailer if mailer is not None else SMTPMailer(settings),
-        now=now if now is not None else (lambda: datetime.now(UTC)),
+        mailer=mailer if mailer is not None else SMTPMailer.from_settings(settings, clock=clock),
+        now=clock,
         subscribe_limiter=RateLimiter(per_minute, 60.0),
         mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
         pages=page_environment(),

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest.config import Settings
-from digest.deliver.transactional import Mailer
+from digest.deliver.mailer import Mailer
 from digest.links import Links
 from digest.models import SUPPORTED_LANGUAGES
 from digest.store import Store
