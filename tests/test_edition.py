@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
+from digest.render.i18n import gettext
 from digest.edition import (
     BRIEF_MAX_WORDS,
     TOP_MAX_WORDS,
@@ -18,7 +19,7 @@ from digest.edition import (
     compose_edition,
     count_words,
     item_words,
-    labels,
+    BRIEF,
     words,
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
@@ -111,7 +112,7 @@ def test_word_count_includes_masthead_headlines_section_titles_and_links() -> No
     shown = 2 + 4 + 5  # "Le Brief", "dimanche 29 novembre 2026", "Temps de lecture : 5 minutes"
     for section in FR.sections(ItemKind.TOP):
         shown += words(section.category)
-    shown += words(labels("fr")["brief"]) + sum(words(s.category) for s in FR.sections(ItemKind.BRIEF))
+    shown += words(gettext("fr", BRIEF)) + sum(words(s.category) for s in FR.sections(ItemKind.BRIEF))
     for item in FR.items:
         shown += words(item.title) + words(item.summary) + 2  # "N min"
         if item.also_read:

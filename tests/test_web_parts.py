@@ -1,4 +1,5 @@
-"""The web app's small parts: the rate limiter, CSRF tokens, labels, language choice."""
+"""The web app's small parts: the rate limiter, CSRF tokens, language choice (the
+labels are checked with the catalogues, in test_render_i18n)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from itsdangerous import BadData
 from itsdangerous.encoding import base64_decode
 
 from digest.web.csrf import Csrf
-from digest.web.labels import LABELS, consent_version, negotiate
+from digest.web.pages import negotiate
+from digest.web.subscribe import consent_version
 from digest.web.ratelimit import RateLimiter
 
 
@@ -72,13 +74,6 @@ def _bytes(part: str) -> bytes | None:
         return base64_decode(part)
     except BadData:
         return None
-
-
-def test_both_languages_have_the_same_labels_and_placeholders() -> None:
-    fr, en = LABELS["fr"], LABELS["en"]
-    assert fr.keys() == en.keys()
-    for key in fr:
-        assert set(re.findall(r"{(\w+)}", fr[key])) == set(re.findall(r"{(\w+)}", en[key])), key
 
 
 def test_language_is_negotiated_from_accept_language() -> None:

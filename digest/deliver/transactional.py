@@ -17,57 +17,12 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from digest.config import Settings
 from digest.links import Links
 from digest.models import Subscriber
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web" / "email"
-
-#: Words of the confirmation mail, per language ({newsletter}, {days} are filled in).
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "subject": "Confirmez votre inscription à {newsletter}",
-        "preheader": "Un clic pour recevoir {newsletter} chaque matin.",
-        "heading": "Confirmez votre inscription",
-        "greeting_named": "Bonjour {name},",
-        "greeting": "Bonjour,",
-        "body": "Vous avez demandé à recevoir {newsletter}, l'essentiel de l'information en cinq minutes, "
-        "chaque matin. Confirmez votre adresse pour recevoir la prochaine édition.",
-        "button": "Confirmer mon inscription",
-        "fallback": "Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :",
-        "ignore": "Vous n'avez rien demandé ? Ignorez ce message : sans confirmation, vous ne recevrez rien.",
-        "expires": "Ce lien est valable {days} jours.",
-    },
-    "en": {
-        "subject": "Confirm your subscription to {newsletter}",
-        "preheader": "One click to get {newsletter} every morning.",
-        "heading": "Confirm your subscription",
-        "greeting_named": "Hello {name},",
-        "greeting": "Hello,",
-        "body": "You asked to receive {newsletter}, the essential news in five minutes, every morning. "
-        "Confirm your address to get the next edition.",
-        "button": "Confirm my subscription",
-        "fallback": "If the button does not work, copy this link into your browser:",
-        "ignore": "Didn't ask for this? Ignore this message: without confirmation you will receive nothing.",
-        "expires": "This link is valid for {days} days.",
-    },
-}
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-
-
-_ENV = _environment()
+from digest.render import i18n
+from digest.render.jinja import environment
 
 
 def _sender_domain(sender: str) -> str:
@@ -78,24 +33,23 @@ def confirmation_message(
     settings: Settings, subscriber: Subscriber, confirm_url: str, *, now: datetime
 ) -> EmailMessage:
     """The double opt-in mail for ``subscriber``, in their language."""
-    language = subscriber.language if subscriber.language in LABELS else "en"
+    language = subscriber.language if subscriber.language in i18n.languages() else "en"
     newsletter = settings.get("newsletter", "name")
-    days = settings.get("web", "token_max_age_days")
-    words = {k: v.format(newsletter=newsletter, days=days, name=subscriber.name) for k, v in LABELS[language].items()}
     context = {
-        "t": words,
         "lang": language,
         "newsletter": newsletter,
         "name": subscriber.name,
+        "days": settings.get("web", "token_max_age_days"),
         "confirm_url": confirm_url,
         "postal_address": settings.get("newsletter", "postal_address"),
     }
-    text = _ENV.get_template("confirm.txt").render(context)
-    html = _ENV.get_template("confirm.html").render(context)
+    env = environment(language)
+    text = env.get_template("web/email/confirm.txt").render(context)
+    html = env.get_template("web/email/confirm.html").render(context)
 
     msg = EmailMessage(policy=email.policy.SMTP)
     sender = settings.get("newsletter", "sender")
-    msg["Subject"] = words["subject"]
+    msg["Subject"] = i18n.gettext(language, "Confirm your subscription to %(newsletter)s", newsletter=newsletter)
     msg["From"] = sender
     msg["To"] = Address(display_name=subscriber.name, addr_spec=subscriber.email)
     if settings.get("newsletter", "reply_to"):

@@ -36,7 +36,7 @@ from digest.logs import register_secret
 from digest.store import Store
 from digest.web import account, api, pages, subscribe
 from digest.web.archive import edition_page
-from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
+from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
 from digest.web.ratelimit import RateLimiter
 
@@ -93,7 +93,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     ctx = context_of(request)
     language = pages.browser_language(ctx, request)
     response = pages.message_page(
-        ctx, request, language, "notfound_title", ("notfound_body",), status_code=exc.status_code
+        ctx,
+        request,
+        language,
+        *pages.NOT_FOUND,
+        status_code=exc.status_code,
     )
     if exc.headers:
         response.headers.update(exc.headers)
@@ -137,7 +141,6 @@ def create_app(
         now=clock,
         subscribe_limiter=RateLimiter(per_minute, 60.0),
         mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
-        pages=page_environment(),
         admin_token=admin_token or None,
         proof_sender=proof_sender,
         edition_page=edition_page_html,
