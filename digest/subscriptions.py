@@ -6,8 +6,9 @@ Every front door (CLI, web pages, admin API, CSV import in
 * An address is validated and normalised with email-validator (syntax only, no DNS),
   then lower-cased: ``Jean.Dupont@Example.ORG`` and ``jean.dupont@example.org`` are one
   subscriber. Languages are those with a message catalogue
-  (:func:`digest.render.i18n.languages`), timezones from the IANA database, send times are ``HH:MM``; topics are checked against the known
-  categories and an unknown one is kept with a warning.
+  (:func:`digest.render.i18n.languages`), timezones from the IANA database, send
+  times are ``HH:MM``; topics are checked against the known categories and an unknown
+  one is kept with a warning.
 * Only CONFIRMED subscribers receive editions. The web form creates PENDING subscribers
   and a confirmation mail (double opt-in); admins may add confirmed ones explicitly.
 * Leaving puts the address on the suppression list (a SHA-256 hash, see

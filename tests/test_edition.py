@@ -11,18 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
-from digest.render.i18n import gettext
 from digest.edition import (
+    BRIEF,
     BRIEF_MAX_WORDS,
     TOP_MAX_WORDS,
     EditionRules,
     compose_edition,
     count_words,
     item_words,
-    BRIEF,
     words,
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
+from digest.render.i18n import gettext
 from digest.summarize import is_boilerplate, split_sentences
 
 DAY = date(2026, 11, 29)

@@ -3,7 +3,6 @@ labels are checked with the catalogues, in test_render_i18n)."""
 
 from __future__ import annotations
 
-import re
 import string
 
 from hypothesis import given
@@ -13,8 +12,8 @@ from itsdangerous.encoding import base64_decode
 
 from digest.web.csrf import Csrf
 from digest.web.pages import negotiate
-from digest.web.subscribe import consent_version
 from digest.web.ratelimit import RateLimiter
+from digest.web.subscribe import consent_version
 
 
 @given(
