@@ -62,11 +62,17 @@ def catalogue_path(language: str) -> Path:
 def languages(*, first: str | None = None) -> tuple[str, ...]:
     """Languages that have a message catalogue: ``first`` (the newsletter's default
     language) in front when it is one of them, the others in alphabetical order."""
-    found = sorted({p.parent.parent.name for d in _LOCALE_DIRS for p in d.glob(f"*/LC_MESSAGES/{DOMAIN}.po")})
+    found = list(_found(tuple(_LOCALE_DIRS)))
     if first in found:
         found.remove(first)
         found.insert(0, first)
     return tuple(found)
+
+
+@functools.cache
+def _found(directories: tuple[Path, ...]) -> tuple[str, ...]:
+    # cached per list of directories: a page asks on every request
+    return tuple(sorted({p.parent.parent.name for d in directories for p in d.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}))
 
 
 def language_name(language: str) -> str:

@@ -67,6 +67,8 @@ def _subscribe_form(
         values={"email": "", "name": "", "language": language, "consent": False, **values},
         errors=errors,
         other_language=other,
+        # in the other language's own words: "Read in English" on the French page
+        switch_language=i18n.gettext(other, "Read in this language"),
     )
 
 
