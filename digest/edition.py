@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
+from digest.render.i18n import N_, gettext
 from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, select, word_count
 from digest.summarize import Summary, summarize_article
 
@@ -45,16 +46,8 @@ MIN_BRIEF_WORDS = 8
 #: ("Temps de lecture : 5 minutes": 4 words and the number), on top of the name.
 MASTHEAD_WORDS = 9
 
-#: Words a reader sees around the stories, per language.
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {"brief": "En bref", "also": "Lire aussi :", "category": "Actualité"},
-    "en": {"brief": "In brief", "also": "Also read:", "category": "News"},
-}
-
-
-def labels(language: str) -> dict[str, str]:
-    """The labels for ``language`` (English for languages without their own)."""
-    return LABELS.get(language, LABELS["en"])
+#: Words a reader sees around the stories (messages of the catalogues, digest.render.i18n).
+BRIEF, ALSO_READ, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
 
 
 def words(text: str) -> int:
@@ -71,7 +64,7 @@ def item_words(item: EditionItem, language: str) -> int:
     """Words one item shows: headline, summary, reading time, "Lire aussi" links."""
     n = words(item.title) + words(item.summary) + words(item_label(item.reading_minutes))
     if item.also_read:
-        n += words(labels(language)["also"]) + sum(words(link.title) for link in item.also_read)
+        n += words(gettext(language, ALSO_READ)) + sum(words(link.title) for link in item.also_read)
     return n
 
 
@@ -91,7 +84,7 @@ def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str 
     n = masthead_words(newsletter)
     n += sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
     if brief_categories:
-        n += words(labels(language)["brief"])
+        n += words(gettext(language, BRIEF))
     return n + sum(item_words(i, language) for i in items)
 
 
@@ -179,7 +172,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     """Choose top stories and briefs within the budget (see the module docstring);
     ``reserved`` words of it are already taken (the masthead)."""
     budget = rules.budget(language)
-    default_category = labels(language)["category"]
+    default_category = gettext(language, DEFAULT_CATEGORY)
     drafts: list[_Draft] = []
     sections: set[tuple[ItemKind, str]] = set()
     per_category: Counter[str] = Counter()
@@ -200,7 +193,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         if (draft.kind, draft.category) not in sections:
             n += words(draft.category)
         if draft.kind is ItemKind.BRIEF and not any(k is ItemKind.BRIEF for k, _ in sections):
-            n += words(labels(language)["brief"])
+            n += words(gettext(language, BRIEF))
         return n
 
     def place(draft: _Draft, n: int) -> None:

@@ -10,10 +10,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-#: Languages an edition can be written in. Adding one means adding its summariser
-#: resources, its reading speed and its message catalogue.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
-
 #: Silent reading speed for non-fiction, in words per minute (Trauzettel-Klosinski
 #: et al. 2012, IReST): French 204, English 238.
 WORDS_PER_MINUTE: dict[str, int] = {"fr": 204, "en": 238}

@@ -307,24 +307,17 @@ def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> S
 
 def web_app(settings: Settings, store: Store, *, clock: Clock = utcnow) -> ASGIApp:
     """The web app wired to the rest of digest: "view in browser" shows the rendered
-    edition, the admin API's test send mails proofs, confirmation mails are DKIM-signed
-    like editions when [dkim] is set."""
+    edition, the admin API's test send mails proofs, confirmation mails go out on the one mail
+    path (digest.deliver.mailer: DKIM-signed like editions when [dkim] is set)."""
+    from digest.deliver.mailer import SMTPMailer
     from digest.deliver.proofs import ProofSender
-    from digest.deliver.transactional import SMTPMailer
 
     messages = EditionMessages.from_settings(settings, store, clock=clock)
-    signer = messages.composer.signer
-
-    def sign(data: bytes) -> bytes:
-        # Confirmation mails are signed with the same DKIM key as editions.
-        assert signer is not None
-        return signer.sign_message(data, timestamp=int(clock().timestamp()))
-
     return create_app(
         settings,
         store,
         now=clock,
-        mailer=SMTPMailer(settings, sign=sign if signer is not None else None),
+        mailer=SMTPMailer.from_settings(settings, clock=clock),
         proof_sender=ProofSender(settings, store, clock=clock),
         edition_page_html=messages.web_page,
     )

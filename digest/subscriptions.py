@@ -5,9 +5,10 @@ Every front door (CLI, web pages, admin API, CSV import in
 
 * An address is validated and normalised with email-validator (syntax only, no DNS),
   then lower-cased: ``Jean.Dupont@Example.ORG`` and ``jean.dupont@example.org`` are one
-  subscriber. Languages come from :data:`digest.models.SUPPORTED_LANGUAGES`, timezones
-  from the IANA database, send times are ``HH:MM``; topics are checked against the known
-  categories and an unknown one is kept with a warning.
+  subscriber. Languages are those with a message catalogue
+  (:func:`digest.render.i18n.languages`), timezones from the IANA database, send
+  times are ``HH:MM``; topics are checked against the known categories and an unknown
+  one is kept with a warning.
 * Only CONFIRMED subscribers receive editions. The web form creates PENDING subscribers
   and a confirmation mail (double opt-in); admins may add confirmed ones explicitly.
 * Leaving puts the address on the suppression list (a SHA-256 hash, see
@@ -32,7 +33,8 @@ from email_validator import EmailNotValidError, validate_email
 from digest.config import Settings, read_secret
 from digest.errors import ConfigError, DigestError, NotFoundError, ValidationError
 from digest.links import Links
-from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber, SubscriberStatus
+from digest.models import Consent, Subscriber, SubscriberStatus
+from digest.render import i18n
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store.deliveries import skip_open_deliveries
@@ -102,8 +104,9 @@ def check_language(raw: str | None, *, default: str) -> str:
     text = (raw or "").strip().lower()
     if not text:
         return default
-    if text not in SUPPORTED_LANGUAGES:
-        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(SUPPORTED_LANGUAGES)})")
+    supported = i18n.languages(first=default)
+    if text not in supported:
+        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(supported)})")
     return text
 
 

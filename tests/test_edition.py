@@ -12,16 +12,17 @@ from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
 from digest.edition import (
+    BRIEF,
     BRIEF_MAX_WORDS,
     TOP_MAX_WORDS,
     EditionRules,
     compose_edition,
     count_words,
     item_words,
-    labels,
     words,
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
+from digest.render.i18n import gettext
 from digest.summarize import is_boilerplate, split_sentences
 
 DAY = date(2026, 11, 29)
@@ -111,7 +112,7 @@ def test_word_count_includes_masthead_headlines_section_titles_and_links() -> No
     shown = 2 + 4 + 5  # "Le Brief", "dimanche 29 novembre 2026", "Temps de lecture : 5 minutes"
     for section in FR.sections(ItemKind.TOP):
         shown += words(section.category)
-    shown += words(labels("fr")["brief"]) + sum(words(s.category) for s in FR.sections(ItemKind.BRIEF))
+    shown += words(gettext("fr", BRIEF)) + sum(words(s.category) for s in FR.sections(ItemKind.BRIEF))
     for item in FR.items:
         shown += words(item.title) + words(item.summary) + 2  # "N min"
         if item.also_read:

@@ -1,8 +1,8 @@
-"""The web app's small parts: the rate limiter, CSRF tokens, labels, language choice."""
+"""The web app's small parts: the rate limiter, CSRF tokens, language choice (the
+labels are checked with the catalogues, in test_render_i18n)."""
 
 from __future__ import annotations
 
-import re
 import string
 
 from hypothesis import given
@@ -11,8 +11,9 @@ from itsdangerous import BadData
 from itsdangerous.encoding import base64_decode
 
 from digest.web.csrf import Csrf
-from digest.web.labels import LABELS, consent_version, negotiate
+from digest.web.pages import negotiate
 from digest.web.ratelimit import RequestLimiter
+from digest.web.subscribe import consent_version
 
 
 @given(
@@ -72,13 +73,6 @@ def _bytes(part: str) -> bytes | None:
         return base64_decode(part)
     except BadData:
         return None
-
-
-def test_both_languages_have_the_same_labels_and_placeholders() -> None:
-    fr, en = LABELS["fr"], LABELS["en"]
-    assert fr.keys() == en.keys()
-    for key in fr:
-        assert set(re.findall(r"{(\w+)}", fr[key])) == set(re.findall(r"{(\w+)}", en[key])), key
 
 
 def test_language_is_negotiated_from_accept_language() -> None:

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from digest.config import Settings
 from digest.edition import EditionRules, compose_edition
 from digest.errors import ValidationError
-from digest.models import SUPPORTED_LANGUAGES, Edition, EditionStatus
+from digest.models import Edition, EditionStatus
+from digest.render import i18n
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
@@ -87,9 +88,10 @@ def edition_rules(settings: Settings) -> EditionRules:
 def edition_languages(settings: Settings, languages: Sequence[str] | None = None) -> list[str]:
     """The languages to build: ``languages`` or ``[newsletter] languages``, validated."""
     wanted = list(languages) if languages else list(settings.newsletter.languages)
+    supported = i18n.languages(first=settings.newsletter.language)  # those with a catalogue
     for lang in wanted:
-        if lang not in SUPPORTED_LANGUAGES:
-            raise ValidationError(f"language {lang!r}: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if lang not in supported:
+            raise ValidationError(f"language {lang!r}: expected one of {', '.join(supported)}")
     return list(dict.fromkeys(wanted))
 
 

@@ -9,5 +9,7 @@
 * :mod:`~digest.deliver.outcomes` — RFC 5321/3463 replies to sent/retry/failed, backoff;
 * :mod:`~digest.deliver.envelope` — MAIL FROM and VERP;
 * :mod:`~digest.deliver.bounces` — DSNs and complaints that arrive later;
-* :mod:`~digest.deliver.transactional` — one-off mail (the double opt-in confirmation).
+* :mod:`~digest.deliver.mailer` — any other mail (confirmations) on the same path:
+  [smtp] connection, envelope, reply classification, DKIM;
+* :mod:`~digest.deliver.transactional` — the double opt-in confirmation message.
 """
