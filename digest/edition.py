@@ -13,7 +13,7 @@ are not part of the read.) Stories are taken in :func:`digest.select.select` ord
 
 Items are stored grouped: top stories by category, then briefs by category, the
 categories in ``categories`` order first, then in order of their best story. The
-edition's ``word_count`` is :func:`count_words` of what it shows, and its reading
+edition's ``word_count`` is :func:`edition_words` of what it shows, and its reading
 time is that count over the reading speed, rounded up.
 """
 
@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
-from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, select, word_count
+from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, select
 from digest.summarize import Summary, summarize_article
+from digest.words import word_count
 
 #: Share of the budget top stories may use; the rest is for "En bref".
 TOP_SHARE = 0.6
@@ -57,11 +58,6 @@ def labels(language: str) -> dict[str, str]:
     return LABELS.get(language, LABELS["en"])
 
 
-def words(text: str) -> int:
-    """Words as a reader counts them: whitespace-separated, with a letter or digit."""
-    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
-
-
 def item_label(minutes: int) -> str:
     """The item's reading-time label, "3 min" (the same in French and English)."""
     return f"{minutes} min"
@@ -69,18 +65,18 @@ def item_label(minutes: int) -> str:
 
 def item_words(item: EditionItem, language: str) -> int:
     """Words one item shows: headline, summary, reading time, "Lire aussi" links."""
-    n = words(item.title) + words(item.summary) + words(item_label(item.reading_minutes))
+    n = word_count(item.title) + word_count(item.summary) + word_count(item_label(item.reading_minutes))
     if item.also_read:
-        n += words(labels(language)["also"]) + sum(words(link.title) for link in item.also_read)
+        n += word_count(labels(language)["also"]) + sum(word_count(link.title) for link in item.also_read)
     return n
 
 
 def masthead_words(newsletter: str) -> int:
     """Words of the header a reader reads first: the name, the date and the reading time."""
-    return words(newsletter) + MASTHEAD_WORDS
+    return word_count(newsletter) + MASTHEAD_WORDS
 
 
-def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
+def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
     """Every word the edition shows: the masthead, section titles (top categories,
     "En bref" and its category headings) and every item. An edition without items
     counts nothing: it is not sent."""
@@ -89,9 +85,9 @@ def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str 
     top_categories = {i.category for i in items if i.kind is ItemKind.TOP}
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
     n = masthead_words(newsletter)
-    n += sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
+    n += sum(word_count(c) for c in top_categories) + sum(word_count(c) for c in brief_categories)
     if brief_categories:
-        n += words(labels(language)["brief"])
+        n += word_count(labels(language)["brief"])
     return n + sum(item_words(i, language) for i in items)
 
 
@@ -131,7 +127,7 @@ class _Draft:
             title=a.title.strip(),
             url=a.url,
             summary=self.summary.text,
-            reading_minutes=a.reading_minutes or reading_minutes(word_count(a), a.language),
+            reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
             article_id=a.id,
             also_read=self.pick.also_read,
         )
@@ -162,7 +158,7 @@ def compose_edition(
     )
     drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
-    total = count_words(items, language, newsletter=newsletter)
+    total = edition_words(items, language, newsletter=newsletter)
     return Edition(
         edition_date=edition_date,
         language=language,
@@ -198,9 +194,9 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     def cost(draft: _Draft) -> int:
         n = item_words(draft.item(0), language)
         if (draft.kind, draft.category) not in sections:
-            n += words(draft.category)
+            n += word_count(draft.category)
         if draft.kind is ItemKind.BRIEF and not any(k is ItemKind.BRIEF for k, _ in sections):
-            n += words(labels(language)["brief"])
+            n += word_count(labels(language)["brief"])
         return n
 
     def place(draft: _Draft, n: int) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from digest.boilerplate import is_boilerplate
 from digest.models import Article
-from digest.summarize.boilerplate import is_boilerplate
 from digest.summarize.language import language as get_language
 from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, score_sentences, select
 from digest.summarize.sentences import Sentence, split_paragraphs, split_sentences
+from digest.words import word_count
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -49,7 +50,7 @@ class Summary:
     @property
     def words(self) -> int:
         """Number of words, counted like the edition's budget counts them."""
-        return sum(len(s.split()) for s in self.sentences)
+        return sum(word_count(s) for s in self.sentences)
 
 
 def article_sentences(text: str, language: str, *, title: str = "") -> list[Sentence]:
@@ -63,7 +64,7 @@ def article_sentences(text: str, language: str, *, title: str = "") -> list[Sent
     kept = [
         s
         for s in split_sentences(text, language)
-        if len(s.text.split()) >= MIN_SENTENCE_WORDS
+        if word_count(s.text) >= MIN_SENTENCE_WORDS
         and not is_boilerplate(s.text)
         and (not headline or _normalise(s.text) != headline)
     ]
@@ -134,7 +135,7 @@ def _publisher_summary(article: Article, *, max_sentences: int, max_words: int |
     out: list[str] = []
     words = 0
     for s in sentences[:max_sentences]:
-        n = len(s.split())
+        n = word_count(s)
         if max_words is not None and words + n > max_words:
             break
         out.append(s)

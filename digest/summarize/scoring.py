@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from digest.summarize.language import Language
 from digest.summarize.sentences import Sentence
+from digest.words import word_count
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ScoredSentence:
     """
 
     sentence: Sentence
-    words: int  # whitespace words, as the edition's budget counts them
+    words: int  # as the edition's budget counts them (digest.words)
     tokens: tuple[str, ...]
     position: float
     quoted: float
@@ -135,7 +136,7 @@ def score_sentences(
         if anaphora is not None and s.index > 0 and anaphora.match(s.text):
             penalty *= weights.anaphora_factor
         out.append(
-            ScoredSentence(s, len(s.text.split()), tuple(toks), pos, q, covered / weights.expected_words, penalty)
+            ScoredSentence(s, word_count(s.text), tuple(toks), pos, q, covered / weights.expected_words, penalty)
         )
     return out, gist
 
