@@ -5,10 +5,11 @@ a reader reads: the masthead (name, date, reading time), section titles, headlin
 summaries, each item's "3 min" and its "Lire aussi" links. (The footer's legal lines
 are not part of the read.) Stories are taken in :func:`digest.select.select` order:
 
-1. top stories (a 2-3 sentence summary each) fill up to :data:`TOP_SHARE` of the
+1. top stories (a :data:`digest.summarize.TOP` summary each) fill up to :data:`TOP_SHARE` of the
    budget, at most ``top_stories`` of them, no category holding more than
    ``max_category_share`` of them while other categories still have stories;
-2. the rest of the budget goes to "En bref" / "In brief": one sentence per story,
+2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
+   (:data:`digest.summarize.BRIEF`),
    grouped by category, under the same share rule.
 
 Items are stored grouped: top stories by category, then briefs by category, the
@@ -27,16 +28,14 @@ from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
 from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, select
-from digest.summarize import Summary, summarize_article
+from digest.summarize import BRIEF, TOP, Summary, accepts, summarize_article
 from digest.words import word_count
 
 #: Share of the budget top stories may use; the rest is for "En bref".
 TOP_SHARE = 0.6
-#: Top-story summaries: 2-3 sentences, about this many words, never more than the cap.
-TOP_TARGET_WORDS = 45
-TOP_MAX_WORDS = 80
-#: "En bref" lines: one sentence of at most this many words.
-BRIEF_MAX_WORDS = 45
+# Summary lengths: digest.summarize.TOP (2-3 sentences, at most 80 words) for a top
+# story, digest.summarize.BRIEF (one sentence, at most 30 words) for "En bref"; the
+# same styles `digest summarize --style` uses.
 #: Stop looking for briefs once this many stories in a row did not fit, or fewer
 #: words than a minimal brief are left.
 MAX_MISSES = 12
@@ -219,12 +218,10 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         if per_category[cat] >= top_cap and sum(remaining.values()) > remaining[cat]:
             pending.append((rank, pick))
             continue
-        summary = summarize_article(
-            pick.article, min_sentences=2, max_sentences=3, target_words=TOP_TARGET_WORDS, max_words=TOP_MAX_WORDS
-        )
+        summary = summarize_article(pick.article, TOP)
         draft = _Draft(rank, pick, ItemKind.TOP, cat, summary)
         n = cost(draft)
-        if len(summary.sentences) < 2 or used + n > budget * TOP_SHARE:
+        if not accepts(TOP, summary) or used + n > budget * TOP_SHARE:
             pending.append((rank, pick))
             continue
         place(draft, n)
@@ -243,7 +240,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
                 continue
             del pending[i]
             waiting[cat] -= 1
-            summary = summarize_article(pick.article, max_sentences=1, max_words=BRIEF_MAX_WORDS)
+            summary = summarize_article(pick.article, BRIEF)
             draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summary)
             n = cost(draft)
             if used + n > budget:

@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
 from digest.edition import (
-    BRIEF_MAX_WORDS,
-    TOP_MAX_WORDS,
     EditionRules,
     compose_edition,
     edition_words,
@@ -21,7 +19,7 @@ from digest.edition import (
     labels,
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
-from digest.summarize import is_boilerplate, split_sentences
+from digest.summarize import BRIEF, TOP, is_boilerplate, split_sentences
 from digest.words import word_count
 
 DAY = date(2026, 11, 29)
@@ -132,10 +130,10 @@ def test_top_stories_have_two_or_three_sentences_and_briefs_one() -> None:
     assert 3 <= len(FR.top) <= 6 and len(FR.briefs) >= 5
     for item in FR.top:
         assert 2 <= sentence_count(item) <= 3
-        assert word_count(item.summary) <= TOP_MAX_WORDS
+        assert word_count(item.summary) <= TOP.max_words
     for item in FR.briefs:
         assert sentence_count(item) <= 1
-        assert word_count(item.summary) <= BRIEF_MAX_WORDS
+        assert word_count(item.summary) <= BRIEF.max_words
 
 
 def test_briefs_are_grouped_by_category_after_the_top_stories() -> None:
@@ -176,7 +174,7 @@ def test_very_short_and_very_long_articles() -> None:
     long_item = next(i for i in FR.items if i.url == by_guid(ARTICLES, "eau-longue").url)
     long_article = by_guid(ARTICLES, "eau-longue")
     assert long_item.reading_minutes == math.ceil(len(long_article.body.split()) / 204) >= 4
-    assert word_count(long_item.summary) <= TOP_MAX_WORDS
+    assert word_count(long_item.summary) <= TOP.max_words
 
 
 def test_each_item_shows_its_own_reading_time() -> None:
