@@ -3,7 +3,8 @@
 The word lists ship inside the package (``resources/``); stemming is Snowball
 (snowballstemmer, pure Python). Nothing is downloaded. Stems are cached per
 language because the Snowball stemmers cost tens of microseconds per word and news
-vocabulary repeats a lot.
+vocabulary repeats a lot. The summariser's scoring uses the cheaper
+:meth:`Language.tokens` (truncated words); stems serve :meth:`Language.terms`.
 """
 
 from __future__ import annotations

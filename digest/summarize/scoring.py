@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from digest.summarize.anaphora import leans_back
 from digest.summarize.language import Language
-from digest.summarize.quotes import balanced, quoted_share
+from digest.summarize.quotes import scan
 from digest.summarize.sentences import Sentence
 from digest.words import word_count
 
@@ -85,7 +85,8 @@ def score_sentences(
 ) -> tuple[list[ScoredSentence], Gist]:
     """Token each sentence, build the article's gist, and score each sentence against it."""
     tokens = [lang.tokens(s.text) for s in sentences]
-    quoted = [quoted_share(s.text) for s in sentences]
+    quotes = [scan(s.text) for s in sentences]  # (still open, characters inside, stray closers)
+    quoted = [inside / len(s.text) if s.text else 0.0 for s, (_o, inside, _s) in zip(sentences, quotes, strict=True)]
     positions = [math.exp(-s.index / weights.position_decay) for s in sentences]
 
     mass: dict[str, float] = {}
@@ -102,7 +103,7 @@ def score_sentences(
     gist = Gist({t: v * scale for t, v in mass.items()}, weights.expected_words)
 
     out = []
-    for s, toks, q, pos in zip(sentences, tokens, quoted, positions, strict=True):
+    for s, toks, q, pos, (still_open, _inside, stray) in zip(sentences, tokens, quoted, positions, quotes, strict=True):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
         if q > weights.mostly_quoted:
@@ -117,7 +118,7 @@ def score_sentences(
                 covered / weights.expected_words,
                 penalty,
                 leans_back=leans_back(s.text, lang.code),
-                whole=balanced(s.text),
+                whole=not still_open and not stray,
             )
         )
     return out, gist
@@ -210,10 +211,11 @@ def _unit(scored: Sequence[ScoredSentence], i: int, chosen: set[int], room: int)
 def _gain(add: Counter[str], have: Counter[str], expected: dict[str, float]) -> float:
     """How much of the gist ``add`` covers that ``have`` does not already cover."""
     gain = 0.0
+    get_expected = expected.get
+    get_have = have.get
     for t, c in add.items():
-        e = expected.get(t)
-        if e:
-            h = have.get(t, 0)
-            if h < e:
-                gain += min(h + c, e) - h
+        e = get_expected(t, 0.0)
+        h = get_have(t, 0)
+        if h < e:
+            gain += (h + c if h + c < e else e) - h
     return gain
