@@ -27,7 +27,9 @@ _OPENERS = {
         r"|ainsi|donc|or|alors|puis|enfin|et|d[’']autant|selon (?:lui|elle|eux|elles)|d[’']après (?:lui|elle|eux|elles)"
         r"|pour (?:lui|elle|eux|elles)|quant à (?:lui|elle|eux|elles)|lui-même|elle-même|là|au contraire"
         r"|de son côté|de leur côté|à son tour|à leur tour|parmi eux|parmi elles|même|le même|la même"
-        r"|cet|cette|ces(?!\s+(?:derniers?\s+(?:jours|mois|années|semaines)))"
+        # "Cette décision" points back; "Cette année", "Ces derniers jours" only name a time.
+        r"|(?:cet|cette|ces)(?!\s+(?:année|années|semaine|semaines|saison|nuit|matin|soir|été|hiver|automne"
+        r"|après-midi|fois|(?:derniers|dernières)\s+(?:jours|mois|années|semaines|heures)))"
         r")\b",
         _FLAGS,
     ),
