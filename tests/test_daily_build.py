@@ -29,6 +29,7 @@ from digest.store.editions import (
     has_deliveries,
     save_edition,
 )
+from digest.words import word_count
 
 DAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 5, 45, tzinfo=UTC)
@@ -56,7 +57,7 @@ def insert_articles(store: Store, articles: list[Article], now: datetime = NOW) 
             "language": a.language,
             "source": a.source,
             "published_at": a.published_at,
-            "word_count": len(a.body.split()),
+            "word_count": word_count(a.body),  # what ingest stores
             "reading_minutes": 0,
             "created_at": now,
             "updated_at": now,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.edition import BRIEF
+from digest.edition import BRIEF_LABEL
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 from digest.render.i18n import gettext
 
@@ -68,7 +68,7 @@ def outline(ed: Edition, *, what: str, budget: int, width: int = 100) -> str:
         lines.extend(_top(item, width) for item in section.items)
     briefs = ed.sections(ItemKind.BRIEF)
     if briefs:
-        lines.append(f"\n[bold]{escape(gettext(ed.language, BRIEF))}[/bold]")
+        lines.append(f"\n[bold]{escape(gettext(ed.language, BRIEF_LABEL))}[/bold]")
         for section in briefs:
             lines.append(f"  [italic]{escape(section.category)}[/italic]")
             lines.extend(_brief(item, width) for item in section.items)
