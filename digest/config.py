@@ -103,6 +103,15 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("timezone", str, "Africa/Casablanca", "The newsletter's timezone (IANA name)."),
         Key("poll_feeds_minutes", int, 30, "Minutes between feed polls; 0 disables polling."),
         Key("catch_up_hours", float, 3.0, "After downtime, a missed edition is still sent within this grace period."),
+        Key(
+            "review", str, "off", "off, or approve: an editor approves each edition before it is sent.",
+            choices=("off", "approve"),
+        ),
+        Key("build_lead_minutes", int, 60, "In review mode, minutes before the first send time an edition is built."),
+        Key(
+            "unapproved", str, "hold", "In review mode, what send time does to an unapproved edition: hold or send.",
+            choices=("hold", "send"),
+        ),
     ),
     "web": (
         Key("host", str, "127.0.0.1", "Address the web app listens on."),
@@ -113,6 +122,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("admin_token_file", str, "", "File holding the admin token (used when the env variable is unset)."),
         Key("token_max_age_days", int, 60, "Days a link in an email stays valid."),
         Key("subscribe_per_minute", int, 5, "Subscribe requests allowed per IP address per minute."),
+        Key("admin_session_hours", float, 8.0, "Hours of inactivity after which an admin console session ends."),
     ),
     "ingest": (
         Key("allow_private_networks", bool, False, "Allow fetching from loopback/private addresses (tests)."),

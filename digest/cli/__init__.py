@@ -50,9 +50,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from digest.cli import articles, demo, edition, feeds, init, preview, send, serve, subscribers
+    from digest.cli import admins, articles, demo, edition, feeds, init, preview, review, send, serve, subscribers
 
-    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo):
+    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, admins, review):
         module.register(cli)
 
 

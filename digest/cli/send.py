@@ -94,7 +94,10 @@ def send(
         _dry_run(settings, store, editions, console, now)
         return
     from digest.daily import fan_out_now
+    from digest.desk import require_approved
     from digest.store import delivery_admin as admin
+
+    require_approved(settings, store, editions)  # review mode: only approved editions go out
 
     ids = [ed.id for ed in editions if ed.id is not None]
     if release_held:
