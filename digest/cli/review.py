@@ -34,8 +34,14 @@ def approve(app: AppContext, date_: str, language: str | None) -> None:
     for ed in editions:
         assert ed.id is not None
         done = approve_edition(store, ed.id, by=actor, now=now)
-        audit.record(store, actor=actor, action="edition.approve", target=f"edition:{ed.id}",
-                     details={"date": day.isoformat(), "language": ed.language}, now=now)  # fmt: skip
+        audit.record(
+            store,
+            actor=actor,
+            action="edition.approve",
+            target=f"edition:{ed.id}",
+            details={"date": day.isoformat(), "language": ed.language},
+            now=now,
+        )
         click.echo(f"{day.isoformat()} {ed.language}: approved by {done.approved_by} at {done.approved_at:%H:%M} UTC")
 
 

@@ -27,9 +27,9 @@ DOMAIN = "digest"
 _YEAR = re.compile(r"[,،]?\s*(?:'[^']*'\s*)?y+\.?")
 
 
-def catalogue_path(language: str) -> Path:
-    """Where the ``.po`` file of ``language`` lives."""
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogue_path(language: str, domain: str = DOMAIN) -> Path:
+    """Where the ``.po`` file of ``language`` lives (``domain`` "admin": the console's)."""
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def languages() -> tuple[str, ...]:
@@ -38,12 +38,12 @@ def languages() -> tuple[str, ...]:
 
 
 @functools.cache
-def translations(language: str) -> Translations:
+def translations(language: str, domain: str = DOMAIN) -> Translations:
     """The compiled catalogue of ``language`` (fuzzy entries left out)."""
-    path = catalogue_path(language)
+    path = catalogue_path(language, domain)
     try:
         with path.open("rb") as fp:
-            catalog = read_po(fp, locale=language, domain=DOMAIN, abort_invalid=True)
+            catalog = read_po(fp, locale=language, domain=domain, abort_invalid=True)
     except FileNotFoundError:
         raise RenderError(f"no message catalogue for language {language!r} ({path})") from None
     except PoFileError as exc:
@@ -51,7 +51,7 @@ def translations(language: str) -> Translations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return Translations(buffer, domain=domain)
 
 
 def gettext(language: str, message: str, **values: object) -> str:

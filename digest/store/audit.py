@@ -56,9 +56,13 @@ def _entry(row: Any) -> AuditEntry:
     except ValueError:
         details = {}
     return AuditEntry(
-        at=row.at, actor=row.actor, action=row.action, target=row.target,
-        details=details if isinstance(details, dict) else {}, id=row.id,
-    )  # fmt: skip
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        details=details if isinstance(details, dict) else {},
+        id=row.id,
+    )
 
 
 def _where(query: Any, text: str | None) -> Any:

@@ -87,9 +87,13 @@ def edits(store: Store, edition_id: int) -> dict[int, ItemEdit]:
 
 def _edit(row: Any) -> ItemEdit:
     return ItemEdit(
-        position=row.position, headline=row.headline, summary=row.summary, dropped=bool(row.dropped),
-        edited_by=row.edited_by, edited_at=row.edited_at,
-    )  # fmt: skip
+        position=row.position,
+        headline=row.headline,
+        summary=row.summary,
+        dropped=bool(row.dropped),
+        edited_by=row.edited_by,
+        edited_at=row.edited_at,
+    )
 
 
 def _started(conn: Connection, edition_id: int) -> bool:
@@ -129,9 +133,14 @@ def save_edit(
         if headline is None and summary is None and not dropped:
             return None
         values = {
-            "edition_id": edition_id, "position": position, "headline": headline, "summary": summary,
-            "dropped": dropped, "edited_by": by, "edited_at": now,
-        }  # fmt: skip
+            "edition_id": edition_id,
+            "position": position,
+            "headline": headline,
+            "summary": summary,
+            "dropped": dropped,
+            "edited_by": by,
+            "edited_at": now,
+        }
         conn.execute(t.edition_item_edits.insert().values(**values))
     return ItemEdit(position, headline, summary, dropped, by, now)
 

@@ -10,6 +10,7 @@ URLs of :mod:`digest.links`:
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
+- ``/admin/...``                           the admin console (signed-in admins, :mod:`digest.web.admin`)
 - ``/static/web.css``                      the pages' stylesheet
 """
 
@@ -35,6 +36,8 @@ from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
 from digest.web import account, api, pages, subscribe
+from digest.web import admin as admin_console
+from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
 from digest.web.csrf import Csrf
@@ -154,6 +157,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
         Mount("/api", routes=api.routes),
+        *admin_console.routes,
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     app = Starlette(
@@ -162,4 +166,5 @@ def create_app(
         exception_handlers={HTTPException: _http_error},
     )
     app.state.web = context
+    app.state.console = Console.create(secret, session_hours=settings.get("web", "admin_session_hours"))
     return app
