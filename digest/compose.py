@@ -51,16 +51,16 @@ class MailSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> MailSettings:
         """Read the keys from ``settings``."""
-        n = settings.section("newsletter")
+        n = settings.newsletter
         return cls(
-            newsletter=n["name"],
-            sender=n["sender"],
-            reply_to=n["reply_to"],
-            postal_address=n["postal_address"],
-            logo_url=n.get("logo_url", ""),
-            unsubscribe_mailto=n["unsubscribe_mailto"],
-            feedback_id=n["feedback_id"],
-            envelope_from=settings.get("smtp", "envelope_from"),
+            newsletter=n.name,
+            sender=n.sender,
+            reply_to=n.reply_to,
+            postal_address=n.postal_address,
+            logo_url=n.logo_url,
+            unsubscribe_mailto=n.unsubscribe_mailto,
+            feedback_id=n.feedback_id,
+            envelope_from=settings.smtp.envelope_from,
         )
 
     @property
@@ -71,17 +71,17 @@ class MailSettings:
 
 def load_signer(settings: Settings) -> DkimSigner | None:
     """The DKIM signer of [dkim], or None when signing is off (domain or key empty)."""
-    d = settings.section("dkim")
-    if not d["domain"] or not d["private_key_path"]:
+    d = settings.dkim
+    if not d.domain or not d.private_key_path:
         return None
-    if not d["selector"]:
+    if not d.selector:
         raise ConfigError("[dkim] selector: needed when [dkim] domain and private_key_path are set")
-    path = settings.path(d["private_key_path"])
+    path = settings.path(d.private_key_path)
     try:
         pem = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"[dkim] private_key_path: cannot read {path}: {exc.strerror}") from None
-    return DkimSigner.from_pem(pem, domain=d["domain"], selector=d["selector"], where=f"[dkim] private_key_path {path}")
+    return DkimSigner.from_pem(pem, domain=d.domain, selector=d.selector, where=f"[dkim] private_key_path {path}")
 
 
 def list_id(newsletter: str, domain: str) -> str:

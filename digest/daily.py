@@ -29,10 +29,10 @@ def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, da
         edition_date,
         timezone="",
         send_at=None,
-        default_timezone=settings.get("schedule", "timezone"),
-        default_send_at=settings.get("schedule", "send_at"),
+        default_timezone=settings.schedule.timezone,
+        default_send_at=settings.schedule.send_at,
     )
-    return end - timedelta(hours=settings.get("newsletter", "window_hours")), end
+    return end - timedelta(hours=settings.newsletter.window_hours), end
 
 
 def _window_for(
@@ -66,21 +66,21 @@ def _window_for(
 
 def edition_rules(settings: Settings) -> EditionRules:
     """The composition rules from ``[newsletter]`` and ``[selection]``."""
-    sel = settings.section("selection")
+    sel = settings.selection
     return EditionRules(
-        reading_minutes=settings.get("newsletter", "reading_minutes"),
-        categories=tuple(settings.get("newsletter", "categories")),
-        category_weights=dict(settings.get("newsletter", "category_weights")),
-        top_stories=sel["top_stories"],
-        max_category_share=sel["max_category_share"],
-        duplicate_similarity=sel["duplicate_similarity"],
-        category_decay=sel["category_decay"],
+        reading_minutes=settings.newsletter.reading_minutes,
+        categories=tuple(settings.newsletter.categories),
+        category_weights=dict(settings.newsletter.category_weights),
+        top_stories=sel.top_stories,
+        max_category_share=sel.max_category_share,
+        duplicate_similarity=sel.duplicate_similarity,
+        category_decay=sel.category_decay,
     )
 
 
 def edition_languages(settings: Settings, languages: Sequence[str] | None = None) -> list[str]:
     """The languages to build: ``languages`` or ``[newsletter] languages``, validated."""
-    wanted = list(languages) if languages else list(settings.get("newsletter", "languages"))
+    wanted = list(languages) if languages else list(settings.newsletter.languages)
     for lang in wanted:
         if lang not in SUPPORTED_LANGUAGES:
             raise ValidationError(f"language {lang!r}: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
@@ -103,7 +103,7 @@ def build_editions(
     delivery has started (EditionLockedError otherwise). A language without any
     article in the window gets an empty edition with status SKIPPED.
     """
-    newsletter = settings.get("newsletter", "name")
+    newsletter = settings.newsletter.name
     window = edition_window(settings, edition_date)
     rules = edition_rules(settings)
     out = []

@@ -133,7 +133,7 @@ def shifted_sample(target: Path, days: int) -> list[Path]:
 
 def today_in(settings: Settings, now: datetime) -> date:
     """The edition date for ``now``: today in the newsletter's timezone."""
-    return now.astimezone(ZoneInfo(settings.get("schedule", "timezone"))).date()
+    return now.astimezone(ZoneInfo(settings.schedule.timezone)).date()
 
 
 def save_html_parts(eml: Path) -> Path | None:

@@ -37,7 +37,7 @@ class SendDecision(enum.StrEnum):
 
 def review_on(settings: Settings) -> bool:
     """Whether editions need an approval before they are sent."""
-    mode: str = settings.get("schedule", "review")
+    mode: str = settings.schedule.review
     return mode == "approve"
 
 

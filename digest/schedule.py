@@ -76,10 +76,10 @@ class Timing:
     """The newsletter's schedule settings, and due times computed from them."""
 
     def __init__(self, settings: Settings) -> None:
-        self.timezone: str = settings.get("schedule", "timezone")
-        self.send_at: str = settings.get("schedule", "send_at")
-        self.grace = timedelta(hours=float(settings.get("schedule", "catch_up_hours")))
-        self.languages: tuple[str, ...] = tuple(settings.get("newsletter", "languages"))
+        self.timezone: str = settings.schedule.timezone
+        self.send_at: str = settings.schedule.send_at
+        self.grace = timedelta(hours=float(settings.schedule.catch_up_hours))
+        self.languages: tuple[str, ...] = tuple(settings.newsletter.languages)
         self.invalid: set[tuple[str, str]] = set()  # stored send times we could not read
 
     def target(self, edition_date: date, timezone: str, send_at: str) -> Target:
@@ -165,7 +165,7 @@ class DailySchedule:
         self.store = store
         self.settings = settings
         self.timing = Timing(settings)
-        self.newsletter: str = settings.get("newsletter", "name")
+        self.newsletter: str = settings.newsletter.name
         self._warned: set[tuple[date, str]] = set()  # build problems already logged
         self._fanned: dict[int, tuple[object, int]] = {}  # edition id -> state at the last full fan-out
         self._editions: dict[tuple[date, str], int | None] = {}  # (date, language) -> id, None: nothing to send
@@ -202,7 +202,7 @@ class DailySchedule:
         """Poll the registered feeds, unless another process already did in this
         [schedule] poll_feeds_minutes slot (several machines must not fetch every
         publisher twice). Returns True when this process polled."""
-        minutes = max(1, int(self.settings.get("schedule", "poll_feeds_minutes")))
+        minutes = max(1, int(self.settings.schedule.poll_feeds_minutes))
         utc = now.astimezone(UTC)
         slot = (utc.hour * 60 + utc.minute) // minutes * minutes
         _, ours = schedule_store.decide_once(
@@ -369,7 +369,7 @@ class ScheduleRunner:
     def __init__(self, schedule: DailySchedule, *, clock: Callable[[], datetime]) -> None:
         self.schedule = schedule
         self.clock = clock
-        self.poll_minutes: int = schedule.settings.get("schedule", "poll_feeds_minutes")
+        self.poll_minutes: int = schedule.settings.schedule.poll_feeds_minutes
         self.scheduler = AsyncIOScheduler(timezone=UTC, jobstores={"default": MemoryJobStore()})
         self.last_tick: datetime | None = None
         self.last_error: str = ""

@@ -57,10 +57,10 @@ def signed_links(settings: Settings) -> Links:
     ConfigError when the signing key is not set."""
     secret = read_secret(settings, "web", "secret_key")
     if not secret:
-        var = settings.get("web", "secret_key_env")
+        var = settings.web.secret_key_env
         raise ConfigError(f"no signing key for links: set {var} (or [web] secret_key_file)")
-    max_age = int(settings.get("web", "token_max_age_days")) * 86400
-    return Links(settings.get("newsletter", "base_url"), Tokens(secret, max_age_seconds=max_age))
+    max_age = int(settings.web.token_max_age_days) * 86400
+    return Links(settings.newsletter.base_url, Tokens(secret, max_age_seconds=max_age))
 
 
 # Validation -----------------------------------------------------------------------
@@ -156,7 +156,7 @@ def check_topics(raw: str | Iterable[str] | None, known: Sequence[str]) -> tuple
 def known_topics(settings: Settings, store: Store) -> list[str]:
     """The categories a subscriber may pick: ``[newsletter] categories`` when set, else
     those seen on stored articles and feeds."""
-    configured: list[str] = list(settings.get("newsletter", "categories"))
+    configured: list[str] = list(settings.newsletter.categories)
     return configured or db.known_categories(store)
 
 
@@ -183,7 +183,7 @@ def check_profile(
 ) -> tuple[Profile, list[str]]:
     """Validate every field against the settings and the ``known`` categories (see
     :func:`known_topics`); the profile and the warnings (unknown topics)."""
-    default_language = settings.get("newsletter", "language")
+    default_language = settings.newsletter.language
     checked_topics, warnings = check_topics(topics, known)
     profile = Profile(
         name=check_name(name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -24,19 +25,19 @@ def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     s = config.load(None, env={})
     assert s.source is None
-    assert s.get("newsletter", "language") == "fr"
-    assert s.get("newsletter", "reading_minutes") == 5
-    assert s.get("newsletter", "window_hours") == 24
-    assert s.get("database", "url") == "sqlite:///digest.db"
-    assert s.get("schedule", "send_at") == "07:00"
-    assert s.get("schedule", "timezone") == "Africa/Casablanca"
+    assert s.newsletter.language == "fr"
+    assert s.newsletter.reading_minutes == 5
+    assert s.newsletter.window_hours == 24
+    assert s.database.url == "sqlite:///digest.db"
+    assert s.schedule.send_at == "07:00"
+    assert s.schedule.timezone == "Africa/Casablanca"
 
 
 def test_file_values_and_relative_sqlite_path(tmp_path: Path) -> None:
     p = write(tmp_path, '[smtp]\nport = 2525\nsecurity = "starttls"\n[database]\nurl = "sqlite:///data/x.db"\n')
     s = config.load(p, env={})
-    assert s.get("smtp", "port") == 2525
-    assert s.get("smtp", "security") == "starttls"
+    assert s.smtp.port == 2525
+    assert s.smtp.security == "starttls"
     assert s.database_url == f"sqlite:///{tmp_path}/data/x.db"
 
 
@@ -51,24 +52,24 @@ def test_env_overrides_file(tmp_path: Path) -> None:
         "DIGEST_TEST_DATABASE_URL": "ignored",
     }
     s = config.load(p, env=env)
-    assert s.get("smtp", "port") == 1025
-    assert s.get("smtp", "rate_per_second") == 12.5
-    assert s.get("ingest", "allow_private_networks") is True
-    assert s.get("newsletter", "languages") == ["fr", "en"]
+    assert s.smtp.port == 1025
+    assert s.smtp.rate_per_second == 12.5
+    assert s.ingest.allow_private_networks is True
+    assert s.newsletter.languages == ("fr", "en")
     assert s.database_url == "sqlite:////tmp/a.db"
 
 
 def test_digest_config_env_names_the_file(tmp_path: Path) -> None:
     p = write(tmp_path, '[newsletter]\nname = "Matin"\n')
     s = config.load(None, env={"DIGEST_CONFIG": str(p)})
-    assert s.get("newsletter", "name") == "Matin"
+    assert s.newsletter.name == "Matin"
     assert s.source == p
 
 
 def test_local_digest_toml_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, '[newsletter]\nname = "Local"\n')
     monkeypatch.chdir(tmp_path)
-    assert config.load(None, env={}).get("newsletter", "name") == "Local"
+    assert config.load(None, env={}).newsletter.name == "Local"
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_example_config_lists_every_key_with_a_comment() -> None:
             idx = next((i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{key.name} =")), None)
             assert idx is not None, f"[{section}] {key.name} missing from config.example.toml"
             assert lines[idx - 1].startswith("#"), f"[{section}] {key.name} has no comment line above it"
-    assert s.get("newsletter", "language") == "fr"
+    assert s.newsletter.language == "fr"
 
 
 @pytest.mark.parametrize(
@@ -148,3 +149,40 @@ def test_cli_missing_config_file_exit_2(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert r.stderr.strip() == f"error: config file not found: {tmp_path / 'gone.toml'}"
+
+
+def test_settings_are_typed_frozen_sections(tmp_path: Path) -> None:
+    s = config.load(write(tmp_path, "[smtp]\nport = 2525\n[newsletter]\ncategory_weights = { Sport = 2 }\n"), env={})
+    assert isinstance(s.smtp, config.SMTPSettings)
+    assert s.smtp.port == 2525
+    assert s.newsletter.category_weights == {"Sport": 2.0}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.smtp.port = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        s.newsletter.category_weights["Sport"] = 3.0  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("[smtp]\nbatch_size = 0\n", "[smtp] batch_size: must be at least 1, got 0"),
+        ("[smtp]\nlease_seconds = 0\n", "[smtp] lease_seconds: must be at least 1"),
+        ("[smtp]\nmax_attempts = 0\n", "[smtp] max_attempts: must be at least 1"),
+        ("[smtp]\ntimeout_seconds = 0\n", "[smtp] timeout_seconds: must be more than 0"),
+        ("[schedule]\npoll_feeds_minutes = -5\n", "[schedule] poll_feeds_minutes: must be at least 0"),
+        ("[web]\nport = 70000\n", "[web] port: expected 1-65535"),
+        ("[bounces]\nsoft_limit = 0\n", "[bounces] soft_limit: must be at least 1"),
+        ('[newsletter]\nbase_url = "example.org"\n', "[newsletter] base_url: expected an http(s) URL"),
+        ('[newsletter]\nlanguage = "en"\nlanguages = ["fr"]\n', "[newsletter] language: 'en' is not in"),
+    ],
+)
+def test_out_of_range_values_fail_at_load_naming_the_key(tmp_path: Path, body: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, body), env={})
+    assert needle in str(info.value)
+    assert str(tmp_path / "digest.toml") in str(info.value)
+
+
+def test_overrides_are_checked_like_the_file() -> None:
+    with pytest.raises(ConfigError, match=r"\[smtp\] batch_size: must be at least 1"):
+        config.load(env={}).with_overrides({"smtp": {"batch_size": 0}})

@@ -104,7 +104,7 @@ def test_allow_private_networks_lets_local_fetches_through_with_user_agent(
     with Fetcher(private_ok) as fetcher:
         result = fetcher.get(server.url("/feed"))
     assert result.status == 200 and result.content == b"<rss/>"
-    assert server.requests[0].headers["user-agent"] == private_ok.get("ingest", "user_agent")
+    assert server.requests[0].headers["user-agent"] == private_ok.ingest.user_agent
 
 
 def test_conditional_get_sends_validators_and_understands_304(private_ok: config.Settings, server: FeedServer) -> None:

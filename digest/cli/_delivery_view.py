@@ -88,7 +88,7 @@ def _when(value: datetime | None, settings: Settings) -> str:
         return ""
     from digest.timing import zone
 
-    local = value.astimezone(zone(settings.get("schedule", "timezone")))
+    local = value.astimezone(zone(settings.schedule.timezone))
     return local.strftime("%Y-%m-%d %H:%M %Z")
 
 

@@ -84,7 +84,7 @@ def _as_json(stored: StoredArticle) -> dict[str, Any]:
 def list_(app: AppContext, date_: str | None, as_json: bool) -> None:
     """List the articles in the store, oldest first (times in the newsletter's timezone)."""
     settings, store = app.settings, app.store()
-    timezone = str(settings.get("schedule", "timezone"))
+    timezone = str(settings.schedule.timezone)
     start, end = _day_bounds(date_, timezone)
     rows = list_stored(store, start, end)
     if as_json:

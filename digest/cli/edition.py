@@ -38,10 +38,10 @@ def build(app: AppContext, date_: str | None, language: str | None, rebuild: boo
 
     settings = app.settings
     now = utcnow()
-    day = parse_date(date_) or edition_date_for(now, settings.get("schedule", "timezone"))
+    day = parse_date(date_) or edition_date_for(now, settings.schedule.timezone)
     store = app.store()
     languages = edition_languages(settings, [language] if language else None)
-    newsletter = settings.get("newsletter", "name")
+    newsletter = settings.newsletter.name
     existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
     editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
     start, end = edition_window(settings, day)

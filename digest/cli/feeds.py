@@ -58,7 +58,7 @@ def list_(app: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("no feeds registered (add one with `digest feeds add URL`)")
         return
-    tz = ZoneInfo(str(app.settings.get("schedule", "timezone")))
+    tz = ZoneInfo(str(app.settings.schedule.timezone))
     for f in rows:
         polled = f.last_polled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never polled"
         state = f"error: {f.last_error}" if f.last_error else ("ok" if f.last_polled_at else "")

@@ -53,12 +53,12 @@ def preview(
 
     settings = app.settings
     now = utcnow()
-    day = parse_date(date_) or edition_date_for(now, settings.get("schedule", "timezone"))
+    day = parse_date(date_) or edition_date_for(now, settings.schedule.timezone)
     store = app.store()
     reader = _reader(app, for_email)
-    lang = language or (reader.language if for_email else settings.get("newsletter", "language"))
+    lang = language or (reader.language if for_email else settings.newsletter.language)
     lang = edition_languages(settings, [lang])[0]
-    newsletter = settings.get("newsletter", "name")
+    newsletter = settings.newsletter.name
     edition = find_edition(store, newsletter, day, lang)
     if edition is None:
         edition = build_editions(store, settings, edition_date=day, now=now, languages=[lang])[0]
@@ -124,7 +124,7 @@ def _links(app: AppContext) -> tuple[Links, bool]:
     try:
         return signed_links(app.settings), False
     except ConfigError:
-        base = app.settings.get("newsletter", "base_url")
+        base = app.settings.newsletter.base_url
         return Links(base, Tokens(secrets.token_urlsafe(32), max_age_seconds=86400)), True
 
 

@@ -24,7 +24,7 @@ def approve(app: AppContext, date_: str, language: str | None) -> None:
     store = app.store()
     editions = [
         ed
-        for ed in editions_for_date(store, app.settings.get("newsletter", "name"), day)
+        for ed in editions_for_date(store, app.settings.newsletter.name, day)
         if language is None or ed.language == language
     ]
     if not editions:

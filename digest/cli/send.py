@@ -35,15 +35,15 @@ HELPER_THRESHOLD = 1000
 def _day(settings: Settings, date_: str | None, now: datetime) -> date:
     from digest.timing import edition_date_for
 
-    return parse_date(date_) or edition_date_for(now, settings.get("schedule", "timezone"))
+    return parse_date(date_) or edition_date_for(now, settings.schedule.timezone)
 
 
 def _editions(store: Store, settings: Settings, day: date, now: datetime, *, build: bool) -> list[Edition]:
     """The date's editions; with ``build``, the missing languages are built first."""
     from digest.store.editions import editions_for_date
 
-    existing = editions_for_date(store, settings.get("newsletter", "name"), day)
-    missing = set(settings.get("newsletter", "languages")) - {e.language for e in existing}
+    existing = editions_for_date(store, settings.newsletter.name, day)
+    missing = set(settings.newsletter.languages) - {e.language for e in existing}
     if build and missing:
         from digest.daily import build_editions
 
@@ -118,7 +118,7 @@ def send(
 
 
 def _helper_count(settings: Settings) -> int:
-    wanted: int = settings.get("smtp", "processes")
+    wanted: int = settings.smtp.processes
     if wanted <= 0:
         wanted = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     return max(0, wanted - 1)
@@ -255,7 +255,7 @@ def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...]) -> N
     from digest import logs, service
 
     settings, store = app.settings, app.store()
-    handler = logs.setup(settings.get("log", "level"), settings.get("log", "format"))
+    handler = logs.setup(settings.log.level, settings.log.format)
     try:
         if until_idle:
             asyncio.run(_until_idle(settings, store, list(edition_ids) or None))

@@ -34,11 +34,11 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
     from digest.config import read_secret
 
     settings = app.settings
-    handler = logs.setup(settings.get("log", "level"), settings.get("log", "format"))
+    handler = logs.setup(settings.log.level, settings.log.format)
     logs.secrets_from(read_secret(settings, section, name) for section, name in _SECRETS)
     store = app.store()
-    listen_host = host or settings.get("web", "host")
-    listen_port = settings.get("web", "port") if port is None else port
+    listen_host = host or settings.web.host
+    listen_port = settings.web.port if port is None else port
     capture: CaptureServer | None = None
     try:
         if demo_smtp:

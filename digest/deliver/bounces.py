@@ -233,8 +233,8 @@ def _mark_read(path: Path) -> None:
 def import_bounces(store: Store, settings: Settings, source: Path, *, now: datetime) -> ImportSummary:
     """Read every report in ``source`` and apply it (see the module docstring)."""
     summary = ImportSummary()
-    template: str = settings.get("smtp", "envelope_from")
-    soft_limit: int = settings.get("bounces", "soft_limit")
+    template: str = settings.smtp.envelope_from
+    soft_limit: int = settings.bounces.soft_limit
     for name, data, new_file in read_messages(source):
         summary.messages += 1
         try:

@@ -56,17 +56,17 @@ class SMTPConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SMTPConfig:
         """Read ``[smtp]``; the password comes from its env variable or file."""
-        smtp = settings.section("smtp")
-        password = (read_secret(settings, "smtp", "password") or "") if smtp["username"] else ""
+        smtp = settings.smtp
+        password = (read_secret(settings, "smtp", "password") or "") if smtp.username else ""
         register_secret(password)
-        ca_file = str(settings.path(smtp["ca_file"])) if smtp["ca_file"] else ""
+        ca_file = str(settings.path(smtp.ca_file)) if smtp.ca_file else ""
         return cls(
-            host=smtp["host"],
-            port=smtp["port"],
-            security=smtp["security"],
-            username=smtp["username"],
+            host=smtp.host,
+            port=smtp.port,
+            security=smtp.security,
+            username=smtp.username,
             password=password,
-            timeout=float(smtp["timeout_seconds"]),
+            timeout=float(smtp.timeout_seconds),
             ca_file=ca_file,
         )
 

@@ -77,17 +77,17 @@ class SenderOptions:
     @classmethod
     def from_settings(cls, settings: Settings) -> SenderOptions:
         """Read the options from ``settings``."""
-        smtp = settings.section("smtp")
-        check_template(smtp["envelope_from"])
+        smtp = settings.smtp
+        check_template(smtp.envelope_from)
         return cls(
-            connections=smtp["connections"],
-            rate_per_second=float(smtp["rate_per_second"]),
-            batch_size=max(1, smtp["batch_size"]),
-            lease=timedelta(seconds=max(1, smtp["lease_seconds"])),
-            max_attempts=max(1, smtp["max_attempts"]),
-            retry_base_seconds=float(smtp["retry_base_seconds"]),
-            in_flight_policy=smtp["in_flight_policy"],
-            soft_limit=max(1, settings.get("bounces", "soft_limit")),
+            connections=smtp.connections,
+            rate_per_second=float(smtp.rate_per_second),
+            batch_size=max(1, smtp.batch_size),
+            lease=timedelta(seconds=max(1, smtp.lease_seconds)),
+            max_attempts=max(1, smtp.max_attempts),
+            retry_base_seconds=float(smtp.retry_base_seconds),
+            in_flight_policy=smtp.in_flight_policy,
+            soft_limit=max(1, settings.bounces.soft_limit),
         )
 
 

@@ -90,8 +90,8 @@ def confirmation_message(
 ) -> EmailMessage:
     """The double opt-in mail for ``subscriber``, in their language."""
     language = subscriber.language if subscriber.language in LABELS else "en"
-    newsletter = settings.get("newsletter", "name")
-    days = settings.get("web", "token_max_age_days")
+    newsletter = settings.newsletter.name
+    days = settings.web.token_max_age_days
     words = {k: v.format(newsletter=newsletter, days=days, name=subscriber.name) for k, v in LABELS[language].items()}
     context = {
         "t": words,
@@ -99,18 +99,18 @@ def confirmation_message(
         "newsletter": newsletter,
         "name": subscriber.name,
         "confirm_url": confirm_url,
-        "postal_address": settings.get("newsletter", "postal_address"),
+        "postal_address": settings.newsletter.postal_address,
     }
     text = _ENV.get_template("confirm.txt").render(context)
     html = _ENV.get_template("confirm.html").render(context)
 
     msg = EmailMessage(policy=email.policy.SMTP)
-    sender = settings.get("newsletter", "sender")
+    sender = settings.newsletter.sender
     msg["Subject"] = words["subject"]
     msg["From"] = sender
     msg["To"] = Address(display_name=subscriber.name, addr_spec=subscriber.email)
-    if settings.get("newsletter", "reply_to"):
-        msg["Reply-To"] = settings.get("newsletter", "reply_to")
+    if settings.newsletter.reply_to:
+        msg["Reply-To"] = settings.newsletter.reply_to
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(idstring="confirm", domain=_sender_domain(sender))
     msg["Auto-Submitted"] = "auto-generated"
@@ -129,9 +129,9 @@ def confirmation_for(settings: Settings, links: Links, subscriber: Subscriber, *
 def envelope_sender(settings: Settings, recipient: str) -> str:
     """MAIL FROM for ``recipient``: [smtp] envelope_from ({local} and {domain} of the
     recipient filled in, for VERP), else the From address."""
-    template: str = settings.get("smtp", "envelope_from")
+    template: str = settings.smtp.envelope_from
     if not template:
-        return parseaddr(settings.get("newsletter", "sender"))[1]
+        return parseaddr(settings.newsletter.sender)[1]
     local, _, domain = recipient.rpartition("@")
     # str.replace, not format(): an address may legally contain braces.
     return template.replace("{local}", local).replace("{domain}", domain)
@@ -145,13 +145,13 @@ class SMTPMailer:
     """
 
     def __init__(self, settings: Settings, *, sign: Callable[[bytes], bytes] | None = None) -> None:
-        smtp = settings.section("smtp")
+        smtp = settings.smtp
         self.settings = settings
-        self.host: str = smtp["host"]
-        self.port: int = smtp["port"]
-        self.security: str = smtp["security"]
-        self.username: str = smtp["username"]
-        self.timeout: float = smtp["timeout_seconds"]
+        self.host: str = smtp.host
+        self.port: int = smtp.port
+        self.security: str = smtp.security
+        self.username: str = smtp.username
+        self.timeout: float = smtp.timeout_seconds
         self.sign = sign
 
     def _client(self) -> aiosmtplib.SMTP:

@@ -175,12 +175,12 @@ class Fetcher:
         resolver: Resolver | None = None,
         policy: AddressPolicy | None = None,
     ) -> None:
-        ingest = settings.section("ingest")
+        ingest = settings.ingest
         if policy is None:
-            policy = allow_all if ingest["allow_private_networks"] else public_only
-        self.timeout = float(ingest["timeout_seconds"])
-        self.max_bytes = int(ingest["max_bytes"])
-        self.user_agent = str(ingest["user_agent"])
+            policy = allow_all if ingest.allow_private_networks else public_only
+        self.timeout = float(ingest.timeout_seconds)
+        self.max_bytes = int(ingest.max_bytes)
+        self.user_agent = str(ingest.user_agent)
         self._client = httpx.Client(
             transport=_GuardedTransport(resolver or resolve, policy),
             timeout=httpx.Timeout(self.timeout),

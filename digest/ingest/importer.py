@@ -131,7 +131,7 @@ def store_items(
 ) -> ImportReport:
     """Validate and store ``items``; each invalid one becomes a rejection line."""
     report = ImportReport()
-    default_language = str(settings.get("newsletter", "language"))
+    default_language = str(settings.newsletter.language)
     for item in items:
         try:
             article = to_article(

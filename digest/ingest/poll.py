@@ -103,7 +103,7 @@ def register_feed(
     except ItemError as exc:
         raise ValidationError(str(exc).replace("url:", "feed URL:", 1)) from None
     host = urlsplit(url).hostname or ""
-    if not settings.get("ingest", "allow_private_networks") and _is_ip_literal(host):
+    if not settings.ingest.allow_private_networks and _is_ip_literal(host):
         reason = public_only(ipaddress.ip_address(host))
         if reason is not None:
             raise ValidationError(

@@ -125,8 +125,8 @@ async def _prefs_form(
         pending=sub.status is SubscriberStatus.PENDING,
         categories=categories,
         timezones=common_timezones(values.get("timezone", "")),
-        default_send_at=ctx.settings.get("schedule", "send_at"),
-        default_timezone=ctx.settings.get("schedule", "timezone"),
+        default_send_at=ctx.settings.schedule.send_at,
+        default_timezone=ctx.settings.schedule.timezone,
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
     )
@@ -241,7 +241,7 @@ async def unsubscribe(request: Request) -> Response:
             await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
-        language = sub.language if sub else ctx.settings.get("newsletter", "language")
+        language = sub.language if sub else ctx.settings.newsletter.language
         text = labels(language)["one_click_done"].format(newsletter=ctx.newsletter)
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
     sub, error = await subscriber_from_token(ctx, request, "unsubscribe")

@@ -125,10 +125,10 @@ def create_app(
     admin_token = read_secret(settings, "web", "admin_token")
     register_secret(secret)
     register_secret(admin_token)
-    per_minute: int = settings.get("web", "subscribe_per_minute")
+    per_minute: int = settings.web.subscribe_per_minute
     if per_minute < 1:
         raise ConfigError("[web] subscribe_per_minute: must be at least 1")
-    secure = str(settings.get("newsletter", "base_url")).startswith("https://")
+    secure = str(settings.newsletter.base_url).startswith("https://")
     context = WebContext(
         settings=settings,
         store=store,
@@ -166,5 +166,5 @@ def create_app(
         exception_handlers={HTTPException: _http_error},
     )
     app.state.web = context
-    app.state.console = Console.create(secret, session_hours=settings.get("web", "admin_session_hours"))
+    app.state.console = Console.create(secret, session_hours=settings.web.admin_session_hours)
     return app

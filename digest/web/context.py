@@ -79,7 +79,7 @@ class WebContext:
     @property
     def newsletter(self) -> str:
         """The newsletter's name."""
-        name: str = self.settings.get("newsletter", "name")
+        name: str = self.settings.newsletter.name
         return name
 
     async def db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -107,7 +107,7 @@ class WebContext:
             lang=language,
             t=labels(language),
             newsletter=self.newsletter,
-            postal_address=self.settings.get("newsletter", "postal_address"),
+            postal_address=self.settings.newsletter.postal_address,
             root=request.scope.get("root_path", "").rstrip("/"),
             private=private,
             csrf_token=self.csrf.form_token(nonce, now=self.now().timestamp()),

@@ -67,7 +67,7 @@ def browser_language(ctx: WebContext, request: Request) -> str:
     asked = request.query_params.get("lang", "")
     if asked in SUPPORTED_LANGUAGES:
         return asked
-    default: str = ctx.settings.get("newsletter", "language")
+    default: str = ctx.settings.newsletter.language
     return negotiate(request.headers.get("accept-language"), default)
 
 
@@ -84,7 +84,7 @@ def message_page(
 ) -> Response:
     """A page with a title, a few paragraphs and links."""
     t = labels(language)
-    values = {"newsletter": ctx.newsletter, "days": ctx.settings.get("web", "token_max_age_days"), **fields}
+    values = {"newsletter": ctx.newsletter, "days": ctx.settings.web.token_max_age_days, **fields}
     return ctx.render(
         request,
         "message.html",

@@ -114,7 +114,7 @@ def language_of(ctx: WebContext, request: Request) -> str:
     for asked in (request.query_params.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
         if asked in SUPPORTED_LANGUAGES:
             return asked
-    default: str = ctx.settings.get("newsletter", "language")
+    default: str = ctx.settings.newsletter.language
     return negotiate(request.headers.get("accept-language"), default)
 
 
@@ -209,7 +209,7 @@ def gettext(request: Request, message: str, **values: Any) -> str:
 
 def local_time(ctx: WebContext) -> Callable[[datetime | None], str]:
     """A template filter: a UTC time in the newsletter's timezone, "2026-11-30 07:00"."""
-    zone = ZoneInfo(ctx.settings.get("schedule", "timezone"))
+    zone = ZoneInfo(ctx.settings.schedule.timezone)
 
     def fmt(value: datetime | None) -> str:
         return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -43,13 +43,13 @@ class EditionLine:
 
 def send_time(settings: Settings, day: date) -> datetime:
     """The newsletter's own send time on ``day``, in UTC."""
-    tz = zone(settings.get("schedule", "timezone"))
-    return local_instant(day, parse_send_at(settings.get("schedule", "send_at")), tz)
+    tz = zone(settings.schedule.timezone)
+    return local_instant(day, parse_send_at(settings.schedule.send_at), tz)
 
 
 def edition_lines(settings: Settings, store: Store, day: date, now: datetime) -> list[EditionLine]:
     """The editions of ``day`` with their send time, review state and delivery counts."""
-    editions = editions_for_date(store, settings.get("newsletter", "name"), day)
+    editions = editions_for_date(store, settings.newsletter.name, day)
     approved = approvals(store, [e.id for e in editions if e.id is not None])
     review = review_on(settings)
     at = send_time(settings, day)
@@ -60,8 +60,8 @@ def edition_lines(settings: Settings, store: Store, day: date, now: datetime) ->
         warning = ""
         if now >= at:
             decision = send_decision(
-                review=settings.get("schedule", "review"),
-                unapproved=settings.get("schedule", "unapproved"),
+                review=settings.schedule.review,
+                unapproved=settings.schedule.unapproved,
                 approved=approval is not None,
             )
             warning = "" if decision is SendDecision.SEND else decision.value
@@ -70,7 +70,7 @@ def edition_lines(settings: Settings, store: Store, day: date, now: datetime) ->
 
 
 def _overview(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
-    day = edition_date_for(now, settings.get("schedule", "timezone"))
+    day = edition_date_for(now, settings.schedule.timezone)
     feeds = list_feeds(store, active_only=False)
     polled = [f.last_polled_at for f in feeds if f.last_polled_at is not None]
     confirmations, unsubscribes = console_store.subscriber_activity(store, since=now - timedelta(days=7))

@@ -183,11 +183,11 @@ async def articles(request: Request, who: Principal) -> Response:
     from datetime import date as date_cls
 
     ctx = context_of(request)
-    tz = zone(ctx.settings.get("schedule", "timezone"))
+    tz = zone(ctx.settings.schedule.timezone)
     try:
         day = date_cls.fromisoformat(request.query_params.get("date", ""))
     except ValueError:
-        day = edition_date_for(ctx.now(), ctx.settings.get("schedule", "timezone"))
+        day = edition_date_for(ctx.now(), ctx.settings.schedule.timezone)
     start = local_instant(day, datetime.min.time(), tz)
     end = local_instant(day + timedelta(days=1), datetime.min.time(), tz)
     q = request.query_params.get("q", "").strip()[:200]

@@ -11,6 +11,7 @@ them, and :func:`read_secret` reads it on demand. Leaf module: imports only erro
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 import re
 import tomllib
@@ -20,12 +21,25 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from digest.config.sections import (  # re-exported: the section types are part of the API
+    SECTIONS,
+    BouncesSettings,
+    DatabaseSettings,
+    DKIMSettings,
+    IngestSettings,
+    LogSettings,
+    NewsletterSettings,
+    ScheduleSettings,
+    SelectionSettings,
+    SMTPSettings,
+    WebSettings,
+)
 from digest.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class Key:
-    """One configuration key: its type, default and one-line help."""
+    """One configuration key, read off its section's dataclass: type, default, help."""
 
     name: str
     type: type
@@ -36,138 +50,63 @@ class Key:
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_SCALARS: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 
+
+def _key_of(f: dataclasses.Field[Any], annotation: str) -> Key:
+    """A :class:`Key` from a section field (annotations are strings: postponed evaluation)."""
+    default: Any = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
+    if annotation in _SCALARS:
+        return Key(f.name, _SCALARS[annotation], default, f.metadata["help"], f.metadata["choices"])
+    if annotation.startswith("tuple["):
+        item = _SCALARS[annotation[len("tuple[") :].split(",")[0]]
+        return Key(f.name, list, list(default), f.metadata["help"], item_type=item)
+    if annotation.startswith("Mapping[str, "):
+        item = _SCALARS[annotation[len("Mapping[str, ") : -1]]
+        return Key(f.name, dict, dict(default), f.metadata["help"], item_type=item)
+    raise TypeError(f"[config] {f.name}: unsupported annotation {annotation}")  # a programming error
+
+
+#: Every key of every section, derived from the dataclasses in digest.config.sections.
 SCHEMA: dict[str, tuple[Key, ...]] = {
-    "newsletter": (
-        Key("name", str, "Le Brief", "Name shown in the From header, subject and masthead."),
-        Key("language", str, "fr", "Default language of editions and new subscribers."),
-        Key("languages", list, ["fr", "en"], "Languages an edition is built in.", item_type=str),
-        Key("reading_minutes", int, 5, "Reading time the whole email is written to."),
-        Key("sender", str, "Le Brief <brief@example.org>", 'From address, "Name <addr>".'),
-        Key("reply_to", str, "", "Reply-To address; empty for none."),
-        Key("postal_address", str, "", "Postal address printed in the footer (CAN-SPAM)."),
-        Key("base_url", str, "http://127.0.0.1:8000", "Public URL of the web app, for links."),
-        Key("window_hours", int, 24, "Articles published this many hours before send time are candidates."),
-        Key("categories", list, [], "Known categories, in section order; empty accepts any.", item_type=str),
-        Key("category_weights", dict, {}, "Score multiplier per category, e.g. {Politique = 1.2}.", item_type=float),
-        Key("unsubscribe_mailto", str, "", "Address for the mailto: form of List-Unsubscribe; empty for none."),
-        Key("feedback_id", str, "digest", "Stable sender id used in the Feedback-ID header."),
-        Key("logo_url", str, "", "Absolute https URL of a logo image for the email masthead; empty shows the name."),
-    ),
-    "selection": (
-        Key("top_stories", int, 6, "Most top stories (2-3 sentence summaries) in an edition."),
-        Key(
-            "max_category_share",
-            float,
-            0.4,
-            "Largest share of an edition's stories one category may take while others have stories.",
-        ),
-        Key("category_decay", float, 0.7, "Score factor per story of the same category ranked before (balance)."),
-        Key("duplicate_similarity", float, 0.3, "TF-IDF cosine from which two articles count as the same story."),
-    ),
-    "database": (
-        Key("url", str, "sqlite:///digest.db", "SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://..."),
-    ),
-    "smtp": (
-        Key("host", str, "127.0.0.1", "SMTP server host."),
-        Key("port", int, 25, "SMTP server port."),
-        Key("security", str, "none", "none, starttls or tls (implicit TLS).", choices=("none", "starttls", "tls")),
-        Key("username", str, "", "Login name; empty for no authentication."),
-        Key("password_env", str, "DIGEST_SMTP_PASSWORD", "Environment variable holding the SMTP password."),
-        Key("password_file", str, "", "File holding the SMTP password (used when the env variable is unset)."),
-        Key("connections", int, 8, "SMTP connections kept open per sender process."),
-        Key("processes", int, 0, "Sender processes `digest send` runs on this machine; 0 = one per CPU core (max 4)."),
-        Key("ca_file", str, "", "PEM file of CAs trusted for the SMTP server's certificate; empty = system CAs."),
-        Key("rate_per_second", float, 0.0, "Messages per second across the pool; 0 = unlimited."),
-        Key("timeout_seconds", float, 30.0, "Timeout for each SMTP command."),
-        Key("envelope_from", str, "", "Envelope sender (MAIL FROM); {local} and {domain} give VERP; empty = sender."),
-        Key("batch_size", int, 200, "Delivery rows one sender claims at a time."),
-        Key("lease_seconds", int, 300, "How long a claim lasts before another sender may take the rows."),
-        Key("max_attempts", int, 6, "Attempts for a temporary failure before the row is failed."),
-        Key("retry_base_seconds", int, 60, "First retry delay; doubles each attempt, with jitter."),
-        Key(
-            "in_flight_policy",
-            str,
-            "resend",
-            "After a crash, rows caught mid-DATA: resend or hold.",
-            choices=("resend", "hold"),
-        ),
-    ),
-    "dkim": (
-        Key("domain", str, "", "Signing domain (d=); signing is off when empty."),
-        Key("selector", str, "", "DNS selector (s=)."),
-        Key("private_key_path", str, "", "PEM file with the RSA private key; signing is off when empty."),
-    ),
-    "schedule": (
-        Key("send_at", str, "07:00", "Local time the edition is built and sent (HH:MM)."),
-        Key("timezone", str, "Africa/Casablanca", "The newsletter's timezone (IANA name)."),
-        Key("poll_feeds_minutes", int, 30, "Minutes between feed polls; 0 disables polling."),
-        Key("catch_up_hours", float, 3.0, "After downtime, a missed edition is still sent within this grace period."),
-        Key(
-            "review",
-            str,
-            "off",
-            "off, or approve: an editor approves each edition before it is sent.",
-            choices=("off", "approve"),
-        ),
-        Key("build_lead_minutes", int, 60, "In review mode, minutes before the first send time an edition is built."),
-        Key(
-            "unapproved",
-            str,
-            "hold",
-            "In review mode, what send time does to an unapproved edition: hold or send.",
-            choices=("hold", "send"),
-        ),
-    ),
-    "web": (
-        Key("host", str, "127.0.0.1", "Address the web app listens on."),
-        Key("port", int, 8000, "Port the web app listens on."),
-        Key("secret_key_env", str, "DIGEST_SECRET_KEY", "Environment variable holding the key that signs links."),
-        Key("secret_key_file", str, "", "File holding the signing key (used when the env variable is unset)."),
-        Key("admin_token_env", str, "DIGEST_ADMIN_TOKEN", "Environment variable holding the admin API bearer token."),
-        Key("admin_token_file", str, "", "File holding the admin token (used when the env variable is unset)."),
-        Key("token_max_age_days", int, 60, "Days a link in an email stays valid."),
-        Key("subscribe_per_minute", int, 5, "Subscribe requests allowed per IP address per minute."),
-        Key("admin_session_hours", float, 8.0, "Hours of inactivity after which an admin console session ends."),
-    ),
-    "ingest": (
-        Key("allow_private_networks", bool, False, "Allow fetching from loopback/private addresses (tests)."),
-        Key("timeout_seconds", float, 20.0, "Timeout for one HTTP fetch."),
-        Key("max_bytes", int, 5_000_000, "Largest feed or page accepted, in bytes."),
-        Key("user_agent", str, "digest/0.1 (+https://github.com/digest)", "User-Agent sent with every fetch."),
-    ),
-    "bounces": (Key("soft_limit", int, 3, "Soft bounces (4.x.x) after which an address is suppressed."),),
-    "log": (
-        Key("level", str, "info", "debug, info, warning or error.", choices=("debug", "info", "warning", "error")),
-        Key("format", str, "text", "text or json (one JSON object per line).", choices=("text", "json")),
-    ),
+    name: tuple(_key_of(f, str(f.type)) for f in dataclasses.fields(cls)) for name, cls in SECTIONS.items()
 }
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated configuration: ``settings.section("smtp")["port"]`` or
-    ``settings.get("smtp", "port")``. ``source`` is the file it came from, if any."""
+    """The validated configuration, loaded once: one frozen object per section
+    (``settings.smtp.port``). ``source`` is the file it came from, if any."""
 
-    values: Mapping[str, Mapping[str, Any]]
+    newsletter: NewsletterSettings
+    selection: SelectionSettings
+    database: DatabaseSettings
+    smtp: SMTPSettings
+    dkim: DKIMSettings
+    schedule: ScheduleSettings
+    web: WebSettings
+    ingest: IngestSettings
+    bounces: BouncesSettings
+    log: LogSettings
     source: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)
 
     def get(self, section: str, key: str) -> Any:
-        """The value of ``[section] key``."""
-        return self.values[section][key]
+        """Deprecated string lookup, kept only while call sites move to attributes."""
+        return getattr(getattr(self, section), key)
 
     def section(self, section: str) -> Mapping[str, Any]:
-        """All keys of one section."""
-        return self.values[section]
+        """Deprecated: all keys of one section as a mapping."""
+        return _raw_section(getattr(self, section))
 
     def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Settings:
         """A copy with some keys replaced (validated like the file's)."""
-        raw = {s: dict(v) for s, v in self.values.items()}
+        raw = {name: dict(_raw_section(getattr(self, name))) for name in SECTIONS}
         for section, keys in overrides.items():
             for key, value in keys.items():
                 raw[section][key] = _coerce(_key(section, key, "override"), value, f"[{section}] {key}")
-        return Settings(_freeze(raw), self.source, self.base_dir)
+        _validate_extra(raw, "override")
+        return _build(raw, self.source, self.base_dir)
 
     def path(self, value: str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -177,13 +116,34 @@ class Settings:
     @property
     def database_url(self) -> str:
         """The database URL, a relative SQLite path resolved against the config's folder."""
-        url: str = self.get("database", "url")
+        url = self.database.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and url != "sqlite:///:memory:":
             rest = url[len(prefix) :]
             if not rest.startswith("/"):
                 return prefix + str(self.base_dir / rest)
         return url
+
+
+def _raw_section(section: Any) -> dict[str, Any]:
+    """A section's values as plain TOML-like values (lists and dicts)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, Mapping) else value
+    return out
+
+
+def _build(raw: dict[str, dict[str, Any]], source: Path | None, base_dir: Path) -> Settings:
+    """Typed, frozen settings from checked raw values (lists become tuples, tables read-only)."""
+    sections: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        values = {
+            k: tuple(v) if isinstance(v, list) else MappingProxyType(dict(v)) if isinstance(v, dict) else v
+            for k, v in raw[name].items()
+        }
+        sections[name] = cls(**values)
+    return Settings(**sections, source=source, base_dir=base_dir)
 
 
 def _key(section: str, key: str, where: str) -> Key:
@@ -269,17 +229,43 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
     for name in ("max_category_share", "category_decay", "duplicate_similarity"):
         if not 0.0 < sel[name] <= 1.0:
             raise ConfigError(f"{where}: [selection] {name}: expected a number in (0, 1], got {sel[name]}")
-    port = values["smtp"]["port"]
-    if not 0 < port < 65536:
-        raise ConfigError(f"{where}: [smtp] port: expected 1-65535, got {port}")
-    if values["smtp"]["connections"] < 1:
-        raise ConfigError(f"{where}: [smtp] connections: must be at least 1")
-    if values["smtp"]["processes"] < 0:
-        raise ConfigError(f"{where}: [smtp] processes: must be 0 (one per core) or more")
+    for section in ("smtp", "web"):
+        port = values[section]["port"]
+        if not 0 < port < 65536:
+            raise ConfigError(f"{where}: [{section}] port: expected 1-65535, got {port}")
+    for (section, name), (low, strict) in _MINIMA.items():
+        value = values[section][name]
+        if value < low or (strict and value == low):
+            bound = f"more than {low}" if strict else f"at least {low}"
+            raise ConfigError(f"{where}: [{section}] {name}: must be {bound}, got {value}")
+    base_url = values["newsletter"]["base_url"]
+    if not re.match(r"^https?://[^/\s]+", base_url):
+        raise ConfigError(f"{where}: [newsletter] base_url: expected an http(s) URL, got {base_url!r}")
+    language = values["newsletter"]["language"]
+    if language not in values["newsletter"]["languages"]:
+        raise ConfigError(f"{where}: [newsletter] language: {language!r} is not in [newsletter] languages")
 
 
-def _freeze(raw: dict[str, dict[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
-    return MappingProxyType({s: MappingProxyType(dict(v)) for s, v in raw.items()})
+#: Lower bounds checked at load, (section, key) -> (bound, strict): nothing is clamped later.
+_MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
+    ("smtp", "connections"): (1, False),
+    ("smtp", "processes"): (0, False),
+    ("smtp", "rate_per_second"): (0, False),
+    ("smtp", "timeout_seconds"): (0, True),
+    ("smtp", "batch_size"): (1, False),
+    ("smtp", "lease_seconds"): (1, False),
+    ("smtp", "max_attempts"): (1, False),
+    ("smtp", "retry_base_seconds"): (0, False),
+    ("schedule", "poll_feeds_minutes"): (0, False),
+    ("schedule", "catch_up_hours"): (0, False),
+    ("schedule", "build_lead_minutes"): (0, False),
+    ("web", "token_max_age_days"): (1, False),
+    ("web", "subscribe_per_minute"): (1, False),
+    ("web", "admin_session_hours"): (0, True),
+    ("ingest", "timeout_seconds"): (0, True),
+    ("ingest", "max_bytes"): (1, False),
+    ("bounces", "soft_limit"): (1, False),
+}
 
 
 def defaults() -> dict[str, dict[str, Any]]:
@@ -345,7 +331,7 @@ def load(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | No
         k = _key(section, key, name)
         values[section][key] = _coerce(k, _from_env(k, text, f"env {name}"), f"env {name}")
     _validate_extra(values, where)
-    return Settings(_freeze(values), found, base_dir)
+    return _build(values, found, base_dir)
 
 
 def read_secret(settings: Settings, section: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -354,7 +340,7 @@ def read_secret(settings: Settings, section: str, name: str, env: Mapping[str, s
     Returns None when neither is set. The value is never logged or printed.
     """
     env = os.environ if env is None else env
-    values = settings.section(section)
+    values = _raw_section(getattr(settings, section))
     var = values.get(f"{name}_env", "")
     if var and env.get(var):
         return env[var]

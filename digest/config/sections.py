@@ -1,0 +1,165 @@
+"""The configuration's one table: a frozen dataclass per ``[section]``, each key a field
+with its type, default and one-line help (config.example.toml mirrors it, and a test
+checks that). Leaf module: imports nothing from digest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def key(default: Any, help: str, *, choices: tuple[str, ...] = ()) -> Any:
+    """A configuration key: its default, one-line help and, for strings, the allowed values."""
+    metadata = {"help": help, "choices": choices}
+    if isinstance(default, Mapping):  # unhashable, so dataclasses want a factory
+        return field(default_factory=lambda: default, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class NewsletterSettings:
+    """``[newsletter]``: the newsletter's identity, links and edition budget."""
+
+    name: str = key("Le Brief", "Name shown in the From header, subject and masthead.")
+    language: str = key("fr", "Default language of editions and new subscribers.")
+    languages: tuple[str, ...] = key(("fr", "en"), "Languages an edition is built in.")
+    reading_minutes: int = key(5, "Reading time the whole email is written to.")
+    sender: str = key("Le Brief <brief@example.org>", 'From address, "Name <addr>".')
+    reply_to: str = key("", "Reply-To address; empty for none.")
+    postal_address: str = key("", "Postal address printed in the footer (CAN-SPAM).")
+    base_url: str = key("http://127.0.0.1:8000", "Public URL of the web app, for links.")
+    window_hours: int = key(24, "Articles published this many hours before send time are candidates.")
+    categories: tuple[str, ...] = key((), "Known categories, in section order; empty accepts any.")
+    category_weights: Mapping[str, float] = key(_EMPTY, "Score multiplier per category, e.g. {Politique = 1.2}.")
+    unsubscribe_mailto: str = key("", "Address for the mailto: form of List-Unsubscribe; empty for none.")
+    feedback_id: str = key("digest", "Stable sender id used in the Feedback-ID header.")
+    logo_url: str = key("", "Absolute https URL of a logo image for the email masthead; empty shows the name.")
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """``[selection]``: how the day's stories are picked."""
+
+    top_stories: int = key(6, "Most top stories (2-3 sentence summaries) in an edition.")
+    max_category_share: float = key(
+        0.4, "Largest share of an edition's stories one category may take while others have stories."
+    )
+    category_decay: float = key(0.7, "Score factor per story of the same category ranked before (balance).")
+    duplicate_similarity: float = key(0.3, "TF-IDF cosine from which two articles count as the same story.")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """``[database]``: where the store lives."""
+
+    url: str = key("sqlite:///digest.db", "SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://...")
+
+
+@dataclass(frozen=True)
+class SMTPSettings:
+    """``[smtp]``: the one mail path's server, pool and retry policy."""
+
+    host: str = key("127.0.0.1", "SMTP server host.")
+    port: int = key(25, "SMTP server port.")
+    security: str = key("none", "none, starttls or tls (implicit TLS).", choices=("none", "starttls", "tls"))
+    username: str = key("", "Login name; empty for no authentication.")
+    password_env: str = key("DIGEST_SMTP_PASSWORD", "Environment variable holding the SMTP password.")
+    password_file: str = key("", "File holding the SMTP password (used when the env variable is unset).")
+    connections: int = key(8, "SMTP connections kept open per sender process.")
+    processes: int = key(0, "Sender processes `digest send` runs on this machine; 0 = one per CPU core (max 4).")
+    ca_file: str = key("", "PEM file of CAs trusted for the SMTP server's certificate; empty = system CAs.")
+    rate_per_second: float = key(0.0, "Messages per second across the pool; 0 = unlimited.")
+    timeout_seconds: float = key(30.0, "Timeout for each SMTP command.")
+    envelope_from: str = key("", "Envelope sender (MAIL FROM); {local} and {domain} give VERP; empty = sender.")
+    batch_size: int = key(200, "Delivery rows one sender claims at a time.")
+    lease_seconds: int = key(300, "How long a claim lasts before another sender may take the rows.")
+    max_attempts: int = key(6, "Attempts for a temporary failure before the row is failed.")
+    retry_base_seconds: int = key(60, "First retry delay; doubles each attempt, with jitter.")
+    in_flight_policy: str = key(
+        "resend", "After a crash, rows caught mid-DATA: resend or hold.", choices=("resend", "hold")
+    )
+
+
+@dataclass(frozen=True)
+class DKIMSettings:
+    """``[dkim]``: signing of every message."""
+
+    domain: str = key("", "Signing domain (d=); signing is off when empty.")
+    selector: str = key("", "DNS selector (s=).")
+    private_key_path: str = key("", "PEM file with the RSA private key; signing is off when empty.")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """``[schedule]``: when editions are built and sent."""
+
+    send_at: str = key("07:00", "Local time the edition is built and sent (HH:MM).")
+    timezone: str = key("Africa/Casablanca", "The newsletter's timezone (IANA name).")
+    poll_feeds_minutes: int = key(30, "Minutes between feed polls; 0 disables polling.")
+    catch_up_hours: float = key(3.0, "After downtime, a missed edition is still sent within this grace period.")
+    review: str = key(
+        "off", "off, or approve: an editor approves each edition before it is sent.", choices=("off", "approve")
+    )
+    build_lead_minutes: int = key(60, "In review mode, minutes before the first send time an edition is built.")
+    unapproved: str = key(
+        "hold", "In review mode, what send time does to an unapproved edition: hold or send.", choices=("hold", "send")
+    )
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the web app, its links and limits."""
+
+    host: str = key("127.0.0.1", "Address the web app listens on.")
+    port: int = key(8000, "Port the web app listens on.")
+    secret_key_env: str = key("DIGEST_SECRET_KEY", "Environment variable holding the key that signs links.")
+    secret_key_file: str = key("", "File holding the signing key (used when the env variable is unset).")
+    admin_token_env: str = key("DIGEST_ADMIN_TOKEN", "Environment variable holding the admin API bearer token.")
+    admin_token_file: str = key("", "File holding the admin token (used when the env variable is unset).")
+    token_max_age_days: int = key(60, "Days a link in an email stays valid.")
+    subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
+    admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """``[ingest]``: fetching feeds and pages."""
+
+    allow_private_networks: bool = key(False, "Allow fetching from loopback/private addresses (tests).")
+    timeout_seconds: float = key(20.0, "Timeout for one HTTP fetch.")
+    max_bytes: int = key(5000000, "Largest feed or page accepted, in bytes.")
+    user_agent: str = key("digest/0.1 (+https://github.com/digest)", "User-Agent sent with every fetch.")
+
+
+@dataclass(frozen=True)
+class BouncesSettings:
+    """``[bounces]``: suppression after bounces."""
+
+    soft_limit: int = key(3, "Soft bounces (4.x.x) after which an address is suppressed.")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """``[log]``: logging."""
+
+    level: str = key("info", "debug, info, warning or error.", choices=("debug", "info", "warning", "error"))
+    format: str = key("text", "text or json (one JSON object per line).", choices=("text", "json"))
+
+
+#: Section name -> its dataclass, in the order config.example.toml lists them.
+SECTIONS: dict[str, type[Any]] = {
+    "newsletter": NewsletterSettings,
+    "selection": SelectionSettings,
+    "database": DatabaseSettings,
+    "smtp": SMTPSettings,
+    "dkim": DKIMSettings,
+    "schedule": ScheduleSettings,
+    "web": WebSettings,
+    "ingest": IngestSettings,
+    "bounces": BouncesSettings,
+    "log": LogSettings,
+}
