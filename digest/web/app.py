@@ -35,7 +35,7 @@ from digest.deliver.transactional import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import account, api, pages, subscribe
+from digest.web import account, api, api_desk, pages, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
@@ -91,7 +91,9 @@ async def _home(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if request.url.path.startswith(f"{request.scope.get('root_path', '').rstrip('/')}/api"):
+    # Inside the /api Mount, root_path ends with "/api": the app's own root is app_root_path.
+    app_root = str(request.scope.get("app_root_path", request.scope.get("root_path", ""))).rstrip("/")
+    if request.url.path.startswith(f"{app_root}/api/") or request.url.path == f"{app_root}/api":
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     ctx = context_of(request)
     language = pages.browser_language(ctx, request)
@@ -156,7 +158,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=api.routes),
+        Mount("/api", routes=[*api.routes, *api_desk.routes]),
         *admin_console.routes,
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
