@@ -65,6 +65,32 @@ def unapproved(editions: Sequence[Edition], approved: Mapping[int, Approval]) ->
     return [ed for ed in editions if ed.id is None or ed.id not in approved]
 
 
+def first_send_time(settings: Settings, edition_date: date) -> datetime:
+    """The newsletter's own send time on ``edition_date``, in UTC (subscribers with their
+    own send time may get it earlier; the scheduler's DayPlan knows those)."""
+    from digest.timing import local_instant, parse_send_at, zone
+
+    return local_instant(edition_date, parse_send_at(settings.schedule.send_at), zone(settings.schedule.timezone))
+
+
+def review_warnings(settings: Settings, store: Store, edition_date: date, *, now: datetime) -> list[str]:
+    """One line per edition of ``edition_date`` still unapproved after its send time, in
+    review mode: what /healthz reports as a warning and the scheduler logs. Empty otherwise."""
+    from digest.store.editions import editions_for_date
+
+    if not review_on(settings) or now < first_send_time(settings, edition_date):
+        return []
+    editions = editions_for_date(store, settings.newsletter.name, edition_date)
+    approved = approvals(store, [ed.id for ed in editions if ed.id is not None])
+    decision = send_decision(review="approve", unapproved=settings.schedule.unapproved, approved=False)
+    what = "held" if decision is SendDecision.HOLD else "sent without an approval"
+    return [
+        f"edition {ed.edition_date.isoformat()} {ed.language} {what}: approve it with "
+        f"`{approve_command(ed.edition_date, ed.language)}`"
+        for ed in unapproved(editions, approved)
+    ]
+
+
 def require_approved(settings: Settings, store: Store, editions: Sequence[Edition]) -> None:
     """NotApproved, naming the command to run, when review mode is on and one of
     ``editions`` is not approved; nothing otherwise."""

@@ -86,3 +86,22 @@ def test_edits_are_locked_once_a_delivery_exists_and_a_rebuild_clears_them(store
     fan_out_now(store, [rebuilt], now=now)
     with pytest.raises(EditionLocked):
         save_edit(store, edition_id, 0, headline="Too late", summary=None, dropped=False, by="e", now=now)
+
+
+def test_review_warnings_name_each_unapproved_edition_after_its_send_time(store: Store, now: datetime) -> None:
+    from digest import config
+    from digest.desk import first_send_time, review_warnings
+
+    settings = config.load(env={}).with_overrides(
+        {"newsletter": {"name": "Le Brief"}, "schedule": {"review": "approve"}}
+    )
+    day = now.date()
+    edition_id = add_edition(store, day=day, now=now)
+    at = first_send_time(settings, day)
+    assert review_warnings(settings, store, day, now=at - timedelta(minutes=1)) == []
+    (warning,) = review_warnings(settings, store, day, now=at)
+    assert "held" in warning and f"digest edition approve --date {day.isoformat()} --language fr" in warning
+    approve(store, edition_id, by="e", now=now)
+    assert review_warnings(settings, store, day, now=at) == []
+    off = settings.with_overrides({"schedule": {"review": "off"}})
+    assert review_warnings(off, store, day, now=at + timedelta(hours=1)) == []

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from digest.config import Settings
-from digest.desk import SendDecision, review_on, send_decision
+from digest.desk import SendDecision, first_send_time, review_on, send_decision
 from digest.models import Edition
 from digest.store import Store
 from digest.store import archive as archive_store
@@ -19,7 +19,7 @@ from digest.store import schedule as schedule_store
 from digest.store.editions import editions_for_date
 from digest.store.feeds import list_feeds
 from digest.store.review import Approval, approvals
-from digest.timing import edition_date_for, local_instant, parse_send_at, zone
+from digest.timing import edition_date_for
 from digest.web.admin.core import Principal, page, render
 from digest.web.context import context_of
 
@@ -41,18 +41,12 @@ class EditionLine:
         return sum(self.counts.values()) > 0
 
 
-def send_time(settings: Settings, day: date) -> datetime:
-    """The newsletter's own send time on ``day``, in UTC."""
-    tz = zone(settings.schedule.timezone)
-    return local_instant(day, parse_send_at(settings.schedule.send_at), tz)
-
-
 def edition_lines(settings: Settings, store: Store, day: date, now: datetime) -> list[EditionLine]:
     """The editions of ``day`` with their send time, review state and delivery counts."""
     editions = editions_for_date(store, settings.newsletter.name, day)
     approved = approvals(store, [e.id for e in editions if e.id is not None])
     review = review_on(settings)
-    at = send_time(settings, day)
+    at = first_send_time(settings, day)
     lines = []
     for ed in editions:
         assert ed.id is not None
