@@ -146,8 +146,8 @@ class EditionComposer:
 
     def _variant(self, edition: Edition, selection: Selection, *, test: bool) -> Variant:
         edition_key: Hashable = edition.id if edition.id is not None else ("unsaved", id(edition))
-        # built_at, length and words tell a rebuilt edition (same id, new content) apart
-        content = (edition.built_at, len(edition.items), edition.word_count)
+        # built_at, the items and words tell a rebuilt or edited edition (same id, new content) apart
+        content = (edition.built_at, edition.items, edition.word_count)
         key = (edition_key, content, edition.newsletter, edition.edition_date, edition.language,
                selection.topics, selection.topics_missed, test)  # fmt: skip
         with self._lock:

@@ -101,6 +101,13 @@ class ScheduleSettings:
     timezone: str = key("Africa/Casablanca", "The newsletter's timezone (IANA name).")
     poll_feeds_minutes: int = key(30, "Minutes between feed polls; 0 disables polling.")
     catch_up_hours: float = key(3.0, "After downtime, a missed edition is still sent within this grace period.")
+    review: str = key(
+        "off", "off, or approve: an editor approves each edition before it is sent.", choices=("off", "approve")
+    )
+    build_lead_minutes: int = key(60, "In review mode, minutes before the first send time an edition is built.")
+    unapproved: str = key(
+        "hold", "In review mode, what send time does to an unapproved edition: hold or send.", choices=("hold", "send")
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class WebSettings:
     admin_token_file: str = key("", "File holding the admin token (used when the env variable is unset).")
     token_max_age_days: int = key(60, "Days a link in an email stays valid.")
     subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
+    admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from digest.compose import EditionComposer
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
+from digest.daily.desk import require_approved
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.claim import sender_id
 from digest.deliver.messages import EditionMessages
@@ -131,6 +132,7 @@ def send(
     if options.dry_run:
         out.dry_run = dry_run(settings, store, out.editions, now=now)
         return out
+    require_approved(settings, store, out.editions)  # review mode: only approved editions go out
     ids = [ed.id for ed in out.editions if ed.id is not None]
     if options.release_held:
         say(f"released {admin.release_held(store, ids, now=now)} held deliveries")

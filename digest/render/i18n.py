@@ -50,13 +50,14 @@ def remove_locale_dir(path: Path) -> None:
         translations.cache_clear()
 
 
-def catalogue_path(language: str) -> Path:
-    """Where the ``.po`` file of ``language`` lives (the first directory holding one)."""
+def catalogue_path(language: str, domain: str = DOMAIN) -> Path:
+    """Where the ``.po`` file of ``language`` lives (the first directory holding one);
+    ``domain`` "admin" is the console's catalogue."""
     for directory in _LOCALE_DIRS:
-        path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path = directory / language / "LC_MESSAGES" / f"{domain}.po"
         if path.is_file():
             return path
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def languages(*, first: str | None = None) -> tuple[str, ...]:
@@ -82,12 +83,12 @@ def language_name(language: str) -> str:
 
 
 @functools.cache
-def translations(language: str) -> Translations:
+def translations(language: str, domain: str = DOMAIN) -> Translations:
     """The compiled catalogue of ``language`` (fuzzy entries left out)."""
-    path = catalogue_path(language)
+    path = catalogue_path(language, domain)
     try:
         with path.open("rb") as fp:
-            catalog = read_po(fp, locale=language, domain=DOMAIN, abort_invalid=True)
+            catalog = read_po(fp, locale=language, domain=domain, abort_invalid=True)
     except FileNotFoundError:
         raise RenderError(f"no message catalogue for language {language!r} ({path})") from None
     except PoFileError as exc:
@@ -95,7 +96,7 @@ def translations(language: str) -> Translations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return Translations(buffer, domain=domain)
 
 
 def N_(message: str) -> str:

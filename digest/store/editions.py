@@ -22,6 +22,7 @@ from digest.models import Edition, EditionItem, EditionStatus, ItemKind, Link
 from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.engine import dialect_insert
+from digest.store.review import apply_edits, clear_on_rebuild, load_edits
 
 SKIP_REASON_EMPTY = "no article in the window"
 
@@ -51,6 +52,7 @@ def save_edition(store: Store, edition: Edition, *, rebuild: bool, now: datetime
                 )
             conn.execute(update(t.editions).where(t.editions.c.id == edition_id).values(**_row(edition, now)))
             conn.execute(delete(t.edition_items).where(t.edition_items.c.edition_id == edition_id))
+            clear_on_rebuild(conn, edition_id)
             _insert_items(conn, edition_id, edition.items)
         else:
             inserted = _insert_edition(conn, edition, now)
@@ -160,7 +162,9 @@ def _load(conn: Connection, row: Any) -> Edition:
     items = conn.execute(
         select(t.edition_items).where(t.edition_items.c.edition_id == row.id).order_by(t.edition_items.c.position)
     ).all()
-    return row_to_edition(row, tuple(_item(i) for i in items))
+    # An editor's edits (digest.store.review) are applied on every read: the preview,
+    # the test send and the real send all get the edited edition.
+    return row_to_edition(row, apply_edits([_item(i) for i in items], load_edits(conn, row.id)))
 
 
 def row_to_edition(row: Any, items: tuple[EditionItem, ...] = ()) -> Edition:
@@ -211,3 +215,12 @@ def _links(raw: str) -> tuple[Link, ...]:
         for d in data
         if isinstance(d, dict) and d.get("url")
     )
+
+
+def original_items(store: Store, edition_id: int) -> tuple[EditionItem, ...]:
+    """The edition's stories as built, editors' edits not applied (the admin desk shows
+    both)."""
+    i = t.edition_items.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.edition_items).where(i.edition_id == edition_id).order_by(i.position)).all()
+    return tuple(_item(r) for r in rows)

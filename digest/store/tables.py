@@ -244,3 +244,69 @@ schedule_runs = Table(
     Column("at", UTCDateTime(), nullable=False),
     UniqueConstraint("job", "run_date", "language", name="uq_schedule_runs_job_date_language"),
 )
+
+# The admin console (issue 13) -------------------------------------------------------
+
+# People who sign in to /admin. Only an argon2 hash of the password is kept.
+admins = Table(
+    "admins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),  # owner, editor, viewer
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Who changed what: console, API and admin CLI commands alike.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(320), nullable=False),  # admin address, "api", or "cli:<os user>"
+    Column("action", String(50), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    Column("details", Text, nullable=False, server_default="{}"),  # JSON object
+)
+
+# An editor's change to one story of an edition, kept beside the original item: the
+# original stays in edition_items, and every read of the edition applies this on top.
+edition_item_edits = Table(
+    "edition_item_edits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("headline", Text),  # None: the original title
+    Column("summary", Text),  # None: the original summary
+    Column("dropped", Boolean, nullable=False, server_default="0"),
+    Column("edited_by", String(320), nullable=False),
+    Column("edited_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("edition_id", "position", name="uq_edition_item_edits_edition_position"),
+)
+
+# An edition's approval on the editor's desk ([schedule] review = "approve").
+edition_reviews = Table(
+    "edition_reviews",
+    metadata,
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("approved_by", String(320), nullable=False),
+    Column("approved_at", UTCDateTime(), nullable=False),
+)
+
+# Failed console sign-ins, one row each, so the limit holds across processes.
+admin_sign_in_failures = Table(
+    "admin_sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False),  # "email:<hash>" or "ip:<address>"
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_admin_sign_in_failures_key_at", "key", "at"),
+)
+
+# The console's subscriber list sorts and filters on these (100,000 rows, < 300 ms).
+Index("ix_subscribers_created_at", subscribers.c.created_at)
+Index("ix_subscribers_language_status", subscribers.c.language, subscribers.c.status)
+Index("ix_subscribers_name", subscribers.c.name)

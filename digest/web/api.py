@@ -27,6 +27,7 @@ from digest.daily.status import edition_deliveries
 from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import archive as archive_store
+from digest.store import audit
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
 from digest.web.openapi import spec
@@ -71,11 +72,11 @@ def admin(handler: Handler) -> Handler:
             expected and scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
         ):
             message = "missing or wrong bearer token" if expected else "admin API disabled: no admin token configured"
-            response = error(401, message)
-            response.headers["WWW-Authenticate"] = 'Bearer realm="digest"'
-            return response
+            denied = error(401, message)
+            denied.headers["WWW-Authenticate"] = 'Bearer realm="digest"'
+            return denied
         try:
-            return await handler(request)
+            response = await handler(request)
         except BadRequest as exc:
             return error(400, str(exc))
         except ValidationError as exc:
@@ -88,6 +89,11 @@ def admin(handler: Handler) -> Handler:
             return error(409, str(exc), suppressed=True)
         except (subs.AlreadySubscribed, subs.StateError) as exc:
             return error(409, str(exc))
+        if request.method not in ("GET", "HEAD") and response.status_code < 400:
+            # The token acts as an owner: its changes are audited like the console's.
+            await ctx.db(audit.record, ctx.store, actor="api", action=f"api.{handler.__name__}",
+                         target=request.url.path[:200], details=dict(request.query_params), now=ctx.now())  # fmt: skip
+        return response
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__

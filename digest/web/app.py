@@ -10,6 +10,7 @@ URLs of :mod:`digest.links`:
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
+- ``/admin/...``                           the admin console (signed-in admins, :mod:`digest.web.admin`)
 - ``/static/web.css``                      the pages' stylesheet
 """
 
@@ -34,7 +35,9 @@ from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import account, api, pages, subscribe
+from digest.web import account, api, api_desk, pages, subscribe
+from digest.web import admin as admin_console
+from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
@@ -88,7 +91,9 @@ async def _home(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if request.url.path.startswith(f"{request.scope.get('root_path', '').rstrip('/')}/api"):
+    # Inside the /api Mount, root_path ends with "/api": the app's own root is app_root_path.
+    app_root = str(request.scope.get("app_root_path", request.scope.get("root_path", ""))).rstrip("/")
+    if request.url.path.startswith(f"{app_root}/api/") or request.url.path == f"{app_root}/api":
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     ctx = context_of(request)
     language = pages.browser_language(ctx, request)
@@ -157,7 +162,8 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=api.routes),
+        Mount("/api", routes=[*api.routes, *api_desk.routes]),
+        *admin_console.routes,
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     app = Starlette(
@@ -166,4 +172,5 @@ def create_app(
         exception_handlers={HTTPException: _http_error},
     )
     app.state.web = context
+    app.state.console = Console.create(secret, session_hours=settings.web.admin_session_hours)
     return app

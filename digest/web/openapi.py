@@ -7,6 +7,7 @@ from typing import Any
 
 from digest import __version__
 from digest.models import DeliveryState, SubscriberStatus
+from digest.web.openapi_desk import desk_paths
 
 _STATUSES = [s.value for s in SubscriberStatus]
 
@@ -212,6 +213,7 @@ def spec() -> dict[str, Any]:
                     },
                 },
             },
+            **desk_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -1,0 +1,84 @@
+"""Console accounts: roles, what each may do, and password hashing (argon2).
+
+Three roles, each adding to the one before: a viewer reads everything; an editor also
+manages subscribers, editions (edit, drop, approve, rebuild), test sends, feeds and
+articles; an owner also manages admins. The API bearer token acts as an owner.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from digest.errors import ValidationError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+
+_hasher = PasswordHasher()
+
+
+class Role(enum.StrEnum):
+    """What an admin may do; a higher rank may do everything a lower one may."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        """0 for viewer, 1 for editor, 2 for owner."""
+        return list(Role).index(self)
+
+    def allows(self, needed: Role) -> bool:
+        """Whether this role may do what ``needed`` may."""
+        return self.rank >= needed.rank
+
+
+@dataclass(frozen=True)
+class Admin:
+    """A console account (never carries the password hash out of the store)."""
+
+    email: str
+    role: Role
+    created_at: datetime
+    id: int | None = None
+
+
+def parse_role(raw: str) -> Role:
+    """The role named ``raw``; ValidationError naming the choices otherwise."""
+    try:
+        return Role(raw.strip().lower())
+    except ValueError:
+        raise ValidationError(f"role: expected one of {', '.join(r.value for r in Role)}, got {raw!r}") from None
+
+
+def check_password(password: str) -> str:
+    """``password`` when it is long enough (at least 12 characters)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a checked password."""
+    return _hasher.hash(check_password(password))
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash`` (False for a malformed hash)."""
+    try:
+        return _hasher.verify(stored_hash, password[:MAX_PASSWORD_LENGTH])
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+#: A hash to verify against when the address is unknown, so that a wrong address and
+#: a wrong password take the same time.
+DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")

@@ -1,0 +1,331 @@
+"""What every console page shares: the signed session, roles, CSRF, flash messages,
+the language and the templates.
+
+A session is a signed cookie (itsdangerous) holding the admin's address, a
+fingerprint of their password hash (a new password ends every old session) and the
+time of their last request; it ends after ``[web] admin_session_hours`` without a
+request. Handlers are wrapped by :func:`page` (GET) or :func:`action` (POST): without
+a session both answer 303 to /admin/login and show nothing; an action also needs the
+form's CSRF token (403) and a role that allows it (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from digest.admins import Role
+from digest.render import i18n
+from digest.store.admins import credentials
+from digest.web import csrf as csrf_mod
+from digest.web.context import TEMPLATES, WebContext, context_of
+from digest.web.pages import negotiate
+
+SESSION_COOKIE = "digest_admin"
+FLASH_COOKIE = "digest_admin_flash"
+LANG_COOKIE = "digest_admin_lang"
+DOMAIN = "admin"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+#: Values the templates show through ``_()`` (statuses, delivery states, roles, story
+#: kinds): the console's catalogue translates each (tests/test_admin_i18n.py checks).
+VALUE_LABELS = (
+    *("pending", "confirmed", "unsubscribed", "bounced", "forgotten"),
+    *("built", "sending", "sent", "skipped", "retry", "failed", "held"),
+    *("owner", "editor", "viewer", "top", "brief"),
+)
+
+# The console runs its own small script and frames its own email previews; nothing else.
+ADMIN_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: an admin's address (or "api" for the bearer token) and role."""
+
+    email: str
+    role: Role
+
+
+@dataclass
+class Console:
+    """The console's shared state (``request.app.state.console``)."""
+
+    sessions: URLSafeSerializer
+    idle_seconds: float
+    environments: dict[str, Environment]
+
+    @classmethod
+    def create(cls, secret: str, *, session_hours: float) -> Console:
+        """A console signing its cookies with ``secret``."""
+        return cls(URLSafeSerializer(secret, salt="digest.admin.session"), session_hours * 3600, {})
+
+    def environment(self, language: str) -> Environment:
+        """Jinja2 for the console pages in ``language`` (gettext from the admin catalogue)."""
+        env = self.environments.get(language)
+        if env is None:
+            env = Environment(
+                loader=FileSystemLoader(str(TEMPLATES)),
+                autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.install_gettext_translations(i18n.translations(language, DOMAIN), newstyle=True)  # type: ignore[attr-defined]
+            self.environments[language] = env
+        return env
+
+
+def console_of(request: Request) -> Console:
+    """The Console of the app serving ``request``."""
+    console: Console = request.app.state.console
+    return console
+
+
+def root(request: Request) -> str:
+    """The app's mount prefix ("" at the site root)."""
+    prefix: str = request.scope.get("root_path", "")
+    return prefix.rstrip("/")
+
+
+def fingerprint(password_hash: str) -> str:
+    """A short digest of the password hash: a session stays valid until the password changes."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def language_of(ctx: WebContext, request: Request) -> str:
+    """?lang=, else the console cookie, else the browser's preference, else the newsletter's."""
+    for asked in (request.query_params.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
+        if asked in i18n.languages():
+            return asked
+    default: str = ctx.settings.newsletter.language
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+async def current_admin(request: Request) -> Principal | None:
+    """The signed-in admin, or None (no cookie, bad signature, idle too long, account
+    removed, or password changed since)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    ctx, console = context_of(request), console_of(request)
+    try:
+        payload = console.sessions.loads(raw)
+    except BadSignature:
+        return None
+    if not (isinstance(payload, list) and len(payload) == 3):
+        return None
+    email, print_, seen = payload
+    if not isinstance(email, str) or not isinstance(seen, int):
+        return None
+    if ctx.now().timestamp() - seen > console.idle_seconds:
+        return None
+    found = await ctx.db(credentials, ctx.store, email)
+    if found is None or fingerprint(found[1]) != print_:
+        return None
+    return Principal(found[0].email, found[0].role)
+
+
+def start_session(request: Request, response: Response, email: str, password_hash: str) -> None:
+    """Set (or refresh) the session cookie on ``response``."""
+    ctx, console = context_of(request), console_of(request)
+    value = console.sessions.dumps([email, fingerprint(password_hash), int(ctx.now().timestamp())])
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.secure_cookies,
+        path=f"{root(request)}/admin",
+    )
+
+
+async def _refresh(request: Request, response: Response, who: Principal) -> None:
+    # Sliding expiry: every request restarts the idle clock.
+    ctx = context_of(request)
+    found = await ctx.db(credentials, ctx.store, who.email)
+    if found is not None:
+        start_session(request, response, who.email, found[1])
+
+
+def end_session(request: Request, response: Response) -> None:
+    """Delete the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path=f"{root(request)}/admin")
+
+
+def flash(request: Request, response: Response, message: str, *, kind: str = "ok") -> None:
+    """A message shown once, on the next page (post/redirect/get)."""
+    value = console_of(request).sessions.dumps([kind, message])
+    response.set_cookie(
+        FLASH_COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        path=f"{root(request)}/admin",
+        secure=context_of(request).secure_cookies,
+    )
+
+
+def _pop_flash(request: Request) -> tuple[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        kind, message = console_of(request).sessions.loads(raw)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return str(kind), str(message)
+
+
+def redirect(request: Request, path: str, message: str | None = None, *, kind: str = "ok") -> Response:
+    """303 to ``path`` (under the app root), with an optional flash message."""
+    response = RedirectResponse(f"{root(request)}{path}", status_code=303)
+    if message:
+        flash(request, response, message, kind=kind)
+    return response
+
+
+def gettext(request: Request, message: str, **values: Any) -> str:
+    """``message`` in the console's language for this request (for flash messages)."""
+    text: str = i18n.translations(language_of(context_of(request), request), DOMAIN).gettext(message)
+    return text % values if values else text
+
+
+def local_time(ctx: WebContext) -> Callable[[datetime | None], str]:
+    """A template filter: a UTC time in the newsletter's timezone, "2026-11-30 07:00"."""
+    zone = ZoneInfo(ctx.settings.schedule.timezone)
+
+    def fmt(value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return fmt
+
+
+def render(
+    request: Request,
+    template: str,
+    who: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A console page: no caching, the console's CSP, a CSRF token, the flash message."""
+    ctx, console = context_of(request), console_of(request)
+    language = language_of(ctx, request)
+    nonce = request.cookies.get(csrf_mod.COOKIE)
+    fresh = not nonce
+    if not nonce:
+        nonce = ctx.csrf.new_nonce()
+    message = _pop_flash(request)
+    env = console.environment(language)
+    env.filters["local"] = local_time(ctx)
+    html = env.get_template(f"admin/{template}").render(
+        lang=language,
+        other_lang="en" if language == "fr" else "fr",
+        newsletter=ctx.newsletter,
+        root=root(request),
+        path=request.url.path,
+        query=request.url.query,
+        who=who,
+        can_edit=who is not None and who.role.allows(Role.EDITOR),
+        csrf_token=ctx.csrf.form_token(nonce, now=ctx.now().timestamp()),
+        flash=message,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Content-Language"] = language
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = ADMIN_CSP
+    if request.query_params.get("lang") in i18n.languages():
+        response.set_cookie(
+            LANG_COOKIE,
+            language,
+            samesite="strict",
+            path=f"{root(request)}/admin",
+            secure=ctx.secure_cookies,
+            httponly=True,
+        )
+    if message is not None:
+        response.delete_cookie(FLASH_COOKIE, path=f"{root(request)}/admin")
+    if fresh:
+        response.set_cookie(csrf_mod.COOKIE, nonce, httponly=True, samesite="lax", secure=ctx.secure_cookies, path="/")
+    return response
+
+
+def refused(request: Request, who: Principal | None, status_code: int, message: str) -> HTMLResponse:
+    """A 403 (or other) page saying why."""
+    return render(request, "refused.html", who, status_code=status_code, reason=message)
+
+
+def login_redirect(request: Request) -> Response:
+    """303 to the sign-in page, remembering where the admin was going (no data shown)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"{root(request)}/admin/login?next={quote(target, safe='')}", status_code=303)
+
+
+PageHandler = Callable[[Request, Principal], Awaitable[Response]]
+ActionHandler = Callable[[Request, Principal, FormData], Awaitable[Response]]
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def page(handler: PageHandler) -> Handler:
+    """A GET page for any signed-in admin; 303 to the sign-in page otherwise."""
+
+    async def wrapped(request: Request) -> Response:
+        who = await current_admin(request)
+        if who is None:
+            return login_redirect(request)
+        response = await handler(request, who)
+        await _refresh(request, response, who)
+        return response
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def action(role: Role) -> Callable[[ActionHandler], Handler]:
+    """A POST that changes something: a session, the CSRF token and ``role`` needed."""
+
+    def decorate(handler: ActionHandler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            who = await current_admin(request)
+            if who is None:
+                return login_redirect(request)
+            ctx = context_of(request)
+            async with request.form(max_files=1, max_fields=200, max_part_size=MAX_UPLOAD_BYTES) as form:
+                token = form.get(csrf_mod.FIELD)
+                if not await ctx.csrf_ok(request, {csrf_mod.FIELD: token if isinstance(token, str) else None}):
+                    return refused(request, who, 403, gettext(request, "The form had expired. Go back and try again."))
+                if not who.role.allows(role):
+                    return refused(request, who, 403, gettext(request, "Your role does not allow this change."))
+                response = await handler(request, who, form)
+            await _refresh(request, response, who)
+            return response
+
+        wrapped.__name__ = handler.__name__
+        wrapped.__doc__ = handler.__doc__
+        return wrapped
+
+    return decorate
+
+
+def text(form: FormData | Mapping[str, Any], key: str, limit: int = 10_000) -> str:
+    """A text field of ``form`` ("" when absent or a file)."""
+    value = form.get(key)
+    return value[:limit] if isinstance(value, str) else ""
