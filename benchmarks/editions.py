@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.edition import EditionRules, compose_edition  # noqa: E402
+from digest.edition import EditionRules, assemble_edition  # noqa: E402
 from digest.models import Article  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"
@@ -67,7 +67,7 @@ def main() -> None:
     edition = None
     for _ in range(max(1, args.runs)):
         t0 = time.perf_counter()
-        edition = compose_edition(
+        edition = assemble_edition(
             articles,
             newsletter="Le Brief",
             edition_date=date(2026, 11, 29),

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from digest.compose import EditionComposer, MailSettings  # noqa: E402
-from digest.edition import EditionRules, compose_edition  # noqa: E402
+from digest.edition import EditionRules, assemble_edition  # noqa: E402
 from digest.links import Links  # noqa: E402
 from digest.models import Article, Edition, Subscriber, SubscriberStatus  # noqa: E402
 from digest.render.dkim import DkimSigner  # noqa: E402
@@ -74,7 +74,7 @@ def edition(data: Path, n: int = 500) -> Edition:
         )
         for i, (doc, gold) in enumerate(zip(docs, golds, strict=True))
     ]
-    built = compose_edition(
+    built = assemble_edition(
         articles,
         newsletter=MAIL.newsletter,
         edition_date=NOW.date(),

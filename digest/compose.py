@@ -28,7 +28,7 @@ from digest.render import mime
 from digest.render.dkim import DkimSigner
 from digest.render.message import Personal, StaticHeaders
 from digest.render.variant import HTML_LIMIT, Variant, build_variant
-from digest.render.view import Masthead, Selection, select
+from digest.render.view import Masthead, Selection, for_topics
 
 #: Rendered variants kept per composer (an edition has one per language and topic set).
 CACHE_SIZE = 64
@@ -141,7 +141,7 @@ class EditionComposer:
 
     def variant(self, edition: Edition, topics: Sequence[str] = (), *, test: bool = False) -> Variant:
         """The rendered variant of ``edition`` for a topic set (cached)."""
-        selection = select(edition, topics)
+        selection = for_topics(edition, topics)
         return self._variant(edition, selection, test=test)
 
     def _variant(self, edition: Edition, selection: Selection, *, test: bool) -> Variant:

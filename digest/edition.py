@@ -3,7 +3,7 @@
 The budget is ``words_per_minute(language) x reading_minutes`` words for everything
 a reader reads: the masthead (name, date, reading time), section titles, headlines,
 summaries, each item's "3 min" and its "Lire aussi" links. (The footer's legal lines
-are not part of the read.) Stories are taken in :func:`digest.select.select` order:
+are not part of the read.) Stories are taken in :func:`digest.select.pick_stories` order:
 
 1. top stories (a :data:`digest.summarize.TOP` summary each) fill up to :data:`TOP_SHARE` of the
    budget, at most ``top_stories`` of them, no category holding more than
@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
 from digest.render.i18n import N_, gettext
-from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, select
+from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, pick_stories
 from digest.summarize import BRIEF, TOP, Summary, accepts, summarize_article
 from digest.words import word_count
 
@@ -125,7 +125,7 @@ class _Draft:
         )
 
 
-def compose_edition(
+def assemble_edition(
     candidates: Sequence[Article],
     *,
     newsletter: str,
@@ -139,7 +139,7 @@ def compose_edition(
 
     An edition with no candidate in the window has no items and status SKIPPED.
     """
-    picks = select(
+    picks = pick_stories(
         candidates,
         language=language,
         start=window[0],

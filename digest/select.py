@@ -159,7 +159,7 @@ def category_weight(category: str, weights: Mapping[str, float]) -> float:
     return 1.0
 
 
-def select(
+def pick_stories(
     candidates: Sequence[Article],
     *,
     language: str,

@@ -15,7 +15,7 @@ from test_select import fixture_day
 from digest import config
 from digest.cli import cli
 from digest.daily.build import build_editions, edition_window
-from digest.edition import EditionRules, compose_edition
+from digest.edition import EditionRules, assemble_edition
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Article, EditionStatus, ItemKind
 from digest.store import Store
@@ -112,7 +112,7 @@ def test_build_stores_each_language_with_items_in_order(store: Store, tmp_path: 
     assert fr.top and fr.briefs and fr.word_count <= 204 * 5
     # What was stored is what the pure step composes from the same candidates.
     window = edition_window(settings, DAY)
-    composed = compose_edition(
+    composed = assemble_edition(
         [a for a in fixture_day() if a.language == "fr"],
         newsletter="Le Brief",
         edition_date=DAY,
@@ -184,7 +184,7 @@ def test_rebuild_is_refused_once_a_delivery_exists(store: Store, tmp_path: Path)
 
 def test_concurrent_saves_create_one_edition(store: Store) -> None:
     insert_articles(store, fixture_day())
-    edition = compose_edition(
+    edition = assemble_edition(
         published_between(store, datetime(2026, 11, 20, tzinfo=UTC), NOW),
         newsletter="Le Brief",
         edition_date=DAY,

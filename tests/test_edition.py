@@ -14,7 +14,7 @@ from test_select import END, START, by_guid, fixture_day
 from digest.edition import (
     BRIEF_LABEL,
     EditionRules,
-    compose_edition,
+    assemble_edition,
     edition_words,
     item_words,
 )
@@ -29,7 +29,7 @@ ARTICLES = fixture_day()
 
 
 def compose(language: str = "fr", rules: EditionRules | None = None, articles: list[Article] | None = None) -> Edition:
-    return compose_edition(
+    return assemble_edition(
         ARTICLES if articles is None else articles,
         newsletter="Le Brief",
         edition_date=DAY,
@@ -213,7 +213,7 @@ def test_any_day_fits_its_budget(chosen: set[int], minutes: int, language: str) 
 
 
 def test_window_shift_changes_the_candidates() -> None:
-    later = compose_edition(
+    later = assemble_edition(
         ARTICLES,
         newsletter="Le Brief",
         edition_date=DAY,

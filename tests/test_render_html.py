@@ -156,7 +156,7 @@ def test_english_variant_uses_english_labels_and_date() -> None:
 
 def test_topics_select_categories_case_insensitively_and_say_so() -> None:
     edition = french_edition()
-    sel = v.select(edition, ["économie", " SPORT "])
+    sel = v.for_topics(edition, ["économie", " SPORT "])
     assert {i.category for i in sel.items} == {"Économie", "Sport"}
     assert sel.topics == ("Économie", "Sport")
     only = variant(edition, ["économie", "Sport"])
@@ -172,8 +172,8 @@ def test_topics_select_categories_case_insensitively_and_say_so() -> None:
 def test_topics_covering_every_category_or_none_give_the_full_edition() -> None:
     edition = french_edition()
     everything = sorted({i.category for i in edition.items})
-    assert v.select(edition, everything) == v.select(edition, [])
-    missed = v.select(edition, ["Météo"])
+    assert v.for_topics(edition, everything) == v.for_topics(edition, [])
+    missed = v.for_topics(edition, ["Météo"])
     assert missed.items == edition.items and missed.topics_missed
     root = doc(variant(edition, ["Météo"]))
     assert "Rien dans vos rubriques aujourd’hui" in root.text_content()
@@ -181,7 +181,7 @@ def test_topics_covering_every_category_or_none_give_the_full_edition() -> None:
 
 def test_brief_limit_keeps_the_first_briefs_and_counts_the_rest() -> None:
     edition = french_edition()
-    view = v.build(edition, v.Masthead("Le Brief"), v.select(edition, []), brief_limit=3)
+    view = v.build(edition, v.Masthead("Le Brief"), v.for_topics(edition, []), brief_limit=3)
     shown = [s.title for sec in view.brief_sections for s in sec.stories]
     assert shown == [i.title for i in edition.briefs[:3]]
     assert view.dropped_briefs == len(edition.briefs) - 3

@@ -15,8 +15,7 @@ from digest import config
 from digest.config import Settings
 from digest.daily.tick import DailyTicker, SendPlanner
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
-from digest.store import Store, delivery_admin
-from digest.store import schedule as schedule_store
+from digest.store import Store, delivery_admin, schedule_runs
 from digest.store import tables as t
 from digest.store.subscribers import insert_subscriber
 from digest.timing import Action, candidate_dates, propose
@@ -84,8 +83,8 @@ def deliveries(store: Store) -> dict[str, dict[str, Any]]:
         return {r.email: r._asdict() for r in conn.execute(query)}
 
 
-def runs(store: Store) -> list[schedule_store.ScheduleRun]:
-    return schedule_store.recent_runs(store, limit=100)
+def runs(store: Store) -> list[schedule_runs.ScheduleRun]:
+    return schedule_runs.recent_runs(store, limit=100)
 
 
 WORLD = [("", ""), ("Europe/Paris", "07:00"), ("America/New_York", "07:00"), ("Asia/Kolkata", "07:00")]
@@ -198,7 +197,7 @@ def test_service_starting_two_hours_after_send_time_sends(store: Store) -> None:
     subscribe(store, "reader@example.org", now=EARLY)
     report = DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 8, 0), start_up=True)
     assert report.built == [(DAY, "fr"), (DAY, "en")]
-    run = schedule_store.decision(store, job="edition", run_date=DAY, language="fr")
+    run = schedule_runs.decision(store, job="edition", run_date=DAY, language="fr")
     assert run is not None and run.outcome == "send"
     assert run.reason == "caught up: started 2h after the first send time"
     row = deliveries(store)["reader@example.org"]
@@ -213,7 +212,7 @@ def test_service_starting_five_hours_after_send_time_skips_and_records_why(store
     assert report.built == [] and deliveries(store) == {}
     (decision,) = [d for d in report.decisions if d.language == "fr"]
     assert decision.action is Action.SKIP
-    run = schedule_store.decision(store, job="edition", run_date=DAY, language="fr")
+    run = schedule_runs.decision(store, job="edition", run_date=DAY, language="fr")
     assert run is not None and run.outcome == "skip"
     assert run.reason == (
         "every send time missed; the last one, 07:00 Africa/Casablanca, was missed by 5h, "
@@ -231,7 +230,7 @@ def test_five_hours_late_still_sends_to_readers_whose_time_is_ahead(store: Store
     subscribe(store, "paris@example.org", now=EARLY, timezone="Europe/Paris", send_at="07:00")
     subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
     DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
-    run = schedule_store.decision(store, job="edition", run_date=DAY, language="fr")
+    run = schedule_runs.decision(store, job="edition", run_date=DAY, language="fr")
     assert run is not None and run.outcome == "send"
     assert "skipped 3 missed send time(s)" in run.reason
     rows = deliveries(store)

@@ -15,8 +15,8 @@ from digest.select import (
     category_weight,
     fingerprints,
     in_window,
+    pick_stories,
     score_parts,
-    select,
     similarity,
 )
 
@@ -108,7 +108,7 @@ def test_category_weight_is_case_insensitive_and_defaults_to_one() -> None:
 def test_near_duplicates_worded_differently_are_folded_into_the_better_one() -> None:
     day = fixture_day()
     for language, better, other in (("fr", "budget-a", "budget-b"), ("en", "storm-a", "storm-b")):
-        picks = select(day, language=language, start=START, end=END)
+        picks = pick_stories(day, language=language, start=START, end=END)
         guids = [p.article.guid for p in picks]
         assert f"fixture:{better}" in guids and f"fixture:{other}" not in guids
         pick = next(p for p in picks if p.article.guid == f"fixture:{better}")
@@ -121,7 +121,7 @@ def test_near_duplicates_worded_differently_are_folded_into_the_better_one() -> 
 def test_distinct_stories_are_not_folded() -> None:
     day = fixture_day()
     fr = in_window(day, language="fr", start=START, end=END)
-    picks = select(day, language="fr", start=START, end=END)
+    picks = pick_stories(day, language="fr", start=START, end=END)
     assert len(picks) == len(fr) - 1  # only the budget pair is folded
     vectors = fingerprints(fr, "fr")
     pair = {"fixture:budget-a", "fixture:budget-b"}
@@ -140,16 +140,17 @@ def test_identical_titles_on_two_urls_are_duplicates() -> None:
     a = article("Bus gratuits pour les jeunes dès janvier", body_a, hours_before_end=1)
     b = article("Bus gratuits pour les jeunes dès janvier", body_b, hours_before_end=2)
     c = article("Le musée rouvre ses portes", "Après deux ans de travaux, le musée accueille de nouveau le public.")
-    picks = select([a, b, c], language="fr", start=START, end=END)
+    picks = pick_stories([a, b, c], language="fr", start=START, end=END)
     assert len(picks) == 2
     assert {len(p.also) for p in picks} == {0, 1}
 
 
 def test_category_weights_change_the_ranking() -> None:
     day = fixture_day()
-    plain = [p.article.guid for p in select(day, language="fr", start=START, end=END)]
+    plain = [p.article.guid for p in pick_stories(day, language="fr", start=START, end=END)]
     weighted = [
-        p.article.guid for p in select(day, language="fr", start=START, end=END, category_weights={"Sciences": 3.0})
+        p.article.guid
+        for p in pick_stories(day, language="fr", start=START, end=END, category_weights={"Sciences": 3.0})
     ]
     best_plain = min(plain.index("fixture:satellite"), plain.index("fixture:dessalement"))
     best_weighted = min(weighted.index("fixture:satellite"), weighted.index("fixture:dessalement"))
@@ -166,9 +167,9 @@ def test_one_category_cannot_fill_the_top_of_the_ranking() -> None:
         article(f"Sport : {s}", f"L'équipe de {s} a gagné le match de {s}. " * 12, category="Sport")
         for s in ("basket", "rugby")
     ]
-    unbalanced = select(politics + sport, language="fr", start=START, end=END, category_decay=1.0)
+    unbalanced = pick_stories(politics + sport, language="fr", start=START, end=END, category_decay=1.0)
     assert [p.article.category for p in unbalanced[:8]] == ["Politique"] * 8
-    balanced = select(politics + sport, language="fr", start=START, end=END)
+    balanced = pick_stories(politics + sport, language="fr", start=START, end=END)
     assert "Sport" in [p.article.category for p in balanced[:3]]
     assert all(p.parts.balance <= 1.0 for p in balanced)
     second_politics = [p for p in balanced if p.article.category == "Politique"][1]
@@ -177,6 +178,6 @@ def test_one_category_cannot_fill_the_top_of_the_ranking() -> None:
 
 def test_selection_is_deterministic() -> None:
     day = fixture_day()
-    first = [p.article.url for p in select(day, language="fr", start=START, end=END)]
-    again = [p.article.url for p in select(list(reversed(day)), language="fr", start=START, end=END)]
+    first = [p.article.url for p in pick_stories(day, language="fr", start=START, end=END)]
+    again = [p.article.url for p in pick_stories(list(reversed(day)), language="fr", start=START, end=END)]
     assert first == again

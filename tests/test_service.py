@@ -30,8 +30,7 @@ from digest.config import Settings
 from digest.daily.tick import DailyTicker
 from digest.deliver.messages import EditionMessages
 from digest.deliver.sender import run_sender
-from digest.store import Store
-from digest.store import schedule as schedule_store
+from digest.store import Store, schedule_runs
 from digest.store import tables as t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +181,7 @@ async def test_simulated_week_across_dst_one_edition_per_local_day_at_local_send
             assert r.sent_at.astimezone(ZoneInfo(r.timezone)).date() == r.edition_date
         assert len(rows) == len(smtp.received)
         # Nothing was decided twice, and nothing was skipped in a week without downtime.
-        decisions = schedule_store.recent_runs(store, limit=100)
+        decisions = schedule_runs.recent_runs(store, limit=100)
         assert {r.outcome for r in decisions} == {"send"}
         assert len(decisions) == len({(r.run_date, r.language) for r in decisions})
     finally:
@@ -207,7 +206,7 @@ async def test_catch_up_two_hours_late_sends_five_hours_late_skips(tmp_path: Pat
         assert email.utils.parsedate_to_datetime(str(message.message()["Date"])) == datetime(
             2026, 11, 29, 8, 0, tzinfo=UTC
         )
-        sent = schedule_store.decision(store, job="edition", run_date=date(2026, 11, 29), language="fr")
+        sent = schedule_runs.decision(store, job="edition", run_date=date(2026, 11, 29), language="fr")
         assert sent is not None and (sent.outcome, sent.reason) == (
             "send",
             "caught up: started 2h after the first send time",
@@ -216,7 +215,7 @@ async def test_catch_up_two_hours_late_sends_five_hours_late_skips(tmp_path: Pat
         second = Simulation(store, settings)  # a new process after another outage
         await second.step(datetime(2026, 11, 30, 11, 0, tzinfo=UTC), start_up=True)
         assert len(smtp.received) == 1
-        skipped = schedule_store.decision(store, job="edition", run_date=date(2026, 11, 30), language="fr")
+        skipped = schedule_runs.decision(store, job="edition", run_date=date(2026, 11, 30), language="fr")
         assert skipped is not None and skipped.outcome == "skip"
         assert "missed by 5h, more than the 3h catch-up grace" in skipped.reason
         # The next day runs normally again.

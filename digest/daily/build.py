@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
-from digest.edition import EditionRules, compose_edition
+from digest.edition import EditionRules, assemble_edition
 from digest.errors import ValidationError
 from digest.models import Edition, EditionStatus
 from digest.render import i18n
@@ -126,7 +126,7 @@ def build_editions(
             )
         start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
         candidates = published_between(store, start, end, lang)
-        edition = compose_edition(
+        edition = assemble_edition(
             candidates,
             newsletter=newsletter,
             edition_date=edition_date,

@@ -82,7 +82,7 @@ class DryRunEdition:
 
 
 @dataclass
-class SendOutcome:
+class SendResult:
     """What ``digest send`` did; exactly one of ``proofs``, ``dry_run``, ``report`` is
     set when there was something to send."""
 
@@ -113,12 +113,12 @@ def send(
     say: Say,
     warn: Say,
     progress: Callable[[SendProgress], None] | None = None,
-) -> SendOutcome:
+) -> SendResult:
     """``digest send``: see the module docstring. ``say`` gets the operator's notes as
     they happen, ``warn`` problems of helper processes, ``progress`` (when given) the
     state of the send twice a second."""
     day = edition_day(settings, options.day, now)
-    out = SendOutcome(day)
+    out = SendResult(day)
     for ed in day_editions(store, settings, day, now, build=True):
         if sendable([ed]):
             out.editions.append(ed)

@@ -36,8 +36,7 @@ from digest.daily.build import build_editions
 from digest.errors import DigestError, ValidationError
 from digest.ingest import poll_feeds
 from digest.models import EditionStatus
-from digest.store import Store, catchup
-from digest.store import schedule as schedule_store
+from digest.store import Store, catchup, schedule_runs
 from digest.store.claims import claimants
 from digest.store.editions import find_edition
 from digest.store.fanout import fan_out
@@ -174,7 +173,7 @@ class DailyTicker:
         if sweep:
             report.skipped_rows += skip_missed_rows(self.store, self.settings, now)
         for language in self.planner.languages:
-            send_times = schedule_store.send_times(self.store, language=language)
+            send_times = schedule_runs.send_times(self.store, language=language)
             for day in candidate_dates(now):
                 plan = self.planner.plan(day, language, send_times)
                 if now >= plan.build_at:
@@ -195,7 +194,7 @@ class DailyTicker:
         minutes = max(1, int(self.settings.schedule.poll_feeds_minutes))
         utc = now.astimezone(UTC)
         slot = (utc.hour * 60 + utc.minute) // minutes * minutes
-        _, ours = schedule_store.decide_once(
+        _, ours = schedule_runs.decide_once(
             self.store,
             job=POLL_JOB,
             run_date=utc.date(),
@@ -214,7 +213,7 @@ class DailyTicker:
         """The next send time after ``now`` of any edition, for /healthz and simulations."""
         upcoming: list[datetime] = []
         for language in self.planner.languages:
-            send_times = schedule_store.send_times(self.store, language=language)
+            send_times = schedule_runs.send_times(self.store, language=language)
             for day in (*candidate_dates(now), candidate_dates(now)[-1] + timedelta(days=1)):
                 plan = self.planner.plan(day, language, send_times)
                 upcoming += [t.due for t in plan.targets if t.due > now]
@@ -222,12 +221,12 @@ class DailyTicker:
 
     def _run_day(self, plan: DayPlan, now: datetime, report: TickReport, *, sweep: bool) -> None:
         grace = self.planner.grace
-        run = schedule_store.decision(self.store, job=EDITION_JOB, run_date=plan.edition_date, language=plan.language)
+        run = schedule_runs.decision(self.store, job=EDITION_JOB, run_date=plan.edition_date, language=plan.language)
         if run is None:
             proposal = propose(plan, now, grace)
             if proposal.action is Action.SKIP and plan.edition_date != self.planner.today(now):
                 return  # only today's missed edition is decided; older ones are long gone
-            run, ours = schedule_store.decide_once(
+            run, ours = schedule_runs.decide_once(
                 self.store,
                 job=EDITION_JOB,
                 run_date=plan.edition_date,
@@ -287,7 +286,7 @@ class DailyTicker:
         set of skipped send times changed since this process last ran it."""
         grace = self.planner.grace
         missed = [(t, d) for t in plan.subscribers if not (d := plan.decide(t, now, grace)).send]
-        state = (schedule_store.audience_fingerprint(self.store, language=plan.language), len(missed))
+        state = (schedule_runs.audience_fingerprint(self.store, language=plan.language), len(missed))
         if not sweep and self._fanned.get(edition_id) == state:
             return 0
         for target, decision in missed:

@@ -95,7 +95,7 @@ class Selection:
     topics_missed: bool  # the subscriber has topics, none of them is in today's edition
 
 
-def select(edition: Edition, topics: Iterable[str]) -> Selection:
+def for_topics(edition: Edition, topics: Iterable[str]) -> Selection:
     """The items a subscriber with ``topics`` gets (case-insensitive category match).
 
     No topics means everything. When none of the topics is covered today the reader

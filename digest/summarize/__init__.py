@@ -19,7 +19,7 @@ from digest.models import Article
 from digest.summarize.anaphora import leans_back
 from digest.summarize.language import language as get_language
 from digest.summarize.quotes import balanced
-from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, score_sentences, select
+from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, pick_sentences, score_sentences
 from digest.summarize.sentences import Sentence, split_paragraphs, split_sentences
 from digest.summarize.styles import BRIEF, STYLES, TOP, Style
 from digest.words import word_count
@@ -123,7 +123,7 @@ def summarize(
     lang = get_language(language)
     sentences = article_sentences(text, language, title=title, limit=MAX_SCORED_SENTENCES)
     scored, gist = score_sentences(sentences, lang, title=title, weights=weights)
-    chosen = select(scored, gist, min_sentences=min_sentences, max_sentences=max_sentences, max_words=max_words)
+    chosen = pick_sentences(scored, gist, min_sentences=min_sentences, max_sentences=max_sentences, max_words=max_words)
     return Summary(tuple(s.sentence.text for s in chosen), "extract")
 
 

@@ -2,7 +2,7 @@
 
 Out of context such a sentence points at something the reader never saw, so a
 summary takes it only together with the sentence before it (see
-:func:`digest.summarize.scoring.select`). Impersonal uses ("Il y a", "Il faut",
+:func:`digest.summarize.scoring.pick_sentences`). Impersonal uses ("Il y a", "Il faut",
 "It is expected that") open a sentence without pointing back and are not counted.
 """
 

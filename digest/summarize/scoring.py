@@ -124,7 +124,7 @@ def score_sentences(
     return out, gist
 
 
-def select(
+def pick_sentences(
     scored: Sequence[ScoredSentence],
     gist: Gist,
     *,

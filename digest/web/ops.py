@@ -27,8 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digest import metrics
 from digest.errors import DigestError
-from digest.store import Store
-from digest.store import schedule as schedule_store
+from digest.store import Store, schedule_runs
 
 OPS_PATHS = frozenset({"/healthz", "/metrics"})
 DATABASE_TIMEOUT_SECONDS = 5.0
@@ -84,7 +83,7 @@ def ops_app(
         now = clock()
         try:
             backlog = await asyncio.wait_for(
-                asyncio.to_thread(schedule_store.backlog, store, now=now), DATABASE_TIMEOUT_SECONDS
+                asyncio.to_thread(schedule_runs.backlog, store, now=now), DATABASE_TIMEOUT_SECONDS
             )
             metrics.set_delivery_gauges(due=backlog.due, in_flight=backlog.in_flight)
         except Exception:  # the process's own metrics are still worth serving

@@ -12,9 +12,8 @@ from starlette.responses import Response
 from digest.config import Settings
 from digest.daily.desk import SendDecision, first_send_time, review_on, send_decision
 from digest.models import Edition
-from digest.store import Store
+from digest.store import Store, schedule_runs
 from digest.store import console as console_store
-from digest.store import schedule as schedule_store
 from digest.store.delivery_admin import counts as state_counts
 from digest.store.editions import editions_for_date
 from digest.store.feeds import list_feeds
@@ -71,8 +70,8 @@ def _overview(settings: Settings, store: Store, now: datetime) -> dict[str, Any]
     return {
         "day": day,
         "lines": edition_lines(settings, store, day, now),
-        "runs": schedule_store.recent_runs(store, limit=5),
-        "backlog": schedule_store.backlog(store, now=now),
+        "runs": schedule_runs.recent_runs(store, limit=5),
+        "backlog": schedule_runs.backlog(store, now=now),
         "feeds": len(feeds),
         "feed_errors": sum(1 for f in feeds if f.last_error),
         "last_poll": max(polled) if polled else None,
