@@ -194,7 +194,7 @@ def build(
     # The subject is the day's top headline; the preheader, shown after it, carries
     # the next headlines (or the top story's summary when there is no other).
     ordered = tops + briefs
-    headline = shorten(ordered[0].title, SUBJECT_CHARS) if ordered else ""
+    headline = typeset(shorten(ordered[0].title, SUBJECT_CHARS), lang) if ordered else ""
     rest = [i.title.strip() for i in ordered[1:4] if i.title.strip()]
     teaser = " · ".join(rest) if rest else (ordered[0].summary if ordered else "")
     preheader = typeset(shorten(teaser, PREHEADER_CHARS), lang)
