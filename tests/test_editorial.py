@@ -19,6 +19,8 @@ from digest.compose import EditionComposer
 from digest.edition import MAX_MISSES, EditionRules, compose_edition
 from digest.models import Article, Edition, ItemKind
 from digest.render.variant import Variant
+from digest.store import Store
+from digest.store.editions import save_edition
 from digest.typography import NB_HYPHEN, NBSP, NNBSP, typeset
 
 END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
@@ -339,3 +341,12 @@ def test_a_500_candidate_day_summarises_only_what_can_still_fit(monkeypatch: pyt
     # MAX_MISSES misses per phase: never one per candidate
     assert len(calls) <= len(edition.items) + 1 + 2 * MAX_MISSES
     assert all(i.kind in (ItemKind.TOP, ItemKind.BRIEF) for i in edition.items)
+
+
+def test_the_publisher_name_survives_storing_the_edition(store: Store) -> None:
+    built = compose([TARIFF_A, TARIFF_B, *OTHERS_FR], "fr")
+    built = replace(built, items=tuple(replace(i, article_id=None) for i in built.items))  # articles not stored
+    stored = save_edition(store, built, rebuild=False, now=END)
+    assert [i.source for i in stored.items] == [i.source for i in built.items]
+    assert "Le Courrier de l’Oriental" in {i.source for i in stored.items}
+    assert "" in {i.source for i in stored.items}  # the article without one stays empty: the host is shown
