@@ -47,6 +47,7 @@ class MailSettings:
     unsubscribe_mailto: str = ""
     feedback_id: str = "digest"
     envelope_from: str = ""
+    locales: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailSettings:
@@ -61,6 +62,7 @@ class MailSettings:
             unsubscribe_mailto=n.unsubscribe_mailto,
             feedback_id=n.feedback_id,
             envelope_from=settings.smtp.envelope_from,
+            locales=n.locale,
         )
 
     @property
@@ -113,7 +115,7 @@ class EditionComposer:
         self._variants: OrderedDict[Hashable, tuple[Edition, Variant]] = OrderedDict()
         self._lock = threading.Lock()
         self._domain = mail.domain
-        self._masthead = Masthead(mail.newsletter, mail.postal_address, mail.logo_url)
+        self._masthead = Masthead(mail.newsletter, mail.postal_address, mail.logo_url, mail.locales)
         self._headers = StaticHeaders(
             sender=mail.sender,
             list_id=list_id(mail.newsletter, self._domain),

@@ -2,20 +2,27 @@
 
 The budget is ``words_per_minute(language) x reading_minutes`` words for everything
 a reader reads: the masthead (name, date, reading time), section titles, headlines,
-summaries, each item's "3 min" and its "Lire aussi" links. (The footer's legal lines
-are not part of the read.) Stories are taken in :func:`digest.select.pick_stories` order:
+summaries, each item's "3 min", its publisher and its "Lire aussi" links. (The
+footer's legal lines are not part of the read.) Stories are taken in
+:func:`digest.select.pick_stories` order, which is their importance:
 
-1. top stories (a :data:`digest.summarize.TOP` summary each) fill up to :data:`TOP_SHARE` of the
-   budget, at most ``top_stories`` of them, no category holding more than
-   ``max_category_share`` of them while other categories still have stories;
+1. top stories fill up to :data:`TOP_SHARE` of the budget, at most ``top_stories``
+   of them, no category holding more than ``max_category_share`` of them while
+   other categories still have stories. The first is the lead story ("À la une" /
+   "Top story") with a fuller :data:`digest.summarize.LEAD` summary; the others get
+   a :data:`digest.summarize.TOP` summary and show their category above the headline;
 2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
-   (:data:`digest.summarize.BRIEF`),
-   grouped by category, under the same share rule.
+   (:data:`digest.summarize.BRIEF`), grouped by category, under the same share rule.
 
-Items are stored grouped: top stories by category, then briefs by category, the
-categories in ``categories`` order first, then in order of their best story. The
-edition's ``word_count`` is :func:`edition_words` of what it shows, and its reading
-time is that count over the reading speed, rounded up.
+A summary is only computed for a story that can still fit: the cheapest it could
+cost (its headline, labels and a shortest summary) is checked first, and the search
+stops after :data:`MAX_MISSES` stories in a row that did not fit, so a day of 500
+candidates costs a few dozen summaries, not 500.
+
+Items are stored in reading order: the lead, the other top stories by importance,
+then briefs by category, the categories in ``categories`` order first, then in order
+of their best story. The edition's ``word_count`` is :func:`edition_words` of what
+it shows, and its reading time is that count over the reading speed, rounded up.
 """
 
 from __future__ import annotations
@@ -28,17 +35,25 @@ from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
 from digest.render.i18n import N_, gettext
-from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, pick_stories
-from digest.summarize import BRIEF, TOP, Summary, accepts, summarize_article
+from digest.select import (
+    DEFAULT_CATEGORY_DECAY,
+    DEFAULT_DUPLICATE_SIMILARITY,
+    Pick,
+    article_words,
+    pick_stories,
+    source_name,
+)
+from digest.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts, summarize_article
+from digest.urls import host_of
 from digest.words import word_count
 
 #: Share of the budget top stories may use; the rest is for "En bref".
 TOP_SHARE = 0.6
-# Summary lengths: digest.summarize.TOP (2-3 sentences, at most 80 words) for a top
-# story, digest.summarize.BRIEF (one sentence, at most 30 words) for "En bref"; the
-# same styles `digest summarize --style` uses.
-#: Stop looking for briefs once this many stories in a row did not fit, or fewer
-#: words than a minimal brief are left.
+# Summary lengths: digest.summarize.LEAD for the lead story, TOP (2-3 sentences, at
+# most 80 words) for the other top stories, BRIEF (one sentence, at most 30 words)
+# for "En bref"; the same styles `digest summarize --style` uses.
+#: Stop looking for top stories or briefs once this many stories in a row did not
+#: fit (or fewer words than a minimal brief are left): each try may cost a summary.
 MAX_MISSES = 12
 MIN_BRIEF_WORDS = 8
 
@@ -48,6 +63,7 @@ MASTHEAD_WORDS = 9
 
 #: Words a reader sees around the stories (messages of the catalogues, digest.render.i18n).
 BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
+LEAD_LABEL = N_("Top story")
 
 
 def item_label(minutes: int) -> str:
@@ -56,8 +72,9 @@ def item_label(minutes: int) -> str:
 
 
 def item_words(item: EditionItem, language: str) -> int:
-    """Words one item shows: headline, summary, reading time, "Lire aussi" links."""
+    """Words one item shows: headline, summary, reading time, publisher, "Lire aussi" links."""
     n = word_count(item.title) + word_count(item.summary) + word_count(item_label(item.reading_minutes))
+    n += word_count(item.source or host_of(item.url))
     if item.also_read:
         n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(link.title) for link in item.also_read)
     return n
@@ -69,15 +86,17 @@ def masthead_words(newsletter: str) -> int:
 
 
 def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
-    """Every word the edition shows: the masthead, section titles (top categories,
-    "En bref" and its category headings) and every item. An edition without items
-    counts nothing: it is not sent."""
+    """Every word the edition shows: the masthead, the lead's label, each top story's
+    category, "En bref" and its category headings, and every item. An edition
+    without items counts nothing: it is not sent."""
     if not items:
         return 0
-    top_categories = {i.category for i in items if i.kind is ItemKind.TOP}
+    tops = [i for i in items if i.kind is ItemKind.TOP]
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
     n = masthead_words(newsletter)
-    n += sum(word_count(c) for c in top_categories) + sum(word_count(c) for c in brief_categories)
+    if tops:
+        n += word_count(gettext(language, LEAD_LABEL))
+    n += sum(word_count(i.category) for i in tops) + sum(word_count(c) for c in brief_categories)
     if brief_categories:
         n += word_count(gettext(language, BRIEF_LABEL))
     return n + sum(item_words(i, language) for i in items)
@@ -122,6 +141,7 @@ class _Draft:
             reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
             article_id=a.id,
             also_read=self.pick.also_read,
+            source=a.source.strip(),
         )
 
 
@@ -183,13 +203,30 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     def category(p: Pick) -> str:
         return spelling[(p.article.category.strip() or default_category).casefold()]
 
-    def cost(draft: _Draft) -> int:
-        n = item_words(draft.item(0), language)
-        if (draft.kind, draft.category) not in sections:
-            n += word_count(draft.category)
-        if draft.kind is ItemKind.BRIEF and not any(k is ItemKind.BRIEF for k, _ in sections):
+    def heading_words(kind: ItemKind, cat: str) -> int:
+        """Words a new item of ``kind`` adds around itself: a top story's category
+        (and the lead's label for the first), a brief's category heading and "En bref"."""
+        if kind is ItemKind.TOP:
+            lead = 0 if any(d.kind is ItemKind.TOP for d in drafts) else word_count(gettext(language, LEAD_LABEL))
+            return word_count(cat) + lead
+        n = 0 if (kind, cat) in sections else word_count(cat)
+        if not any(k is ItemKind.BRIEF for k, _ in sections):
             n += word_count(gettext(language, BRIEF_LABEL))
         return n
+
+    def floor(pick: Pick, kind: ItemKind, cat: str) -> int:
+        """The least ``pick`` can cost as ``kind``: everything but the summary, which
+        is at least ``min_sentences`` sentences of the shortest usable length."""
+        a = pick.article
+        minutes = a.reading_minutes or reading_minutes(article_words(a), a.language)
+        n = word_count(a.title) + word_count(item_label(minutes)) + word_count(source_name(a))
+        if pick.also:
+            n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(x.title) for x in pick.also)
+        style = TOP if kind is ItemKind.TOP else BRIEF
+        return n + heading_words(kind, cat) + style.min_sentences * MIN_SENTENCE_WORDS
+
+    def cost(draft: _Draft) -> int:
+        return item_words(draft.item(0), language) + heading_words(draft.kind, draft.category)
 
     def place(draft: _Draft, n: int) -> None:
         nonlocal used
@@ -198,25 +235,39 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         per_category[draft.category] += 1
         used += n
 
-    # 1. Top stories, in rank order; a story that is capped, too thin or too long waits.
+    # 1. Top stories, in rank order; a story that is capped, too thin or too long
+    # waits. The first placed is the lead: a LEAD summary when it has one, else TOP.
     top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
+    top_limit = budget * TOP_SHARE
     pending: list[tuple[int, Pick]] = []
     remaining = Counter(category(p) for p in picks)
+    misses = 0
     for rank, pick in enumerate(picks):
         cat = category(pick)
         remaining[cat] -= 1
-        if len(drafts) >= rules.top_stories or used >= budget * TOP_SHARE:
+        if len(drafts) >= rules.top_stories or misses >= MAX_MISSES or used >= top_limit:
             pending.append((rank, pick))
             continue
         if per_category[cat] >= top_cap and sum(remaining.values()) > remaining[cat]:
             pending.append((rank, pick))
             continue
-        summary = summarize_article(pick.article, TOP)
-        draft = _Draft(rank, pick, ItemKind.TOP, cat, summary)
-        n = cost(draft)
-        if not accepts(TOP, summary) or used + n > budget * TOP_SHARE:
+        if used + floor(pick, ItemKind.TOP, cat) > top_limit:
+            misses += 1  # cannot fit whatever its summary: no summary computed
             pending.append((rank, pick))
             continue
+        draft = None
+        if not drafts:
+            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, LEAD))
+            if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
+                draft = lead
+        if draft is None:
+            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, TOP))
+        n = cost(draft)
+        if not accepts(TOP, draft.summary) or used + n > top_limit:
+            misses += 1
+            pending.append((rank, pick))
+            continue
+        misses = 0
         place(draft, n)
 
     # 2. Briefs, in rank order, under the share rule while other categories have
@@ -233,31 +284,34 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
                 continue
             del pending[i]
             waiting[cat] -= 1
-            summary = summarize_article(pick.article, BRIEF)
-            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summary)
+            progress = True
+            if used + floor(pick, ItemKind.BRIEF, cat) > budget:
+                misses += 1  # cannot fit whatever its summary: no summary computed
+                break
+            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarize_article(pick.article, BRIEF))
             n = cost(draft)
             if used + n > budget:
                 misses += 1
             else:
                 misses = 0
                 place(draft, n)
-            progress = True
             break
     return drafts
 
 
 def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft]:
-    """Top stories then briefs; within each, by category (configured order first, then
-    by best story), and by rank inside a category."""
+    """Top stories by importance (rank; the lead first), then briefs by category
+    (configured order first, then by best story) and by rank inside a category."""
     configured = {c.casefold(): i for i, c in enumerate(categories)}
     best_rank: dict[str, int] = {}
     for d in drafts:
         best_rank[d.category] = min(best_rank.get(d.category, d.rank), d.rank)
 
     def key(d: _Draft) -> tuple[int, int, int, int]:
-        kind = 0 if d.kind is ItemKind.TOP else 1
+        if d.kind is ItemKind.TOP:
+            return (0, 0, 0, d.rank)
         order = configured.get(d.category.casefold())
         group = (0, order) if order is not None else (1, best_rank[d.category])
-        return (kind, group[0], group[1], d.rank)
+        return (1, group[0], group[1], d.rank)
 
     return sorted(drafts, key=key)

@@ -102,6 +102,7 @@ class EditionItem:
     reading_minutes: int
     article_id: int | None = None
     also_read: tuple[Link, ...] = ()
+    source: str = ""  # the publisher's name (Article.source); empty: the URL's host is shown
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,27 @@ Every article gets a score made of parts a person can read back (:class:`ScorePa
 
 Near-duplicates are found by content, not titles: TF-IDF cosine over the content
 words (cut to five letters, which conflates inflections at no cost: Snowball in pure
-Python would dominate the time on 500 candidates) of title, standfirst and lead. The better-scored article stays, the
-others become its "Lire aussi" / "Also read" links.
+Python would dominate the time on 500 candidates) of title, standfirst and lead. Two
+outlets rarely word the same event alike, but they report the same facts: below the
+cosine threshold, a pair still counts as one story when it is at least loosely
+similar (:data:`ANCHOR_SIMILARITY`) and shares :data:`SHARED_ANCHORS` *anchors* —
+figures ("2,25 %", "1,6 %"; not years or day numbers) and proper names (capitalised
+words inside a sentence: "Banque", "Dakar") — at least one of each. The
+better-scored article stays, the others become its "Lire aussi" / "Also read" links.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
 
 from digest.models import Article, Link
 from digest.summarize.language import language as get_language
@@ -43,6 +52,14 @@ LEAD_WORDS = 120
 FINGERPRINT_TERMS = 40
 
 DEFAULT_DUPLICATE_SIMILARITY = 0.3
+#: Cosine from which shared anchors can make two articles one story, and how many
+#: anchors (at least one figure and one name) they must share.
+ANCHOR_SIMILARITY = 0.15
+SHARED_ANCHORS = 3
+# A figure: digits with an optional decimal part ("2,25", "1.6", "300 000" is "300", "000").
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+# A proper name: a capitalised word that does not start a sentence or a line.
+_NAME = re.compile(r"(?<=[^\W\d_][\s\u00a0«“\"'’(]|[,;:][\s\u00a0])(?<![.!?]\s)([A-ZÀ-ÖØ-Þ][^\W\d_]{2,})")
 DEFAULT_CATEGORY_DECAY = 0.7
 
 # How the parts add up (they sum to 1, so a base score is between 0 and 1).
@@ -187,7 +204,8 @@ def pick_stories(
 
 
 def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -> list[_Story]:
-    """Leader clustering, best first: a story joins the first kept story it resembles.
+    """Leader clustering, best first: a story joins the kept story it resembles most,
+    by cosine, or failing that by shared anchors (see the module docstring).
 
     ``stories`` must be sorted best first, so the kept one of each group is the
     better; comparing with kept stories only (not with every member) avoids chains
@@ -195,7 +213,9 @@ def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -
     """
     vectors = fingerprints([s.article for s in stories], language)
     kept: list[_Story] = []
+    kept_anchors: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    stop = get_language(language).stopwords | _calendar_words(language)
     for story, vec in zip(stories, vectors, strict=True):
         dots: dict[int, float] = defaultdict(float)
         for term, weight in vec.items():
@@ -205,6 +225,15 @@ def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -
         if best is not None and best[1] >= threshold:
             kept[best[0]].also.append(story.article)
             continue
+        near = sorted((k for k, d in dots.items() if d >= ANCHOR_SIMILARITY), key=lambda k: (-dots[k], k))
+        if near:  # anchors only for the few loosely similar pairs: they cost a scan of the text
+            mine = anchors(story.article, stop)
+            same = next(
+                (k for k in near if _same_facts(mine, kept_anchors.setdefault(k, anchors(kept[k].article, stop)))), None
+            )
+            if same is not None:
+                kept[same].also.append(story.article)
+                continue
         index = len(kept)
         kept.append(story)
         for term, weight in vec.items():
@@ -212,12 +241,52 @@ def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -
     return kept
 
 
+def anchors(article: Article, stopwords: frozenset[str] = frozenset()) -> tuple[frozenset[str], frozenset[str]]:
+    """The figures and proper names of an article's title, standfirst and lead.
+
+    Figures are normalised ("2,25" = "2.25"); years (1900-2099) and numbers up to 31
+    (days, small counts) say little about which event it is and are left out. Names
+    are lowercased capitalised words inside a sentence, stop-words aside.
+    """
+    text = f"{article.title}\n{article.summary}\n{_lead(article.body)}"
+    figures = set()
+    for m in _FIGURE.finditer(text):
+        figure = m.group().replace(",", ".")
+        if "." not in figure and (int(figure) <= 31 or 1900 <= int(figure) <= 2099):
+            continue
+        figures.add(figure)
+    names = {n.lower() for n in _NAME.findall(text)}
+    return frozenset(figures), frozenset(names - stopwords)
+
+
+@functools.cache
+def _calendar_words(language: str) -> frozenset[str]:
+    """Weekday and month names, lowercased: capitalised in English, they name no event."""
+    try:
+        loc = Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        return frozenset()
+    names = [*loc.days["format"]["wide"].values(), *loc.months["format"]["wide"].values()]
+    return frozenset(n.lower() for n in names)
+
+
+def _same_facts(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """At least :data:`SHARED_ANCHORS` anchors in common, a figure and a name among them."""
+    figures, names = len(a[0] & b[0]), len(a[1] & b[1])
+    return figures >= 1 and names >= 1 and figures + names >= SHARED_ANCHORS
+
+
+def _lead(body: str) -> str:
+    """The first :data:`LEAD_WORDS` words of ``body`` (only its start is split: bodies run long)."""
+    return " ".join(body[: LEAD_WORDS * 12].split()[:LEAD_WORDS])
+
+
 def fingerprints(articles: Sequence[Article], language: str) -> list[dict[str, float]]:
     """L2-normalised TF-IDF vectors of title, standfirst and lead, IDF over ``articles``."""
     lang = get_language(language)
     tfs = []
     for a in articles:
-        lead = " ".join(a.body.split()[:LEAD_WORDS])
+        lead = _lead(a.body)
         tf: dict[str, int] = defaultdict(int)
         for term in lang.prefixes(f"{a.title}\n{a.title}\n{a.summary}\n{lead}"):
             tf[term] += 1

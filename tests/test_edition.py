@@ -20,7 +20,8 @@ from digest.edition import (
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 from digest.render.i18n import gettext
-from digest.summarize import BRIEF, TOP, is_boilerplate, split_sentences
+from digest.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_sentences
+from digest.urls import host_of
 from digest.words import word_count
 
 DAY = date(2026, 11, 29)
@@ -108,11 +109,13 @@ def test_total_words_within_the_budget_and_reading_time_is_words_over_speed() ->
 
 def test_word_count_includes_masthead_headlines_section_titles_and_links() -> None:
     shown = 2 + 4 + 5  # "Le Brief", "dimanche 29 novembre 2026", "Temps de lecture : 5 minutes"
-    for section in FR.sections(ItemKind.TOP):
-        shown += word_count(section.category)
+    shown += word_count("À la une")  # the lead story's label
+    for item in FR.top:
+        shown += word_count(item.category)  # each top story shows its category
     shown += word_count(gettext("fr", BRIEF_LABEL)) + sum(word_count(s.category) for s in FR.sections(ItemKind.BRIEF))
     for item in FR.items:
         shown += word_count(item.title) + word_count(item.summary) + 2  # "N min"
+        shown += word_count(item.source or host_of(item.url))  # the publisher
         if item.also_read:
             shown += word_count("Lire aussi :") + sum(word_count(link.title) for link in item.also_read)
     assert FR.word_count == shown
@@ -129,7 +132,9 @@ def test_smaller_budgets_are_respected_and_filled(minutes: int) -> None:
 
 def test_top_stories_have_two_or_three_sentences_and_briefs_one() -> None:
     assert 3 <= len(FR.top) <= 6 and len(FR.briefs) >= 5
-    for item in FR.top:
+    lead = FR.top[0]
+    assert 2 <= sentence_count(lead) <= LEAD.max_sentences and word_count(lead.summary) <= LEAD.max_words
+    for item in FR.top[1:]:
         assert 2 <= sentence_count(item) <= 3
         assert word_count(item.summary) <= TOP.max_words
     for item in FR.briefs:
@@ -149,13 +154,14 @@ def test_briefs_are_grouped_by_category_after_the_top_stories() -> None:
     assert [i.position for i in FR.items] == list(range(len(FR.items)))
 
 
-def test_configured_category_order_is_the_section_order() -> None:
+def test_configured_category_order_is_the_brief_section_order() -> None:
+    # top stories follow importance (issue 14); the configured order arranges "En bref"
     order = ("Sport", "Culture", "Économie")
     ed = compose("fr", EditionRules(categories=order))
-    top_sections = [s.category for s in ed.sections(ItemKind.TOP)]
-    known = [c for c in top_sections if c in order]
-    assert known == [c for c in order if c in top_sections]
-    assert top_sections[: len(known)] == known
+    brief_sections = [s.category for s in ed.sections(ItemKind.BRIEF)]
+    known = [c for c in brief_sections if c in order]
+    assert known == [c for c in order if c in brief_sections]
+    assert brief_sections[: len(known)] == known
 
 
 def test_no_category_takes_the_whole_briefing() -> None:
@@ -235,4 +241,4 @@ def test_category_spellings_make_one_section() -> None:
     assert len({i.category for i in ed.items if i.category.casefold() == "sport"}) == 1
     configured = compose("fr", EditionRules(categories=("SPORT",)), ARTICLES)
     assert "Sport" not in {i.category for i in configured.items}
-    assert configured.sections(ItemKind.TOP)[0].category == "SPORT"
+    assert {i.category for i in configured.items if i.category.casefold() == "sport"} == {"SPORT"}

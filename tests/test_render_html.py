@@ -18,6 +18,7 @@ from digest.render import view as v
 from digest.render.inline import inline_css
 from digest.render.slots import MARKERS
 from digest.render.variant import Variant
+from digest.typography import typeset
 
 WEB_SAFE = {
     "helvetica", "arial", "sans-serif", "georgia", "times new roman", "times", "serif",
@@ -97,12 +98,15 @@ def test_header_shows_name_date_and_reading_time(fr: Variant) -> None:
     assert "Temps de lecture\u00a0: 3 minutes" in root.text_content()
 
 
-def test_sections_by_category_then_en_bref(fr: Variant) -> None:
+def test_lead_story_then_top_stories_with_their_category_then_en_bref(fr: Variant) -> None:
     root = doc(fr)
     sections = [h.text_content() for h in root.xpath("//h2")]
-    assert sections == ["Politique", "Économie", "Sport", "Culture", "En bref"]
+    assert sections == ["À la une", "En bref"]
     headlines = [h.text_content() for h in root.xpath("//h3")]
-    assert headlines == [i.title for i in french_edition().top]
+    assert headlines == [typeset(i.title, "fr") for i in french_edition().top]
+    assert root.xpath("//h3")[0].get("class").split() == ["headline", "lead-headline"]
+    kickers = [p.text_content() for p in root.xpath("//p[@class='kicker']")]
+    assert kickers == [i.category for i in french_edition().top]
     categories = [p.text_content() for p in root.xpath("//p[@class='brief-category']")]
     assert categories == ["Politique", "Économie", "Société", "Sport", "Culture"]
     assert "Lire aussi\u00a0:" in root.text_content()
@@ -115,7 +119,9 @@ def test_preheader_is_short_hidden_and_honest(fr: Variant) -> None:
     assert "display:none" in pre.get("style").replace(" ", "")
     text = pre.text_content()
     assert len(text) <= v.PREHEADER_CHARS
-    assert text.startswith(french_edition().top[0].title)
+    # the next headlines: the subject already carries the first one
+    assert text.startswith(typeset(french_edition().top[1].title, "fr")[:30])
+    assert french_edition().top[0].title not in text
 
 
 def test_footer_has_reason_unsubscribe_preferences_browser_link_and_address(fr: Variant) -> None:
@@ -150,7 +156,7 @@ def test_english_variant_uses_english_labels_and_date() -> None:
     assert "Sunday, November 29, 2026" in root.text_content()
     assert "Reading time: 1 minute" in root.text_content()
     assert "Unsubscribe" in root.text_content()
-    assert en.rendered.subject.startswith("Sunday, November 29 · NATO envoy")
+    assert en.rendered.subject.startswith("NATO envoy")
     assert "En bref" not in root.text_content()  # no briefs in this edition: no section
 
 
@@ -161,7 +167,8 @@ def test_topics_select_categories_case_insensitively_and_say_so() -> None:
     assert sel.topics == ("Économie", "Sport")
     only = variant(edition, ["économie", "Sport"])
     root = doc(only)
-    assert [h.text_content() for h in root.xpath("//h2")] == ["Économie", "Sport", "En bref"]
+    assert [h.text_content() for h in root.xpath("//h2")] == ["À la une", "En bref"]
+    assert {p.text_content() for p in root.xpath("//p[@class='kicker']")} <= {"Économie", "Sport"}
     assert "Vous ne recevez que vos rubriques\u00a0: Économie, Sport." in root.text_content()
     # the header's reading time is the variant's own, counted like the edition's
     shown = [i for i in edition.items if i.category in ("Économie", "Sport")]
@@ -183,9 +190,9 @@ def test_brief_limit_keeps_the_first_briefs_and_counts_the_rest() -> None:
     edition = french_edition()
     view = v.build(edition, v.Masthead("Le Brief"), v.for_topics(edition, []), brief_limit=3)
     shown = [s.title for sec in view.brief_sections for s in sec.stories]
-    assert shown == [i.title for i in edition.briefs[:3]]
+    assert shown == [typeset(i.title, "fr") for i in edition.briefs[:3]]
     assert view.dropped_briefs == len(edition.briefs) - 3
-    assert len(view.top_sections) == 4
+    assert view.lead is not None and len(view.top_stories) == len(edition.top) - 1
 
 
 def test_inlining_keeps_the_markers_and_escapes_nothing_twice() -> None:
@@ -205,6 +212,6 @@ def test_stories_without_url_or_summary_still_render() -> None:
     brief = replace(edition.briefs[0], url="")
     edition = replace(edition, items=(bare, *edition.items[1:6], brief))
     root = doc(variant(edition))
-    assert root.xpath("string(//h3[1])") == bare.title
-    assert brief.title in root.text_content()
+    assert root.xpath("string(//h3[1])") == typeset(bare.title, "fr")
+    assert typeset(brief.title, "fr") in root.text_content()
     assert edition.items[-1].kind is ItemKind.BRIEF

@@ -38,6 +38,10 @@ class NewsletterSettings:
     unsubscribe_mailto: str = key("", "Address for the mailto: form of List-Unsubscribe; empty for none.")
     feedback_id: str = key("digest", "Stable sender id used in the Feedback-ID header.")
     logo_url: str = key("", "Absolute https URL of a logo image for the email masthead; empty shows the name.")
+    locale: tuple[str, ...] = key(
+        (),
+        'Date and number locale per language, e.g. ["fr_MA", "en_GB"]; other languages use their own.',
+    )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from digest.edition import edition_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.render import i18n
+from digest.typography import typeset
 from digest.urls import host_of
 
-#: Longest headline kept whole in the subject line (characters).
-SUBJECT_HEADLINE_CHARS = 72
+#: Longest subject line (characters): what phone mail apps show without cutting.
+SUBJECT_CHARS = 60
 #: Longest preheader text (characters); clients show 40-140.
 PREHEADER_CHARS = 140
 
@@ -42,6 +43,7 @@ class StoryView:
     minutes: int
     source: str
     also_read: tuple[LinkView, ...] = ()
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,16 @@ class Masthead:
     newsletter: str
     postal_address: str = ""
     logo_url: str = ""
+    #: Babel locales for dates and numbers, e.g. ("fr_MA", "en_GB"); an edition's
+    #: language without one here uses the language's own ("fr", "en").
+    locales: tuple[str, ...] = ()
+
+    def locale(self, language: str) -> str:
+        """The locale of ``language``'s editions: the configured one of that language, else the language."""
+        for loc in self.locales:
+            if loc.replace("-", "_").split("_")[0].lower() == language.lower():
+                return loc.replace("-", "_")
+        return language
 
 
 @dataclass(frozen=True)
@@ -70,10 +82,11 @@ class EditionView:
     date_full: str
     date_subject: str
     reading_minutes: int
-    top_sections: tuple[SectionView, ...]
+    lead: StoryView | None  # the day's top story ("À la une"), fuller summary
+    top_stories: tuple[StoryView, ...]  # the other top stories, by importance
     brief_sections: tuple[SectionView, ...]
     preheader: str
-    headline: str
+    headline: str  # the subject line: the top headline, at most SUBJECT_CHARS
     topics: tuple[str, ...] = ()
     topics_missed: bool = False
     dropped_briefs: int = 0
@@ -83,7 +96,8 @@ class EditionView:
     @property
     def stories(self) -> tuple[StoryView, ...]:
         """Every story shown, top stories first."""
-        return tuple(s for sec in (*self.top_sections, *self.brief_sections) for s in sec.stories)
+        lead = (self.lead,) if self.lead else ()
+        return (*lead, *self.top_stories, *(s for sec in self.brief_sections for s in sec.stories))
 
 
 @dataclass(frozen=True)
@@ -118,25 +132,30 @@ def source_of(url: str) -> str:
     return host_of(url)
 
 
-def _story(item: EditionItem) -> StoryView:
+def _story(item: EditionItem, language: str) -> StoryView:
     return StoryView(
-        title=item.title,
+        title=typeset(item.title, language),
         url=item.url,
-        summary=item.summary,
+        summary=typeset(item.summary, language),
         minutes=max(1, item.reading_minutes),
-        source=source_of(item.url),
-        also_read=tuple(_link(link) for link in item.also_read),
+        source=item.source or source_of(item.url),
+        also_read=tuple(_link(link, language) for link in item.also_read),
+        category=item.category,
     )
 
 
-def _link(link: Link) -> LinkView:
-    return LinkView(title=link.title or source_of(link.url) or link.url, url=link.url, source=source_of(link.url))
+def _link(link: Link, language: str) -> LinkView:
+    return LinkView(
+        title=typeset(link.title, language) if link.title else source_of(link.url) or link.url,
+        url=link.url,
+        source=link.source or source_of(link.url),
+    )
 
 
-def _sections(items: Sequence[EditionItem]) -> tuple[SectionView, ...]:
+def _sections(items: Sequence[EditionItem], language: str) -> tuple[SectionView, ...]:
     order: dict[str, list[StoryView]] = {}
     for item in items:
-        order.setdefault(item.category, []).append(_story(item))
+        order.setdefault(item.category, []).append(_story(item, language))
     return tuple(SectionView(c, tuple(s)) for c, s in order.items())
 
 
@@ -172,18 +191,24 @@ def build(
     else:
         # a topic subset or fewer briefs: counted the way the edition counts itself
         minutes = reading_minutes(edition_words(shown, lang, newsletter=masthead.newsletter), lang)
-    lead = tops or briefs
-    headline = shorten(lead[0].title, SUBJECT_HEADLINE_CHARS) if lead else ""
-    preheader = shorten(" · ".join(i.title for i in lead[:3]), PREHEADER_CHARS) if lead else ""
-    subject_date = i18n.day_and_month(edition.edition_date, lang)
+    # The subject is the day's top headline; the preheader, shown after it, carries
+    # the next headlines (or the top story's summary when there is no other).
+    ordered = tops + briefs
+    headline = typeset(shorten(ordered[0].title, SUBJECT_CHARS), lang) if ordered else ""
+    rest = [i.title.strip() for i in ordered[1:4] if i.title.strip()]
+    teaser = " · ".join(rest) if rest else (ordered[0].summary if ordered else "")
+    preheader = typeset(shorten(teaser, PREHEADER_CHARS), lang)
+    locale = masthead.locale(lang)
+    subject_date = i18n.day_and_month(edition.edition_date, locale)
     return EditionView(
         lang=lang,
         newsletter=masthead.newsletter,
-        date_full=i18n.full_date(edition.edition_date, lang),
+        date_full=i18n.full_date(edition.edition_date, locale),
         date_subject=subject_date[:1].upper() + subject_date[1:],
         reading_minutes=max(1, minutes),
-        top_sections=_sections(tops),
-        brief_sections=_sections(briefs),
+        lead=_story(tops[0], lang) if tops else None,
+        top_stories=tuple(_story(i, lang) for i in tops[1:]),
+        brief_sections=_sections(briefs, lang),
         preheader=preheader,
         headline=headline,
         topics=selection.topics,

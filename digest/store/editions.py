@@ -152,6 +152,7 @@ def _insert_items(conn: Connection, edition_id: int, items: Sequence[EditionItem
                 [{"title": link.title, "url": link.url, "source": link.source} for link in item.also_read],
                 ensure_ascii=False,
             ),
+            "source": item.source,
         }
         for item in items
     ]
@@ -200,6 +201,7 @@ def _item(row: Any) -> EditionItem:
         reading_minutes=row.reading_minutes,
         article_id=row.article_id,
         also_read=_links(row.also_read),
+        source=row.source,
     )
 
 

@@ -171,6 +171,7 @@ edition_items = Table(
     Column("summary", Text, nullable=False, server_default=""),
     Column("reading_minutes", Integer, nullable=False, server_default="0"),
     Column("also_read", Text, nullable=False, server_default="[]"),  # JSON list of {title,url,source}
+    Column("source", String(500), nullable=False, server_default=""),  # the publisher's name; "" shows the host
     UniqueConstraint("edition_id", "position", name="uq_edition_items_edition_position"),
 )
 

@@ -21,12 +21,13 @@ from digest.summarize.language import language as get_language
 from digest.summarize.quotes import balanced
 from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, pick_sentences, score_sentences
 from digest.summarize.sentences import Sentence, split_paragraphs, split_sentences
-from digest.summarize.styles import BRIEF, STYLES, TOP, Style
+from digest.summarize.styles import BRIEF, LEAD, STYLES, TOP, Style
 from digest.words import word_count
 
 __all__ = [
     "BRIEF",
     "DEFAULT_WEIGHTS",
+    "LEAD",
     "STYLES",
     "TOP",
     "Sentence",

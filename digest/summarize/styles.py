@@ -32,8 +32,11 @@ class Style:
 #: A top story: 2-3 sentences of about 45 words, never more than 80; a standfirst
 #: of a single sentence serves when it says as much (25 words or more).
 TOP = Style(min_sentences=2, max_sentences=3, target_words=45, max_words=80, min_standfirst_words=25)
+#: The lead story ("À la une"): the day's first story gets room for its context,
+#: 3-5 sentences of about 75 words, never more than 120 (a long standfirst serves).
+LEAD = Style(min_sentences=2, max_sentences=5, target_words=75, max_words=120, min_standfirst_words=40)
 #: An "En bref" line: one complete sentence of at most 30 words.
 BRIEF = Style(min_sentences=1, max_sentences=1, target_words=25, max_words=30)
 
 #: The styles by the name ``digest summarize --style`` takes.
-STYLES: dict[str, Style] = {"top": TOP, "brief": BRIEF}
+STYLES: dict[str, Style] = {"lead": LEAD, "top": TOP, "brief": BRIEF}
