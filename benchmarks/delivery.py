@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +149,7 @@ def reset_and_fan_out(store: Store, edition_id: int) -> None:
     """Forget every delivery, then fan the edition out again (all due now)."""
     from datetime import UTC, datetime
 
-    from digest.daily import fan_out_now
+    from digest.daily.build import fan_out_now
     from digest.store.editions import get_edition
 
     with store.engine.begin() as conn:
@@ -196,12 +197,12 @@ def worker(config_path: str, edition_id: int) -> None:
     """One sender process: warm up, say ready, wait for "go", send until idle, report."""
     from digest import config
     from digest.deliver.claim import sender_id
+    from digest.deliver.messages import EditionMessages
     from digest.deliver.sender import run_sender
-    from digest.service import EditionMessages
 
     settings = config.load(config_path)
     store = Store(settings.database_url)
-    messages = EditionMessages.from_settings(settings, store)
+    messages = EditionMessages.from_settings(settings, store, clock=lambda: datetime.now(UTC))
     messages.composer.variant(messages.edition(edition_id))  # render once before the clock starts
     print("ready", flush=True)
     sys.stdin.readline()
@@ -380,16 +381,16 @@ def _sample_message(folder: Path, url: str, edition_id: int) -> Path:
     from render import NOW
 
     from digest import config
+    from digest.deliver.messages import EditionMessages
     from digest.models import Subscriber, SubscriberStatus
-    from digest.service import EditionMessages
-    from digest.store.deliveries import ClaimedDelivery
+    from digest.store.claims import ClaimedDelivery
 
     cfg = write_config(folder, url, 25, connections=1, processes=1, dkim=None)
     os.environ.setdefault("DIGEST_SECRET_KEY", SECRET)
     settings = config.load(cfg)
-    messages = EditionMessages.from_settings(settings, Store(url))
+    messages = EditionMessages.from_settings(settings, Store(url), clock=lambda: datetime.now(UTC))
     sub = Subscriber(email="reader1@example1.org", name="Karim Benali", status=SubscriberStatus.CONFIRMED, id=1)
-    data = messages.compose(ClaimedDelivery(1, edition_id, sub, NOW, 0, "pending")).data  # type: ignore[arg-type]
+    data = messages.message_for(ClaimedDelivery(1, edition_id, sub, NOW, 0, "pending")).data  # type: ignore[arg-type]
     path = folder / "sample.eml"
     path.write_bytes(data.replace(b"\r\n", b"\n"))
     return path

@@ -18,9 +18,9 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from email.utils import parseaddr
 
 from digest.config import Settings
+from digest.deliver.envelope import envelope_from
 from digest.errors import ConfigError, RenderError
 from digest.links import Links
 from digest.models import Edition, OutgoingMessage, Subscriber
@@ -93,15 +93,6 @@ def list_id(newsletter: str, domain: str) -> str:
     return f"{phrase} <{label}.{domain}>" if phrase else f"<{label}.{domain}>"
 
 
-def envelope_sender(template: str, from_address: str, recipient: str) -> str:
-    """MAIL FROM for ``recipient``: ``template`` with {local} and {domain} of the
-    recipient filled in (VERP), or the From address when ``template`` is empty."""
-    if not template:
-        return from_address
-    local, _, domain = recipient.rpartition("@")
-    return template.replace("{local}", local).replace("{domain}", domain)
-
-
 class EditionComposer:
     """Builds each subscriber's message of an edition; render once, personalise many."""
 
@@ -122,7 +113,6 @@ class EditionComposer:
         self._variants: OrderedDict[Hashable, tuple[Edition, Variant]] = OrderedDict()
         self._lock = threading.Lock()
         self._domain = mail.domain
-        self._from_address = parseaddr(mail.sender)[1]
         self._masthead = Masthead(mail.newsletter, mail.postal_address, mail.logo_url)
         self._headers = StaticHeaders(
             sender=mail.sender,
@@ -226,7 +216,7 @@ class EditionComposer:
         data = variant.template.message(personal, signer=self.signer)
         message_id = f"<{personal.message_id}>"
         return OutgoingMessage(
-            mail_from=envelope_sender(self.mail.envelope_from, self._from_address, personal.email),
+            mail_from=envelope_from(self.mail.envelope_from, self.mail.sender, personal.email),
             rcpt_to=personal.email,
             data=data,
             message_id=message_id,

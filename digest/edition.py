@@ -5,15 +5,16 @@ a reader reads: the masthead (name, date, reading time), section titles, headlin
 summaries, each item's "3 min" and its "Lire aussi" links. (The footer's legal lines
 are not part of the read.) Stories are taken in :func:`digest.select.select` order:
 
-1. top stories (a 2-3 sentence summary each) fill up to :data:`TOP_SHARE` of the
+1. top stories (a :data:`digest.summarize.TOP` summary each) fill up to :data:`TOP_SHARE` of the
    budget, at most ``top_stories`` of them, no category holding more than
    ``max_category_share`` of them while other categories still have stories;
-2. the rest of the budget goes to "En bref" / "In brief": one sentence per story,
+2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
+   (:data:`digest.summarize.BRIEF`),
    grouped by category, under the same share rule.
 
 Items are stored grouped: top stories by category, then briefs by category, the
 categories in ``categories`` order first, then in order of their best story. The
-edition's ``word_count`` is :func:`count_words` of what it shows, and its reading
+edition's ``word_count`` is :func:`edition_words` of what it shows, and its reading
 time is that count over the reading speed, rounded up.
 """
 
@@ -26,16 +27,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
-from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, select, word_count
-from digest.summarize import Summary, summarize_article
+from digest.render.i18n import N_, gettext
+from digest.select import DEFAULT_CATEGORY_DECAY, DEFAULT_DUPLICATE_SIMILARITY, Pick, article_words, select
+from digest.summarize import BRIEF, TOP, Summary, accepts, summarize_article
+from digest.words import word_count
 
 #: Share of the budget top stories may use; the rest is for "En bref".
 TOP_SHARE = 0.6
-#: Top-story summaries: 2-3 sentences, about this many words, never more than the cap.
-TOP_TARGET_WORDS = 45
-TOP_MAX_WORDS = 80
-#: "En bref" lines: one sentence of at most this many words.
-BRIEF_MAX_WORDS = 45
+# Summary lengths: digest.summarize.TOP (2-3 sentences, at most 80 words) for a top
+# story, digest.summarize.BRIEF (one sentence, at most 30 words) for "En bref"; the
+# same styles `digest summarize --style` uses.
 #: Stop looking for briefs once this many stories in a row did not fit, or fewer
 #: words than a minimal brief are left.
 MAX_MISSES = 12
@@ -45,21 +46,8 @@ MIN_BRIEF_WORDS = 8
 #: ("Temps de lecture : 5 minutes": 4 words and the number), on top of the name.
 MASTHEAD_WORDS = 9
 
-#: Words a reader sees around the stories, per language.
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {"brief": "En bref", "also": "Lire aussi :", "category": "Actualité"},
-    "en": {"brief": "In brief", "also": "Also read:", "category": "News"},
-}
-
-
-def labels(language: str) -> dict[str, str]:
-    """The labels for ``language`` (English for languages without their own)."""
-    return LABELS.get(language, LABELS["en"])
-
-
-def words(text: str) -> int:
-    """Words as a reader counts them: whitespace-separated, with a letter or digit."""
-    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+#: Words a reader sees around the stories (messages of the catalogues, digest.render.i18n).
+BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
 
 
 def item_label(minutes: int) -> str:
@@ -69,18 +57,18 @@ def item_label(minutes: int) -> str:
 
 def item_words(item: EditionItem, language: str) -> int:
     """Words one item shows: headline, summary, reading time, "Lire aussi" links."""
-    n = words(item.title) + words(item.summary) + words(item_label(item.reading_minutes))
+    n = word_count(item.title) + word_count(item.summary) + word_count(item_label(item.reading_minutes))
     if item.also_read:
-        n += words(labels(language)["also"]) + sum(words(link.title) for link in item.also_read)
+        n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(link.title) for link in item.also_read)
     return n
 
 
 def masthead_words(newsletter: str) -> int:
     """Words of the header a reader reads first: the name, the date and the reading time."""
-    return words(newsletter) + MASTHEAD_WORDS
+    return word_count(newsletter) + MASTHEAD_WORDS
 
 
-def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
+def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
     """Every word the edition shows: the masthead, section titles (top categories,
     "En bref" and its category headings) and every item. An edition without items
     counts nothing: it is not sent."""
@@ -89,9 +77,9 @@ def count_words(items: Sequence[EditionItem], language: str, *, newsletter: str 
     top_categories = {i.category for i in items if i.kind is ItemKind.TOP}
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
     n = masthead_words(newsletter)
-    n += sum(words(c) for c in top_categories) + sum(words(c) for c in brief_categories)
+    n += sum(word_count(c) for c in top_categories) + sum(word_count(c) for c in brief_categories)
     if brief_categories:
-        n += words(labels(language)["brief"])
+        n += word_count(gettext(language, BRIEF_LABEL))
     return n + sum(item_words(i, language) for i in items)
 
 
@@ -131,7 +119,7 @@ class _Draft:
             title=a.title.strip(),
             url=a.url,
             summary=self.summary.text,
-            reading_minutes=a.reading_minutes or reading_minutes(word_count(a), a.language),
+            reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
             article_id=a.id,
             also_read=self.pick.also_read,
         )
@@ -162,7 +150,7 @@ def compose_edition(
     )
     drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
-    total = count_words(items, language, newsletter=newsletter)
+    total = edition_words(items, language, newsletter=newsletter)
     return Edition(
         edition_date=edition_date,
         language=language,
@@ -179,7 +167,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     """Choose top stories and briefs within the budget (see the module docstring);
     ``reserved`` words of it are already taken (the masthead)."""
     budget = rules.budget(language)
-    default_category = labels(language)["category"]
+    default_category = gettext(language, DEFAULT_CATEGORY)
     drafts: list[_Draft] = []
     sections: set[tuple[ItemKind, str]] = set()
     per_category: Counter[str] = Counter()
@@ -198,9 +186,9 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     def cost(draft: _Draft) -> int:
         n = item_words(draft.item(0), language)
         if (draft.kind, draft.category) not in sections:
-            n += words(draft.category)
+            n += word_count(draft.category)
         if draft.kind is ItemKind.BRIEF and not any(k is ItemKind.BRIEF for k, _ in sections):
-            n += words(labels(language)["brief"])
+            n += word_count(gettext(language, BRIEF_LABEL))
         return n
 
     def place(draft: _Draft, n: int) -> None:
@@ -223,12 +211,10 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         if per_category[cat] >= top_cap and sum(remaining.values()) > remaining[cat]:
             pending.append((rank, pick))
             continue
-        summary = summarize_article(
-            pick.article, min_sentences=2, max_sentences=3, target_words=TOP_TARGET_WORDS, max_words=TOP_MAX_WORDS
-        )
+        summary = summarize_article(pick.article, TOP)
         draft = _Draft(rank, pick, ItemKind.TOP, cat, summary)
         n = cost(draft)
-        if len(summary.sentences) < 2 or used + n > budget * TOP_SHARE:
+        if not accepts(TOP, summary) or used + n > budget * TOP_SHARE:
             pending.append((rank, pick))
             continue
         place(draft, n)
@@ -247,7 +233,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
                 continue
             del pending[i]
             waiting[cat] -= 1
-            summary = summarize_article(pick.article, max_sentences=1, max_words=BRIEF_MAX_WORDS)
+            summary = summarize_article(pick.article, BRIEF)
             draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summary)
             n = cost(draft)
             if used + n > budget:

@@ -10,10 +10,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-#: Languages an edition can be written in. Adding one means adding its summariser
-#: resources, its reading speed and its message catalogue.
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
-
 #: Silent reading speed for non-fiction, in words per minute (Trauzettel-Klosinski
 #: et al. 2012, IReST): French 204, English 238.
 WORDS_PER_MINUTE: dict[str, int] = {"fr": 204, "en": 238}
@@ -214,22 +210,6 @@ class DeliveryState(enum.StrEnum):
     FAILED = "failed"  # permanent failure or retries exhausted
     HELD = "held"  # was in flight at a crash; held for an operator by policy
     SKIPPED = "skipped"  # not sent on purpose (suppressed meanwhile, edition skipped)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One row of the delivery table, as senders and operators see it."""
-
-    edition_id: int
-    subscriber_id: int
-    state: DeliveryState
-    due_at: datetime
-    attempts: int = 0
-    last_code: int | None = None
-    last_error: str = ""
-    sent_at: datetime | None = None
-    message_id: str = ""
-    id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from digest.models import Article, Link
 from digest.summarize.language import language as get_language
+from digest.urls import host_of
+from digest.words import word_count
 
 #: Below this many words an article is a stub (substance 0); from FULL_WORDS on, a full piece (1).
 THIN_WORDS = 50
@@ -116,13 +117,12 @@ def source_name(article: Article) -> str:
     """The outlet's name, else the URL's host without "www."."""
     if article.source:
         return article.source
-    host = urlsplit(article.url).hostname or ""
-    return host.removeprefix("www.")
+    return host_of(article.url)
 
 
-def word_count(article: Article) -> int:
-    """The stored word count, else the body's whitespace words."""
-    return article.word_count or len(article.body.split())
+def article_words(article: Article) -> int:
+    """The stored word count, else the body's words (:func:`digest.words.word_count`)."""
+    return article.word_count or word_count(article.body)
 
 
 def in_window(candidates: Sequence[Article], *, language: str, start: datetime, end: datetime) -> list[Article]:
@@ -142,7 +142,7 @@ def score_parts(article: Article, *, start: datetime, end: datetime, category_we
     span = (end - start).total_seconds()
     age = (end - article.published_at).total_seconds()
     recency = min(1.0, max(0.0, 1.0 - age / span)) if span > 0 else 1.0
-    words = word_count(article)
+    words = article_words(article)
     substance = min(1.0, max(0.0, math.log(max(words, 1) / THIN_WORDS) / math.log(FULL_WORDS / THIN_WORDS)))
     standfirst = 1.0 if article.summary.strip() else 0.0
     return ScoreParts(recency, substance, standfirst, category_weight=category_weight)

@@ -30,16 +30,13 @@ from typing import Protocol
 import uvicorn
 from starlette.types import ASGIApp
 
-from digest.compose import EditionComposer
 from digest.config import Settings
+from digest.daily.tick import DailyTicker, catch_up_senders
 from digest.deliver.claim import sender_id as deliver_sender_id
+from digest.deliver.messages import EditionMessages
 from digest.deliver.sender import run_sender
-from digest.models import Edition, OutgoingMessage
-from digest.schedule import DailySchedule, ScheduleRunner, catch_up_senders
+from digest.schedule import ScheduleRunner
 from digest.store import Store
-from digest.store.deliveries import ClaimedDelivery
-from digest.store.editions import get_edition
-from digest.subscriptions import signed_links
 from digest.web.app import create_app
 from digest.web.ops import ops_app, with_ops
 
@@ -298,64 +295,6 @@ async def _until_stop(stopper: Stopper, web: asyncio.Task[None] | None, senders:
 # Assembly ------------------------------------------------------------------------------
 
 
-class EditionMessages:
-    """The sender's composer over the store: each claimed row's edition is loaded once
-    and rendered once per variant (digest.compose), then personalised per subscriber,
-    dated with the service's clock."""
-
-    def __init__(self, store: Store, composer: EditionComposer, *, clock: Clock = utcnow) -> None:
-        self.store = store
-        self.composer = composer
-        self.clock = clock
-        self._editions: dict[int, Edition] = {}
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Store, *, clock: Clock = utcnow) -> EditionMessages:
-        """A composer configured from ``settings`` (links signed with [web] secret_key)."""
-        return cls(store, EditionComposer.from_settings(settings, signed_links(settings)), clock=clock)
-
-    def edition(self, edition_id: int) -> Edition:
-        """The stored edition (cached: its content never changes once delivery started)."""
-        with self._lock:
-            found = self._editions.get(edition_id)
-        if found is None:
-            found = get_edition(self.store, edition_id)
-            with self._lock:
-                if len(self._editions) > 16:  # a few days of editions in a few languages
-                    self._editions.clear()
-                self._editions[edition_id] = found
-        return found
-
-    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
-        """The finished message for one claimed delivery row."""
-        edition = self.edition(delivery.edition_id)
-        return self.composer.compose(edition, delivery.subscriber, delivery_id=delivery.id, now=self.clock())
-
-    def web_page(self, edition_id: int, subscriber_id: int) -> str | None:
-        """ "View in browser": the HTML part of the message ``subscriber_id`` got (or
-        would get) of the edition, with their own links; None when either is gone."""
-        import email
-        import email.policy
-        from email.message import EmailMessage
-
-        from digest.errors import NotFoundError
-        from digest.store.subscribers import get as get_subscriber
-
-        subscriber = get_subscriber(self.store, subscriber_id)
-        if subscriber is None:
-            return None
-        try:
-            edition = self.edition(edition_id)
-        except NotFoundError:
-            return None
-        data = self.composer.compose(edition, subscriber, delivery_id=None, now=self.clock()).data
-        message = email.message_from_bytes(data, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        part = message.get_body(preferencelist=("html",))
-        return None if part is None else str(part.get_content())
-
-
 def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> SenderLoop:
     """A :data:`SenderLoop` running digest's sender (digest.deliver) until stopped."""
     messages = EditionMessages.from_settings(settings, store, clock=clock)
@@ -368,24 +307,17 @@ def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> S
 
 def web_app(settings: Settings, store: Store, *, clock: Clock = utcnow) -> ASGIApp:
     """The web app wired to the rest of digest: "view in browser" shows the rendered
-    edition, the admin API's test send mails proofs, confirmation mails are DKIM-signed
-    like editions when [dkim] is set."""
+    edition, the admin API's test send mails proofs, confirmation mails go out on the one mail
+    path (digest.deliver.mailer: DKIM-signed like editions when [dkim] is set)."""
+    from digest.deliver.mailer import SMTPMailer
     from digest.deliver.proofs import ProofSender
-    from digest.deliver.transactional import SMTPMailer
 
     messages = EditionMessages.from_settings(settings, store, clock=clock)
-    signer = messages.composer.signer
-
-    def sign(data: bytes) -> bytes:
-        # Confirmation mails are signed with the same DKIM key as editions.
-        assert signer is not None
-        return signer.sign_message(data, timestamp=int(clock().timestamp()))
-
     return create_app(
         settings,
         store,
         now=clock,
-        mailer=SMTPMailer(settings, sign=sign if signer is not None else None),
+        mailer=SMTPMailer.from_settings(settings, clock=clock),
         proof_sender=ProofSender(settings, store, clock=clock),
         edition_page_html=messages.web_page,
     )
@@ -404,7 +336,7 @@ async def run_serve(
 ) -> None:
     """``digest serve``: the web app with /healthz and /metrics, the scheduler and
     ``senders`` sender loops over ``store``, until SIGTERM/SIGINT."""
-    runner = ScheduleRunner(DailySchedule(store, settings), clock=clock)
+    runner = ScheduleRunner(DailyTicker(store, settings), clock=clock)
     web = web_app(settings, store, clock=clock)
     app = with_ops(web, ops_app(store, scheduler=runner, clock=clock))
     loops = Senders(sender_loop(settings, store, clock=clock), sender_ids(senders)) if senders > 0 else None

@@ -5,9 +5,10 @@ Every front door (CLI, web pages, admin API, CSV import in
 
 * An address is validated and normalised with email-validator (syntax only, no DNS),
   then lower-cased: ``Jean.Dupont@Example.ORG`` and ``jean.dupont@example.org`` are one
-  subscriber. Languages come from :data:`digest.models.SUPPORTED_LANGUAGES`, timezones
-  from the IANA database, send times are ``HH:MM``; topics are checked against the known
-  categories and an unknown one is kept with a warning.
+  subscriber. Languages are those with a message catalogue
+  (:func:`digest.render.i18n.languages`), timezones from the IANA database, send
+  times are ``HH:MM``; topics are checked against the known categories and an unknown
+  one is kept with a warning.
 * Only CONFIRMED subscribers receive editions. The web form creates PENDING subscribers
   and a confirmation mail (double opt-in); admins may add confirmed ones explicitly.
 * Leaving puts the address on the suppression list (a SHA-256 hash, see
@@ -32,9 +33,11 @@ from email_validator import EmailNotValidError, validate_email
 from digest.config import Settings, read_secret
 from digest.errors import ConfigError, DigestError, NotFoundError, ValidationError
 from digest.links import Links
-from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber, SubscriberStatus
+from digest.models import Consent, Subscriber, SubscriberStatus
+from digest.render import i18n
 from digest.store import Store
 from digest.store import subscribers as db
+from digest.store.deliveries import skip_open_deliveries
 from digest.timing import parse_send_at, zone
 from digest.tokens import Tokens
 
@@ -101,8 +104,9 @@ def check_language(raw: str | None, *, default: str) -> str:
     text = (raw or "").strip().lower()
     if not text:
         return default
-    if text not in SUPPORTED_LANGUAGES:
-        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(SUPPORTED_LANGUAGES)})")
+    supported = i18n.languages(first=default)
+    if text not in supported:
+        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(supported)})")
     return text
 
 
@@ -196,14 +200,6 @@ def check_profile(
 
 
 # Adding ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Added:
-    """A subscriber just added, with the warnings their data raised."""
-
-    subscriber: Subscriber
-    warnings: list[str]
 
 
 def _with_profile(sub: Subscriber, profile: Profile) -> Subscriber:
@@ -364,7 +360,7 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "unsubscribed", now=now, detail=source)
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
         if sub.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
             return sub
         sub = replace(sub, status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
@@ -378,7 +374,7 @@ def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "hard_bounce", now=now, detail=detail[:500])
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
         if sub.status is SubscriberStatus.BOUNCED:
             return sub
         sub = replace(sub, status=SubscriberStatus.BOUNCED)
@@ -401,7 +397,7 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
     with db.transaction(store) as tx:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "forgotten", now=now)
-        db.skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
+        skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
         db.erase(tx, subscriber_id, now=now)
 
 

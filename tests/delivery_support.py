@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from digest.models import OutgoingMessage
 from digest.store import Store
 from digest.store import tables as t
-from digest.store.deliveries import ClaimedDelivery
+from digest.store.claims import ClaimedDelivery
 
 
 def add_subscribers(
@@ -94,7 +94,7 @@ class MimeComposer:
         self.padding = "x" * padding
         self.composed: list[int] = []
 
-    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
+    def message_for(self, delivery: ClaimedDelivery) -> OutgoingMessage:
         """The message for ``delivery``'s subscriber."""
         self.composed.append(delivery.id)
         to = delivery.subscriber.email

@@ -150,7 +150,7 @@ async def test_feeds_articles_and_audit_pages(client: httpx.AsyncClient, store: 
 async def test_rebuild_is_refused_once_a_delivery_exists(
     client: httpx.AsyncClient, store: Store, now: datetime
 ) -> None:
-    from digest.daily import fan_out_now
+    from digest.daily.build import fan_out_now
 
     edition_id = add_edition(store, day=now.date(), now=now)
     add_subscribers(store, 1, now=now)

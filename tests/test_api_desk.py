@@ -52,7 +52,7 @@ async def test_patch_item_edits_drops_and_restores_and_is_audited(
 async def test_patch_item_is_refused_once_delivery_started(
     client: httpx.AsyncClient, store: Store, now: datetime
 ) -> None:
-    from digest.daily import fan_out_now
+    from digest.daily.build import fan_out_now
 
     edition_id = add_edition(store, day=now.date(), now=now)
     add_subscribers(store, 1, now=now)

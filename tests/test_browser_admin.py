@@ -96,9 +96,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 def send_edition(site: Site) -> None:
     """What `digest send` does once approved: fan out, then one sender loop to the SMTP server."""
-    from digest.daily import fan_out_now
+    from digest.daily.build import fan_out_now
+    from digest.deliver.messages import EditionMessages
     from digest.deliver.sender import run_sender
-    from digest.service import EditionMessages
 
     fan_out_now(site.store, [get_edition(site.store, site.edition_id)], now=datetime.now(UTC))
     messages = EditionMessages.from_settings(site.settings, site.store)

@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import dkim
 import pytest
 from click.testing import CliRunner, Result
+from email_samples import dns_txt, private_key_pem, signer
 from smtp_server import SMTPServer
 from sqlalchemy import select
 
@@ -138,6 +140,20 @@ def test_add_pending_sends_the_confirmation_in_the_subscribers_language(
     html = msg.get_body(("html",))
     assert html is not None and 'lang="fr"' in html.get_content() and "Bonjour Zoé," in html.get_content()
     assert all(b < 128 for b in mail.data)  # quoted-printable, RFC 2047: 7-bit clean
+
+
+def test_confirmation_sent_by_the_cli_is_dkim_signed_and_verifies(
+    config_file: Path, tmp_path: Path, smtp: SMTPServer
+) -> None:
+    (tmp_path / "dkim.pem").write_bytes(private_key_pem())
+    with config_file.open("a", encoding="utf-8") as handle:
+        handle.write('[dkim]\ndomain = "lebrief.ma"\nselector = "brief2026"\nprivate_key_path = "dkim.pem"\n')
+    result = run(config_file, "add", "zoe@example.org", "--language", "en")
+    assert result.exit_code == 0, result.output
+    (mail,) = smtp.wait_for(1)
+    assert mail.data.startswith(b"DKIM-Signature:")
+    assert dkim.verify(mail.data, dnsfunc=dns_txt(signer()))
+    assert not dkim.verify(mail.data.replace(b"Hello,", b"Hullo,"), dnsfunc=dns_txt(signer()))
 
 
 def test_add_confirmed_with_every_option_then_list_json(config_file: Path, store: Store) -> None:

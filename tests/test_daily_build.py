@@ -14,7 +14,7 @@ from test_select import fixture_day
 
 from digest import config
 from digest.cli import cli
-from digest.daily import build_editions, edition_window
+from digest.daily.build import build_editions, edition_window
 from digest.edition import EditionRules, compose_edition
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Article, EditionStatus, ItemKind
@@ -29,6 +29,7 @@ from digest.store.editions import (
     has_deliveries,
     save_edition,
 )
+from digest.words import word_count
 
 DAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 5, 45, tzinfo=UTC)
@@ -56,7 +57,7 @@ def insert_articles(store: Store, articles: list[Article], now: datetime = NOW) 
             "language": a.language,
             "source": a.source,
             "published_at": a.published_at,
-            "word_count": len(a.body.split()),
+            "word_count": word_count(a.body),  # what ingest stores
             "reading_minutes": 0,
             "created_at": now,
             "updated_at": now,

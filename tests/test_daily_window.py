@@ -8,7 +8,7 @@ from pathlib import Path
 
 from test_daily_build import insert_articles, load_settings
 
-from digest.daily import build_editions
+from digest.daily.build import build_editions
 from digest.models import Article
 from digest.store import Store
 

@@ -20,7 +20,7 @@ from digest.deliver.envelope import envelope_from, recipient_from_verp
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.bounces import BounceKind
-from digest.store.deliveries import fan_out
+from digest.store.fanout import fan_out
 from digest.store.subscribers import suppression
 
 VERP = "bounces+{local}={domain}@bounce.example.org"

@@ -161,7 +161,8 @@ def test_hold_policy_keeps_rows_caught_in_flight_for_the_operator(
     from datetime import timedelta
 
     from digest.deliver.claim import sender_id
-    from digest.store.deliveries import claim, fan_out, mark_sending
+    from digest.store.claims import claim, mark_sending
+    from digest.store.fanout import fan_out
 
     addresses = add_subscribers(store, 4, now=now)
     edition = add_edition(store, day=day, now=now)

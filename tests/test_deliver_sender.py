@@ -19,7 +19,7 @@ from digest import config
 from digest.deliver.sender import SendReport, run_sender
 from digest.store import Store
 from digest.store import tables as t
-from digest.store.deliveries import fan_out
+from digest.store.fanout import fan_out
 from digest.store.subscribers import suppression
 
 
@@ -228,10 +228,10 @@ async def test_stop_finishes_messages_in_flight_and_releases_the_rest(
     stop = asyncio.Event()
 
     class StoppingComposer(MimeComposer):
-        def compose(self, delivery: Any) -> Any:
+        def message_for(self, delivery: Any) -> Any:
             if len(self.composed) == 20:
                 stop.set()
-            return super().compose(delivery)
+            return super().message_for(delivery)
 
     report = await send(store, settings_for(tmp_path, smtp, batch_size=100), now, stop=stop,
                         composer=StoppingComposer())  # fmt: skip
@@ -276,7 +276,7 @@ class RawComposer:
     def __init__(self, data: bytes) -> None:
         self.data = data
 
-    def compose(self, delivery: Any) -> Any:
+    def message_for(self, delivery: Any) -> Any:
         from digest.models import OutgoingMessage
 
         return OutgoingMessage("bounces@example.org", delivery.subscriber.email, self.data, delivery_id=delivery.id)

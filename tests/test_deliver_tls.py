@@ -25,7 +25,7 @@ from digest import config
 from digest.deliver.sender import SendReport, run_sender
 from digest.store import Store
 from digest.store import tables as t
-from digest.store.deliveries import fan_out
+from digest.store.fanout import fan_out
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The small pieces of delivery on their own: reply classification, backoff, the rate
-limiter (on a simulated clock), envelope templates, dead-sender detection."""
+pacer (on a simulated clock), envelope templates, dead-sender detection."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from digest.deliver.claim import local_dead_senders, sender_id
 from digest.deliver.envelope import check_template, envelope_from, is_verp
 from digest.deliver.outcomes import MAX_BACKOFF, Stage, Verdict, backoff, enhanced_status, from_exception, from_reply
-from digest.deliver.ratelimit import RateLimiter
+from digest.deliver.pacer import SendPacer
 from digest.errors import ConfigError
 
 
@@ -105,40 +105,40 @@ class Clock:
 
 async def test_token_bucket_paces_to_the_configured_rate() -> None:
     clock = Clock()
-    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    pacer = SendPacer(10.0, clock=clock, sleep=clock.sleep)
     start = clock.now
     for _ in range(51):
-        await limiter.acquire()
+        await pacer.acquire()
     assert 4.9 <= clock.now - start <= 5.1  # 50 intervals of 1/10 s after the first token
 
 
 async def test_throttling_halves_the_rate_pauses_then_recovers_to_the_cap() -> None:
     clock = Clock()
-    limiter = RateLimiter(20.0, clock=clock, sleep=clock.sleep)
-    limiter.slow_down()
-    assert limiter.rate == 10.0
+    pacer = SendPacer(20.0, clock=clock, sleep=clock.sleep)
+    pacer.slow_down()
+    assert pacer.rate == 10.0
     before = clock.now
-    await limiter.acquire()
+    await pacer.acquire()
     assert clock.now - before >= 0.25  # the pool paused
     for _ in range(200):
-        await limiter.acquire()
-        limiter.accepted()
-    assert limiter.rate == 20.0
+        await pacer.acquire()
+        pacer.accepted()
+    assert pacer.rate == 20.0
 
 
 async def test_unlimited_pool_gets_a_cap_under_throttling_and_loses_it_after() -> None:
     clock = Clock()
-    limiter = RateLimiter(0.0, clock=clock, sleep=clock.sleep)
+    pacer = SendPacer(0.0, clock=clock, sleep=clock.sleep)
     for _ in range(400):  # 100 messages/s for 4 s
-        await limiter.acquire()
-        limiter.accepted()
+        await pacer.acquire()
+        pacer.accepted()
         clock.now += 0.01
-    limiter.slow_down()
-    assert limiter.limited and 40 <= limiter.rate <= 60
+    pacer.slow_down()
+    assert pacer.limited and 40 <= pacer.rate <= 60
     for _ in range(300):
-        await limiter.acquire()
-        limiter.accepted()
-    assert not limiter.limited
+        await pacer.acquire()
+        pacer.accepted()
+    assert not pacer.limited
 
 
 def test_envelope_templates() -> None:

@@ -12,7 +12,7 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-from digest.demo import SUBSCRIBERS
+from digest.daily.demo import SUBSCRIBERS
 
 
 def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -80,7 +80,7 @@ def test_edits_are_locked_once_a_delivery_exists_and_a_rebuild_clears_them(store
     rebuilt = save_edition(store, edition, rebuild=True, now=now)
     assert rebuilt.items[0].title == edition.items[0].title
     assert edits(store, edition_id) == {} and approval(store, edition_id) is None
-    from digest.daily import fan_out_now
+    from digest.daily.build import fan_out_now
 
     add_subscribers(store, 1, now=now)
     fan_out_now(store, [rebuilt], now=now)

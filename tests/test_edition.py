@@ -12,17 +12,16 @@ from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
 from digest.edition import (
-    BRIEF_MAX_WORDS,
-    TOP_MAX_WORDS,
+    BRIEF_LABEL,
     EditionRules,
     compose_edition,
-    count_words,
+    edition_words,
     item_words,
-    labels,
-    words,
 )
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
-from digest.summarize import is_boilerplate, split_sentences
+from digest.render.i18n import gettext
+from digest.summarize import BRIEF, TOP, is_boilerplate, split_sentences
+from digest.words import word_count
 
 DAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
@@ -100,7 +99,7 @@ def test_no_summary_contains_page_furniture() -> None:
 def test_total_words_within_the_budget_and_reading_time_is_words_over_speed() -> None:
     for ed in (FR, EN):
         wpm = words_per_minute(ed.language)
-        assert ed.word_count == count_words(ed.items, ed.language, newsletter="Le Brief")
+        assert ed.word_count == edition_words(ed.items, ed.language, newsletter="Le Brief")
         assert ed.word_count <= wpm * 5
         assert ed.reading_minutes == math.ceil(ed.word_count / wpm)
     assert FR.word_count > 0.9 * 204 * 5  # a rich day fills the French budget
@@ -110,12 +109,12 @@ def test_total_words_within_the_budget_and_reading_time_is_words_over_speed() ->
 def test_word_count_includes_masthead_headlines_section_titles_and_links() -> None:
     shown = 2 + 4 + 5  # "Le Brief", "dimanche 29 novembre 2026", "Temps de lecture : 5 minutes"
     for section in FR.sections(ItemKind.TOP):
-        shown += words(section.category)
-    shown += words(labels("fr")["brief"]) + sum(words(s.category) for s in FR.sections(ItemKind.BRIEF))
+        shown += word_count(section.category)
+    shown += word_count(gettext("fr", BRIEF_LABEL)) + sum(word_count(s.category) for s in FR.sections(ItemKind.BRIEF))
     for item in FR.items:
-        shown += words(item.title) + words(item.summary) + 2  # "N min"
+        shown += word_count(item.title) + word_count(item.summary) + 2  # "N min"
         if item.also_read:
-            shown += words("Lire aussi :") + sum(words(link.title) for link in item.also_read)
+            shown += word_count("Lire aussi :") + sum(word_count(link.title) for link in item.also_read)
     assert FR.word_count == shown
 
 
@@ -132,10 +131,10 @@ def test_top_stories_have_two_or_three_sentences_and_briefs_one() -> None:
     assert 3 <= len(FR.top) <= 6 and len(FR.briefs) >= 5
     for item in FR.top:
         assert 2 <= sentence_count(item) <= 3
-        assert words(item.summary) <= TOP_MAX_WORDS
+        assert word_count(item.summary) <= TOP.max_words
     for item in FR.briefs:
         assert sentence_count(item) <= 1
-        assert words(item.summary) <= BRIEF_MAX_WORDS
+        assert word_count(item.summary) <= BRIEF.max_words
 
 
 def test_briefs_are_grouped_by_category_after_the_top_stories() -> None:
@@ -176,14 +175,14 @@ def test_very_short_and_very_long_articles() -> None:
     long_item = next(i for i in FR.items if i.url == by_guid(ARTICLES, "eau-longue").url)
     long_article = by_guid(ARTICLES, "eau-longue")
     assert long_item.reading_minutes == math.ceil(len(long_article.body.split()) / 204) >= 4
-    assert words(long_item.summary) <= TOP_MAX_WORDS
+    assert word_count(long_item.summary) <= TOP.max_words
 
 
 def test_each_item_shows_its_own_reading_time() -> None:
     for item in FR.items:
         article = source_of(item)
         assert item.reading_minutes == max(1, math.ceil(len(article.body.split()) / 204))
-        assert item_words(item, "fr") >= words(item.title) + 2
+        assert item_words(item, "fr") >= word_count(item.title) + 2
 
 
 def test_a_day_without_articles_gives_an_empty_skipped_edition() -> None:
@@ -206,7 +205,7 @@ def test_any_day_fits_its_budget(chosen: set[int], minutes: int, language: str) 
     articles = [ARTICLES[i] for i in sorted(chosen)]
     ed = compose(language, EditionRules(reading_minutes=minutes), articles)
     wpm = words_per_minute(language)
-    assert ed.word_count == count_words(ed.items, language, newsletter="Le Brief") <= wpm * minutes
+    assert ed.word_count == edition_words(ed.items, language, newsletter="Le Brief") <= wpm * minutes
     assert ed.reading_minutes == math.ceil(ed.word_count / wpm)
     assert len({i.url for i in ed.items}) == len(ed.items)
     for item in ed.items:

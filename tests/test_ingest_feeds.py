@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from digest.boilerplate import is_boilerplate
 from digest.errors import SourceError
-from digest.ingest.boilerplate import is_boilerplate
 from digest.ingest.feeds import parse_feed
 from digest.ingest.items import ItemError, to_article
 

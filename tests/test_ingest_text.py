@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from digest.ingest.items import ItemError, canonical_url
 from digest.ingest.language import detect_language, normalize_language
 from digest.ingest.text import (
-    count_words,
     html_to_paragraphs,
     inline_text,
     join_paragraphs,
@@ -131,7 +130,3 @@ def test_language_detection_is_deterministic_and_knows_french_from_english() -> 
 )
 def test_language_codes_are_normalised(given_: str, code: str | None) -> None:
     assert normalize_language(given_) == code
-
-
-def test_words_are_counted_as_a_reader_reads_them() -> None:
-    assert count_words("L’OTAN et le porte-parole ont parlé : « 14 % » !") == 7

@@ -15,6 +15,7 @@ from email_samples import DAY, composer, french_edition
 
 from digest.cli import preview as preview_cli
 from digest.models import EditionItem, ItemKind, Subscriber
+from digest.render.parts import html_part
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "email"
@@ -54,7 +55,7 @@ def email_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
         edition, Subscriber(email="zoe@example.com", name="Zoé", id=1), delivery_id=None, now=preview_now()
     )
     folder = tmp_path_factory.mktemp("email")
-    html, _ = preview_cli._parts(message.data)
+    html = (html_part(message.data) or "").replace("\r\n", "\n")
     path = folder / "edition.html"
     path.write_text(html, encoding="utf-8")
     return path, [i.title for i in edition.items]

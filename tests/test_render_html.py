@@ -12,7 +12,7 @@ import pytest
 from email_samples import english_edition, french_edition, links, mail_settings
 
 from digest.compose import EditionComposer
-from digest.edition import count_words
+from digest.edition import edition_words
 from digest.models import ItemKind, reading_minutes
 from digest.render import view as v
 from digest.render.inline import inline_css
@@ -165,7 +165,7 @@ def test_topics_select_categories_case_insensitively_and_say_so() -> None:
     assert "Vous ne recevez que vos rubriques\u00a0: Économie, Sport." in root.text_content()
     # the header's reading time is the variant's own, counted like the edition's
     shown = [i for i in edition.items if i.category in ("Économie", "Sport")]
-    words = count_words(shown, "fr", newsletter="Le Brief")
+    words = edition_words(shown, "fr", newsletter="Le Brief")
     assert only.view.reading_minutes == reading_minutes(words, "fr") < edition.reading_minutes
 
 

@@ -1,43 +1,65 @@
-"""Message catalogues: every label the templates and the code use is translated in
-French and English, with the same placeholders; dates in the reader's language."""
+"""Message catalogues: every label the templates (email, pages, confirmation mail)
+and the code use is translated in French and English, with the same placeholders; dates in the reader's language."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 
 from digest.errors import RenderError
-from digest.render import html, i18n
+from digest.render import i18n, jinja
 from digest.render.variant import greeting
 
-TEMPLATES = ("edition.html", "edition.txt", "subject.txt")
-# messages the Python code asks for (digest.render.variant.greeting)
-CODE_MESSAGES = {"Hello %(name)s,", "Hello,"}
+ROOT = Path(__file__).resolve().parent.parent
+# Python code names messages with these (the message is the argument at that position)
+KEYWORDS = {"gettext": (2,), "ngettext": (2, 3), "pgettext": ((2, "c"), 3), "N_": None}
+# messages asked for by a call babel's extractor cannot read (digest.render.variant.greeting)
+CODE_MESSAGES = {"Hello %(name)s,"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def template_messages() -> set[str]:
-    """Every msgid the templates use, as Jinja2's extractor sees it."""
-    env = html.environment("en")
+    """Every msgid the templates (email, pages, confirmation mail) use, as Jinja2's
+    extractor sees it."""
+    env = jinja.environment("en")
     found: set[str] = set()
-    for name in TEMPLATES:
-        source = (html.TEMPLATES / name).read_text(encoding="utf-8")
-        for _line, _func, message in env.extract_translations(source):  # type: ignore[attr-defined]
+    for path in sorted(jinja.TEMPLATES.rglob("*")):
+        if path.suffix not in (".html", ".txt"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for _line, func, message in env.extract_translations(source):  # type: ignore[attr-defined]
             if isinstance(message, str):
                 found.add(message)
             else:
-                found.update(m for m in message if m)
+                strings = message[1:] if func in ("pgettext", "npgettext") else message
+                found.update(m for m in strings if m)
     return found
+
+
+def code_messages() -> set[str]:
+    """Every msgid the Python code of digest names (gettext, ngettext, pgettext, N_)."""
+    found = set(CODE_MESSAGES)
+    for path in sorted((ROOT / "digest").rglob("*.py")):
+        with path.open("rb") as handle:
+            for _line, message, _comments, _context in extract("python", handle, keywords=KEYWORDS):
+                found.update([message] if isinstance(message, str) else [m for m in message if m])
+    return found
+
+
+def used_messages() -> set[str]:
+    return template_messages() | code_messages()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_message_is_translated_with_the_same_placeholders(language: str) -> None:
     with i18n.catalogue_path(language).open("rb") as fp:
         catalog = read_po(fp, locale=language)
-    used = template_messages() | CODE_MESSAGES
+    used = used_messages()
     assert len(used) > 15
     ids: dict[str, list[str]] = {}
     for message in catalog:
@@ -60,7 +82,7 @@ def test_every_message_is_translated_with_the_same_placeholders(language: str) -
 
 
 def test_unused_messages_are_not_left_in_the_catalogues() -> None:
-    used = template_messages() | CODE_MESSAGES
+    used = used_messages()
     with i18n.catalogue_path("fr").open("rb") as fp:
         catalog = read_po(fp, locale="fr")
     stale = [m.id for m in catalog if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in used]

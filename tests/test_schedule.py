@@ -13,9 +13,9 @@ from sqlalchemy import insert, select, update
 
 from digest import config
 from digest.config import Settings
+from digest.daily.tick import DailyTicker, SendPlanner
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
-from digest.schedule import DailySchedule, Timing
-from digest.store import Store
+from digest.store import Store, delivery_admin
 from digest.store import schedule as schedule_store
 from digest.store import tables as t
 from digest.store.subscribers import insert_subscriber
@@ -95,8 +95,8 @@ WORLD = [("", ""), ("Europe/Paris", "07:00"), ("America/New_York", "07:00"), ("A
 
 
 def test_plan_builds_at_the_earliest_send_time_of_the_day() -> None:
-    timing = Timing(settings_for())
-    plan = timing.plan(date(2026, 3, 23), "fr", WORLD)
+    planner = SendPlanner(settings_for())
+    plan = planner.plan(date(2026, 3, 23), "fr", WORLD)
     # Kolkata's 07:00 (01:30 UTC) comes before Casablanca's (06:00 UTC): build then.
     assert plan.build_at == utc(2026, 3, 23, 1, 30)
     assert plan.newsletter.due == utc(2026, 3, 23, 6, 0)
@@ -111,10 +111,10 @@ def test_plan_builds_at_the_earliest_send_time_of_the_day() -> None:
 
 
 def test_unreadable_stored_send_time_falls_back_to_the_newsletters() -> None:
-    timing = Timing(settings_for())
-    plan = timing.plan(date(2026, 3, 23), "fr", [("Atlantis/Capital", "07:00"), ("", "7h")])
+    planner = SendPlanner(settings_for())
+    plan = planner.plan(date(2026, 3, 23), "fr", [("Atlantis/Capital", "07:00"), ("", "7h")])
     assert [t.due for t in plan.subscribers] == [plan.newsletter.due, plan.newsletter.due]
-    assert timing.invalid == {("Atlantis/Capital", "07:00"), ("", "7h")}
+    assert planner.invalid == {("Atlantis/Capital", "07:00"), ("", "7h")}
 
 
 def test_candidate_dates_cover_every_local_day_on_earth() -> None:
@@ -126,9 +126,9 @@ def test_candidate_dates_cover_every_local_day_on_earth() -> None:
 
 
 def test_propose_on_time_caught_up_and_skipped() -> None:
-    timing = Timing(settings_for())
-    plan = timing.plan(date(2026, 3, 23), "fr", [("", "")])
-    grace = timing.grace
+    planner = SendPlanner(settings_for())
+    plan = planner.plan(date(2026, 3, 23), "fr", [("", "")])
+    grace = planner.grace
     on_time = propose(plan, plan.build_at + timedelta(seconds=30), grace)
     assert (on_time.action, on_time.reason) == (Action.SEND, "on time")
     two_hours = propose(plan, plan.build_at + timedelta(hours=2), grace)
@@ -142,11 +142,11 @@ def test_propose_on_time_caught_up_and_skipped() -> None:
 
 
 def test_propose_sends_to_later_send_times_and_names_the_missed_ones() -> None:
-    timing = Timing(settings_for())
-    plan = timing.plan(date(2026, 3, 23), "fr", WORLD)
+    planner = SendPlanner(settings_for())
+    plan = planner.plan(date(2026, 3, 23), "fr", WORLD)
     # Back at 10:00 UTC: Kolkata (8h 30m late) and Casablanca/Paris (4h late) are
     # missed, New York (07:00 EDT = 11:00 UTC) is still ahead.
-    decision = propose(plan, utc(2026, 3, 23, 10, 0), timing.grace)
+    decision = propose(plan, utc(2026, 3, 23, 10, 0), planner.grace)
     assert decision.action is Action.SEND
     assert decision.sending == ("07:00 America/New_York",)
     assert len(decision.skipped) == 4
@@ -165,7 +165,7 @@ def test_edition_built_at_first_send_time_and_rows_due_at_each_local_time(store:
     subscribe(store, "paris@example.org", now=EARLY, timezone="Europe/Paris", send_at="07:00")
     subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
     subscribe(store, "kolkata@example.org", now=EARLY, timezone="Asia/Kolkata", send_at="07:00")
-    schedule = DailySchedule(store, settings_for())
+    schedule = DailyTicker(store, settings_for())
 
     before = schedule.tick(utc(2026, 11, 29, 1, 29))
     assert before.built == [] and runs(store) == [] and deliveries(store) == {}
@@ -196,7 +196,7 @@ def test_edition_built_at_first_send_time_and_rows_due_at_each_local_time(store:
 def test_service_starting_two_hours_after_send_time_sends(store: Store) -> None:
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY)
-    report = DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 8, 0), start_up=True)
+    report = DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 8, 0), start_up=True)
     assert report.built == [(DAY, "fr"), (DAY, "en")]
     run = schedule_store.decision(store, job="edition", run_date=DAY, language="fr")
     assert run is not None and run.outcome == "send"
@@ -208,7 +208,7 @@ def test_service_starting_two_hours_after_send_time_sends(store: Store) -> None:
 def test_service_starting_five_hours_after_send_time_skips_and_records_why(store: Store) -> None:
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY)
-    schedule = DailySchedule(store, settings_for())
+    schedule = DailyTicker(store, settings_for())
     report = schedule.tick(utc(2026, 11, 29, 11, 0), start_up=True)
     assert report.built == [] and deliveries(store) == {}
     (decision,) = [d for d in report.decisions if d.language == "fr"]
@@ -230,7 +230,7 @@ def test_five_hours_late_still_sends_to_readers_whose_time_is_ahead(store: Store
     subscribe(store, "casa@example.org", now=EARLY)
     subscribe(store, "paris@example.org", now=EARLY, timezone="Europe/Paris", send_at="07:00")
     subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
     run = schedule_store.decision(store, job="edition", run_date=DAY, language="fr")
     assert run is not None and run.outcome == "send"
     assert "skipped 3 missed send time(s)" in run.reason
@@ -246,9 +246,9 @@ def test_rows_left_pending_by_downtime_are_judged_at_start_up(store: Store) -> N
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "casa@example.org", now=EARLY)
     subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))  # built and fanned out on time
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))  # built and fanned out on time
     # ... then the machine went down before sending anything, and is back at 10:00.
-    report = DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 10, 0), start_up=True)
+    report = DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 10, 0), start_up=True)
     rows = deliveries(store)
     assert rows["casa@example.org"]["state"] == "skipped"
     assert "was down at the send time" in rows["casa@example.org"]["last_error"]
@@ -257,24 +257,24 @@ def test_rows_left_pending_by_downtime_are_judged_at_start_up(store: Store) -> N
 
 
 def test_a_backlog_being_sent_elsewhere_is_not_skipped(store: Store) -> None:
-    from digest.store.deliveries import claim
+    from digest.store.claims import claim
 
     add_articles(store, DAY, now=EARLY)
     for i in range(3):
         subscribe(store, f"r{i}@example.org", now=EARLY)
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
     # Another machine is working through a slow send: it holds a live claim at 10:00.
     later = utc(2026, 11, 29, 10, 0)
     claimed = claim(store, "other-host:1:0", batch=1, now=later, lease=timedelta(minutes=5))
     assert len(claimed) == 1
-    DailySchedule(store, settings_for()).tick(later, start_up=True)
+    DailyTicker(store, settings_for()).tick(later, start_up=True)
     assert {row["state"] for row in deliveries(store).values()} == {"pending"}
 
 
 def test_subscriber_confirmed_after_fan_out_joins_if_still_in_time(store: Store) -> None:
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "first@example.org", now=EARLY)
-    schedule = DailySchedule(store, settings_for())
+    schedule = DailyTicker(store, settings_for())
     schedule.tick(utc(2026, 11, 29, 6, 0))
     subscribe(store, "soon@example.org", now=utc(2026, 11, 29, 6, 40))
     schedule.tick(utc(2026, 11, 29, 6, 41))
@@ -292,7 +292,7 @@ def test_only_todays_missed_edition_is_considered(store: Store) -> None:
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY - timedelta(days=1))
     # Down since Friday; back on Sunday 29th at 07:30 UTC (1h 30m after today's send time).
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 7, 30), start_up=True)
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 7, 30), start_up=True)
     assert {(r.run_date, r.language) for r in runs(store)} == {(DAY, "fr"), (DAY, "en")}
     (row,) = deliveries(store).values()
     edition_dates = select(t.editions.c.edition_date).where(t.editions.c.id == row["edition_id"])
@@ -306,7 +306,7 @@ def test_two_processes_ticking_together_build_and_fan_out_once(store: Store) -> 
         subscribe(store, f"r{i}@example.org", now=EARLY, timezone=["", "Europe/Paris"][i % 2], send_at="07:00")
     other = Store(store.url)
     try:
-        first, second = DailySchedule(store, settings_for()), DailySchedule(other, settings_for())
+        first, second = DailyTicker(store, settings_for()), DailyTicker(other, settings_for())
         for minute in range(3):
             now = utc(2026, 11, 29, 6, minute)
             first.tick(now)
@@ -322,7 +322,7 @@ def test_two_processes_ticking_together_build_and_fan_out_once(store: Store) -> 
 
 def test_day_without_articles_records_send_but_mails_nothing(store: Store) -> None:
     subscribe(store, "reader@example.org", now=EARLY)
-    report = DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
+    report = DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
     assert (DAY, "fr") in report.built
     assert deliveries(store) == {}
 
@@ -330,10 +330,10 @@ def test_day_without_articles_records_send_but_mails_nothing(store: Store) -> No
 def test_retry_rows_are_not_swept(store: Store) -> None:
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY)
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 6, 0))
     with store.engine.begin() as conn:
         conn.execute(update(t.deliveries).values(state=DeliveryState.RETRY.value, attempts=1))
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 12, 0), start_up=True)
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 12, 0), start_up=True)
     assert deliveries(store)["reader@example.org"]["state"] == "retry"
 
 
@@ -346,7 +346,7 @@ async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY)
     clock_now = utc(2026, 11, 29, 6, 0, 20)
-    runner = ScheduleRunner(DailySchedule(store, settings_for(poll_feeds_minutes=15)), clock=lambda: clock_now)
+    runner = ScheduleRunner(DailyTicker(store, settings_for(poll_feeds_minutes=15)), clock=lambda: clock_now)
     report = await runner.catch_up()
     assert (DAY, "fr") in report.built and runner.last_tick == clock_now
     runner.start()
@@ -372,7 +372,7 @@ async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(
 async def test_runner_without_polling_has_only_the_tick(store: Store) -> None:
     from digest.schedule import ScheduleRunner
 
-    runner = ScheduleRunner(DailySchedule(store, settings_for(poll_feeds_minutes=0)), clock=lambda: EARLY)
+    runner = ScheduleRunner(DailyTicker(store, settings_for(poll_feeds_minutes=0)), clock=lambda: EARLY)
     runner.start()
     try:
         assert [job.id for job in runner.scheduler.get_jobs()] == ["tick"]
@@ -390,7 +390,7 @@ def test_feeds_are_polled_once_per_slot_whatever_the_number_of_processes(store: 
     with feed_server() as server:
         server.routes["/rss"] = Route(body=rss, etag='"v1"')
         register_feed(store, settings, server.url("/rss"), now=EARLY)
-        first, second = DailySchedule(store, settings), DailySchedule(store, settings)
+        first, second = DailyTicker(store, settings), DailyTicker(store, settings)
         assert first.poll(utc(2026, 11, 29, 6, 1)) is True
         assert second.poll(utc(2026, 11, 29, 6, 20)) is False  # same 06:00-06:30 slot
         assert second.poll(utc(2026, 11, 29, 6, 31)) is True  # the next slot
@@ -405,7 +405,7 @@ def test_an_operators_send_reopens_what_the_catch_up_rules_skipped(store: Store)
     subscribe(store, "casa@example.org", now=EARLY)
     gone = subscribe(store, "gone@example.org", now=EARLY)
     subscribe(store, "ny@example.org", now=EARLY, timezone="America/New_York", send_at="07:00")
-    DailySchedule(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
+    DailyTicker(store, settings_for()).tick(utc(2026, 11, 29, 11, 0), start_up=True)
     assert {e: r["state"] for e, r in deliveries(store).items()} == {
         "casa@example.org": "skipped",
         "gone@example.org": "skipped",
@@ -415,7 +415,7 @@ def test_an_operators_send_reopens_what_the_catch_up_rules_skipped(store: Store)
         conn.execute(update(t.subscribers).where(t.subscribers.c.id == gone).values(status="unsubscribed"))
     edition_id = deliveries(store)["casa@example.org"]["edition_id"]
     operator_now = utc(2026, 11, 29, 11, 30)
-    assert schedule_store.reopen_missed(store, [edition_id], now=operator_now) == 1
+    assert delivery_admin.reopen_missed(store, [edition_id], now=operator_now) == 1
     rows = deliveries(store)
     assert (rows["casa@example.org"]["state"], rows["casa@example.org"]["due_at"]) == ("pending", operator_now)
     assert rows["gone@example.org"]["state"] == "skipped"

@@ -27,9 +27,9 @@ from test_schedule import add_articles, subscribe
 
 from digest import config
 from digest.config import Settings
+from digest.daily.tick import DailyTicker
+from digest.deliver.messages import EditionMessages
 from digest.deliver.sender import run_sender
-from digest.schedule import DailySchedule
-from digest.service import EditionMessages
 from digest.store import Store
 from digest.store import schedule as schedule_store
 from digest.store import tables as t
@@ -57,7 +57,7 @@ class Simulation:
         self.store = store
         self.settings = settings
         self.now = datetime(2000, 1, 1, tzinfo=UTC)
-        self.schedule = DailySchedule(store, settings)
+        self.schedule = DailyTicker(store, settings)
         self.messages = EditionMessages.from_settings(settings, store, clock=self.clock)
         self.ticks = 0
 
@@ -487,7 +487,7 @@ async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp
         subscribe(store, "casa@example.org", now=signup)  # due 06:00 UTC
         subscribe(store, "ny@example.org", now=signup, timezone="America/New_York", send_at="07:00")  # 12:00 UTC
         subscribe(store, "late@example.org", now=signup, timezone="UTC", send_at="15:30")
-        DailySchedule(store, settings).tick(datetime(2026, 11, 29, 6, 0, tzinfo=UTC))  # fanned out on time
+        DailyTicker(store, settings).tick(datetime(2026, 11, 29, 6, 0, tzinfo=UTC))  # fanned out on time
         # Every process was down until 16:00; a sender-only process starts first.
         now = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
         stopper = Stopper()
@@ -516,7 +516,7 @@ def test_three_worker_processes_on_postgresql_send_each_subscriber_once(pg_url: 
     schedule = config.load(env={}).with_overrides(
         {"schedule": {"timezone": "UTC", "send_at": send_time.strftime("%H:%M")}, "newsletter": {"languages": ["fr"]}}
     )
-    report = DailySchedule(store, schedule).tick(datetime.now(UTC), start_up=True)
+    report = DailyTicker(store, schedule).tick(datetime.now(UTC), start_up=True)
     assert report.fanned_out == 3000
     processes: list[Process] = []
     with SMTPServer() as smtp:

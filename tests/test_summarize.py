@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from digest.models import Article
 from digest.summarize import (
+    Style,
     article_sentences,
     is_boilerplate,
     scored_sentences,
@@ -272,25 +273,25 @@ def _article(summary: str) -> Article:
 
 def test_publisher_standfirst_is_used_when_it_fits() -> None:
     standfirst = "Deux milliards d'euros pour 4 000 écoles. Les travaux doivent finir avant 2030."
-    summary = summarize_article(_article(standfirst), min_sentences=2, max_sentences=3, max_words=60)
+    summary = summarize_article(_article(standfirst), Style(min_sentences=2, max_sentences=3, max_words=60))
     assert summary.source == "publisher"
     assert summary.text == standfirst
 
 
 def test_too_long_standfirst_gives_way_to_the_body() -> None:
     standfirst = " ".join(["Une phrase de chapeau beaucoup trop longue pour la place disponible ici."] * 4)
-    summary = summarize_article(_article(standfirst), min_sentences=2, max_sentences=2, max_words=20)
+    summary = summarize_article(_article(standfirst), Style(min_sentences=2, max_sentences=2, max_words=20))
     assert summary.source == "extract"
     assert all(s in ARTICLE_FR for s in summary.sentences)
 
 
 def test_one_line_standfirst_is_too_thin_for_a_top_story() -> None:
     standfirst = "Deux milliards d'euros pour rénover 4 000 écoles d'ici 2030, annonce le gouvernement."
-    summary = summarize_article(_article(standfirst), min_sentences=2, max_sentences=3, max_words=80)
+    summary = summarize_article(_article(standfirst), Style(min_sentences=2, max_sentences=3, max_words=80))
     assert summary.source == "extract" and len(summary.sentences) >= 2
 
 
 def test_one_line_standfirst_serves_a_one_line_brief() -> None:
     standfirst = "Deux milliards d'euros pour rénover 4 000 écoles d'ici 2030."
-    brief = summarize_article(_article(standfirst), max_sentences=1, max_words=30)
+    brief = summarize_article(_article(standfirst), Style(max_sentences=1, max_words=30))
     assert brief.source == "publisher" and brief.text == standfirst

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from starlette.routing import Route
 from web_support import ADMIN, ADMIN_TOKEN, Clock, add_subscriber, web_settings
 
+from digest.daily.status import delivery_status
 from digest.models import SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
@@ -251,6 +252,20 @@ async def test_edition_status_counts_deliveries_by_state(client: httpx.AsyncClie
     listed = await client.get("/api/editions", headers=ADMIN)
     assert [e["id"] for e in listed.json()["items"]] == [edition_id]
     assert (await client.get(f"/api/editions/{edition_id + 1}", headers=ADMIN)).status_code == 404
+
+
+async def test_edition_status_answers_from_the_report_digest_status_prints(
+    client: httpx.AsyncClient, store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    edition_id = edition_with_deliveries(store, clock.now, {"sent": 1, "failed": 2, "retry": 1, "held": 1})
+    body = (await client.get(f"/api/editions/{edition_id}", headers=ADMIN)).json()
+    status = delivery_status(store, web_settings(tmp_path, 25), date(2026, 11, 29), now=clock.now)
+    (report,) = status.as_dict()["editions"]
+    assert body["deliveries"] == report["counts"]
+    for key in ("next_retry", "resent_after_crash", "in_flight", "held", "failed", "retrying"):
+        assert body[key] == report[key], key
+    assert sorted(row["email"] for row in body["failed"]) == ["s2@example.org", "s3@example.org"]
+    assert [row["state"] for row in body["retrying"] + body["held"]] == ["retry", "held"]
 
 
 async def test_test_send_goes_to_explicit_addresses_only(

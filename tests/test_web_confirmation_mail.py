@@ -13,7 +13,8 @@ import pytest
 from smtp_server import SMTPServer
 from web_support import csrf_token, heading, web_settings
 
-from digest.deliver.transactional import SMTPMailer, confirmation_message, envelope_sender
+from digest.deliver.mailer import SMTPMailer
+from digest.deliver.transactional import confirmation_message
 from digest.errors import DeliveryError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import Store
@@ -62,7 +63,8 @@ async def test_mailer_reuses_one_connection_and_reports_each_refusal(
     smtp.fail_recipient("gone@example.org", "550 5.1.1 no such mailbox")
     smtp.fail_recipient("busy@example.org", "451 4.3.0 try later")
     people = [person("a@example.org"), person("gone@example.org"), person("busy@example.org"), person("b@example.org")]
-    results = await SMTPMailer(settings).send_many([confirmation_message(settings, p, URL, now=now) for p in people])
+    mailer = SMTPMailer.from_settings(settings)
+    results = await mailer.send_many([confirmation_message(settings, p, URL, now=now) for p in people])
     assert results[0] is None and results[3] is None
     gone, busy = results[1], results[2]
     assert isinstance(gone, DeliveryError) and gone.permanent and gone.code == 550
@@ -72,18 +74,38 @@ async def test_mailer_reuses_one_connection_and_reports_each_refusal(
     assert {r.mail_from for r in smtp.received} == {"brief@example.org"}
 
 
-async def test_a_refused_greeting_fails_every_message(tmp_path: Path, smtp: SMTPServer, now: datetime) -> None:
+async def test_a_server_refusing_every_greeting_fails_every_message(
+    tmp_path: Path, smtp: SMTPServer, now: datetime
+) -> None:
     settings = web_settings(tmp_path, smtp.port)
-    smtp.fail_greeting("421 4.3.2 shutting down")
-    results = await SMTPMailer(settings).send_many([confirmation_message(settings, person(), URL, now=now)] * 2)
-    assert all(isinstance(r, DeliveryError) for r in results)
+    smtp.fail_greeting("421 4.3.2 shutting down", times=None)
+    results = await SMTPMailer.from_settings(settings).send_many(
+        [confirmation_message(settings, person(), URL, now=now)] * 2
+    )
+    assert all(isinstance(r, DeliveryError) and not r.permanent for r in results)
+    assert smtp.received == []
     with pytest.raises(DeliveryError):
-        await SMTPMailer(web_settings(tmp_path, 1)).send(confirmation_message(settings, person(), URL, now=now))
+        nowhere = SMTPMailer.from_settings(web_settings(tmp_path, 1))
+        await nowhere.send(confirmation_message(settings, person(), URL, now=now))
 
 
-def test_verp_envelope_sender(tmp_path: Path) -> None:
-    settings = web_settings(tmp_path, 25, smtp={"envelope_from": "bounces+{local}={domain}@bounce.example.org"})
-    assert envelope_sender(settings, "zoe@example.fr") == "bounces+zoe=example.fr@bounce.example.org"
+async def test_one_refused_greeting_is_retried_on_a_fresh_connection_like_an_edition(
+    tmp_path: Path, smtp: SMTPServer, now: datetime
+) -> None:
+    settings = web_settings(tmp_path, smtp.port)
+    smtp.fail_greeting("421 4.3.2 shutting down", times=1)
+    await SMTPMailer.from_settings(settings).send(confirmation_message(settings, person(), URL, now=now))
+    assert [r.rcpt_tos for r in smtp.received] == [("zoe@example.org",)]
+
+
+async def test_confirmation_goes_out_with_the_verp_envelope_sender(
+    tmp_path: Path, smtp: SMTPServer, now: datetime
+) -> None:
+    verp = {"envelope_from": "bounces+{local}={domain}@bounce.example.org"}
+    settings = web_settings(tmp_path, smtp.port, smtp=verp)
+    message = confirmation_message(settings, person("zoe@example.fr"), URL, now=now)
+    await SMTPMailer.from_settings(settings).send(message)
+    assert [r.mail_from for r in smtp.received] == ["bounces+zoe=example.fr@bounce.example.org"]
 
 
 async def test_subscribing_while_smtp_is_down_keeps_the_subscriber_pending_and_logs_it(

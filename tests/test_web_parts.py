@@ -1,8 +1,8 @@
-"""The web app's small parts: the rate limiter, CSRF tokens, labels, language choice."""
+"""The web app's small parts: the rate limiter, CSRF tokens, language choice (the
+labels are checked with the catalogues, in test_render_i18n)."""
 
 from __future__ import annotations
 
-import re
 import string
 
 from hypothesis import given
@@ -11,8 +11,9 @@ from itsdangerous import BadData
 from itsdangerous.encoding import base64_decode
 
 from digest.web.csrf import Csrf
-from digest.web.labels import LABELS, consent_version, negotiate
-from digest.web.ratelimit import RateLimiter
+from digest.web.pages import negotiate
+from digest.web.ratelimit import RequestLimiter
+from digest.web.subscribe import consent_version
 
 
 @given(
@@ -20,7 +21,7 @@ from digest.web.ratelimit import RateLimiter
     gaps=st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=80),
 )
 def test_rate_limiter_never_allows_more_than_capacity_plus_refill(capacity: int, gaps: list[float]) -> None:
-    limiter = RateLimiter(capacity, 60.0)
+    limiter = RequestLimiter(capacity, 60.0)
     now, allowed = 0.0, 0
     for gap in gaps:
         now += gap
@@ -31,7 +32,7 @@ def test_rate_limiter_never_allows_more_than_capacity_plus_refill(capacity: int,
 
 
 def test_rate_limiter_refills_and_keeps_keys_apart() -> None:
-    limiter = RateLimiter(2, 60.0)
+    limiter = RequestLimiter(2, 60.0)
     assert [limiter.allow("a", 0.0)[0] for _ in range(3)] == [True, True, False]
     assert limiter.allow("b", 0.0)[0]
     ok, retry_after = limiter.allow("a", 10.0)
@@ -40,7 +41,7 @@ def test_rate_limiter_refills_and_keeps_keys_apart() -> None:
 
 
 def test_rate_limiter_memory_is_bounded() -> None:
-    limiter = RateLimiter(1, 60.0, max_keys=100)
+    limiter = RequestLimiter(1, 60.0, max_keys=100)
     for i in range(1000):
         limiter.allow(f"ip{i}", float(i) / 1000)
     assert len(limiter._buckets) <= 100
@@ -72,13 +73,6 @@ def _bytes(part: str) -> bytes | None:
         return base64_decode(part)
     except BadData:
         return None
-
-
-def test_both_languages_have_the_same_labels_and_placeholders() -> None:
-    fr, en = LABELS["fr"], LABELS["en"]
-    assert fr.keys() == en.keys()
-    for key in fr:
-        assert set(re.findall(r"{(\w+)}", fr[key])) == set(re.findall(r"{(\w+)}", en[key])), key
 
 
 def test_language_is_negotiated_from_accept_language() -> None:

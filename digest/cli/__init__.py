@@ -50,9 +50,22 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from digest.cli import admins, articles, demo, edition, feeds, init, preview, review, send, serve, subscribers
+    from digest.cli import (
+        admins,
+        articles,
+        demo,
+        edition,
+        feeds,
+        init,
+        preview,
+        review,
+        send,
+        serve,
+        subscribers,
+        summarize,
+    )
 
-    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, admins, review):
+    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, summarize, admins, review):
         module.register(cli)
 
 

@@ -22,7 +22,7 @@ from digest.errors import DeliveryError
 def demo(directory: Path) -> None:
     """Import sample articles, build today's edition and mail it to sample subscribers
     through a local capture SMTP server. Run it again: nothing is sent twice."""
-    from digest import demo as run_demo
+    from digest.daily import demo as run_demo
     from digest.models import EditionStatus
 
     report = run_demo.run(directory, now=utcnow())

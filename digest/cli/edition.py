@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.edition import labels
+from digest.edition import BRIEF_LABEL
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
+from digest.render.i18n import gettext
 
 
 @click.group()
@@ -32,29 +33,20 @@ def build(app: AppContext, date_: str | None, language: str | None, rebuild: boo
     subscriber of a date gets the same content. --rebuild replaces it while no
     delivery has started.
     """
-    from digest.daily import build_editions, edition_languages, edition_rules, edition_window
-    from digest.store.editions import find_edition
-    from digest.timing import edition_date_for
+    from digest.daily.build import build_day
 
-    settings = app.settings
-    now = utcnow()
-    day = parse_date(date_) or edition_date_for(now, settings.schedule.timezone)
-    store = app.store()
-    languages = edition_languages(settings, [language] if language else None)
-    newsletter = settings.newsletter.name
-    existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
-    editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
-    start, end = edition_window(settings, day)
-    rules = edition_rules(settings)
+    day = parse_date(date_)
+    built = build_day(app.store(), app.settings, day=day, now=utcnow(), language=language, rebuild=rebuild)
+    start, end = built.window
     console = Console(highlight=False, soft_wrap=True)
-    for ed in editions:
-        if not existed[ed.language]:
+    for ed in built.editions:
+        if not built.existed[ed.language]:
             what = "built"
         elif rebuild:
             what = "rebuilt"
         else:
             what = "already built, unchanged (--rebuild replaces it while no delivery has started)"
-        console.print(outline(ed, what=what, budget=rules.budget(ed.language), width=min(console.width, 100)))
+        console.print(outline(ed, what=what, budget=built.rules.budget(ed.language), width=min(console.width, 100)))
         console.print(f"[dim]candidates published {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC[/dim]\n")
 
 
@@ -76,7 +68,7 @@ def outline(ed: Edition, *, what: str, budget: int, width: int = 100) -> str:
         lines.extend(_top(item, width) for item in section.items)
     briefs = ed.sections(ItemKind.BRIEF)
     if briefs:
-        lines.append(f"\n[bold]{escape(labels(ed.language)['brief'])}[/bold]")
+        lines.append(f"\n[bold]{escape(gettext(ed.language, BRIEF_LABEL))}[/bold]")
         for section in briefs:
             lines.append(f"  [italic]{escape(section.category)}[/italic]")
             lines.extend(_brief(item, width) for item in section.items)

@@ -47,7 +47,7 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
             click.echo(f"demo SMTP: every message is saved in {capture.directory} (127.0.0.1:{capture.port})")
 
         def ready(listening: service.Listening) -> None:
-            timing = f"{settings.get('schedule', 'send_at')} {settings.get('schedule', 'timezone')}"
+            timing = f"{settings.schedule.send_at} {settings.schedule.timezone}"
             click.echo(f"digest serve: {listening.url} (editions at {timing}; Ctrl-C to stop)")
 
         try:

@@ -17,7 +17,8 @@ from digest import subscriptions as subs
 from digest import subscriptions_csv as subs_csv
 from digest.cli.context import AppContext, pass_app, utcnow
 from digest.config import Settings
-from digest.deliver.transactional import SMTPMailer, confirmation_for
+from digest.deliver.mailer import SMTPMailer
+from digest.deliver.transactional import confirmation_for
 from digest.errors import ConfigError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import subscribers as db
@@ -33,11 +34,12 @@ def _send_confirmations(settings: Settings, pending: Sequence[Subscriber], now: 
         return 0
     try:
         links = subs.signed_links(settings)
+        mailer = SMTPMailer.from_settings(settings, clock=utcnow)
     except ConfigError as exc:
         _warn(f"confirmation mails not sent: {exc}")
         return 0
     messages = [confirmation_for(settings, links, s, now=now) for s in pending]
-    results = asyncio.run(SMTPMailer(settings).send_many(messages))
+    results = asyncio.run(mailer.send_many(messages))
     for sub, error in zip(pending, results, strict=True):
         if error is not None:
             _warn(f"confirmation mail to {sub.email} not sent: {error}")

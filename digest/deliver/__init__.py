@@ -1,13 +1,15 @@
 """Delivery: claiming delivery rows, the SMTP pool, outcomes, bounces, and transactional mail.
 
 * :mod:`~digest.deliver.sender` — the sender loop (:func:`run_sender`): claim a batch,
-  compose, mark ``sending``, send over the pool, write each outcome;
+  make each message, mark ``sending``, send over the pool, write each outcome;
 * :mod:`~digest.deliver.claim` — this sender's claims on the delivery table, on a
   database thread of its own; crashed local senders recognised by their pid;
 * :mod:`~digest.deliver.pool` — N reused aiosmtplib connections (TLS, STARTTLS, AUTH);
-* :mod:`~digest.deliver.ratelimit` — the pool's token bucket, slowed by throttling;
+* :mod:`~digest.deliver.pacer` — the pool's token bucket, slowed by throttling;
 * :mod:`~digest.deliver.outcomes` — RFC 5321/3463 replies to sent/retry/failed, backoff;
 * :mod:`~digest.deliver.envelope` — MAIL FROM and VERP;
 * :mod:`~digest.deliver.bounces` — DSNs and complaints that arrive later;
-* :mod:`~digest.deliver.transactional` — one-off mail (the double opt-in confirmation).
+* :mod:`~digest.deliver.mailer` — any other mail (confirmations) on the same path:
+  [smtp] connection, envelope, reply classification, DKIM;
+* :mod:`~digest.deliver.transactional` — the double opt-in confirmation message.
 """

@@ -2,8 +2,8 @@
 database thread of its own so the event loop (and the SMTP connections on it) never
 waits for the database.
 
-Every call goes through :mod:`digest.store.deliveries` with this sender's id, so every
-write is guarded by ``claimed_by``. :func:`local_dead_senders` recognises senders of
+Every call goes through :mod:`digest.store.claims` or :mod:`digest.store.outcomes` with
+this sender's id, so every write is guarded by ``claimed_by``. :func:`local_dead_senders` recognises senders of
 this machine whose process is gone (a crash, a SIGKILL): their rows are taken back at
 once instead of after their lease.
 """
@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from digest.store import Store
-from digest.store import deliveries as db
-from digest.store.deliveries import AttemptResult, ClaimedDelivery, Recorded
+from digest.store import Store, outcomes
+from digest.store import claims as db
+from digest.store.claims import ClaimedDelivery
+from digest.store.delivery_admin import finish_editions
+from digest.store.outcomes import AttemptResult, Recorded
 
 _T = TypeVar("_T")
 
@@ -117,7 +119,7 @@ class Claims:
 
     async def record(self, results: Sequence[AttemptResult]) -> Recorded:
         """Write outcomes (sent only after a 250), attempts and suppressions."""
-        return await self._run(db.record, self.store, self.sender, results, soft_limit=self.soft_limit)
+        return await self._run(outcomes.record, self.store, self.sender, results, soft_limit=self.soft_limit)
 
     async def renew(self, ids: Sequence[int]) -> int:
         """Extend the lease on rows still held."""
@@ -129,8 +131,6 @@ class Claims:
 
     async def finish(self, edition_ids: Collection[int]) -> list[int]:
         """Mark sent the editions with nothing left to do."""
-        from digest.store.delivery_admin import finish_editions
-
         return await self._run(finish_editions, self.store, edition_ids, now=self.clock())
 
     def close(self) -> None:

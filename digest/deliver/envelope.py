@@ -11,6 +11,7 @@ Empty means the From address of ``[newsletter] sender``.
 
 from __future__ import annotations
 
+import functools
 import re
 from email.utils import getaddresses, parseaddr
 
@@ -41,10 +42,16 @@ def envelope_from(template: str, sender: str, recipient: str) -> str:
     """MAIL FROM for ``recipient``: the VERP form of ``template``, the plain
     ``template``, or the address of ``sender`` ("Name <addr>") when it is empty."""
     if not template:
-        return parseaddr(sender)[1]
+        return _address(sender)
     local, _, domain = recipient.rpartition("@")
     # str.replace, not format(): an address may legally contain braces.
     return template.replace("{local}", local).replace("{domain}", domain)
+
+
+@functools.lru_cache(maxsize=16)
+def _address(sender: str) -> str:
+    # cached: the composer asks once per message, always for the same sender
+    return parseaddr(sender)[1]
 
 
 def _pattern(template: str) -> re.Pattern[str]:

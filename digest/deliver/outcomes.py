@@ -8,7 +8,7 @@ status codes), and when to try again.
   retrying there is the at-least-once window, and the only place a reader can get a
   message twice.
 * 421 and 454 (and rate-limit replies such as Gmail's 4.7.28) are throttling: besides
-  the retry, the whole pool slows down (see :mod:`digest.deliver.ratelimit`).
+  the retry, the whole pool slows down (see :mod:`digest.deliver.pacer`).
 * 5xx for the recipient (at RCPT, or at DATA since each transaction has a single
   recipient): failed for good, and the address is suppressed as a hard bounce, unless
   the enhanced code says the refusal is about policy, content or the system (X.3, X.5,
@@ -26,9 +26,12 @@ import random
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiosmtplib
+
+from digest.store.claims import ClaimedDelivery
+from digest.store.outcomes import AttemptResult
 
 #: Longest retry delay, whatever the attempt number.
 MAX_BACKOFF = timedelta(hours=6)
@@ -59,7 +62,7 @@ class Stage(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SmtpOutcome:
     """One transaction's result, classified."""
 
     verdict: Verdict
@@ -92,12 +95,12 @@ def reply_text(code: int | None, message: str) -> str:
     return f"{code} {flat}".strip() if code is not None else flat
 
 
-def sent(message: str = "") -> Outcome:
+def sent(message: str = "") -> SmtpOutcome:
     """The server answered 250 to the message."""
-    return Outcome(Verdict.SENT, Stage.DATA, 250, reply_text(250, message))
+    return SmtpOutcome(Verdict.SENT, Stage.DATA, 250, reply_text(250, message))
 
 
-def from_reply(code: int, message: str, stage: Stage) -> Outcome:
+def from_reply(code: int, message: str, stage: Stage) -> SmtpOutcome:
     """Classify a negative reply ``code`` received at ``stage``."""
     text = reply_text(code, message)
     throttle = code in _THROTTLE_CODES or (
@@ -105,36 +108,36 @@ def from_reply(code: int, message: str, stage: Stage) -> Outcome:
     )
     broken = code == 421  # the server closes the connection after 421 (RFC 5321 3.8)
     if stage is Stage.CONNECT:
-        return Outcome(Verdict.RETRY, stage, code, text, throttle=throttle, broken=True)
+        return SmtpOutcome(Verdict.RETRY, stage, code, text, throttle=throttle, broken=True)
     if code < 500:
-        return Outcome(Verdict.RETRY, stage, code, text, throttle=throttle, broken=broken)
+        return SmtpOutcome(Verdict.RETRY, stage, code, text, throttle=throttle, broken=broken)
     enhanced = enhanced_status(message)
     if stage is Stage.MAIL:
         # MAIL FROM refused for good: about us (sender address, authentication, size),
         # so about every reader: stop sending and keep the rows for after the fix.
-        return Outcome(Verdict.RETRY, stage, code, f"MAIL FROM refused: {text}", fatal=True)
+        return SmtpOutcome(Verdict.RETRY, stage, code, f"MAIL FROM refused: {text}", fatal=True)
     if stage is not Stage.RCPT and stage is not Stage.DATA:
-        return Outcome(Verdict.FAILED, stage, code, text)
+        return SmtpOutcome(Verdict.FAILED, stage, code, text)
     if enhanced is not None and enhanced[1:] == (2, 2):
-        return Outcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
+        return SmtpOutcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
     if enhanced is not None and enhanced[1] in _NOT_THE_ADDRESS:
         # Policy or content: the address is fine, but a provider that keeps refusing
         # us for it ends up suppressed through the soft-bounce count.
-        return Outcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
-    return Outcome(Verdict.FAILED, stage, code, text, suppress=True)
+        return SmtpOutcome(Verdict.FAILED, stage, code, text, soft_bounce=True)
+    return SmtpOutcome(Verdict.FAILED, stage, code, text, suppress=True)
 
 
-def from_exception(exc: BaseException) -> Outcome:
+def from_exception(exc: BaseException) -> SmtpOutcome:
     """Classify what :meth:`aiosmtplib.SMTP.sendmail` (or connect) raised."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         first = exc.recipients[0] if exc.recipients else None
         if first is None:
-            return Outcome(Verdict.RETRY, Stage.RCPT, None, "recipient refused")
+            return SmtpOutcome(Verdict.RETRY, Stage.RCPT, None, "recipient refused")
         return from_reply(first.code, first.message, Stage.RCPT)
     if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
         return from_reply(exc.code, exc.message, Stage.RCPT)
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-        return Outcome(
+        return SmtpOutcome(
             Verdict.RETRY, Stage.CONNECT, exc.code, f"login refused: {reply_text(exc.code, exc.message)}", fatal=True
         )
     if isinstance(exc, aiosmtplib.SMTPSenderRefused):
@@ -146,21 +149,21 @@ def from_exception(exc: BaseException) -> Outcome:
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return from_reply(exc.code, exc.message, Stage.UNKNOWN)
     if isinstance(exc, aiosmtplib.SMTPNotSupported):
-        return Outcome(
+        return SmtpOutcome(
             Verdict.RETRY, Stage.CONNECT, None, f"not supported by the server: {exc}", broken=True, fatal=True
         )
     if isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__, ssl.SSLError):
         cause = exc if isinstance(exc, ssl.SSLError) else exc.__cause__
-        return Outcome(Verdict.RETRY, Stage.CONNECT, None, f"TLS failed: {cause}", broken=True, fatal=True)
+        return SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, f"TLS failed: {cause}", broken=True, fatal=True)
     if isinstance(exc, aiosmtplib.SMTPConnectError):
-        return Outcome(Verdict.RETRY, Stage.CONNECT, None, f"cannot connect: {exc}", broken=True)
+        return SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, f"cannot connect: {exc}", broken=True)
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
-        return Outcome(Verdict.RETRY, Stage.UNKNOWN, None, f"timed out: {exc or 'no reply'}", broken=True)
+        return SmtpOutcome(Verdict.RETRY, Stage.UNKNOWN, None, f"timed out: {exc or 'no reply'}", broken=True)
     if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError):
-        return Outcome(Verdict.RETRY, Stage.UNKNOWN, None, f"connection lost: {exc or 'closed'}", broken=True)
+        return SmtpOutcome(Verdict.RETRY, Stage.UNKNOWN, None, f"connection lost: {exc or 'closed'}", broken=True)
     if isinstance(exc, OSError):
-        return Outcome(Verdict.RETRY, Stage.CONNECT, None, f"cannot connect: {exc}", broken=True)
-    return Outcome(Verdict.RETRY, Stage.UNKNOWN, None, f"{type(exc).__name__}: {exc}", broken=True)
+        return SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, f"cannot connect: {exc}", broken=True)
+    return SmtpOutcome(Verdict.RETRY, Stage.UNKNOWN, None, f"{type(exc).__name__}: {exc}", broken=True)
 
 
 def backoff(attempt: int, base_seconds: float, rng: random.Random) -> timedelta:
@@ -170,3 +173,33 @@ def backoff(attempt: int, base_seconds: float, rng: random.Random) -> timedelta:
     nominal = base_seconds * 2 ** max(0, attempt - 1)
     delay = min(MAX_BACKOFF.total_seconds(), nominal * (0.5 + rng.random()))
     return timedelta(seconds=delay)
+
+
+def attempt_result(
+    row: ClaimedDelivery,
+    outcome: SmtpOutcome,
+    *,
+    now: datetime,
+    message_id: str,
+    max_attempts: int,
+    retry_base_seconds: float,
+    rng: random.Random,
+) -> AttemptResult:
+    """What ``outcome`` of the row's attempt makes of the row: sent; a retry after a
+    :func:`backoff` while attempts remain; else failed (the address suppressed for a
+    hard bounce, a soft bounce counted when the refusal was about the recipient)."""
+    subscriber_id = row.subscriber.id or 0
+    attempt = row.attempts + 1
+    code, text = outcome.code, outcome.message
+    if outcome.verdict is Verdict.SENT:
+        return AttemptResult(row.id, subscriber_id, "sent", now, code, text, message_id=message_id)
+    if outcome.verdict is Verdict.RETRY and attempt < max_attempts:
+        retry_at = now + backoff(attempt, retry_base_seconds, rng)
+        return AttemptResult(row.id, subscriber_id, "retry", now, code, text, retry_at=retry_at)
+    if outcome.verdict is Verdict.RETRY:
+        text = f"gave up after {attempt} attempts: {text}"
+        return AttemptResult(row.id, subscriber_id, "failed", now, code, text, soft_bounce=outcome.recipient_level)
+    suppress = "hard_bounce" if outcome.suppress else ""
+    return AttemptResult(
+        row.id, subscriber_id, "failed", now, code, text, suppress=suppress, soft_bounce=outcome.soft_bounce
+    )

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import aiosmtplib
 
 from digest.config import Settings, read_secret
-from digest.deliver.outcomes import Outcome, Stage, Verdict, from_exception, sent
-from digest.deliver.ratelimit import RateLimiter
+from digest.deliver.outcomes import SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.deliver.pacer import SendPacer
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
 
@@ -101,14 +101,14 @@ class Connection:
         """True while the client holds an open connection."""
         return self.client is not None and self.client.is_connected
 
-    async def _connect(self) -> Outcome | None:
+    async def _connect(self) -> SmtpOutcome | None:
         client = self.config.client()
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             outcome = from_exception(exc)
-            return Outcome(
+            return SmtpOutcome(
                 Verdict.RETRY, Stage.CONNECT, outcome.code, outcome.message, throttle=outcome.throttle,
                 broken=True, fatal=outcome.fatal,
             )  # fmt: skip
@@ -116,7 +116,7 @@ class Connection:
         self.opened += 1
         return None
 
-    async def send(self, message: OutgoingMessage) -> Outcome:
+    async def send(self, message: OutgoingMessage) -> SmtpOutcome:
         """One transaction: MAIL FROM, RCPT TO, DATA with the message's bytes."""
         if not self.connected:
             failed = await self._connect()
@@ -132,7 +132,7 @@ class Connection:
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             if isinstance(exc, ValueError):  # an address aiosmtplib refuses to put on the wire
-                return Outcome(Verdict.FAILED, Stage.RCPT, None, f"invalid address: {exc}")
+                return SmtpOutcome(Verdict.FAILED, Stage.RCPT, None, f"invalid address: {exc}")
             outcome = from_exception(exc)
             if outcome.broken or not self.client.is_connected:
                 self.drop()
@@ -230,14 +230,14 @@ async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: 
 
 
 class Pool:
-    """``size`` connections to one server sharing one rate limiter, and whether that
+    """``size`` connections to one server sharing one pacer, and whether that
     server seems down."""
 
     def __init__(
-        self, config: SMTPConfig, size: int, *, limiter: RateLimiter | None = None, down_after: int | None = None
+        self, config: SMTPConfig, size: int, *, pacer: SendPacer | None = None, down_after: int | None = None
     ) -> None:
         self.config = config
-        self.limiter = limiter or RateLimiter()
+        self.pacer = pacer or SendPacer()
         self.connections = [Connection(config, i) for i in range(max(1, size))]
         # Down after this many connection failures in a row across the pool.
         self.down_after = down_after if down_after is not None else max(4, 2 * len(self.connections))
@@ -254,17 +254,17 @@ class Pool:
         """Try again after a pause: forget the failures (not a fatal error)."""
         self.failures_in_row = 0
 
-    async def _send(self, connection: Connection, message: OutgoingMessage) -> Outcome:
-        await self.limiter.acquire()
+    async def _send(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
+        await self.pacer.acquire()
         outcome = await connection.send(message)
         if outcome.throttle:
-            self.limiter.slow_down()
+            self.pacer.slow_down()
             log.warning("SMTP server throttling; slowing down", extra={"reply": outcome.message})
         elif outcome.verdict is Verdict.SENT:
-            self.limiter.accepted()
+            self.pacer.accepted()
         return outcome
 
-    async def deliver(self, connection: Connection, message: OutgoingMessage) -> Outcome:
+    async def deliver(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
         """Send ``message`` on ``connection`` at the pool's pace; a connection failure
         is retried on a fresh connection up to :data:`CONNECT_TRIES` times (pausing in
         between). Throttling replies slow the whole pool down."""
@@ -300,7 +300,7 @@ class Pool:
         return sum(c.opened for c in self.connections)
 
 
-async def send_each(config: SMTPConfig, messages: list[OutgoingMessage]) -> list[Outcome]:
+async def send_each(config: SMTPConfig, messages: list[OutgoingMessage]) -> list[SmtpOutcome]:
     """Send a few messages one after the other on one connection (test copies):
     each one's outcome, in order; nothing is written anywhere."""
     pool = Pool(config, 1)

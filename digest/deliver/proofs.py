@@ -11,7 +11,7 @@ from datetime import datetime
 
 from digest.compose import EditionComposer
 from digest.config import Settings
-from digest.deliver.outcomes import Outcome, Verdict
+from digest.deliver.outcomes import SmtpOutcome, Verdict
 from digest.deliver.pool import SMTPConfig, send_each
 from digest.models import Edition, OutgoingMessage
 from digest.store import Store
@@ -21,7 +21,7 @@ from digest.subscriptions import normalise_address, signed_links
 
 async def send_proofs(
     settings: Settings, editions: Sequence[Edition], addresses: Sequence[str], *, now: datetime
-) -> list[tuple[OutgoingMessage, Outcome]]:
+) -> list[tuple[OutgoingMessage, SmtpOutcome]]:
     """Send a test copy of each edition to each address (validated and normalised
     first); the message and the server's verdict for each."""
     normalised = [normalise_address(a) for a in addresses]

@@ -1,9 +1,10 @@
-"""The sender loop: claim a batch of due rows, compose, mark ``sending``, send over the
-pool, write each outcome; again until nothing is due (or, for a worker, for ever).
+"""The sender loop: claim a batch of due rows, make their messages, mark ``sending``,
+send over the pool, write each outcome; again until nothing is due (or, for a worker,
+for ever).
 
 Within a batch the work is a pipeline, so the database never stalls the connections:
 
-* the *feeder* composes the next few messages (one per connection), marks exactly
+* the *feeder* makes the next few messages (one per connection), marks exactly
   those rows ``sending`` in one transaction, and queues them; at any moment the rows
   in ``sending`` are the ones queued or on the wire — after a crash, the only ones a
   reader might get twice;
@@ -30,13 +31,14 @@ from digest import metrics
 from digest.config import Settings
 from digest.deliver.claim import Claims
 from digest.deliver.envelope import check_template
-from digest.deliver.outcomes import Outcome, Stage, Verdict, backoff
+from digest.deliver.outcomes import SmtpOutcome, Stage, Verdict, attempt_result
+from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
-from digest.deliver.ratelimit import RateLimiter
 from digest.logs import mask_email
 from digest.models import OutgoingMessage
 from digest.store import Store
-from digest.store.deliveries import AttemptResult, ClaimedDelivery
+from digest.store.claims import ClaimedDelivery
+from digest.store.outcomes import AttemptResult
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +50,11 @@ DOWN_PAUSE = 5.0
 MAX_DOWN_PAUSE = 300.0
 
 
-class Composer(Protocol):
-    """What the sender needs from message composition (digest.compose adapts to it)."""
+class MessageSource(Protocol):
+    """What the sender needs to get each claimed row's message (the service's edition
+    messages adapt :class:`digest.compose.EditionComposer` to it)."""
 
-    def compose(self, delivery: ClaimedDelivery) -> OutgoingMessage:
+    def message_for(self, delivery: ClaimedDelivery) -> OutgoingMessage:
         """The finished message (envelope and bytes) for one claimed delivery."""
         ...
 
@@ -130,7 +133,7 @@ class Sender:
         store: Store,
         options: SenderOptions,
         smtp: SMTPConfig,
-        composer: Composer,
+        messages: MessageSource,
         *,
         sender_id: str,
         clock: Callable[[], datetime] = utcnow,
@@ -138,12 +141,12 @@ class Sender:
         edition_ids: Collection[int] | None = None,
     ) -> None:
         self.options = options
-        self.composer = composer
+        self.messages = messages
         self.sender_id = sender_id
         self.clock = clock
         self.rng = rng or random.Random()
-        self.limiter = RateLimiter(options.rate_per_second)
-        self.pool = Pool(smtp, options.connections, limiter=self.limiter)
+        self.pacer = SendPacer(options.rate_per_second)
+        self.pool = Pool(smtp, options.connections, pacer=self.pacer)
         self.claims = Claims(
             store,
             sender_id,
@@ -192,7 +195,7 @@ class Sender:
 
     async def _feed(self, queue: asyncio.Queue[_Job], stop: asyncio.Event, *, keep_polling: bool,
                     poll_seconds: float) -> None:  # fmt: skip
-        """Claim batches; compose a window of messages at a time, mark those rows
+        """Claim batches; make a window of messages at a time, mark those rows
         sending in one transaction, queue them for the connections."""
         down_pause = DOWN_PAUSE
         window = max(8, 2 * len(self.pool.connections))
@@ -231,7 +234,7 @@ class Sender:
                 await self.claims.find_dead()
 
     async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job]) -> None:
-        jobs = [self._compose(row) for row in rows]
+        jobs = [self._prepare(row) for row in rows]
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
             if job.row.id not in ours:
@@ -240,7 +243,7 @@ class Sender:
                 continue
             self._started.add(job.row.id)
             if job.message is None:
-                self._settle(job, Outcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
+                self._queue_result(job, SmtpOutcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
             else:
                 await queue.put(job)
 
@@ -251,15 +254,15 @@ class Sender:
                 self.report.released += await self.claims.release(sorted(self._held))
             await self.pool.close()
             self.report.connections_opened = self.pool.opened
-            self.report.throttled = self.limiter.throttled
+            self.report.throttled = self.pacer.throttled
             if self.report.editions:
                 await self.claims.finish(self.report.editions)
         finally:
             self.claims.close()
 
-    def _compose(self, row: ClaimedDelivery) -> _Job:
+    def _prepare(self, row: ClaimedDelivery) -> _Job:
         try:
-            return _Job(row, self.composer.compose(row))
+            return _Job(row, self.messages.message_for(row))
         except Exception as exc:  # a bad row must not stop the send of everyone else
             log.exception("could not compose a message", extra={"delivery": row.id})
             return _Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
@@ -272,18 +275,27 @@ class Sender:
                 assert job.message is not None
                 if self.pool.down:  # don't knock on a closed door: retry later
                     reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
-                    outcome = Outcome(Verdict.RETRY, Stage.CONNECT, None, reason)
+                    outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
                 else:
                     outcome = await self.pool.deliver(connection, job.message)
-                self._settle(job, outcome)
+                self._queue_result(job, outcome)
             finally:
                 queue.task_done()
 
     # Outcomes -----------------------------------------------------------------------
 
-    def _settle(self, job: _Job, outcome: Outcome) -> None:
+    def _queue_result(self, job: _Job, outcome: SmtpOutcome) -> None:
         """Queue the outcome for the flusher (the connection goes on at once)."""
-        result = self._result(job, outcome)
+        message_id = job.message.message_id if job.message is not None else ""
+        result = attempt_result(
+            job.row,
+            outcome,
+            now=self.clock(),
+            message_id=message_id,
+            max_attempts=self.options.max_attempts,
+            retry_base_seconds=self.options.retry_base_seconds,
+            rng=self.rng,
+        )
         if result.outcome != "sent":
             log.info(
                 "delivery " + ("will be retried" if result.outcome == "retry" else "failed"),
@@ -299,33 +311,6 @@ class Sender:
         self._results.append(result)
         if len(self._results) >= FLUSH_ROWS:
             self._wake_flusher.set()
-
-    def _result(self, job: _Job, outcome: Outcome) -> AttemptResult:
-        row, now = job.row, self.clock()
-        subscriber_id = row.subscriber.id or 0
-        attempt = row.attempts + 1
-        if outcome.verdict is Verdict.SENT:
-            message_id = job.message.message_id if job.message is not None else ""
-            return AttemptResult(
-                row.id, subscriber_id, "sent", now, outcome.code, outcome.message, message_id=message_id
-            )
-        if outcome.verdict is Verdict.RETRY and attempt < self.options.max_attempts:
-            retry_at = now + backoff(attempt, self.options.retry_base_seconds, self.rng)
-            return AttemptResult(row.id, subscriber_id, "retry", now, outcome.code, outcome.message, retry_at=retry_at)
-        if outcome.verdict is Verdict.RETRY:
-            text = f"gave up after {attempt} attempts: {outcome.message}"
-            soft = outcome.recipient_level
-            return AttemptResult(row.id, subscriber_id, "failed", now, outcome.code, text, soft_bounce=soft)
-        return AttemptResult(
-            row.id,
-            subscriber_id,
-            "failed",
-            now,
-            outcome.code,
-            outcome.message,
-            suppress="hard_bounce" if outcome.suppress else "",
-            soft_bounce=outcome.soft_bounce,
-        )
 
     async def _flush(self) -> None:
         async with self._flush_lock:
@@ -376,7 +361,7 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 async def run_sender(
     store: Store,
     settings: Settings,
-    composer: Composer,
+    messages: MessageSource,
     *,
     sender_id: str,
     stop: asyncio.Event,
@@ -397,7 +382,7 @@ async def run_sender(
         store,
         SenderOptions.from_settings(settings),
         SMTPConfig.from_settings(settings),
-        composer,
+        messages,
         sender_id=sender_id,
         clock=now,
         rng=rng,

@@ -24,6 +24,7 @@ import httpx
 
 from digest.config import Settings
 from digest.errors import SourceError
+from digest.urls import is_ip_address
 
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -110,7 +111,7 @@ def allowed_addresses(host: str, port: int, resolver: Resolver, policy: AddressP
     """
     host = host.strip("[]")
     try:
-        addresses = [host] if _is_ip(host) else resolver(host, port)
+        addresses = [host] if is_ip_address(host) else resolver(host, port)
     except OSError as exc:
         # httpx reports a ConnectError like any other connection failure.
         raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
@@ -125,14 +126,6 @@ def allowed_addresses(host: str, port: int, resolver: Resolver, policy: AddressP
                 f"refused to fetch from {shown}: {reason} address (set [ingest] allow_private_networks to allow)"
             )
     return addresses
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 class _GuardedTransport(httpx.HTTPTransport):

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.ingest.boilerplate import is_boilerplate, strip_boilerplate
+from digest.boilerplate import is_boilerplate, strip_boilerplate
 from digest.ingest.language import detect_language, normalize_language
 from digest.ingest.text import (
     clean_line,
-    count_words,
     drop_blocks,
     html_to_paragraphs,
     inline_text,
@@ -26,6 +25,8 @@ from digest.ingest.text import (
     text_to_paragraphs,
 )
 from digest.models import Article, reading_minutes
+from digest.urls import host_of, is_ip_address
+from digest.words import word_count
 
 # Column sizes in digest/store/tables.py: longer values are refused or cut here, so
 # a write never fails half-way on PostgreSQL.
@@ -89,7 +90,7 @@ def canonical_url(url: str) -> str:
     if not host:
         raise ItemError(f"url: no host in {url[:200]!r}")
     if ":" in host:  # an IPv6 literal keeps its brackets
-        host = f"[{ipaddress.ip_address(host).compressed}]" if _is_ip(host) else f"[{host}]"
+        host = f"[{ipaddress.ip_address(host).compressed}]" if is_ip_address(host) else f"[{host}]"
     netloc = host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
     query = [
         (k, v)
@@ -100,20 +101,6 @@ def canonical_url(url: str) -> str:
     if len(canonical) > MAX_URL:
         raise ItemError(f"url: longer than {MAX_URL} characters")
     return canonical
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def host_of(url: str) -> str:
-    """The host of ``url`` without a leading ``www.``, for display and identity checks."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def _shorten(value: str, limit: int) -> str:
@@ -162,7 +149,7 @@ def to_article(
         raise ItemError(f"category: longer than {MAX_CATEGORY} characters")
 
     lang = _choose_language(item, language, title, body, default_language)
-    words = count_words(body)
+    words = word_count(body)
     return Article(
         url=url,
         guid=clean_line(item.guid)[:MAX_URL],

@@ -25,6 +25,7 @@ from digest.ingest.items import ItemError, canonical_url
 from digest.models import Feed
 from digest.store import Store
 from digest.store.feeds import add_feed, list_feeds, record_poll
+from digest.urls import is_ip_address
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def register_feed(
     except ItemError as exc:
         raise ValidationError(str(exc).replace("url:", "feed URL:", 1)) from None
     host = urlsplit(url).hostname or ""
-    if not settings.ingest.allow_private_networks and _is_ip_literal(host):
+    if not settings.ingest.allow_private_networks and is_ip_address(host):
         reason = public_only(ipaddress.ip_address(host))
         if reason is not None:
             raise ValidationError(
@@ -111,14 +112,6 @@ def register_feed(
             )
     language = check_language(language)
     return add_feed(store, url, now=now, category=(category or "").strip(), language=language or "")
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _fetch(fetcher: Fetcher, feed: Feed) -> FetchResult:

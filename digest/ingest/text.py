@@ -302,11 +302,3 @@ def is_excerpt_of(summary: str, body: str) -> bool:
     stem = _ELLIPSIS.sub("", summary).strip()
     flat = clean_line(body.replace("\n", " "))
     return not stem or flat.startswith(stem) or len(summary) >= 0.8 * len(flat)
-
-
-_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
-
-
-def count_words(text: str) -> int:
-    """Words as a reader counts them: ``l’OTAN`` and ``porte-parole`` are one each."""
-    return len(_WORD.findall(text))

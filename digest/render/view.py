@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from digest.edition import count_words
+from digest.edition import edition_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.render import i18n
+from digest.urls import host_of
 
 #: Longest headline kept whole in the subject line (characters).
 SUBJECT_HEADLINE_CHARS = 72
@@ -115,8 +115,7 @@ def select(edition: Edition, topics: Iterable[str]) -> Selection:
 
 def source_of(url: str) -> str:
     """The site a link points to, as a reader names it: "lemonde.fr"."""
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")
+    return host_of(url)
 
 
 def _story(item: EditionItem) -> StoryView:
@@ -172,7 +171,7 @@ def build(
         minutes = edition.reading_minutes  # the edition's own figure, as it was built
     else:
         # a topic subset or fewer briefs: counted the way the edition counts itself
-        minutes = reading_minutes(count_words(shown, lang, newsletter=masthead.newsletter), lang)
+        minutes = reading_minutes(edition_words(shown, lang, newsletter=masthead.newsletter), lang)
     lead = tops or briefs
     headline = shorten(lead[0].title, SUBJECT_HEADLINE_CHARS) if lead else ""
     preheader = shorten(" · ".join(i.title for i in lead[:3]), PREHEADER_CHARS) if lead else ""

@@ -1,7 +1,11 @@
 """The store: the only package that talks SQL. It returns models, hides connections.
 
-Query functions live in one module per concept (articles, subscribers, editions,
-deliveries); :class:`Store` holds the engine they share.
+Query functions live in one module per concept (articles, subscribers, editions, ...);
+:class:`Store` holds the engine they share. The delivery table has several, one per
+concern: :mod:`~digest.store.deliveries` (its states, and which function writes each
+transition), :mod:`~digest.store.fanout`, :mod:`~digest.store.claims`,
+:mod:`~digest.store.outcomes`, :mod:`~digest.store.catchup` and
+:mod:`~digest.store.delivery_admin` (the operator's actions and reads).
 """
 
 from __future__ import annotations

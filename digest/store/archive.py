@@ -1,11 +1,11 @@
 """Stored editions as the web shows them: the "view in browser" page and the admin
-API's edition status (delivery counts by state). Read-only."""
+API's edition list. Read-only (delivery status: digest.daily.status)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from digest.models import DeliveryState, Edition
+from digest.models import Edition
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.editions import find_by_id, row_to_edition
@@ -14,17 +14,6 @@ from digest.store.editions import find_by_id, row_to_edition
 def edition(store: Store, edition_id: int) -> Edition | None:
     """The edition with this id and its items in order, or None."""
     return find_by_id(store, edition_id)
-
-
-def delivery_counts(store: Store, edition_id: int) -> dict[str, int]:
-    """How many delivery rows of the edition are in each state (every state listed)."""
-    counts = {s.value: 0 for s in DeliveryState}
-    c = t.deliveries.c
-    query = select(c.state, func.count()).where(c.edition_id == edition_id).group_by(c.state)
-    with store.engine.connect() as conn:
-        for state, n in conn.execute(query):
-            counts[state] = int(n)
-    return counts
 
 
 def recent_editions(store: Store, *, limit: int = 30) -> list[Edition]:

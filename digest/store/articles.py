@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +17,7 @@ from digest.errors import StoreError
 from digest.models import Article
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.urls import host_of
 
 
 def row_to_article(row: Any) -> Article:
@@ -94,11 +94,6 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 def _find(conn: Connection, article: Article, feed_id: int | None) -> Any:
     """The stored row ``article`` is a new version of: same canonical URL, else the
     same GUID from the same feed or site (a bare GUID like "1234" is only unique
@@ -106,11 +101,11 @@ def _find(conn: Connection, article: Article, feed_id: int | None) -> Any:
     row = conn.execute(select(t.articles).where(t.articles.c.url == article.url)).first()
     if row is not None or not article.guid:
         return row
-    host = _host(article.url)
+    host = host_of(article.url)
     for candidate in conn.execute(
         select(t.articles).where(t.articles.c.guid == article.guid).order_by(t.articles.c.id)
     ):
-        if (feed_id is not None and candidate.feed_id == feed_id) or _host(candidate.url) == host:
+        if (feed_id is not None and candidate.feed_id == feed_id) or host_of(candidate.url) == host:
             return candidate
     return None
 

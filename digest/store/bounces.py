@@ -13,18 +13,19 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from digest.models import SubscriberStatus
 from digest.store import Store, immediate
 from digest.store import tables as t
-from digest.store.subscribers import address_hash, skip_open_deliveries, suppress
+from digest.store.deliveries import skip_open_deliveries
+from digest.store.engine import dialect_insert
+from digest.store.subscribers import address_hash, suppress
 
 if TYPE_CHECKING:
-    from digest.store.deliveries import AttemptResult
+    from digest.store.outcomes import AttemptResult
 
 S = t.subscribers.c
 
@@ -58,10 +59,6 @@ class Bounce:
     diagnostic: str = ""
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: int) -> Effect:
     """Record ``bounce`` and apply it (in one transaction)."""
     email = bounce.address.strip().lower()
@@ -79,9 +76,9 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
             "diagnostic": diagnostic[:2000],
             "received_at": now,
         }
-        statement = (
-            _insert(conn)(t.bounces).values(**values).on_conflict_do_nothing(index_elements=["report_id", "email_hash"])
-        )
+        insert = dialect_insert(conn.dialect.name)
+        once = ["report_id", "email_hash"]
+        statement = insert(t.bounces).values(**values).on_conflict_do_nothing(index_elements=once)
         if not conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount:
             return Effect.DUPLICATE
         detail = f"{bounce.status} {diagnostic}".strip()

@@ -1,8 +1,9 @@
 """The operator's side of the delivery table: what is due, stuck or failed, and the
-explicit actions (send now, release held rows, retry failures).
+explicit actions (send now, reopen rows the catch-up skipped, release held rows, retry
+failures).
 
-Senders use :mod:`digest.store.deliveries`; ``digest send``, ``digest status`` and the
-admin API use this module. Listings are bounded by ``limit`` and iterations go by
+Senders use :mod:`digest.store.claims` and :mod:`digest.store.outcomes`; ``digest send``,
+``digest status`` and the admin API use this module. Listings are bounded by ``limit`` and iterations go by
 batches, so none of it loads a whole list.
 """
 
@@ -36,6 +37,26 @@ def bring_forward(store: Store, edition_ids: Collection[int], *, now: datetime) 
     return int(result.rowcount or 0)
 
 
+def reopen_missed(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
+    """An operator's explicit send overrides the catch-up rules: the editions' rows the
+    scheduler skipped (never tried) become pending again, due ``now``, for subscribers
+    who are still confirmed. Returns how many."""
+    if not edition_ids:
+        return 0
+    statement = (
+        update(t.deliveries)
+        .where(
+            D.edition_id.in_(list(edition_ids)),
+            D.state == DeliveryState.SKIPPED.value,
+            D.attempts == 0,
+            D.subscriber_id.in_(_confirmed()),
+        )
+        .values(state=DeliveryState.PENDING.value, due_at=now, last_error="", updated_at=now)
+    )
+    with immediate(store.engine) as conn:
+        return int(conn.execute(statement).rowcount or 0)
+
+
 def release_held(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
     """Send the held rows (caught mid-DATA by a crash, ``in_flight_policy = hold``)
     again: they become due at ``now``. Returns how many."""
@@ -48,12 +69,17 @@ def retry_failed(store: Store, edition_ids: Collection[int], *, now: datetime) -
     return _reopen(store, edition_ids, DeliveryState.FAILED, now=now, reason="retried by an operator", reset=True)
 
 
+def _confirmed() -> Any:
+    return select(S.id).where(S.status == SubscriberStatus.CONFIRMED.value)
+
+
 def _reopen(
     store: Store, edition_ids: Collection[int], state: DeliveryState, *, now: datetime, reason: str, reset: bool = False
 ) -> int:
+    """The one writer of ``held -> retry`` and ``failed -> retry``: due ``now``, for
+    subscribers who are still confirmed."""
     if not edition_ids:
         return 0
-    confirmed = select(S.id).where(S.status == SubscriberStatus.CONFIRMED.value)
     values: dict[str, Any] = {"state": DeliveryState.RETRY.value, "due_at": now, "updated_at": now}
     values |= {"claimed_by": None, "lease_until": None, "last_error": reason}
     if reset:
@@ -61,10 +87,22 @@ def _reopen(
     with immediate(store.engine) as conn:
         result = conn.execute(
             update(t.deliveries)
-            .where(D.edition_id.in_(list(edition_ids)), D.state == state.value, D.subscriber_id.in_(confirmed))
+            .where(D.edition_id.in_(list(edition_ids)), D.state == state.value, D.subscriber_id.in_(_confirmed()))
             .values(**values)
         )
     return int(result.rowcount or 0)
+
+
+def counts(store: Store, edition_ids: Collection[int]) -> dict[str, int]:
+    """Rows of these editions per state (every state listed, zero included)."""
+    out = {s.value: 0 for s in DeliveryState}
+    if not edition_ids:
+        return out
+    query = select(D.state, func.count()).where(D.edition_id.in_(list(edition_ids))).group_by(D.state)
+    with store.engine.connect() as conn:
+        for state, n in conn.execute(query):
+            out[state] = int(n)
+    return out
 
 
 def due_count(store: Store, *, now: datetime, edition_ids: Collection[int] | None = None) -> int:

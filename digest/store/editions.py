@@ -16,12 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from digest.errors import DigestError, NotFoundError
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, Link
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.store.engine import dialect_insert
 from digest.store.review import apply_edits, clear_on_rebuild, load_edits
 
 SKIP_REASON_EMPTY = "no article in the window"
@@ -128,7 +128,7 @@ def _insert_edition(conn: Connection, edition: Edition, now: datetime) -> int | 
         "language": edition.language,
         **_row(edition, now),
     }
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(conn.dialect.name)
     stmt = insert(t.editions).values(**values).on_conflict_do_nothing().returning(t.editions.c.id)
     new_id = conn.execute(stmt).scalar()
     return None if new_id is None else int(new_id)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from digest.errors import StoreError
@@ -62,6 +63,12 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT construct of ``dialect`` (``sqlite`` or ``postgresql``, as in
+    ``conn.dialect.name``): both have ``ON CONFLICT DO NOTHING``."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @contextmanager

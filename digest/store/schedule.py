@@ -8,17 +8,16 @@ and follows that decision, so two machines never disagree about an edition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, select
 
 from digest.models import DeliveryState, SubscriberStatus
-from digest.store import Store, immediate
+from digest.store import Store
 from digest.store import tables as t
+from digest.store.deliveries import WAITING
+from digest.store.engine import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def decide_once(
     against several processes deciding at the same moment.
     """
     values = {"job": job, "run_date": run_date, "language": language, "outcome": outcome, "reason": reason, "at": now}
-    insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(store.dialect)
     statement = insert(t.schedule_runs).values(values).on_conflict_do_nothing().returning(t.schedule_runs.c.id)
     with store.engine.begin() as conn:
         inserted = conn.execute(statement).first() is not None
@@ -115,100 +114,12 @@ def backlog(store: Store, *, now: datetime) -> Backlog:
     Both counts use the (state, due_at) index, so a scrape stays cheap on a large table.
     """
     c = t.deliveries.c
-    waiting = (DeliveryState.PENDING.value, DeliveryState.RETRY.value)
-    due_q = select(func.count()).where(and_(c.state.in_(waiting), c.due_at <= now))
+    due_q = select(func.count()).where(and_(c.state.in_(WAITING), c.due_at <= now))
     flight_q = select(func.count()).where(c.state == DeliveryState.SENDING.value)
     with store.engine.connect() as conn:
         due = int(conn.execute(due_q).scalar_one())
         in_flight = int(conn.execute(flight_q).scalar_one())
     return Backlog(due=due, in_flight=in_flight)
-
-
-def _confirmed_in_group(language: str, timezone: str, send_at: str) -> Any:
-    c = t.subscribers.c
-    return select(c.id).where(
-        c.status == SubscriberStatus.CONFIRMED.value,
-        c.language == language,
-        c.timezone == timezone,
-        c.send_at == send_at,
-    )
-
-
-def skip_missed(
-    store: Store,
-    edition_id: int,
-    *,
-    language: str,
-    timezone: str,
-    send_at: str,
-    due: datetime,
-    reason: str,
-    now: datetime,
-    pending_too: bool = False,
-) -> int:
-    """Record that one send-time group (subscribers with this stored ``timezone`` and
-    ``send_at``) will not get the edition: the catch-up rules skipped their send time.
-
-    Members without a row get a skipped one with ``reason``, so a later fan-out (ON
-    CONFLICT DO NOTHING) cannot send it late; with ``pending_too`` (after downtime),
-    their untouched pending rows due by now are skipped as well. Rows a live sender
-    holds, or already tried, are left to it. Returns the rows skipped or added.
-    """
-    d = t.deliveries.c
-    members = _confirmed_in_group(language, timezone, send_at)
-    free = or_(d.claimed_by.is_(None), d.lease_until < now)
-    update_stmt = (
-        update(t.deliveries)
-        .where(
-            d.edition_id == edition_id,
-            d.state == DeliveryState.PENDING.value,
-            d.attempts == 0,
-            d.due_at <= now,
-            free,
-            d.subscriber_id.in_(members),
-        )
-        .values(state=DeliveryState.SKIPPED.value, last_error=reason, claimed_by=None, lease_until=None, updated_at=now)
-    )
-    c = t.subscribers.c
-    source = select(
-        literal(edition_id),
-        c.id,
-        literal(DeliveryState.SKIPPED.value),
-        literal(due, d.due_at.type),
-        literal(reason),
-        literal(now, d.created_at.type),
-        literal(now, d.updated_at.type),
-    ).where(c.id.in_(members))
-    insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
-    columns = ["edition_id", "subscriber_id", "state", "due_at", "last_error", "created_at", "updated_at"]
-    insert_stmt = (
-        insert(t.deliveries)
-        .from_select(columns, source)
-        .on_conflict_do_nothing(index_elements=["edition_id", "subscriber_id"])
-    )
-    with immediate(store.engine) as conn:
-        changed = int(conn.execute(update_stmt).rowcount or 0) if pending_too else 0
-        changed += int(conn.execute(insert_stmt.execution_options(preserve_rowcount=True)).rowcount or 0)
-    return changed
-
-
-def skip_overdue(store: Store, *, before: datetime, reason: str, now: datetime) -> int:
-    """Skip every untouched pending row due before ``before`` (now minus the catch-up
-    grace), of any edition: after downtime, they were missed for too long. Uses the
-    (state, due_at) index."""
-    d = t.deliveries.c
-    statement = (
-        update(t.deliveries)
-        .where(
-            d.state == DeliveryState.PENDING.value,
-            d.due_at < before,
-            d.attempts == 0,
-            or_(d.claimed_by.is_(None), d.lease_until < now),
-        )
-        .values(state=DeliveryState.SKIPPED.value, last_error=reason, claimed_by=None, lease_until=None, updated_at=now)
-    )
-    with immediate(store.engine) as conn:
-        return int(conn.execute(statement).rowcount or 0)
 
 
 def audience_fingerprint(store: Store, *, language: str) -> tuple[int, int, datetime | None]:
@@ -221,25 +132,3 @@ def audience_fingerprint(store: Store, *, language: str) -> tuple[int, int, date
     with store.engine.connect() as conn:
         count, top, latest = conn.execute(query).one()
     return int(count), int(top or 0), latest
-
-
-def reopen_missed(store: Store, edition_ids: Sequence[int], *, now: datetime) -> int:
-    """An operator's explicit send overrides the catch-up rules: the editions' rows the
-    scheduler skipped (never tried) become pending again, due ``now``, for subscribers
-    who are still confirmed. Returns how many."""
-    if not edition_ids:
-        return 0
-    d, c = t.deliveries.c, t.subscribers.c
-    confirmed = select(c.id).where(c.status == SubscriberStatus.CONFIRMED.value)
-    statement = (
-        update(t.deliveries)
-        .where(
-            d.edition_id.in_(list(edition_ids)),
-            d.state == DeliveryState.SKIPPED.value,
-            d.attempts == 0,
-            d.subscriber_id.in_(confirmed),
-        )
-        .values(state=DeliveryState.PENDING.value, due_at=now, last_error="", updated_at=now)
-    )
-    with immediate(store.engine) as conn:
-        return int(conn.execute(statement).rowcount or 0)

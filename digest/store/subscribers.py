@@ -18,14 +18,13 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from digest.errors import StoreError
-from digest.models import Consent, DeliveryState, Subscriber, SubscriberStatus
+from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.store.engine import dialect_insert
 
 #: A unit of work: pass it to the functions below to run them in one transaction.
 Tx = Connection
@@ -212,16 +211,6 @@ def iter_all(store: Store, *, batch: int = 1000) -> Iterator[Subscriber]:
         last = rows[-1].id
 
 
-def counts_by_status(target: Store | Tx) -> dict[str, int]:
-    """Number of subscribers per status (every status present, zero included)."""
-    out = {s.value: 0 for s in SubscriberStatus}
-    query = select(t.subscribers.c.status, func.count()).group_by(t.subscribers.c.status)
-    with _using(target) as conn:
-        for status, n in conn.execute(query):
-            out[status] = int(n)
-    return out
-
-
 def known_categories(target: Store | Tx) -> list[str]:
     """Categories seen on stored articles and registered feeds, sorted."""
     query = select(t.articles.c.category).distinct().union(select(t.feeds.c.category).distinct())
@@ -248,20 +237,6 @@ def update_subscriber(target: Store | Tx, sub: Subscriber, *, now: datetime) -> 
         conn.execute(
             update(t.subscribers).where(t.subscribers.c.id == sub.id).values(**_row_values(sub), updated_at=now)
         )
-
-
-def skip_open_deliveries(target: Store | Tx, subscriber_id: int, *, now: datetime, reason: str) -> int:
-    """Mark this subscriber's not-yet-sent deliveries skipped (they left or were
-    suppressed); rows being sent right now are left to the sender. Returns the count."""
-    open_states = [DeliveryState.PENDING.value, DeliveryState.RETRY.value]
-    c = t.deliveries.c
-    with _using(target) as conn:
-        result = conn.execute(
-            update(t.deliveries)
-            .where(c.subscriber_id == subscriber_id, c.state.in_(open_states))
-            .values(state=DeliveryState.SKIPPED.value, last_error=reason, updated_at=now)
-        )
-    return int(result.rowcount or 0)
 
 
 def erase(target: Store | Tx, subscriber_id: int, *, now: datetime) -> None:
@@ -338,14 +313,8 @@ def suppress(target: Store | Tx, address: str, reason: str, *, now: datetime, de
     first reason is kept)."""
     values = {"email_hash": address_hash(address), "reason": reason, "detail": detail, "created_at": now}
     with _using(target) as conn:
-        dialect = conn.dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            stmt = pg_insert(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise NotImplementedError(dialect)
+        insert_ = dialect_insert(conn.dialect.name)
+        stmt = insert_(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
         return bool(conn.execute(stmt).rowcount)
 
 

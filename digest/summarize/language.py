@@ -3,7 +3,8 @@
 The word lists ship inside the package (``resources/``); stemming is Snowball
 (snowballstemmer, pure Python). Nothing is downloaded. Stems are cached per
 language because the Snowball stemmers cost tens of microseconds per word and news
-vocabulary repeats a lot.
+vocabulary repeats a lot. The summariser's scoring uses the cheaper
+:meth:`Language.tokens` (truncated words); stems serve :meth:`Language.terms`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _STEM_CACHE_LIMIT = 200_000
 #: Truncation length of :meth:`Language.prefixes` (5 letters conflates inflections
 #: about as well as a stemmer for matching news texts).
 PREFIX_LENGTH = 5
+#: Truncation length of :meth:`Language.tokens`, the summariser's scoring tokens.
+TOKEN_LENGTH = 6
 
 
 def _read_list(name: str) -> frozenset[str]:
@@ -72,10 +75,12 @@ class Language:
         return _WORD.findall(text.lower().translate(_APOSTROPHES))
 
     def tokens(self, text: str) -> list[str]:
-        """Every word of ``text``: stop-words as they are, other words stemmed."""
+        """Every word of ``text``: stop-words as they are, other words cut to
+        :data:`TOKEN_LENGTH` letters. The summariser scores with these: they conflate
+        inflections about as well as Snowball stems for ROUGE-style overlap (measured
+        on OrangeSum and CNN/DailyMail) at a fraction of the cost on a cold cache."""
         stop = self.stopwords
-        stem = self.stem
-        return [w if w in stop else stem(w) for w in self.words(text)]
+        return [w if w in stop else w[:TOKEN_LENGTH] for w in self.words(text)]
 
     def prefixes(self, text: str) -> list[str]:
         """Content words of ``text`` cut to :data:`PREFIX_LENGTH` letters: a stemmer-free

@@ -23,13 +23,15 @@ reports the whole split beside the Lead baselines.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from digest.summarize.anaphora import leans_back
 from digest.summarize.language import Language
+from digest.summarize.quotes import scan
 from digest.summarize.sentences import Sentence
+from digest.words import word_count
 
 
 @dataclass(frozen=True)
@@ -42,23 +44,9 @@ class Weights:
     quote_penalty: float = 0.5  # a word's weight *= 1 - quote_penalty * (sentence's quoted share)
     title_weight: float = 2.0  # the headline counts as this many lead sentences
     mostly_quoted: float = 0.7  # above this quoted share, a sentence is a last resort
-    anaphora_factor: float = 0.7  # opening on "Il", "Mais", "This"... without the sentence before
 
 
 DEFAULT_WEIGHTS = Weights()
-
-# Openers that lean on the previous sentence; out of context they confuse a reader.
-_ANAPHORA = {
-    "fr": re.compile(
-        r"^\W*(?:il|elle|ils|elles|cet|cette|ces|celui|celle|ceux|cela|ça|mais|pourtant|cependant|toutefois"
-        r"|en revanche|par ailleurs|de plus|lui|d'autant|d’autant|selon lui|selon elle)\b",
-        re.IGNORECASE,
-    ),
-    "en": re.compile(
-        r"^\W*(?:he|she|they|it|these|those|his|her|their|its|but|however|also|meanwhile|moreover)\b",
-        re.IGNORECASE,
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -67,16 +55,21 @@ class ScoredSentence:
 
     ``position`` is the lead prior, ``quoted`` the share of the sentence inside
     quotation marks, ``coverage`` the share of the gist the sentence alone covers,
-    ``penalty`` the factor applied to its gain (1.0 for none).
+    ``penalty`` the factor applied to its gain (1.0 for none). ``leans_back``: it
+    opens on a word pointing to the sentence before it, so it is only taken with that
+    one; ``whole``: every quotation it opens it also closes (a summary never stops
+    inside a quotation, so a sentence that is not whole is never taken).
     """
 
     sentence: Sentence
-    words: int  # whitespace words, as the edition's budget counts them
+    words: int  # as the edition's budget counts them (digest.words)
     tokens: tuple[str, ...]
     position: float
     quoted: float
     coverage: float
     penalty: float
+    leans_back: bool = False
+    whole: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,29 +80,13 @@ class Gist:
     expected_words: int
 
 
-def quoted_share(text: str) -> float:
-    """Share of ``text``'s characters inside « », “ ” or straight double quotes."""
-    inside = 0
-    depth = 0
-    straight = False
-    for ch in text:
-        if ch in "«“":
-            depth += 1
-        elif ch in "»”":
-            depth = max(0, depth - 1)
-        elif ch == '"':
-            straight = not straight
-        elif depth or straight:
-            inside += 1
-    return inside / len(text) if text else 0.0
-
-
 def score_sentences(
     sentences: Sequence[Sentence], lang: Language, *, title: str = "", weights: Weights = DEFAULT_WEIGHTS
 ) -> tuple[list[ScoredSentence], Gist]:
     """Token each sentence, build the article's gist, and score each sentence against it."""
     tokens = [lang.tokens(s.text) for s in sentences]
-    quoted = [quoted_share(s.text) for s in sentences]
+    quotes = [scan(s.text) for s in sentences]  # (still open, characters inside, stray closers)
+    quoted = [inside / len(s.text) if s.text else 0.0 for s, (_o, inside, _s) in zip(sentences, quotes, strict=True)]
     positions = [math.exp(-s.index / weights.position_decay) for s in sentences]
 
     mass: dict[str, float] = {}
@@ -125,17 +102,24 @@ def score_sentences(
     scale = weights.expected_words / total if total else 0.0
     gist = Gist({t: v * scale for t, v in mass.items()}, weights.expected_words)
 
-    anaphora = _ANAPHORA.get(lang.code)
     out = []
-    for s, toks, q, pos in zip(sentences, tokens, quoted, positions, strict=True):
+    for s, toks, q, pos, (still_open, _inside, stray) in zip(sentences, tokens, quoted, positions, quotes, strict=True):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
         if q > weights.mostly_quoted:
             penalty = 0.0
-        if anaphora is not None and s.index > 0 and anaphora.match(s.text):
-            penalty *= weights.anaphora_factor
         out.append(
-            ScoredSentence(s, len(s.text.split()), tuple(toks), pos, q, covered / weights.expected_words, penalty)
+            ScoredSentence(
+                s,
+                word_count(s.text),
+                tuple(toks),
+                pos,
+                q,
+                covered / weights.expected_words,
+                penalty,
+                leans_back=leans_back(s.text, lang.code),
+                whole=not still_open and not stray,
+            )
         )
     return out, gist
 
@@ -150,13 +134,16 @@ def select(
 ) -> list[ScoredSentence]:
     """Greedily pick the sentences that best cover the gist (see the module docstring).
 
-    Stops when no sentence raises the F-measure, once ``min_sentences`` are in;
-    never more than ``max_sentences`` nor ``max_words`` words. Sentences with a
-    zero penalty factor (mostly quotation) are taken only when nothing else is
-    left. Returned in article order.
+    A candidate is a sentence together with the sentences before it that it leans
+    on (:func:`digest.summarize.anaphora.leans_back`) and that are not in yet; a
+    sentence that does not close its quotations is never taken. Stops when no
+    candidate raises the F-measure, once ``min_sentences`` are in; never more than
+    ``max_sentences`` nor ``max_words`` words. Candidates with a zero penalty factor
+    (mostly quotation) are taken only when nothing else is left. Returned in article
+    order.
     """
     counts = [Counter(s.tokens) for s in scored]
-    chosen: list[int] = []
+    chosen: set[int] = set()
     have: Counter[str] = Counter()
     overlap = 0.0
     length = 0
@@ -165,41 +152,70 @@ def select(
     expected = gist.expected
     target = gist.expected_words
     while len(chosen) < max_sentences:
-        pick, pick_f, pick_gain, fallback = -1, -math.inf, 0.0, -1
+        pick: list[int] = []
+        pick_f, pick_gain = -math.inf, 0.0
+        fallback: list[int] = []
         for i, s in enumerate(scored):
-            if i in chosen or (max_words is not None and words + s.words > max_words) or not s.tokens:
+            if i in chosen or not s.tokens:
                 continue
-            if s.penalty <= 0.0:
-                fallback = i if fallback < 0 else fallback
+            unit = _unit(scored, i, chosen, max_sentences - len(chosen))
+            if not unit:
                 continue
-            gain = _gain(counts[i], have, expected) * s.penalty
-            f = 2.0 * (overlap + gain) / (length + len(s.tokens) + target)
+            unit_words = sum(scored[j].words for j in unit)
+            if max_words is not None and words + unit_words > max_words:
+                continue
+            if any(scored[j].penalty <= 0.0 for j in unit):
+                fallback = fallback or unit
+                continue
+            add = counts[i] if len(unit) == 1 else sum((counts[j] for j in unit), Counter())
+            gain = _gain(add, have, expected) * min(scored[j].penalty for j in unit)
+            f = 2.0 * (overlap + gain) / (length + sum(len(scored[j].tokens) for j in unit) + target)
             if f > pick_f:
-                pick, pick_f, pick_gain = i, f, gain
-        if pick < 0:
+                pick, pick_f, pick_gain = unit, f, gain
+        if not pick:
             pick = fallback
-            if pick < 0 or chosen:
+            if not pick or chosen:
                 break
-            pick_gain = _gain(counts[pick], have, expected)
-            pick_f = 2.0 * pick_gain / (len(scored[pick].tokens) + target)
+            add = sum((counts[j] for j in pick), Counter())
+            pick_gain = _gain(add, have, expected)
+            pick_f = 2.0 * pick_gain / (sum(len(scored[j].tokens) for j in pick) + target)
         if pick_f <= best_f and len(chosen) >= min_sentences:
             break
-        chosen.append(pick)
-        have.update(counts[pick])
+        for j in pick:
+            chosen.add(j)
+            have.update(counts[j])
+            length += len(scored[j].tokens)
+            words += scored[j].words
         overlap += pick_gain
-        length += len(scored[pick].tokens)
-        words += scored[pick].words
         best_f = max(best_f, pick_f)
     return [scored[i] for i in sorted(chosen)]
+
+
+def _unit(scored: Sequence[ScoredSentence], i: int, chosen: set[int], room: int) -> list[int]:
+    """Sentence ``i`` with the unchosen sentences before it that it leans on, in order;
+    empty when that is more than ``room`` sentences or one of them is not whole."""
+    unit = [i]
+    j = i
+    while scored[j].leans_back and j - 1 not in chosen:
+        if j == 0:
+            return []  # it leans on the headline or on text that is not there
+        j -= 1
+        unit.insert(0, j)
+        if len(unit) > room:
+            return []
+    if not all(scored[k].whole for k in unit):
+        return []
+    return unit
 
 
 def _gain(add: Counter[str], have: Counter[str], expected: dict[str, float]) -> float:
     """How much of the gist ``add`` covers that ``have`` does not already cover."""
     gain = 0.0
+    get_expected = expected.get
+    get_have = have.get
     for t, c in add.items():
-        e = expected.get(t)
-        if e:
-            h = have.get(t, 0)
-            if h < e:
-                gain += min(h + c, e) - h
+        e = get_expected(t, 0.0)
+        h = get_have(t, 0)
+        if h < e:
+            gain += (h + c if h + c < e else e) - h
     return gain

@@ -22,11 +22,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from digest.boilerplate import split_glued
 from digest.summarize.language import language as get_language
+from digest.summarize.quotes import closes_soon, open_quotes
 
 # End punctuation, then closing quotes/brackets; French puts a (non-breaking) space
 # before the closing guillemet. A straight quote after a space opens the next sentence.
-_BOUNDARY = re.compile(r"(?:\.{2,}|[.!?…])+(?:[»”\"’)\]]|[ \u00a0\u202f]»)*")
+_BOUNDARY = re.compile(r"(?:\.{2,}|[.!?…])+(?:[»”\"’')\]]|[ \u00a0\u202f]»)*")
 _QUOTE_REACH = 400
 _SPACES = " \t\u00a0\u202f\u2009"
 _OPENERS = "«\"“‘'([¿¡—–-•"
@@ -51,15 +53,14 @@ class Sentence:
 
 
 def split_paragraphs(text: str) -> list[str]:
-    """Non-empty paragraphs of ``text`` (one per line), with leaked code cut off."""
+    """Non-empty paragraphs of ``text`` (one per line), with leaked code cut off and
+    glued furniture cut out (:func:`digest.boilerplate.split_glued`)."""
     out = []
     for line in text.splitlines():
         code = _CODE_START.search(line)
         if code is not None:
             line = line[: code.start()]
-        line = line.strip()
-        if line:
-            out.append(line)
+        out.extend(split_glued(line))
     return out
 
 
@@ -112,18 +113,12 @@ def _split_paragraph(para: str, abbreviations: frozenset[str]) -> Iterator[tuple
 def _inside_quote(para: str, start: int, end: int) -> bool:
     """True when ``end`` falls inside a quotation that closes soon after.
 
-    A sentence that opens « and stops before » reads as broken in a summary, so
-    the quoted sentences stay with the one that introduces them; a quote that does
-    not close within :data:`_QUOTE_REACH` characters is split normally.
+    A sentence that opens a quotation and stops before its end reads as broken in a
+    summary, so the quoted sentences stay with the one that introduces them; a quote
+    that does not close within :data:`_QUOTE_REACH` characters is split normally.
     """
-    segment = para[start:end]
-    if segment.count("«") > segment.count("»"):
-        return "»" in para[end : end + _QUOTE_REACH]
-    if segment.count("“") > segment.count("”"):
-        return "”" in para[end : end + _QUOTE_REACH]
-    if segment.count('"') % 2 == 1:
-        return '"' in para[end : end + _QUOTE_REACH]
-    return False
+    still_open = open_quotes(para[start:end])
+    return bool(still_open) and closes_soon(para[end : end + _QUOTE_REACH], still_open[-1])
 
 
 def _starts_sentence(para: str, j: int) -> bool:

@@ -20,10 +20,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from digest import subscriptions as subs
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
+from digest.render import i18n
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
-from digest.web.labels import labels
 from digest.web.pages import (
+    FORM_EXPIRED,
+    UNSUBSCRIBED,
     field_error,
     form_list,
     form_text,
@@ -50,9 +52,14 @@ def unsubscribe_path(ctx: WebContext, request: Request, subscriber_id: int) -> s
 
 def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int = 200) -> Response:
     return message_page(
-        ctx, request, sub.language, "unsubscribed_title", ("unsubscribed_body",), status_code=status_code,
-        links=[subscribe_link(request, sub.language)], email=sub.email,
-    )  # fmt: skip
+        ctx,
+        request,
+        sub.language,
+        *UNSUBSCRIBED,
+        status_code=status_code,
+        links=[subscribe_link(request, sub.language)],
+        email=sub.email,
+    )
 
 
 async def confirm_page(request: Request) -> Response:
@@ -77,7 +84,13 @@ async def confirm(request: Request) -> Response:
         return error
     assert sub is not None and sub.id is not None
     if not await ctx.csrf_ok(request, await read_form(request)):
-        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+        return message_page(
+            ctx,
+            request,
+            sub.language,
+            *FORM_EXPIRED,
+            status_code=403,
+        )
     try:
         await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
     except subs.StateError:
@@ -141,12 +154,13 @@ async def preferences_page(request: Request) -> Response:
     assert sub is not None
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
-    t = labels(sub.language)
     banner = ""
     if request.query_params.get("confirmed"):
-        banner = t["confirmed_banner"].format(newsletter=ctx.newsletter)
+        banner = i18n.gettext(
+            sub.language, "Confirmed: you'll get %(newsletter)s from the next edition.", newsletter=ctx.newsletter
+        )
     elif request.query_params.get("saved"):
-        banner = t["saved_banner"]
+        banner = i18n.gettext(sub.language, "Your preferences are saved.")
     return await _prefs_form(ctx, request, sub, _prefs_values(sub), {}, banner=banner)
 
 
@@ -159,7 +173,13 @@ async def save_preferences(request: Request) -> Response:
     assert sub is not None and sub.id is not None
     form = await read_form(request)
     if not await ctx.csrf_ok(request, form):
-        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+        return message_page(
+            ctx,
+            request,
+            sub.language,
+            *FORM_EXPIRED,
+            status_code=403,
+        )
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub, status_code=409)
     topics = (
@@ -170,7 +190,6 @@ async def save_preferences(request: Request) -> Response:
     send_at = form_text(form, "send_at").strip()[:5]
     timezone = form_text(form, "timezone").strip()[:64]
     values = {"name": name, "language": language, "topics": topics, "send_at": send_at, "timezone": timezone}
-    t = labels(sub.language)
     errors: dict[str, str] = {}
     known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
     profile = subs.Profile()
@@ -178,23 +197,23 @@ async def save_preferences(request: Request) -> Response:
     try:
         profile = replace(profile, name=subs.check_name(name))
     except ValidationError as exc:
-        errors["name"] = field_error(t, exc)
+        errors["name"] = field_error(sub.language, exc)
     try:
         profile = replace(profile, language=subs.check_language(language, default=sub.language))
     except ValidationError as exc:
-        errors["language"] = field_error(t, exc)
+        errors["language"] = field_error(sub.language, exc)
     try:
         profile = replace(profile, topics=subs.check_topics(topics, known)[0])
     except ValidationError as exc:
-        errors["topics"] = field_error(t, exc)
+        errors["topics"] = field_error(sub.language, exc)
     try:
         profile = replace(profile, send_at=subs.check_send_at(send_at))
     except ValidationError as exc:
-        errors["send_at"] = field_error(t, exc)
+        errors["send_at"] = field_error(sub.language, exc)
     try:
         profile = replace(profile, timezone=subs.check_timezone(timezone))
     except ValidationError as exc:
-        errors["timezone"] = field_error(t, exc)
+        errors["timezone"] = field_error(sub.language, exc)
     if errors:
         return await _prefs_form(ctx, request, sub, values, errors, status_code=400)
     await ctx.db(subs.update_profile, ctx.store, sub.id, profile, now=ctx.now())
@@ -215,9 +234,13 @@ async def unsubscribe_page(request: Request) -> Response:
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     return ctx.render(
-        request, "unsubscribe.html", language=sub.language, subscriber=sub, action=request.url.path,
+        request,
+        "unsubscribe.html",
+        language=sub.language,
+        subscriber=sub,
+        action=request.url.path,
         preferences_url=preferences_path(ctx, request, sub.id),
-    )  # fmt: skip
+    )
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -242,14 +265,20 @@ async def unsubscribe(request: Request) -> Response:
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
-        text = labels(language)["one_click_done"].format(newsletter=ctx.newsletter)
+        text = i18n.gettext(language, "You are unsubscribed from %(newsletter)s.", newsletter=ctx.newsletter)
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
     sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
     if error is not None:
         return error
     assert sub is not None and sub.id is not None
     if not await ctx.csrf_ok(request, form):
-        return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
+        return message_page(
+            ctx,
+            request,
+            sub.language,
+            *FORM_EXPIRED,
+            status_code=403,
+        )
     left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
     log.info("unsubscribed", extra={"subscriber_id": sub.id})
     return _gone(ctx, request, left)

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from digest import subscriptions as subs
 from digest import subscriptions_csv as subs_csv
+from digest.daily.status import edition_deliveries
 from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import archive as archive_store
@@ -344,16 +345,19 @@ async def list_editions(request: Request) -> Response:
 
 @admin
 async def edition_status(request: Request) -> Response:
-    """An edition and how many deliveries are in each state."""
+    """An edition and where its deliveries stand: how many are in each state, and the
+    rows in flight, held, failed and retrying (the report of `digest status`)."""
     ctx = context_of(request)
     edition_id: int = request.path_params["edition_id"]
     edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
     if edition is None:
         raise NotFoundError(f"no edition {edition_id}")
-    counts = await ctx.db(archive_store.delivery_counts, ctx.store, edition_id)
+    report = await ctx.db(edition_deliveries, ctx.store, edition, now=ctx.now())
+    detail = report.as_dict()
     return JSONResponse(
-        {"edition": _edition_dict(edition) | {"items": len(edition.items)}, "deliveries": counts,
-         "total": sum(counts.values())}
+        {"edition": _edition_dict(edition) | {"items": len(edition.items)}, "deliveries": report.counts,
+         "total": report.total}
+        | {key: detail[key] for key in ("next_retry", "resent_after_crash", "in_flight", "held", "failed", "retrying")}
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest import subscriptions as subs
 from digest.config import Settings, read_secret
-from digest.deliver.transactional import Mailer, SMTPMailer
+from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
@@ -39,9 +39,9 @@ from digest.web import account, api, api_desk, pages, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
-from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
+from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
-from digest.web.ratelimit import RateLimiter
+from digest.web.ratelimit import RequestLimiter
 
 # Pages load nothing but their own stylesheet; no scripts at all, no framing, and no
 # Referer leaving the site (links carry signed tokens).
@@ -98,7 +98,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     ctx = context_of(request)
     language = pages.browser_language(ctx, request)
     response = pages.message_page(
-        ctx, request, language, "notfound_title", ("notfound_body",), status_code=exc.status_code
+        ctx,
+        request,
+        language,
+        *pages.NOT_FOUND,
+        status_code=exc.status_code,
     )
     if exc.headers:
         response.headers.update(exc.headers)
@@ -116,7 +120,7 @@ def create_app(
 ) -> Starlette:
     """The web app over ``store``.
 
-    ``mailer`` sends the confirmation mails (default: SMTP with [smtp] settings);
+    ``mailer`` sends the confirmation mails (default: the one mail path, [smtp] and [dkim]);
     ``now`` is the clock (tokens, consent dates, rate limits); ``proof_sender`` backs
     the API's test send (501 without it); ``edition_page_html`` renders the archive
     page as the subscriber's email (a plain listing without it).
@@ -131,17 +135,17 @@ def create_app(
     if per_minute < 1:
         raise ConfigError("[web] subscribe_per_minute: must be at least 1")
     secure = str(settings.newsletter.base_url).startswith("https://")
+    clock = now if now is not None else (lambda: datetime.now(UTC))
     context = WebContext(
         settings=settings,
         store=store,
         links=links,
         tokens=links.tokens,
         csrf=Csrf(secret),
-        mailer=mailer if mailer is not None else SMTPMailer(settings),
-        now=now if now is not None else (lambda: datetime.now(UTC)),
-        subscribe_limiter=RateLimiter(per_minute, 60.0),
-        mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
-        pages=page_environment(),
+        mailer=mailer if mailer is not None else SMTPMailer.from_settings(settings, clock=clock),
+        now=clock,
+        subscribe_limiter=RequestLimiter(per_minute, 60.0),
+        mail_limiter=RequestLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
         admin_token=admin_token or None,
         proof_sender=proof_sender,
         edition_page=edition_page_html,

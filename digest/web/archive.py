@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from digest.models import EditionItem, ItemKind, Section
+from digest.render import i18n
 from digest.store import archive as archive_store
 from digest.web.context import context_of
-from digest.web.labels import labels
-from digest.web.pages import browser_language, message_page, subscriber_from_token
+from digest.web.pages import NOT_FOUND, browser_language, message_page, subscriber_from_token
 
 # The rendered email carries inline styles and remote images; nothing else is allowed.
 EMAIL_PAGE_CSP = (
@@ -57,9 +57,14 @@ async def edition_page(request: Request) -> Response:
     edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
     if edition is None:
         language = browser_language(ctx, request)
-        return message_page(ctx, request, language, "notfound_title", ("notfound_body",), status_code=404)
+        return message_page(
+            ctx,
+            request,
+            language,
+            *NOT_FOUND,
+            status_code=404,
+        )
     language = edition.language if edition.language in ("fr", "en") else sub.language
-    t = labels(language)
     date = format_date(edition.edition_date, format="full", locale=language)
     minutes = edition.reading_minutes
     top = tuple(Section(s.category, tuple(_safe(i) for i in s.items)) for s in edition.sections(ItemKind.TOP))
@@ -67,8 +72,12 @@ async def edition_page(request: Request) -> Response:
         request,
         "archive.html",
         language=language,
-        title=t["archive_title"].format(newsletter=edition.newsletter or ctx.newsletter, date=date),
-        reading_time=t["reading_time_one"] if minutes == 1 else t["reading_time"].format(minutes=minutes),
+        title=i18n.gettext(
+            language, "%(newsletter)s, %(date)s", newsletter=edition.newsletter or ctx.newsletter, date=date
+        ),
+        reading_time=i18n.gettext(language, "Reading time: 1 minute")
+        if minutes == 1
+        else i18n.gettext(language, "Reading time: %(minutes)s minutes", minutes=minutes),
         top_sections=top,
         briefs=[_safe(i) for i in edition.briefs],
     )

@@ -9,22 +9,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest.config import Settings
-from digest.deliver.transactional import Mailer
+from digest.deliver.mailer import Mailer
 from digest.links import Links
-from digest.models import SUPPORTED_LANGUAGES
+from digest.render import i18n
+from digest.render.jinja import environment
 from digest.store import Store
 from digest.tokens import Tokens
 from digest.web import csrf as csrf_mod
 from digest.web.csrf import Csrf
-from digest.web.labels import LANGUAGE_NAMES, labels
-from digest.web.ratelimit import RateLimiter
+from digest.web.ratelimit import RequestLimiter
 
+#: templates/web: the pages (rendered by digest.render.jinja as "web/<name>") and static files.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
 P = ParamSpec("P")
@@ -46,17 +46,6 @@ class EditionPage(Protocol):
     def __call__(self, edition_id: int, subscriber_id: int) -> str | None: ...
 
 
-def page_environment() -> Environment:
-    """Jinja2 for the pages: autoescaped, strict about undefined names."""
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 @dataclass
 class WebContext:
     """The app's shared state (``request.app.state.web``)."""
@@ -68,9 +57,8 @@ class WebContext:
     csrf: Csrf
     mailer: Mailer
     now: Callable[[], datetime]
-    subscribe_limiter: RateLimiter
-    mail_limiter: RateLimiter
-    pages: Environment
+    subscribe_limiter: RequestLimiter
+    mail_limiter: RequestLimiter
     admin_token: str | None
     proof_sender: ProofSender | None
     edition_page: EditionPage | None
@@ -103,16 +91,20 @@ class WebContext:
         fresh = not nonce
         if not nonce:
             nonce = Csrf.new_nonce()
-        html = self.pages.get_template(template).render(
-            lang=language,
-            t=labels(language),
-            newsletter=self.newsletter,
-            postal_address=self.settings.newsletter.postal_address,
-            root=request.scope.get("root_path", "").rstrip("/"),
-            private=private,
-            csrf_token=self.csrf.form_token(nonce, now=self.now().timestamp()),
-            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
-            **context,
+        default: str = self.settings.newsletter.language
+        html = (
+            environment(language)
+            .get_template(f"web/{template}")
+            .render(
+                lang=language,
+                newsletter=self.newsletter,
+                postal_address=self.settings.newsletter.postal_address,
+                root=request.scope.get("root_path", "").rstrip("/"),
+                private=private,
+                csrf_token=self.csrf.form_token(nonce, now=self.now().timestamp()),
+                languages=[(code, i18n.language_name(code)) for code in i18n.languages(first=default)],
+                **context,
+            )
         )
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         response.headers["Content-Language"] = language

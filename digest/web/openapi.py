@@ -167,7 +167,7 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "summary": "Edition status: deliveries by state",
                     "responses": {
-                        "200": _json(_ref("EditionStatus"), "Counts."),
+                        "200": _json(_ref("EditionStatus"), "Counts, and the rows that need a look."),
                         "404": _json(_ref("Error"), "No such edition."),
                         **_ERRORS,
                     },
@@ -330,6 +330,12 @@ def spec() -> dict[str, Any]:
                             "properties": {s.value: {"type": "integer"} for s in DeliveryState},
                         },
                         "total": {"type": "integer"},
+                        "next_retry": {"type": ["string", "null"], "format": "date-time"},
+                        "resent_after_crash": {"type": "integer"},
+                        **{
+                            rows: {"type": "array", "items": {"type": "object"}}
+                            for rows in ("in_flight", "held", "failed", "retrying")
+                        },
                     },
                 },
             },

@@ -16,12 +16,45 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from digest.errors import TokenError, ValidationError
-from digest.models import SUPPORTED_LANGUAGES, Subscriber, SubscriberStatus
+from digest.models import Subscriber, SubscriberStatus
+from digest.render import i18n
+from digest.render.i18n import N_
 from digest.store import subscribers as db
 from digest.web.context import WebContext
-from digest.web.labels import labels, negotiate
 
 MAX_FIELD_BYTES = 64 * 1024
+
+
+#: Title and paragraphs of the message pages (messages of the catalogue).
+NOT_FOUND = (N_("Page not found"), (N_("This page does not exist, or no longer does."),))
+FORM_EXPIRED = (N_("This form has expired"), (N_("Reload the page, then try again."),))
+TOO_MANY = (N_("Too many attempts"), (N_("Please try again in a minute."),))
+CHECK_INBOX = (
+    N_("Check your inbox"),
+    (
+        N_(
+            "If this address can receive %(newsletter)s, a confirmation email is on its way to it. "
+            "Click the link inside to finish subscribing."
+        ),
+        N_("Nothing after a few minutes? Look in your spam folder."),
+    ),
+)
+UNSUBSCRIBED = (
+    N_("You're unsubscribed"),
+    (N_("%(email)s will no longer receive %(newsletter)s. A mistake? You can subscribe again at any time."),),
+)
+LINK_EXPIRED = (
+    N_("This link has expired"),
+    (N_("For your security, links stay valid for %(days)s days. Use the one in a more recent email."),),
+)
+LINK_INVALID = (
+    N_("This link is not valid"),
+    (N_("The link is incomplete or was changed. Open it exactly as it appears in the email."),),
+)
+GONE = (
+    N_("This address is no longer subscribed"),
+    (N_("To receive %(newsletter)s again, subscribe: we'll send you a confirmation email."),),
+)
 
 
 async def read_form(request: Request) -> dict[str, Any]:
@@ -57,15 +90,36 @@ def form_list(form: Mapping[str, Any], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def field_error(t: Mapping[str, str], exc: ValidationError) -> str:
+def field_error(language: str, exc: ValidationError) -> str:
     """A field's error in the page's language (the detail stays as the check wrote it)."""
-    return t["error_field"].format(detail=str(exc).partition(": ")[2])
+    return i18n.gettext(language, "Check this field: %(detail)s", detail=str(exc).partition(": ")[2])
+
+
+def negotiate(accept_language: str | None, default: str) -> str:
+    """The supported language a browser prefers most (Accept-Language), else ``default``."""
+    supported = i18n.languages()
+    best: tuple[float, str] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        code = tag.strip().lower().split("-")[0]
+        if code not in supported:
+            continue
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0 and (best is None or quality > best[0]):
+            best = (quality, code)
+    return best[1] if best else default
 
 
 def browser_language(ctx: WebContext, request: Request) -> str:
     """?lang=, else the browser's Accept-Language, else the newsletter's language."""
     asked = request.query_params.get("lang", "")
-    if asked in SUPPORTED_LANGUAGES:
+    if asked in i18n.languages():
         return asked
     default: str = ctx.settings.newsletter.language
     return negotiate(request.headers.get("accept-language"), default)
@@ -75,23 +129,22 @@ def message_page(
     ctx: WebContext,
     request: Request,
     language: str,
-    title_key: str,
-    body_keys: tuple[str, ...],
+    title: str,
+    paragraphs: tuple[str, ...],
     *,
     status_code: int = 200,
     links: list[tuple[str, str]] | None = None,
     **fields: Any,
 ) -> Response:
     """A page with a title, a few paragraphs and links."""
-    t = labels(language)
     values = {"newsletter": ctx.newsletter, "days": ctx.settings.web.token_max_age_days, **fields}
     return ctx.render(
         request,
         "message.html",
         language=language,
         status_code=status_code,
-        title=t[title_key].format(**values),
-        paragraphs=[t[k].format(**values) for k in body_keys],
+        title=i18n.gettext(language, title, **values),
+        paragraphs=[i18n.gettext(language, p, **values) for p in paragraphs],
         links=links or [],
     )
 
@@ -102,7 +155,7 @@ def root_path(request: Request) -> str:
 
 
 def subscribe_link(request: Request, language: str) -> tuple[str, str]:
-    return (f"{root_path(request)}/subscribe?lang={language}", labels(language)["resubscribe_link"])
+    return (f"{root_path(request)}/subscribe?lang={language}", i18n.gettext(language, "Subscribe again"))
 
 
 async def subscriber_from_token(
@@ -119,14 +172,17 @@ async def subscriber_from_token(
             ctx,
             request,
             language,
-            "expired_title" if expired else "invalid_title",
-            ("expired_body" if expired else "invalid_body",),
+            *(LINK_EXPIRED if expired else LINK_INVALID),
             status_code=410 if expired else 400,
         )
     sub = await ctx.db(db.get, ctx.store, subscriber_id)
     if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
         return None, message_page(
-            ctx, request, language, "gone_title", ("gone_body",), status_code=404,
+            ctx,
+            request,
+            language,
+            *GONE,
+            status_code=404,
             links=[subscribe_link(request, language)],
-        )  # fmt: skip
+        )
     return sub, None

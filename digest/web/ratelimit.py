@@ -18,7 +18,7 @@ class _Bucket:
     at: float
 
 
-class RateLimiter:
+class RequestLimiter:
     """``allow(key, now)`` spends a token of ``key``'s bucket if it has one."""
 
     def __init__(self, capacity: int, period: float, *, max_keys: int = 100_000) -> None:

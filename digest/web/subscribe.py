@@ -19,13 +19,33 @@ from digest import subscriptions as subs
 from digest.deliver.transactional import confirmation_message
 from digest.errors import DeliveryError, ValidationError
 from digest.logs import mask_email
-from digest.models import SUPPORTED_LANGUAGES, Consent, Subscriber
+from digest.models import Consent, Subscriber
+from digest.render import i18n
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
-from digest.web.labels import consent_version, labels
-from digest.web.pages import browser_language, field_error, form_text, message_page, read_form, root_path
+from digest.web.pages import (
+    CHECK_INBOX,
+    FORM_EXPIRED,
+    TOO_MANY,
+    browser_language,
+    field_error,
+    form_text,
+    message_page,
+    read_form,
+    root_path,
+)
 
 log = logging.getLogger(__name__)
+
+
+#: Version of the consent wording on the subscribe form; stored with each consent
+#: (``web-<version>/<language>``), so the exact text a person agreed to can be shown.
+CONSENT_VERSION = "2026-11"
+
+
+def consent_version(language: str) -> str:
+    """The consent text version stored with a web subscription."""
+    return f"web-{CONSENT_VERSION}/{language}"
 
 
 def _subscribe_form(
@@ -36,7 +56,8 @@ def _subscribe_form(
     errors: Mapping[str, str],
     status_code: int = 200,
 ) -> Response:
-    other = next((c for c in SUPPORTED_LANGUAGES if c != language), language)
+    default: str = ctx.settings.newsletter.language
+    other = next((c for c in i18n.languages(first=default) if c != language), language)
     return ctx.render(
         request,
         "subscribe.html",
@@ -46,6 +67,8 @@ def _subscribe_form(
         values={"email": "", "name": "", "language": language, "consent": False, **values},
         errors=errors,
         other_language=other,
+        # in the other language's own words: "Read in English" on the French page
+        switch_language=i18n.gettext(other, "Read in this language"),
     )
 
 
@@ -82,14 +105,20 @@ async def subscribe(request: Request) -> Response:
     now = ctx.now()
     allowed, retry_after = ctx.subscribe_limiter.allow(f"ip:{client_ip(request)}", now.timestamp())
     if not allowed:
-        page = message_page(ctx, request, language, "ratelimit_title", ("ratelimit_body",), status_code=429)
+        page = message_page(ctx, request, language, *TOO_MANY, status_code=429)
         page.headers["Retry-After"] = str(max(1, round(retry_after)))
         return page
     form = await read_form(request)
     if not await ctx.csrf_ok(request, form):
-        again = (f"{root_path(request)}/subscribe?lang={language}", labels(language)["subscribe_button"])
-        return message_page(ctx, request, language, "csrf_title", ("csrf_body",), status_code=403, links=[again])
-    t = labels(language)
+        again = (f"{root_path(request)}/subscribe?lang={language}", i18n.gettext(language, "Subscribe"))
+        return message_page(
+            ctx,
+            request,
+            language,
+            *FORM_EXPIRED,
+            status_code=403,
+            links=[again],
+        )
     email = form_text(form, "email").strip()[:320]
     asked_name = form_text(form, "name")[:200]
     asked_language = form_text(form, "language") or language
@@ -100,22 +129,27 @@ async def subscribe(request: Request) -> Response:
     try:
         subs.normalise_address(email)
     except ValidationError:
-        errors["email"] = t["error_email"]
+        errors["email"] = i18n.gettext(language, "Enter a valid email address, like jane.doe@example.com.")
     try:
         name = subs.check_name(asked_name)
     except ValidationError as exc:
-        errors["name"] = field_error(t, exc)
+        errors["name"] = field_error(language, exc)
     try:
         chosen = subs.check_language(asked_language, default=language)
     except ValidationError as exc:
-        errors["language"] = field_error(t, exc)
+        errors["language"] = field_error(language, exc)
     if not consented:
-        errors["consent"] = t["error_consent"]
+        errors["consent"] = i18n.gettext(language, "Tick the box to agree to receive the newsletter.")
     if errors:
         return _subscribe_form(ctx, request, language, values, errors, status_code=400)
     if form_text(form, "website"):  # the honeypot: a bot filled the hidden field
         log.info("subscription ignored (honeypot)")
-        return message_page(ctx, request, language, "check_title", ("check_body", "check_spam"))
+        return message_page(
+            ctx,
+            request,
+            language,
+            *CHECK_INBOX,
+        )
 
     consent = Consent(
         at=now,
@@ -127,7 +161,12 @@ async def subscribe(request: Request) -> Response:
     profile = subs.Profile(name=name, language=chosen)
     result = await ctx.db(subs.subscribe, ctx.store, email, profile, consent=consent, now=now)
     log.info("subscription requested", extra={"outcome": result.outcome.value})
-    page = message_page(ctx, request, chosen, "check_title", ("check_body", "check_spam"))
+    page = message_page(
+        ctx,
+        request,
+        chosen,
+        *CHECK_INBOX,
+    )
     sub = result.subscriber
     # Also limited per address, so nobody can flood someone's inbox from many IPs.
     if (

@@ -12,8 +12,7 @@ from starlette.responses import Response
 from digest.config import Settings
 from digest.desk import SendDecision, first_send_time, review_on, send_decision
 from digest.models import Edition
-from digest.store import Store
-from digest.store import archive as archive_store
+from digest.store import Store, delivery_admin
 from digest.store import console as console_store
 from digest.store import schedule as schedule_store
 from digest.store.editions import editions_for_date
@@ -59,7 +58,7 @@ def edition_lines(settings: Settings, store: Store, day: date, now: datetime) ->
                 approved=approval is not None,
             )
             warning = "" if decision is SendDecision.SEND else decision.value
-        lines.append(EditionLine(ed, at, approval, review, archive_store.delivery_counts(store, ed.id), warning))
+        lines.append(EditionLine(ed, at, approval, review, delivery_admin.counts(store, [ed.id]), warning))
     return lines
 
 

@@ -212,7 +212,7 @@ async def approve(request: Request, who: Principal, form: FormData) -> Response:
 @action(Role.EDITOR)
 async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/editions/{day}/{language}/rebuild: while no delivery has started."""
-    from digest.daily import build_editions
+    from digest.daily.build import build_editions
 
     ctx = context_of(request)
     edition, back = await _edition_or_back(request, ctx)

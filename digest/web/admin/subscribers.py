@@ -20,7 +20,8 @@ from digest import subscriptions as subs
 from digest import subscriptions_csv as subs_csv
 from digest.admins import Role
 from digest.errors import DigestError
-from digest.models import SUPPORTED_LANGUAGES, Subscriber, SubscriberStatus
+from digest.models import Subscriber, SubscriberStatus
+from digest.render import i18n
 from digest.store import audit
 from digest.store import console as console_store
 from digest.store import subscribers as db
@@ -41,7 +42,7 @@ def _query(request: Request) -> console_store.SubscriberQuery:
     return console_store.SubscriberQuery(
         text=p.get("q", "").strip()[:200],
         status=status if status in {s.value for s in SubscriberStatus} else "",
-        language=language if language in SUPPORTED_LANGUAGES else "",
+        language=language if language in i18n.languages() else "",
         topic=p.get("topic", "").strip()[:100],
         sort=sort if sort in console_store.SUBSCRIBER_SORTS else "created",
         descending=p.get("dir", "desc") != "asc",
@@ -94,7 +95,7 @@ async def subscriber_page(request: Request, who: Principal) -> Response:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such subscriber."))
     history = await ctx.db(console_store.delivery_history, ctx.store, sub.id)
     return render(
-        request, "subscriber.html", who, sub=sub, history=history, languages=[(c, c) for c in SUPPORTED_LANGUAGES]
+        request, "subscriber.html", who, sub=sub, history=history, languages=[(c, c) for c in i18n.languages()]
     )
 
 

@@ -1,24 +1,31 @@
-"""The day's steps in order: candidates from the store -> select -> summarise -> fit
-the budget -> store the edition -> fan out one delivery row per subscriber -> send
-(digest.deliver claims the rows and sends them).
+"""Building a date's editions: candidates from the store -> select -> summarise -> fit
+the budget -> store the edition; and the operator's fan-out of them, due now.
 
-This is the one module that knows the order; the steps themselves are pure
-(digest.select, digest.summarize, digest.edition) and get plain values from here.
+The steps themselves are pure (digest.select, digest.summarize, digest.edition) and get
+plain values from here. The rest of the day (when to build, fan-out at each
+subscriber's send time, sending) is in the other modules of digest.daily.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
 from digest.edition import EditionRules, compose_edition
 from digest.errors import ValidationError
-from digest.models import SUPPORTED_LANGUAGES, Edition, EditionStatus
+from digest.models import Edition, EditionStatus
+from digest.render import i18n
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
-from digest.timing import due_at
+from digest.timing import due_at, edition_date_for
+
+
+def edition_day(settings: Settings, day: date | None, now: datetime) -> date:
+    """``day``, or by default the edition date of ``now``: today in [schedule] timezone."""
+    return day or edition_date_for(now, settings.schedule.timezone)
 
 
 def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, datetime]:
@@ -81,9 +88,10 @@ def edition_rules(settings: Settings) -> EditionRules:
 def edition_languages(settings: Settings, languages: Sequence[str] | None = None) -> list[str]:
     """The languages to build: ``languages`` or ``[newsletter] languages``, validated."""
     wanted = list(languages) if languages else list(settings.newsletter.languages)
+    supported = i18n.languages(first=settings.newsletter.language)  # those with a catalogue
     for lang in wanted:
-        if lang not in SUPPORTED_LANGUAGES:
-            raise ValidationError(f"language {lang!r}: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if lang not in supported:
+            raise ValidationError(f"language {lang!r}: expected one of {', '.join(supported)}")
     return list(dict.fromkeys(wanted))
 
 
@@ -131,6 +139,32 @@ def build_editions(
     return out
 
 
+@dataclass(frozen=True)
+class BuiltDay:
+    """``digest edition build``'s result: the date's editions and how they came to be."""
+
+    day: date
+    editions: list[Edition]
+    #: Per language: the edition existed before this call.
+    existed: dict[str, bool]
+    #: The nominal window of the candidates (the actual one can start earlier).
+    window: tuple[datetime, datetime]
+    rules: EditionRules
+
+
+def build_day(
+    store: Store, settings: Settings, *, day: date | None, now: datetime, language: str | None, rebuild: bool
+) -> BuiltDay:
+    """Build (or find) the editions of ``day`` (default: today in the newsletter's
+    timezone) in ``language`` or every [newsletter] language."""
+    day = edition_day(settings, day, now)
+    languages = edition_languages(settings, [language] if language else None)
+    newsletter = settings.newsletter.name
+    existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
+    editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
+    return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings))
+
+
 def sendable(editions: Sequence[Edition]) -> list[Edition]:
     """The editions that have something to send (a SKIPPED edition has no items)."""
     return [ed for ed in editions if ed.status is not EditionStatus.SKIPPED and ed.items and ed.id is not None]
@@ -141,9 +175,8 @@ def fan_out_now(store: Store, editions: Sequence[Edition], *, now: datetime) -> 
     edition's language, due ``now`` whatever their own send time, and the editions'
     rows still waiting (pending, or retry after a backoff) brought forward to ``now``.
     Re-runnable: rows that exist are left alone. Returns the edition ids."""
-    from digest.store.deliveries import fan_out
-    from digest.store.delivery_admin import bring_forward
-    from digest.store.schedule import reopen_missed
+    from digest.store.delivery_admin import bring_forward, reopen_missed
+    from digest.store.fanout import fan_out
 
     ids = []
     for ed in sendable(editions):

@@ -28,7 +28,7 @@ RECOVERY = 0.02
 WINDOW = 2.0
 
 
-class RateLimiter:
+class SendPacer:
     """Paces the pool's messages; ``acquire()`` before each one."""
 
     def __init__(

@@ -19,7 +19,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib import resources
 from pathlib import Path
@@ -28,6 +27,7 @@ from zoneinfo import ZoneInfo
 from digest import config
 from digest.config import Settings
 from digest.models import Consent, Edition
+from digest.render.parts import html_part
 from digest.store import Store
 
 #: The sample's own edition date: its articles are dated the day before, up to 07:00.
@@ -138,13 +138,11 @@ def today_in(settings: Settings, now: datetime) -> date:
 
 def save_html_parts(eml: Path) -> Path | None:
     """Write the HTML part of a captured message beside it (same name, .html)."""
-    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    part = msg.get_body(preferencelist=("html",))
-    if part is None:
+    page = html_part(eml.read_bytes())
+    if page is None:
         return None
     out = eml.with_suffix(".html")
-    out.write_text(part.get_content(), encoding="utf-8")
+    out.write_text(page, encoding="utf-8")
     return out
 
 
@@ -199,11 +197,11 @@ def run(directory: Path, *, now: datetime) -> DemoReport:
     import asyncio
 
     from digest.capture import CaptureServer
-    from digest.daily import build_editions, fan_out_now
+    from digest.daily.build import build_editions, fan_out_now
     from digest.deliver.claim import sender_id
+    from digest.deliver.messages import EditionMessages
     from digest.deliver.sender import run_sender
     from digest.ingest import import_sources
-    from digest.service import EditionMessages
 
     directory = directory.resolve()
     settings = prepare(directory)

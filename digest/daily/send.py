@@ -1,0 +1,298 @@
+"""The operator's send (``digest send``) and the one-shot sender (``digest worker
+--until-idle``).
+
+A send: the date's editions (built first when a language is missing), then one of a
+test copy to given addresses (no delivery row touched), a dry run (every message
+composed, nothing sent or written), or the real thing: held rows released and failed
+rows retried on request, the editions fanned out due now, and the rows sent by this
+process plus helper processes when there are many, until nothing is due. Running it
+again (or after a crash) sends only what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from digest.compose import EditionComposer
+from digest.config import Settings
+from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
+from digest.daily.status import SendSummary, left_to_send, send_summary
+from digest.deliver.claim import sender_id
+from digest.deliver.messages import EditionMessages
+from digest.deliver.outcomes import SmtpOutcome
+from digest.deliver.proofs import send_proofs
+from digest.deliver.sender import SendReport, run_sender
+from digest.desk import require_approved
+from digest.models import Edition, OutgoingMessage
+from digest.store import Store
+from digest.store import delivery_admin as admin
+from digest.store.editions import editions_for_date
+from digest.subscriptions import signed_links
+
+#: Below this many due rows `digest send` does it all in one process (starting helper
+#: processes costs about a second each).
+HELPER_THRESHOLD = 1000
+#: Messages that could not be composed, listed per edition in a dry run.
+DRY_RUN_ERRORS = 10
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """What the operator asked for (``digest send``'s options)."""
+
+    day: date | None = None
+    to: tuple[str, ...] = ()
+    dry_run: bool = False
+    retry_failed: bool = False
+    release_held: bool = False
+    #: The config file helper processes are started with (None: their default).
+    config_path: str | None = None
+
+
+@dataclass(frozen=True)
+class SendProgress:
+    """Where a send stands, for a progress bar (rows of helper processes included)."""
+
+    total: int
+    completed: int
+    sent: int
+    failed: int
+    retrying: int
+
+
+@dataclass(frozen=True)
+class DryRunEdition:
+    """One edition's dry run: messages composed, their size, the ones that failed."""
+
+    edition: Edition
+    count: int
+    size: int
+    errors: list[str]
+
+
+@dataclass
+class SendOutcome:
+    """What ``digest send`` did; exactly one of ``proofs``, ``dry_run``, ``report`` is
+    set when there was something to send."""
+
+    day: date
+    editions: list[Edition] = field(default_factory=list)
+    proofs: list[tuple[OutgoingMessage, SmtpOutcome]] | None = None
+    dry_run: list[DryRunEdition] | None = None
+    report: SendReport | None = None
+    summary: SendSummary | None = None
+
+
+def day_editions(store: Store, settings: Settings, day: date, now: datetime, *, build: bool) -> list[Edition]:
+    """The date's stored editions; with ``build``, the missing languages are built first."""
+    existing = editions_for_date(store, settings.newsletter.name, day)
+    missing = set(settings.newsletter.languages) - {e.language for e in existing}
+    if build and missing:
+        return build_editions(store, settings, edition_date=day, now=now)
+    return existing
+
+
+def send(
+    store: Store,
+    settings: Settings,
+    options: SendOptions,
+    *,
+    now: datetime,
+    clock: Callable[[], datetime],
+    say: Say,
+    warn: Say,
+    progress: Callable[[SendProgress], None] | None = None,
+) -> SendOutcome:
+    """``digest send``: see the module docstring. ``say`` gets the operator's notes as
+    they happen, ``warn`` problems of helper processes, ``progress`` (when given) the
+    state of the send twice a second."""
+    day = edition_day(settings, options.day, now)
+    out = SendOutcome(day)
+    for ed in day_editions(store, settings, day, now, build=True):
+        if sendable([ed]):
+            out.editions.append(ed)
+        else:
+            say(f"{ed.language}: no article in the window, nothing to send")
+    if not out.editions:
+        return out
+    if options.to:
+        out.proofs = asyncio.run(send_proofs(settings, out.editions, options.to, now=now))
+        return out
+    if options.dry_run:
+        out.dry_run = dry_run(settings, store, out.editions, now=now)
+        return out
+    require_approved(settings, store, out.editions)  # review mode: only approved editions go out
+    ids = [ed.id for ed in out.editions if ed.id is not None]
+    if options.release_held:
+        say(f"released {admin.release_held(store, ids, now=now)} held deliveries")
+    if options.retry_failed:
+        say(f"retrying {admin.retry_failed(store, ids, now=now)} failed deliveries")
+    fan_out_now(store, out.editions, now=now)
+    due = admin.due_count(store, now=now, edition_ids=ids)
+    if due == 0 and not admin.rows_in(store, ids, ["sending"], limit=1):
+        say("nothing left to send: every confirmed subscriber has had the edition (`digest status`)")
+    helpers = helper_count(settings) if due >= HELPER_THRESHOLD else 0
+    command = helper_command(options.config_path, ids)
+    out.report = asyncio.run(
+        _send(
+            settings, store, ids, due=due, helpers=helpers, command=command, clock=clock, warn=warn, progress=progress
+        )
+    )
+    out.summary = send_summary(store, out.editions)
+    return out
+
+
+def helper_count(settings: Settings) -> int:
+    """Helper processes for a big send: [smtp] processes minus this one (0: up to 4 in
+    all, fewer on fewer CPUs)."""
+    wanted: int = settings.smtp.processes
+    if wanted <= 0:
+        wanted = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(0, wanted - 1)
+
+
+def helper_command(config_path: str | None, edition_ids: Sequence[int]) -> list[str]:
+    """The command line of one helper: `digest worker --until-idle` on the same editions."""
+    command = [sys.executable, "-m", "digest"]
+    if config_path:
+        command += ["--config", config_path]
+    return [*command, "worker", "--until-idle", *[f"--edition={i}" for i in edition_ids]]
+
+
+async def _send(
+    settings: Settings,
+    store: Store,
+    ids: list[int],
+    *,
+    due: int,
+    helpers: int,
+    command: list[str],
+    clock: Callable[[], datetime],
+    warn: Say,
+    progress: Callable[[SendProgress], None] | None,
+) -> SendReport:
+    """This process's sender loop, ``helpers`` helper processes, and the progress feed."""
+    stop, done = asyncio.Event(), asyncio.Event()
+    messages = EditionMessages.from_settings(settings, store, clock=clock)
+    with _signals(stop), _helpers(command, helpers, warn) as procs:
+        watcher = asyncio.create_task(_follow(store, ids, due, done, clock, progress))
+        try:
+            report = await run_sender(store, settings, messages, sender_id=sender_id(), stop=stop, edition_ids=ids)
+            while any(p.poll() is None for p in procs) and not stop.is_set():
+                await asyncio.sleep(0.2)
+        finally:
+            done.set()
+            await watcher
+    return report
+
+
+async def _follow(
+    store: Store,
+    ids: list[int],
+    total: int,
+    done: asyncio.Event,
+    clock: Callable[[], datetime],
+    progress: Callable[[SendProgress], None] | None,
+) -> None:
+    """Feed ``progress`` from the delivery table twice a second (so helper processes
+    count too) until ``done``; then once more, complete."""
+    if progress is None:
+        await done.wait()
+        return
+    start = await asyncio.to_thread(admin.counts, store, ids)
+    state = start
+    while not done.is_set():
+        state = await asyncio.to_thread(admin.counts, store, ids)
+        left = await asyncio.to_thread(left_to_send, store, ids, now=clock())
+        progress(_progress(total, max(0, total - left), start, state))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=0.5)
+    progress(_progress(total, total, start, state))
+
+
+def _progress(total: int, completed: int, start: dict[str, int], state: dict[str, int]) -> SendProgress:
+    return SendProgress(
+        total, completed, state["sent"] - start["sent"], state["failed"] - start["failed"], state["retry"]
+    )
+
+
+@contextlib.contextmanager
+def _signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM ask the loop to stop: messages on the wire finish, the rest is
+    released for the next run."""
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    for sig in handled:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+@contextlib.contextmanager
+def _helpers(command: list[str], count: int, warn: Say) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Start ``count`` helper processes running ``command``; on the way out, stop the
+    ones still running and ``warn`` about any that failed."""
+    with contextlib.ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(count)]
+        procs = [subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=f) for f in logs]
+        try:
+            yield procs
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.terminate()  # they finish their messages in flight and release the rest
+            for proc, log in zip(procs, logs, strict=True):
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=60)
+                if proc.returncode not in (0, None, -signal.SIGTERM):
+                    log.seek(0)
+                    tail = " ".join(log.read().decode("utf-8", "replace").strip().splitlines()[-1:])
+                    warn(f"warning: helper sender {proc.pid} exited with {proc.returncode}: {tail}")
+
+
+def dry_run(settings: Settings, store: Store, editions: Sequence[Edition], *, now: datetime) -> list[DryRunEdition]:
+    """Compose every message a send would make now; send and write nothing. Stops after
+    the first edition with a message that could not be composed."""
+    composer = EditionComposer.from_settings(settings, signed_links(settings))
+    out = []
+    for ed in editions:
+        assert ed.id is not None
+        count = size = 0
+        errors: list[str] = []
+        for subscriber in admin.recipients(store, ed.id, language=ed.language):
+            try:
+                size += len(composer.compose(ed, subscriber, delivery_id=None, now=now).data)
+                count += 1
+            except Exception as exc:  # report every failure, keep rendering the rest
+                errors.append(f"{subscriber.email}: {exc}")
+        out.append(DryRunEdition(ed, count, size, errors))
+        if errors:
+            break
+    return out
+
+
+async def until_idle(
+    settings: Settings, store: Store, edition_ids: list[int] | None, *, clock: Callable[[], datetime]
+) -> SendReport:
+    """``digest worker --until-idle``: one sender loop until nothing is due (SIGINT or
+    SIGTERM stop it early, in-flight messages finished)."""
+    stop = asyncio.Event()
+    messages = EditionMessages.from_settings(settings, store, clock=clock)
+    with _signals(stop):
+        return await run_sender(
+            store, settings, messages, sender_id=sender_id(), stop=stop, edition_ids=edition_ids, now=clock
+        )

@@ -1,0 +1,279 @@
+"""Summaries a reader can trust: one small original article per trap (tests/fixtures/summaries).
+
+Each fixture holds the trap an editor would catch: a sentence pointing back to one
+the reader never saw, Daily Mail page furniture, an ALL-CAPS subheading or a video
+credit glued into the text, a quotation in single quotes, a publisher's standfirst.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.boilerplate import is_boilerplate, split_glued
+from digest.cli import cli
+from digest.models import Article
+from digest.summarize import (
+    BRIEF,
+    TOP,
+    Style,
+    accepts,
+    split_sentences,
+    summarize_article,
+    summarize_story,
+)
+from digest.summarize.anaphora import leans_back
+from digest.summarize.quotes import balanced, open_quotes
+from digest.words import word_count
+
+FIXTURES = Path(__file__).parent / "fixtures" / "summaries"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def article(body: str, *, language: str = "fr", standfirst: str = "", title: str = "") -> Article:
+    return Article(
+        url="https://example.org/a",
+        title=title,
+        body=body,
+        published_at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        language=language,
+        summary=standfirst,
+    )
+
+
+def assert_no_dangling_sentence(sentences: tuple[str, ...], text: str, language: str) -> None:
+    """Every sentence that leans back comes right after the sentence it leans on."""
+    order = [s.text for s in split_sentences(text, language)]
+    assert sentences, "empty summary"
+    assert not leans_back(sentences[0], language), sentences[0]
+    for before, sentence in itertools.pairwise(sentences):
+        if leans_back(sentence, language):
+            assert order.index(before) == order.index(sentence) - 1, (before, sentence)
+
+
+# --- dangling openers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Comme le sien, le bassin voisin devra attendre.", "fr"),
+        ("Celle-ci coûtera 4,2 millions d'euros.", "fr"),
+        ("Eux assurent que la piscine rouvrira.", "fr"),
+        ("Il a précisé que les travaux dureraient un an.", "fr"),
+        ("He said the work would start in spring.", "en"),
+        ("This will allow ships to dock again.", "en"),
+        ("But the council disagreed.", "en"),
+        ("However, fishermen fear the dredging.", "en"),
+    ],
+)
+def test_sentences_pointing_back_are_recognised(sentence: str, language: str) -> None:
+    assert leans_back(sentence, language)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Il y a deux ans, la piscine a fermé.", "fr"),
+        ("Il faut compter quatre ans de travaux.", "fr"),
+        ("Le conseil municipal a voté lundi.", "fr"),
+        ("It is expected that the work will start in spring.", "en"),
+        ("The harbour authority approved a plan.", "en"),
+        ("Thessaloniki hosts the summit.", "en"),
+    ],
+)
+def test_sentences_standing_alone_are_not_flagged(sentence: str, language: str) -> None:
+    assert not leans_back(sentence, language)
+
+
+@pytest.mark.parametrize(("name", "language"), [("dangling_opener_fr.txt", "fr"), ("dangling_opener_en.txt", "en")])
+@pytest.mark.parametrize("style", [TOP, BRIEF])
+def test_summary_never_starts_on_or_skips_the_sentence_a_sentence_leans_on(
+    name: str, language: str, style: Style
+) -> None:
+    text = fixture(name)
+    summary = summarize_story(text, language=language, style=style)
+    assert_no_dangling_sentence(summary.sentences, text, language)
+    assert accepts(style, summary)
+
+
+# --- page furniture ---------------------------------------------------------------------------
+
+
+def test_daily_mail_byline_dateline_video_prompt_and_caption_stay_out() -> None:
+    text = fixture("daily_mail_furniture.txt")
+    for style in (TOP, BRIEF):
+        summary = summarize_story(text, language="en", style=style)
+        assert summary.sentences
+        for furniture in ("PUBLISHED", "UPDATED", "By .", "Scroll down", "(pictured)", "Brave:", "EST"):
+            assert furniture not in summary.text, (furniture, summary.text)
+    assert summarize_story(text, language="en", style=BRIEF).text.startswith("A lighthouse keeper")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "14:11 EST, 25 October 2013 .",
+        "By . Associated Press .",
+        "PUBLISHED: .",
+        "Last updated at 3:13 PM on 12th October 2011 .",
+        "Scroll down for video .",
+        "Brave: Keeper Alan Pengelly rowed out in his own dinghy .",
+        "The keeper (left) with the three kayakers on the beach .",
+        "VIDEO Keeper rescues kayakers .",
+        "Par Jeanne Martin et Paul Durand",
+    ],
+)
+def test_news_page_furniture_is_recognised(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mrs Holloway told parents: 'The trial showed children talk and play more.'",
+        "By noon the harbour was full of boats.",
+        "Le bilan : trois blessés légers, selon les pompiers.",
+        "Le navire a été filmé par BFMTV à son arrivée dans le port.",
+    ],
+)
+def test_sentences_that_only_look_like_furniture_are_kept(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+def test_glued_capital_subheading_is_cut_out() -> None:
+    text = fixture("glued_caps_subheading.txt")
+    pieces = split_glued(text.strip())
+    assert not any("PORTÉE PAR DEUX MIGRANTS" in p for p in pieces)
+    assert any(p.startswith("Tout commence le 12 mai") for p in pieces)
+    summary = summarize_story(text, language="fr", style=TOP)
+    assert "PORTÉE" not in summary.text and "MIGRANTSTout" not in summary.text
+    assert all(s in text for s in summary.sentences)
+
+
+def test_glued_video_title_and_credit_are_cut_out() -> None:
+    text = fixture("video_caption_credit.txt")
+    pieces = split_glued(text.strip())
+    assert not any("euronews" in p for p in pieces)
+    assert not any("divisés sur les aides d'urgence" in p for p in pieces)
+    assert any(p.startswith("Les pays du sud réclament") for p in pieces)
+    for style in (TOP, BRIEF):
+        summary = summarize_story(text, language="fr", style=style)
+        assert summary.sentences
+        assert "euronews" not in summary.text and "tensionspar" not in summary.text
+
+
+def test_the_shared_list_also_cleans_bodies_at_ingest() -> None:
+    from digest.boilerplate import strip_boilerplate
+
+    body = strip_boilerplate([fixture("video_caption_credit.txt").strip(), "Lire aussi : la sécheresse en Espagne"])
+    assert not any("euronews" in p or p.startswith("Lire aussi") for p in body)
+
+
+# --- quotations -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She said: 'We will keep the rule.'",
+        "« Nous resterons », a-t-il dit.",
+        "He called it “a good thing”.",
+        "Il parle de ‘l’école d’abord’ depuis des années.",
+        "Don't stop at the players' gate, they said.",
+    ],
+)
+def test_closed_quotations_and_apostrophes_are_balanced(text: str) -> None:
+    assert balanced(text)
+
+
+def test_an_open_single_quote_is_seen() -> None:
+    assert open_quotes("Mrs Holloway wrote: 'The trial showed children talk and play more.") == ["'"]
+
+
+def test_single_quoted_quotation_is_never_cut_open() -> None:
+    text = fixture("single_quoted_quotation.txt")
+    sentences = [s.text for s in split_sentences(text, "en")]
+    quoted = next(s for s in sentences if "'The trial" in s)
+    assert quoted.endswith("next year.'")  # the three quoted sentences stay with their speaker
+    for style in (TOP, BRIEF):
+        summary = summarize_story(text, language="en", style=style)
+        assert summary.sentences
+        assert not open_quotes(summary.text)
+        assert summary.words <= (style.max_words or summary.words)
+
+
+# --- standfirst -------------------------------------------------------------------------------
+
+STANDFIRST_BODY = fixture("dangling_opener_fr.txt") if FIXTURES.is_dir() else ""
+
+
+def test_a_whole_sentence_standfirst_is_the_top_summary() -> None:
+    standfirst = (
+        "La piscine de Saint-Aubin, fermée depuis deux ans, sera entièrement rénovée pour 4,2 millions d'euros "
+        "et doit rouvrir à la rentrée 2028 avec un bassin nordique."
+    )
+    summary = summarize_article(article(STANDFIRST_BODY, standfirst=standfirst), TOP)
+    assert summary.source == "publisher" and summary.text == standfirst
+    assert accepts(TOP, summary)
+
+
+@pytest.mark.parametrize(
+    "standfirst",
+    [
+        "Découvrez pourquoi la piscine de Saint-Aubin a fermé et ce que prévoit la commune pour sa réouverture.",
+        "La piscine de Saint-Aubin, fermée depuis deux ans, sera entièrement rénovée pour 4,2 millions d'euros et…",
+        "Pourquoi la piscine de Saint-Aubin est-elle fermée depuis deux ans, et quand rouvrira-t-elle enfin ?",
+        "Celle-ci coûtera 4,2 millions d'euros, financés pour moitié par la région et pour moitié par la commune.",
+    ],
+)
+def test_a_teaser_or_dangling_standfirst_gives_way_to_the_body(standfirst: str) -> None:
+    summary = summarize_article(article(STANDFIRST_BODY, standfirst=standfirst), TOP)
+    assert summary.source == "extract"
+    assert all(s in STANDFIRST_BODY for s in summary.sentences)
+
+
+def test_brief_is_one_whole_sentence_of_at_most_thirty_words() -> None:
+    for name, language in (("dangling_opener_fr.txt", "fr"), ("daily_mail_furniture.txt", "en")):
+        text = fixture(name)
+        brief = summarize_story(text, language=language, style=BRIEF)
+        assert len(brief.sentences) == 1 and word_count(brief.text) <= 30
+        assert brief.text in text and brief.text[-1] in ".!?»'”"
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_summarize_command_gives_one_line_per_document_as_the_edition_does(tmp_path: Path) -> None:
+    docs = [
+        fixture("daily_mail_furniture.txt").strip(),
+        "",
+        fixture("single_quoted_quotation.txt").strip(),
+        "   ",
+        fixture("dangling_opener_en.txt").replace("\n", " ").strip(),
+    ]
+    source = tmp_path / "docs.txt"
+    source.write_text("\n".join(docs) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    for style_name, style in (("top", TOP), ("brief", BRIEF)):
+        result = runner.invoke(cli, ["summarize", str(source), "--language", "en", "--style", style_name])
+        assert result.exit_code == 0, result.output
+        lines = result.output.split("\n")[:-1]
+        assert len(lines) == len(docs)
+        expected = [summarize_article(article(d, language="en"), style).text if d.strip() else "" for d in docs]
+        assert lines == expected
+        assert lines[1] == "" and lines[3] == "" and all(lines[i] for i in (0, 2, 4))
+
+
+def test_summarize_command_reads_stdin_and_defaults_to_top() -> None:
+    doc = fixture("dangling_opener_en.txt").replace("\n", " ").strip()
+    result = CliRunner().invoke(cli, ["summarize", "-", "--language", "en"], input=doc + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == summarize_story(doc, language="en", style=TOP).text + "\n"
