@@ -63,6 +63,7 @@ class ScheduleRunner:
         self.last_tick: datetime | None = None
         self.last_error: str = ""
         self.next_send: datetime | None = None
+        self.warnings: list[str] = []  # from the last tick (review mode: unapproved editions)
         self._lock = asyncio.Lock()
         self._inflight: set[asyncio.Future[Any]] = set()
 
@@ -122,6 +123,7 @@ class ScheduleRunner:
                 metrics.TICK_SECONDS.observe(time.perf_counter() - started)
             metrics.TICKS.labels(result="ok").inc()
             self.last_tick, self.last_error = now, ""
+            self.warnings = list(report.held)  # review mode: editions unapproved at send time
             return report
 
     async def _in_thread(self, func: Callable[..., _T], *args: Any) -> _T:
@@ -163,4 +165,5 @@ class ScheduleRunner:
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
             "last_error": self.last_error,
             "next_send": self.next_send.isoformat() if self.next_send else None,
+            "warnings": list(self.warnings),
         }

@@ -105,7 +105,8 @@ async def test_retry_failed_and_suppression_removal_from_the_deliveries_page(
     assert (await client.get("/admin/deliveries", params={"address": "other@example.org"})).text.count(
         "0 entries."
     ) == 1
-    (row,) = store.engine.connect().execute(select(t.suppressions.c.id)).all()
+    with store.engine.connect() as conn:
+        (row,) = conn.execute(select(t.suppressions.c.id)).all()
     removed = await client.post(
         f"/admin/suppressions/{row.id}/remove", data={"csrf_token": token}, follow_redirects=True
     )

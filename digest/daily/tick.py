@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from digest import metrics
 from digest.config import Settings
 from digest.daily.build import build_editions
+from digest.daily.desk import SendDecision, approve_command, send_decision
 from digest.errors import DigestError, ValidationError
 from digest.ingest import poll_feeds
 from digest.models import EditionStatus
@@ -40,6 +41,7 @@ from digest.store import Store, catchup, schedule_runs
 from digest.store.claims import claimants
 from digest.store.editions import find_edition
 from digest.store.fanout import fan_out
+from digest.store.review import approvals
 from digest.timing import (
     Action,
     DayPlan,
@@ -115,6 +117,7 @@ class TickReport:
     built: list[tuple[date, str]] = field(default_factory=list)
     fanned_out: int = 0
     skipped_rows: int = 0
+    held: list[str] = field(default_factory=list)  # review mode: unapproved at send time (warnings)
 
 
 def skip_missed_rows(store: Store, settings: Settings, now: datetime) -> int:
@@ -158,6 +161,10 @@ class DailyTicker:
         self._warned: set[tuple[date, str]] = set()  # build problems already logged
         self._fanned: dict[int, tuple[object, int]] = {}  # edition id -> state at the last full fan-out
         self._editions: dict[tuple[date, str], int | None] = {}  # (date, language) -> id, None: nothing to send
+        # Review mode (digest.daily.desk): build early, fan out only once approved.
+        self.review: str = settings.schedule.review
+        self.lead = timedelta(minutes=settings.schedule.build_lead_minutes if self.review == "approve" else 0)
+        self._held: set[tuple[date, str]] = set()  # unapproved editions already logged
 
     def tick(self, now: datetime, *, start_up: bool = False) -> TickReport:
         """Decide, build and fan out whatever is due at ``now``; idempotent.
@@ -178,6 +185,8 @@ class DailyTicker:
                 plan = self.planner.plan(day, language, send_times)
                 if now >= plan.build_at:
                     self._run_day(plan, now, report, sweep=sweep)
+                elif now >= plan.build_at - self.lead and plan.edition_date == self.planner.today(now):
+                    self._build(plan, now, report)  # review mode: ready for the editors before it is due
         if self.planner.invalid:
             for tz, at in sorted(self.planner.invalid):
                 log.warning(
@@ -246,8 +255,31 @@ class DailyTicker:
         else:  # the day is over: nothing to build or add, at most rows to settle
             found = find_edition(self.store, self.newsletter, plan.edition_date, plan.language)
             edition_id = found.id if found is not None else None
+        if edition_id is not None and still_open and not self._approved_or_sent_anyway(plan, edition_id, report):
+            return
         if edition_id is not None:
             report.fanned_out += self._fan_out(plan, edition_id, now, add=still_open, sweep=sweep)
+
+    def _approved_or_sent_anyway(self, plan: DayPlan, edition_id: int, report: TickReport) -> bool:
+        """Review mode at send time: True to fan out (approved, or [schedule] unapproved =
+        "send"), False to hold. An unapproved edition is logged once per process and
+        reported (the scheduler shows it on /healthz; /admin shows it too)."""
+        if self.review != "approve":
+            return True
+        approved = edition_id in approvals(self.store, [edition_id])
+        decision = send_decision(review=self.review, unapproved=self.settings.schedule.unapproved, approved=approved)
+        if decision is SendDecision.SEND:
+            return True
+        key = (plan.edition_date, plan.language)
+        what = "held" if decision is SendDecision.HOLD else "sent without an approval"
+        report.held.append(
+            f"edition {plan.edition_date.isoformat()} {plan.language} {what}: approve it with "
+            f"`{approve_command(plan.edition_date, plan.language)}`"
+        )
+        if key not in self._held:
+            self._held.add(key)
+            log.warning(f"edition not approved at send time: {what}", extra=_fields(plan))
+        return decision is SendDecision.SEND_UNAPPROVED
 
     def _build(self, plan: DayPlan, now: datetime, report: TickReport) -> int | None:
         """The edition's id, building it first if no process has yet; None when it

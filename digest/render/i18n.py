@@ -50,14 +50,13 @@ def remove_locale_dir(path: Path) -> None:
         translations.cache_clear()
 
 
-def catalogue_path(language: str, domain: str = DOMAIN) -> Path:
-    """Where the ``.po`` file of ``language`` lives (the first directory holding one);
-    ``domain`` "admin" is the console's catalogue."""
+def catalogue_path(language: str) -> Path:
+    """Where the ``.po`` file of ``language`` lives (the first directory holding one)."""
     for directory in _LOCALE_DIRS:
-        path = directory / language / "LC_MESSAGES" / f"{domain}.po"
+        path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         if path.is_file():
             return path
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def languages(*, first: str | None = None) -> tuple[str, ...]:
@@ -83,12 +82,12 @@ def language_name(language: str) -> str:
 
 
 @functools.cache
-def translations(language: str, domain: str = DOMAIN) -> Translations:
+def translations(language: str) -> Translations:
     """The compiled catalogue of ``language`` (fuzzy entries left out)."""
-    path = catalogue_path(language, domain)
+    path = catalogue_path(language)
     try:
         with path.open("rb") as fp:
-            catalog = read_po(fp, locale=language, domain=domain, abort_invalid=True)
+            catalog = read_po(fp, locale=language, domain=DOMAIN, abort_invalid=True)
     except FileNotFoundError:
         raise RenderError(f"no message catalogue for language {language!r} ({path})") from None
     except PoFileError as exc:
@@ -96,7 +95,7 @@ def translations(language: str, domain: str = DOMAIN) -> Translations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=domain)
+    return Translations(buffer, domain=DOMAIN)
 
 
 def N_(message: str) -> str:

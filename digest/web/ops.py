@@ -76,7 +76,10 @@ def ops_app(
         database = await database_health(store)
         sched = dict(scheduler.status(now)) if scheduler is not None else {"running": False, "jobs": []}
         ok = bool(database.get("ok")) and bool(sched.get("running"))
-        body = {"status": "ok" if ok else "fail", "time": now.isoformat(), "database": database, "scheduler": sched}
+        # Warnings leave the status ok: an edition held for approval is a person's to act on.
+        warnings = sched.get("warnings", [])
+        body: dict[str, Any] = {"status": "ok" if ok else "fail", "time": now.isoformat(), "database": database}
+        body |= {"scheduler": sched, "warnings": list(warnings) if isinstance(warnings, list) else []}
         return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
     async def metrics_endpoint(request: Request) -> Response:

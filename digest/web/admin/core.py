@@ -11,6 +11,7 @@ form's CSRF token (403) and a role that allows it (403).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -20,30 +21,30 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from digest.admins import Role
-from digest.render import i18n
+from digest.render import i18n, jinja
+from digest.render.i18n import N_
 from digest.store.admins import credentials
 from digest.web import csrf as csrf_mod
-from digest.web.context import TEMPLATES, WebContext, context_of
+from digest.web.context import WebContext, context_of
 from digest.web.pages import negotiate
 
 SESSION_COOKIE = "digest_admin"
 FLASH_COOKIE = "digest_admin_flash"
 LANG_COOKIE = "digest_admin_lang"
-DOMAIN = "admin"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 #: Values the templates show through ``_()`` (statuses, delivery states, roles, story
-#: kinds): the console's catalogue translates each (tests/test_admin_i18n.py checks).
+#: kinds): marked for the catalogue, which tests/test_render_i18n.py checks.
 VALUE_LABELS = (
-    *("pending", "confirmed", "unsubscribed", "bounced", "forgotten"),
-    *("built", "sending", "sent", "skipped", "retry", "failed", "held"),
-    *("owner", "editor", "viewer", "top", "brief"),
+    *(N_("pending"), N_("confirmed"), N_("unsubscribed"), N_("bounced"), N_("forgotten")),
+    *(N_("built"), N_("sending"), N_("sent"), N_("skipped"), N_("retry"), N_("failed"), N_("held")),
+    *(N_("owner"), N_("editor"), N_("viewer"), N_("top"), N_("brief")),
 )
 
 # The console runs its own small script and frames its own email previews; nothing else.
@@ -74,19 +75,15 @@ class Console:
         """A console signing its cookies with ``secret``."""
         return cls(URLSafeSerializer(secret, salt="digest.admin.session"), session_hours * 3600, {})
 
-    def environment(self, language: str) -> Environment:
-        """Jinja2 for the console pages in ``language`` (gettext from the admin catalogue)."""
+    def environment(self, language: str, local: Callable[[datetime | None], str]) -> Environment:
+        """The one Jinja2 environment of ``language`` (digest.render.jinja), overlaid
+        with the console's filters (the shared one is left alone): ``local`` (a time in
+        the newsletter's timezone) and ``label`` (a status, state or role value in
+        ``language``, see :data:`VALUE_LABELS`)."""
         env = self.environments.get(language)
         if env is None:
-            env = Environment(
-                loader=FileSystemLoader(str(TEMPLATES)),
-                autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-                undefined=StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-                extensions=["jinja2.ext.i18n"],
-            )
-            env.install_gettext_translations(i18n.translations(language, DOMAIN), newstyle=True)  # type: ignore[attr-defined]
+            env = jinja.environment(language).overlay()
+            env.filters = {**env.filters, "local": local, "label": functools.partial(i18n.gettext, language)}
             self.environments[language] = env
         return env
 
@@ -202,8 +199,7 @@ def redirect(request: Request, path: str, message: str | None = None, *, kind: s
 
 def gettext(request: Request, message: str, **values: Any) -> str:
     """``message`` in the console's language for this request (for flash messages)."""
-    text: str = i18n.translations(language_of(context_of(request), request), DOMAIN).gettext(message)
-    return text % values if values else text
+    return i18n.gettext(language_of(context_of(request), request), message, **values)
 
 
 def local_time(ctx: WebContext) -> Callable[[datetime | None], str]:
@@ -232,9 +228,8 @@ def render(
     if not nonce:
         nonce = ctx.csrf.new_nonce()
     message = _pop_flash(request)
-    env = console.environment(language)
-    env.filters["local"] = local_time(ctx)
-    html = env.get_template(f"admin/{template}").render(
+    env = console.environment(language, local_time(ctx))
+    html = env.get_template(f"web/admin/{template}").render(
         lang=language,
         other_lang="en" if language == "fr" else "fr",
         newsletter=ctx.newsletter,

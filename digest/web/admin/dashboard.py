@@ -12,9 +12,8 @@ from starlette.responses import Response
 from digest.config import Settings
 from digest.daily.desk import SendDecision, first_send_time, review_on, send_decision
 from digest.models import Edition
-from digest.store import Store, schedule_runs
+from digest.store import Store, delivery_admin, schedule_runs
 from digest.store import console as console_store
-from digest.store.delivery_admin import counts as state_counts
 from digest.store.editions import editions_for_date
 from digest.store.feeds import list_feeds
 from digest.store.review import Approval, approvals
@@ -58,7 +57,7 @@ def edition_lines(settings: Settings, store: Store, day: date, now: datetime) ->
                 approved=approval is not None,
             )
             warning = "" if decision is SendDecision.SEND else decision.value
-        lines.append(EditionLine(ed, at, approval, review, state_counts(store, [ed.id]), warning))
+        lines.append(EditionLine(ed, at, approval, review, delivery_admin.counts(store, [ed.id]), warning))
     return lines
 
 

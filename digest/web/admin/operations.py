@@ -19,7 +19,6 @@ from digest.errors import DigestError
 from digest.store import archive as archive_store
 from digest.store import audit, delivery_admin
 from digest.store import console as console_store
-from digest.store.delivery_admin import counts as state_counts
 from digest.store.feeds import list_feeds, remove_feed
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
@@ -34,7 +33,7 @@ async def deliveries(request: Request, who: Principal) -> Response:
     """GET /admin/deliveries: counts per recent edition, failures, the suppression list (?address=)."""
     ctx = context_of(request)
     editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=10)
-    counts = {e.id: await ctx.db(state_counts, ctx.store, [e.id]) for e in editions if e.id}
+    counts = {e.id: await ctx.db(delivery_admin.counts, ctx.store, [e.id]) for e in editions if e.id}
     failures = await ctx.db(console_store.failures, ctx.store, limit=100)
     address = request.query_params.get("address", "").strip()[:320]
     offset = _offset(request)
@@ -63,7 +62,7 @@ async def delivery_counts(request: Request, who: Principal) -> Response:
     """GET /admin/deliveries/counts?ids=1,2: each edition's delivery counts by state (JSON)."""
     ctx = context_of(request)
     ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip().isdigit()][:50]
-    counts = {str(i): await ctx.db(state_counts, ctx.store, [i]) for i in ids}
+    counts = {str(i): await ctx.db(delivery_admin.counts, ctx.store, [i]) for i in ids}
     return JSONResponse(counts, headers={"Cache-Control": "no-store"})
 
 
