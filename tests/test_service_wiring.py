@@ -16,6 +16,7 @@ from web_support import ADMIN, Clock, add_subscriber, token, web_settings
 from digest.service import web_app
 from digest.store import Store
 from digest.store.editions import save_edition
+from digest.typography import typeset
 
 
 async def test_view_in_browser_shows_the_rendered_edition_with_personal_links(
@@ -32,7 +33,7 @@ async def test_view_in_browser_shows_the_rendered_edition_with_personal_links(
     assert page.status_code == 200
     text = html.unescape(page.text)
     for item in edition.items:
-        assert item.title in text
+        assert typeset(item.title, "fr") in text  # the email's French spacing
     assert "Zoé" in text  # the reader's own greeting, not a generic listing
     assert f"http://testserver/unsubscribe/{token(sid, 'unsubscribe', now)}" in text
     assert 'role="presentation"' in page.text  # the email's layout, not the fallback listing
