@@ -101,7 +101,7 @@ def send_edition(site: Site) -> None:
     from digest.deliver.sender import run_sender
 
     fan_out_now(site.store, [get_edition(site.store, site.edition_id)], now=datetime.now(UTC))
-    messages = EditionMessages.from_settings(site.settings, site.store)
+    messages = EditionMessages.from_settings(site.settings, site.store, clock=lambda: datetime.now(UTC))
     stop = asyncio.Event()
     ids = [site.edition_id]
     asyncio.run(run_sender(site.store, site.settings, messages, sender_id="browser-test", stop=stop, edition_ids=ids))
