@@ -23,8 +23,10 @@ from digest.store.subscribers import address_hash, row_to_subscriber
 SUBSCRIBER_SORTS = ("created", "email", "name", "status", "language")
 
 
-def _like(text: str) -> str:
-    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _like(text: str, *, lower: bool = True) -> str:
+    """A LIKE pattern finding ``text`` anywhere (lower-cased: addresses are stored so)."""
+    text = text.lower() if lower else text
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ def _subscriber_filters(q: SubscriberQuery, dialect: str) -> list[ColumnElement[
     if q.topic:
         # topics are ";"-joined: match a whole name, not a part of one (the plain LIKE
         # first: it is cheaper and rules out most rows)
-        where.append(c.topics.like(_like(q.topic), escape="\\"))
-        where.append((literal(";") + c.topics + literal(";")).like(_like(f";{q.topic};"), escape="\\"))
+        where.append(c.topics.like(_like(q.topic, lower=False), escape="\\"))
+        where.append((literal(";") + c.topics + literal(";")).like(_like(f";{q.topic};", lower=False), escape="\\"))
     return where
 
 
