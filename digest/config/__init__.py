@@ -91,14 +91,6 @@ class Settings:
     source: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)
 
-    def get(self, section: str, key: str) -> Any:
-        """Deprecated string lookup, kept only while call sites move to attributes."""
-        return getattr(getattr(self, section), key)
-
-    def section(self, section: str) -> Mapping[str, Any]:
-        """Deprecated: all keys of one section as a mapping."""
-        return _raw_section(getattr(self, section))
-
     def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Settings:
         """A copy with some keys replaced (validated like the file's)."""
         raw = {name: dict(_raw_section(getattr(self, name))) for name in SECTIONS}
