@@ -17,8 +17,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
-# Elements whose text is never article text.
-_DROP = frozenset(
+# Removed with everything inside them (nh3 otherwise keeps the text of a dropped tag).
+_DROP_WITH_CONTENT = frozenset(
     {
         "script",
         "style",
@@ -29,26 +29,29 @@ _DROP = frozenset(
         "embed",
         "svg",
         "math",
-        "canvas",
         "form",
-        "button",
-        "input",
-        "select",
-        "textarea",
         "nav",
         "aside",
+        "button",
+        "select",
+        "textarea",
         "figure",
-        "figcaption",
-        "video",
-        "audio",
-        "picture",
-        "img",
-        "head",
-        "title",
-        "meta",
-        "link",
     }
 )
+# Elements whose text is never article text: those, and media and page metadata.
+_DROP = _DROP_WITH_CONTENT | {
+    "canvas",
+    "input",
+    "figcaption",
+    "video",
+    "audio",
+    "picture",
+    "img",
+    "head",
+    "title",
+    "meta",
+    "link",
+}
 
 # Elements that start and end a paragraph.
 _BLOCK = frozenset(
@@ -136,27 +139,6 @@ _SAFE_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
-# Removed with everything inside them (nh3 otherwise keeps the text of a dropped tag).
-_DROP_WITH_CONTENT = frozenset(
-    {
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "object",
-        "embed",
-        "svg",
-        "math",
-        "form",
-        "nav",
-        "aside",
-        "button",
-        "select",
-        "textarea",
-        "figure",
-    }
-)
 
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")

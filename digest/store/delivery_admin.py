@@ -20,7 +20,7 @@ from digest.models import DeliveryState, EditionStatus, Subscriber, SubscriberSt
 from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.deliveries import OPEN, WAITING, D, S
-from digest.store.subscribers import row_to_subscriber
+from digest.store.subscribers import in_batches
 
 
 def bring_forward(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
@@ -227,23 +227,5 @@ def recipients(store: Store, edition_id: int, *, language: str, batch: int = 500
     """Confirmed subscribers of ``language`` the edition has not reached yet (no row,
     or a row still open), read in batches by id: what a send would mail now."""
     reached = exists().where(D.edition_id == edition_id, D.subscriber_id == S.id, D.state.not_in(OPEN))
-    last = 0
-    while True:
-        query = (
-            select(t.subscribers)
-            .where(
-                S.status == SubscriberStatus.CONFIRMED.value,
-                S.language == language,
-                S.id > last,
-                ~reached,
-            )
-            .order_by(S.id)
-            .limit(batch)
-        )
-        with store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        if not rows:
-            return
-        for row in rows:
-            yield row_to_subscriber(row)
-        last = rows[-1].id
+    confirmed = S.status == SubscriberStatus.CONFIRMED.value
+    return in_batches(store, [confirmed, S.language == language, ~reached], batch=batch)

@@ -199,9 +199,16 @@ def count(target: Store | Tx, *, status: SubscriberStatus | None = None, text: s
 
 def iter_all(store: Store, *, batch: int = 1000) -> Iterator[Subscriber]:
     """Every subscriber by id, read in batches (never the whole list in memory)."""
+    return in_batches(store, [], batch=batch)
+
+
+def in_batches(store: Store, conditions: Sequence[Any], *, batch: int) -> Iterator[Subscriber]:
+    """The subscribers matching ``conditions``, by id, read ``batch`` rows at a time
+    (keyset pagination: each query starts after the last id seen)."""
     last = 0
     while True:
-        query = select(t.subscribers).where(t.subscribers.c.id > last).order_by(t.subscribers.c.id).limit(batch)
+        c = t.subscribers.c
+        query = select(t.subscribers).where(*conditions, c.id > last).order_by(c.id).limit(batch)
         with store.engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
