@@ -38,6 +38,12 @@ class NewsletterSettings:
     unsubscribe_mailto: str = key("", "Address for the mailto: form of List-Unsubscribe; empty for none.")
     feedback_id: str = key("digest", "Stable sender id used in the Feedback-ID header.")
     logo_url: str = key("", "Absolute https URL of a logo image for the email masthead; empty shows the name.")
+    name_article: str = key(
+        "",
+        "Article the name starts with, for contractions (au Brief, du Brief): le, la, l', les or none; "
+        "empty derives it from the name.",
+        choices=("", "le", "la", "l'", "les", "none"),
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class WebSettings:
     admin_token_file: str = key("", "File holding the admin token (used when the env variable is unset).")
     token_max_age_days: int = key(60, "Days a link in an email stays valid.")
     subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
+    public_archive: bool = key(False, "Publish past editions at /archive (and /archive/feed.xml).")
 
 
 @dataclass(frozen=True)

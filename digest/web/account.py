@@ -265,7 +265,7 @@ async def unsubscribe(request: Request) -> Response:
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
-        text = i18n.gettext(language, "You are unsubscribed from %(newsletter)s.", newsletter=ctx.newsletter)
+        text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
     sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
     if error is not None:
@@ -279,6 +279,7 @@ async def unsubscribe(request: Request) -> Response:
             *FORM_EXPIRED,
             status_code=403,
         )
-    left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
+    await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
     log.info("unsubscribed", extra={"subscriber_id": sub.id})
-    return _gone(ctx, request, left)
+    # post/redirect/get: the GET of the same link now shows "you're unsubscribed"
+    return RedirectResponse(request.url.path, status_code=303)

@@ -5,6 +5,7 @@ puts /healthz and /metrics in front of it, see :mod:`digest.web.ops`). Routes, w
 URLs of :mod:`digest.links`:
 
 - ``GET/POST /subscribe``                  the form; rate-limited per IP
+- ``GET/POST /account``                    a preferences link by mail, on request
 - ``GET/POST /confirm/{token}``            double opt-in (GET shows a button)
 - ``GET/POST /preferences/{token}``        language, topics, send time, timezone
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
@@ -34,7 +35,7 @@ from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import account, api, pages, subscribe
+from digest.web import account, account_request, api, pages, subscribe
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
@@ -150,6 +151,8 @@ def create_app(
         Route("/", _home, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe_form, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe, methods=["POST"]),
+        Route("/account", account_request.account_page, methods=["GET"]),
+        Route("/account", account_request.request_link, methods=["POST"]),
         Route("/confirm/{token}", account.confirm_page, methods=["GET"]),
         Route("/confirm/{token}", account.confirm, methods=["POST"]),
         Route("/preferences/{token}", account.preferences_page, methods=["GET"]),

@@ -137,7 +137,12 @@ def message_page(
     **fields: Any,
 ) -> Response:
     """A page with a title, a few paragraphs and links."""
-    values = {"newsletter": ctx.newsletter, "days": ctx.settings.web.token_max_age_days, **fields}
+    values = {
+        "newsletter": ctx.newsletter,
+        "days": ctx.settings.web.token_max_age_days,
+        **ctx.name_phrases(language),
+        **fields,
+    }
     return ctx.render(
         request,
         "message.html",
