@@ -75,7 +75,10 @@ async def test_expired_tokens_are_refused_even_for_one_click(
     app: Starlette, client: httpx.AsyncClient, store: Store, clock: Clock
 ) -> None:
     sub = add_subscriber(store, "reader@example.org", clock.now)
-    old = {p: token(sub, p, clock.now) for p in ("unsubscribe", "preferences", "archive")}
+    old = {
+        p: token(sub, p, clock.now, scope="1" if p == "archive" else "")
+        for p in ("unsubscribe", "preferences", "archive")
+    }
     clock.advance(days=60, seconds=1)
     before = snapshot(store)
     for purpose, value in old.items():
@@ -278,15 +281,16 @@ async def test_archive_lists_the_edition_and_escapes_what_it_stores(
                     summary="Résumé.", reading_minutes=3,
                 )
             )  # fmt: skip
-    page = await client.get(f"/editions/{edition_id}?t={token(sub, 'archive', clock.now)}")
+    page = await client.get(f"/editions/{edition_id}?t={token(sub, 'archive', clock.now, scope=str(edition_id))}")
     assert page.status_code == 200
     assert heading(page.text) == "Le Brief du dimanche 29 novembre 2026"
-    assert "Temps de lecture : 5 minutes" in page.text
+    assert "Temps de lecture\u00a0: 5 minutes" in page.text  # the plural form the mail uses
     assert "&lt;script&gt;" in page.text and "<script>" not in page.text
     assert "Victoire &amp; fête" in page.text and "javascript:" not in page.text
     assert '<a href="https://news.example.org/musee">Un musée rouvre</a>' in page.text
     assert "<h2" in page.text and "En bref" in page.text
-    missing = await client.get(f"/editions/{edition_id + 1}?t={token(sub, 'archive', clock.now)}")
+    scoped = token(sub, "archive", clock.now, scope=str(edition_id + 1))
+    missing = await client.get(f"/editions/{edition_id + 1}?t={scoped}")
     assert missing.status_code == 404
     unsigned = await client.get(f"/editions/{edition_id}")
     assert unsigned.status_code == 400
@@ -304,7 +308,7 @@ async def test_archive_serves_the_rendered_edition_when_a_renderer_is_given(
 
     app = create_app(web_settings(tmp_path, smtp.port), store, now=clock, edition_page_html=rendered)
     async with browser(app) as c:
-        page = await c.get(f"/editions/7?t={token(sub, 'archive', clock.now)}")
+        page = await c.get(f"/editions/7?t={token(sub, 'archive', clock.now, scope='7')}")
     assert page.status_code == 200 and "the email" in page.text and seen == [(7, sub)]
     assert "style-src 'unsafe-inline'" in page.headers["content-security-policy"]
     assert "script-src" not in page.headers["content-security-policy"]

@@ -22,7 +22,7 @@ from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n
 from digest.store import subscribers as db
-from digest.web.context import WebContext, context_of
+from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import (
     FORM_EXPIRED,
     UNSUBSCRIBED,
@@ -266,7 +266,7 @@ async def unsubscribe(request: Request) -> Response:
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
         text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
-        return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
+        return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store", "X-Robots-Tag": NOINDEX})
     sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
     if error is not None:
         return error

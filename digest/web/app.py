@@ -10,6 +10,8 @@ URLs of :mod:`digest.links`:
 - ``GET/POST /preferences/{token}``        language, topics, send time, timezone
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
+- ``GET /archive``, ``/archive/{date}/{language}``, ``/archive/feed.xml``  the public
+  archive, when [web] public_archive is on (404 otherwise)
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
 - ``/static/web.css``                      the pages' stylesheet
 """
@@ -35,7 +37,7 @@ from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import account, account_request, api, pages, subscribe
+from digest.web import account, account_request, api, pages, public_archive, subscribe
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
@@ -160,6 +162,9 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
+        Route("/archive", public_archive.archive_index, methods=["GET"]),
+        Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
+        Route("/archive/{date}/{language}", public_archive.archive_edition, methods=["GET"]),
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]

@@ -27,6 +27,9 @@ from digest.web.ratelimit import RequestLimiter
 #: templates/web: the pages (rendered by digest.render.jinja as "web/<name>") and static files.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
+#: X-Robots-Tag (and meta robots) of every page reached by a personal link.
+NOINDEX = "noindex, nofollow"
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -115,8 +118,9 @@ class WebContext:
         )
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         response.headers["Content-Language"] = language
-        if private:
+        if private:  # a page reached by a personal link: not cached, not indexed
             response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Robots-Tag"] = NOINDEX
         if fresh:
             response.set_cookie(
                 csrf_mod.COOKIE,
