@@ -3,6 +3,7 @@ public archive and its feed, and a "view in browser" page that stays personal.""
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -181,3 +182,41 @@ async def test_every_token_page_says_noindex(client: httpx.AsyncClient, store: S
         page = await client.get(f"/{purpose}/{token(sid, purpose, clock.now)}", follow_redirects=True)
         assert page.headers["x-robots-tag"] == "noindex, nofollow", purpose
         assert '<meta name="robots" content="noindex, nofollow">' in page.text, purpose
+
+
+# Preferences in the reader's language -------------------------------------------------
+
+
+async def test_preferences_offer_the_readers_categories_sorted_and_current_time_zones(
+    tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
+) -> None:
+    from sqlalchemy import insert
+
+    from digest.store import tables as t
+
+    with store.engine.begin() as conn:
+        for category, language in [("Politics", "en"), ("World", "en"), ("Economy", "en"), ("Politique", "fr")]:
+            conn.execute(insert(t.feeds).values(url=f"https://{category}.example/feed", category=category,
+                                                language=language, created_at=clock.now))  # fmt: skip
+    settings = web_settings(
+        tmp_path, smtp.port, newsletter={"categories": ["World", "Politique", "Économie", "Politics", "Sport"]}
+    )
+    french = add_subscriber(store, "fr@example.org", clock.now, language="fr", timezone="Asia/Calcutta")
+    english = add_subscriber(store, "en@example.org", clock.now, language="en")
+    async with client_for(create_app(settings, store, now=clock)) as c:
+        fr_page = await c.get(f"/preferences/{token(french, 'preferences', clock.now)}")
+        en_page = await c.get(f"/preferences/{token(english, 'preferences', clock.now)}")
+        form = {"csrf_token": csrf_token(en_page.text), "language": "en", "timezone": "Europe/Kiev"}
+        saved = await c.post(f"/preferences/{token(english, 'preferences', clock.now)}", data=form)
+    topics = re.compile(r'name="topics" type="checkbox" value="([^"]+)"')
+    assert topics.findall(fr_page.text) == ["Économie", "Politique", "Sport"]  # "É" sorts with "E"
+    assert topics.findall(en_page.text) == ["Économie", "Politics", "Sport", "World"]
+    zones = re.findall(r'<option value="([^"]*)"', fr_page.text.partition('id="timezone"')[2])
+    assert "Asia/Kolkata" in zones and "Europe/Kyiv" in zones and "Europe/Kiev" not in zones
+    assert zones[:2] == ["", "Asia/Calcutta"]  # the newsletter's own first; the reader's alias kept
+    assert '<optgroup label="Asie">' in fr_page.text
+    assert '<option value="Asia/Kolkata">Calcutta (UTC+05:30)</option>' in fr_page.text  # CLDR's French name
+    assert '<optgroup label="Asia">' in en_page.text
+    assert "Casablanca (UTC+01:00)" in fr_page.text
+    assert len(gzip.compress(fr_page.content)) < 10_000
+    assert saved.status_code == 303  # any IANA name is still accepted when typed

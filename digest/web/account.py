@@ -22,6 +22,8 @@ from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n
 from digest.store import subscribers as db
+from digest.store.categories import categories_by_language
+from digest.web.choices import is_listed, timezone_choices, topics_for, zone_label
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import (
     FORM_EXPIRED,
@@ -35,7 +37,6 @@ from digest.web.pages import (
     subscribe_link,
     subscriber_from_token,
 )
-from digest.web.timezones import common_timezones
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,14 @@ async def _prefs_form(
     status_code: int = 200,
 ) -> Response:
     assert sub.id is not None
-    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
-    # Topics the subscriber has that are no longer known stay visible (and ticked).
-    categories = list(dict.fromkeys([*known, *values.get("topics", [])])) if known else []
+    language = sub.language
+    configured = list(ctx.settings.newsletter.categories)
+    by_language = await ctx.db(categories_by_language, ctx.store)
+    # The reader's language only; topics they already have stay visible (and ticked).
+    categories = topics_for(language, configured, by_language, values.get("topics", []))
+    now = ctx.now()
+    own_zone: str = ctx.settings.schedule.timezone
+    current = values.get("timezone", "")
     return ctx.render(
         request,
         "preferences.html",
@@ -137,9 +143,11 @@ async def _prefs_form(
         banner=banner,
         pending=sub.status is SubscriberStatus.PENDING,
         categories=categories,
-        timezones=common_timezones(values.get("timezone", "")),
+        timezone_groups=timezone_choices(language, now),
+        # an alias or unlisted name the reader has (typed, imported) stays selectable
+        unlisted_timezone=(current, zone_label(current, language, now)) if current and not is_listed(current) else None,
         default_send_at=ctx.settings.schedule.send_at,
-        default_timezone=ctx.settings.schedule.timezone,
+        default_timezone=zone_label(own_zone, language, now),
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
     )
