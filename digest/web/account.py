@@ -23,7 +23,7 @@ from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n
 from digest.store import subscribers as db
 from digest.store.categories import categories_by_language
-from digest.web.choices import is_listed, timezone_choices, topics_for, zone_label
+from digest.web.choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import (
     FORM_EXPIRED,
@@ -147,7 +147,7 @@ async def _prefs_form(
         # an alias or unlisted name the reader has (typed, imported) stays selectable
         unlisted_timezone=(current, zone_label(current, language, now)) if current and not is_listed(current) else None,
         default_send_at=ctx.settings.schedule.send_at,
-        default_timezone=zone_label(own_zone, language, now),
+        default_timezone=f"{zone_city(own_zone, language)}, {utc_offset(own_zone, now)}",
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
     )

@@ -74,13 +74,22 @@ def _offset(delta: timedelta | None) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
+def zone_city(zone: str, language: str) -> str:
+    """The zone's city in ``language`` (CLDR, through Babel): "Calcutta" in French."""
+    try:
+        return str(get_timezone_location(zone, locale=language, return_city=True))
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def utc_offset(zone: str, now: datetime) -> str:
+    """The zone's offset in force at ``now``: "UTC+05:30"."""
+    return _offset(now.astimezone(ZoneInfo(zone)).utcoffset())
+
+
 def zone_label(zone: str, language: str, now: datetime) -> str:
     """ "Kolkata (UTC+05:30)", in ``language``, with the offset in force at ``now``."""
-    try:
-        city = get_timezone_location(zone, locale=language, return_city=True)
-    except (LookupError, ValueError):
-        city = zone.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{city} ({_offset(now.astimezone(ZoneInfo(zone)).utcoffset())})"
+    return f"{zone_city(zone, language)} ({utc_offset(zone, now)})"
 
 
 @functools.lru_cache(maxsize=8)
