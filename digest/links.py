@@ -46,8 +46,9 @@ class Links:
         return f"{self.base_url}/preferences/{self.tokens.make('preferences', subscriber_id, now=now)}"
 
     def archive(self, edition_id: int, subscriber_id: int, *, now: datetime | None = None) -> str:
-        """The edition on the web ("view in browser")."""
-        return f"{self.base_url}/editions/{edition_id}?t={self.tokens.make('archive', subscriber_id, now=now)}"
+        """The edition on the web ("view in browser"); the token opens that edition only."""
+        token = self.tokens.make("archive", subscriber_id, now=now, scope=str(edition_id))
+        return f"{self.base_url}/editions/{edition_id}?t={token}"
 
     def for_subscriber(self, edition_id: int, subscriber_id: int, *, now: datetime | None = None) -> SubscriberLinks:
         """All personal links of a subscriber in one edition."""

@@ -28,19 +28,22 @@ class Tokens:
         # the cost of a token, and a send makes three tokens per subscriber.
         self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
-    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        cached = self._serializers.get(purpose)
+    def _serializer(self, purpose: str, scope: str = "") -> URLSafeTimedSerializer:
+        # A scope (e.g. the edition an archive link names) is part of the salt: the
+        # token is then valid for that scope only.
+        cached = self._serializers.get(f"{purpose}:{scope}")
         if cached is not None:
             return cached
         if purpose not in PURPOSES:
             raise ValueError(f"unknown token purpose {purpose!r}")
-        serializer = URLSafeTimedSerializer(self._secret, salt=f"digest.{purpose}")
-        self._serializers[purpose] = serializer
+        salt = f"digest.{purpose}" + (f".{scope}" if scope else "")
+        serializer = URLSafeTimedSerializer(self._secret, salt=salt)
+        self._serializers[f"{purpose}:{scope}"] = serializer
         return serializer
 
-    def make(self, purpose: str, subscriber_id: int, *, now: datetime | None = None) -> str:
-        """A token for ``subscriber_id`` and ``purpose``, dated ``now``."""
-        serializer = self._serializer(purpose)
+    def make(self, purpose: str, subscriber_id: int, *, now: datetime | None = None, scope: str = "") -> str:
+        """A token for ``subscriber_id`` and ``purpose`` (and ``scope``), dated ``now``."""
+        serializer = self._serializer(purpose, scope)
         if now is None:
             return serializer.dumps(subscriber_id)
         # itsdangerous reads the clock itself; pinning it makes tokens reproducible
@@ -50,10 +53,10 @@ class Tokens:
         ts = int(now.astimezone(UTC).timestamp())
         return _sign_at(signer, payload, ts)
 
-    def check(self, purpose: str, token: str, *, now: datetime | None = None) -> int:
+    def check(self, purpose: str, token: str, *, now: datetime | None = None, scope: str = "") -> int:
         """The subscriber id inside a valid token; TokenError when forged, altered,
-        expired or made for another purpose."""
-        serializer = self._serializer(purpose)
+        expired or made for another purpose or scope."""
+        serializer = self._serializer(purpose, scope)
         try:
             value, signed_at = serializer.loads(token, max_age=None, return_timestamp=True)
         except SignatureExpired:  # pragma: no cover - max_age=None never expires here

@@ -109,7 +109,7 @@ def test_person_subscribes_confirms_changes_preferences_and_unsubscribes(site: S
             # The form, in French (the browser's language).
             page.goto(f"{site.base_url}/subscribe")
             expect(page.locator("html")).to_have_attribute("lang", "fr")
-            expect(page.get_by_role("heading", level=1)).to_have_text("S'abonner à Le Brief")
+            expect(page.get_by_role("heading", level=1)).to_have_text("S'abonner au Brief")
             every_field_is_labelled(page)
             page.get_by_label("Adresse e-mail").fill("Camille.Martin@example.org")
             page.get_by_label("Prénom (facultatif)").fill("Camille")

@@ -133,7 +133,7 @@ def test_add_pending_sends_the_confirmation_in_the_subscribers_language(
     assert "added zoe@example.org (pending" in result.stdout and "confirmation mail sent" in result.stdout
     (mail,) = smtp.wait_for(1)
     msg = mail.message()
-    assert msg["Subject"] == "Confirmez votre inscription à Le Brief"
+    assert msg["Subject"] == "Le Brief\u00a0: confirmez votre inscription"
     assert msg["To"].addresses[0].addr_spec == "zoe@example.org"
     assert msg["Auto-Submitted"] == "auto-generated"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]

@@ -19,7 +19,7 @@ from email_samples import SECRET, composer, dns_txt, english_edition, french_edi
 
 from digest import config
 from digest.compose import EditionComposer, MailSettings, list_id, load_signer
-from digest.errors import ConfigError, RenderError
+from digest.errors import ConfigError, RenderError, TokenError
 from digest.links import Links
 from digest.models import Subscriber, SubscriberStatus
 from digest.tokens import Tokens
@@ -110,7 +110,9 @@ def test_personal_links_are_signed_for_the_subscriber_and_their_purpose() -> Non
     assert token and prefs and archive
     assert TOKENS.check("unsubscribe", token.group(1), now=NOW) == 31
     assert TOKENS.check("preferences", prefs.group(1), now=NOW) == 31
-    assert TOKENS.check("archive", archive.group(1), now=NOW) == 31
+    assert TOKENS.check("archive", archive.group(1), now=NOW, scope="77") == 31  # this edition only
+    with pytest.raises(TokenError):
+        TOKENS.check("archive", archive.group(1), now=NOW, scope="78")
     assert "Bonjour Zoé," in html
 
 

@@ -28,8 +28,12 @@ async def test_view_in_browser_shows_the_rendered_edition_with_personal_links(
     sid = add_subscriber(store, "zoe@example.org", now, name="Zoé")
     app = web_app(settings, store, clock=Clock(now))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        page = await client.get(f"/editions/{edition.id}", params={"t": token(sid, "archive", now)})
-        forged = await client.get(f"/editions/{edition.id}", params={"t": token(sid, "archive", now) + "x"})
+        page = await client.get(
+            f"/editions/{edition.id}", params={"t": token(sid, "archive", now, scope=str(edition.id))}
+        )
+        forged = await client.get(
+            f"/editions/{edition.id}", params={"t": token(sid, "archive", now, scope=str(edition.id)) + "x"}
+        )
     assert page.status_code == 200
     text = html.unescape(page.text)
     for item in edition.items:

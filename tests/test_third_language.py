@@ -72,6 +72,8 @@ async def test_the_subscribe_page_and_the_confirmation_mail_speak_the_new_langua
             "/subscribe",
             data={"csrf_token": csrf_token(form.text), "email": "lena@example.org", "language": "de", "consent": "yes"},
         )
+        assert page.status_code == 303
+        page = await client.get(page.headers["location"])
     assert heading(page.text) == "DE Check your inbox"
     sub = db.by_email(store, "lena@example.org")
     assert sub is not None and sub.language == "de"

@@ -236,7 +236,7 @@ async def test_pending_rows_imported_through_the_api_get_their_confirmation(
     mails = smtp.wait_for(2)
     subjects = {m.rcpt_tos[0]: m.message()["Subject"] for m in mails}
     assert subjects == {
-        "ana@example.org": "Confirmez votre inscription à Le Brief",
+        "ana@example.org": "Le Brief\u00a0: confirmez votre inscription",
         "bob@example.org": "Confirm your subscription to Le Brief",
     }
 

@@ -75,7 +75,10 @@ async def test_expired_tokens_are_refused_even_for_one_click(
     app: Starlette, client: httpx.AsyncClient, store: Store, clock: Clock
 ) -> None:
     sub = add_subscriber(store, "reader@example.org", clock.now)
-    old = {p: token(sub, p, clock.now) for p in ("unsubscribe", "preferences", "archive")}
+    old = {
+        p: token(sub, p, clock.now, scope="1" if p == "archive" else "")
+        for p in ("unsubscribe", "preferences", "archive")
+    }
     clock.advance(days=60, seconds=1)
     before = snapshot(store)
     for purpose, value in old.items():
@@ -164,6 +167,9 @@ async def _subscribe(client: httpx.AsyncClient, email: str) -> httpx.Response:
     )
 
 
+SENT = 303  # post/redirect/get: every accepted subscription redirects to "check your inbox"
+
+
 async def test_subscribe_answers_the_same_whoever_the_address_belongs_to(
     app: Starlette, store: Store, smtp: SMTPServer, clock: Clock
 ) -> None:
@@ -176,22 +182,27 @@ async def test_subscribe_answers_the_same_whoever_the_address_belongs_to(
         async with browser(app, ip=f"192.0.2.{i + 1}") as c:
             response = await _subscribe(c, email)
         answers.append((response.status_code, response.text, sorted(response.headers.keys())))
-    assert all(a == answers[0] for a in answers) and answers[0][0] == 200
-    # Only the new and the returning address get a mail; the others learn nothing.
-    smtp.wait_for(2)
-    assert sorted(r.rcpt_tos[0] for r in smtp.received) == ["left@example.org", "new@example.org"]
+    assert all(a == answers[0] for a in answers) and answers[0][0] == SENT
+    # The new and the returning address get a confirmation, the confirmed one "already
+    # subscribed" with its preferences link; the bounced one nothing.
+    smtp.wait_for(3)
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == [
+        "confirmed@example.org",
+        "left@example.org",
+        "new@example.org",
+    ]
 
 
 async def test_subscribe_is_rate_limited_per_ip(app: Starlette, store: Store, clock: Clock) -> None:
     async with browser(app, ip="198.51.100.1") as flood, browser(app, ip="198.51.100.2") as other:
         statuses = [(await _subscribe(flood, f"a{i}@example.org")).status_code for i in range(6)]
-        assert statuses == [200] * 5 + [429]
+        assert statuses == [SENT] * 5 + [429]
         limited = await _subscribe(flood, "late@example.org")
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
         assert heading(limited.text) == "Trop de tentatives"
-        assert (await _subscribe(other, "b@example.org")).status_code == 200
+        assert (await _subscribe(other, "b@example.org")).status_code == SENT
         clock.advance(seconds=60)
-        assert (await _subscribe(flood, "c@example.org")).status_code == 200
+        assert (await _subscribe(flood, "c@example.org")).status_code == SENT
     assert db.by_email(store, "late@example.org") is None
 
 
@@ -200,7 +211,7 @@ async def test_one_address_gets_at_most_three_confirmation_mails_an_hour(
 ) -> None:
     for i in range(5):
         async with browser(app, ip=f"192.0.2.{i + 10}") as c:
-            assert (await _subscribe(c, "target@example.org")).status_code == 200
+            assert (await _subscribe(c, "target@example.org")).status_code == SENT
     assert len(smtp.wait_for(3)) == 3
     clock.advance(hours=1)
     async with browser(app, ip="192.0.2.99") as c:
@@ -212,7 +223,9 @@ async def test_honeypot_and_invalid_input(client: httpx.AsyncClient, store: Stor
     form = await client.get("/subscribe")
     base = {"csrf_token": csrf_token(form.text), "language": "fr"}
     bot = await client.post("/subscribe", data={**base, "email": "bot@example.org", "consent": "yes", "website": "x"})
-    assert bot.status_code == 200 and heading(bot.text) == "Vérifiez votre boîte de réception"
+    assert bot.status_code == SENT
+    bot = await client.get(bot.headers["location"])
+    assert heading(bot.text) == "Vérifiez votre boîte de réception"
     bad = await client.post("/subscribe", data={**base, "email": "not an address", "name": "<b>Eve</b>"})
     assert bad.status_code == 400
     assert 'role="alert"' in bad.text and 'aria-invalid="true"' in bad.text
@@ -268,15 +281,16 @@ async def test_archive_lists_the_edition_and_escapes_what_it_stores(
                     summary="Résumé.", reading_minutes=3,
                 )
             )  # fmt: skip
-    page = await client.get(f"/editions/{edition_id}?t={token(sub, 'archive', clock.now)}")
+    page = await client.get(f"/editions/{edition_id}?t={token(sub, 'archive', clock.now, scope=str(edition_id))}")
     assert page.status_code == 200
     assert heading(page.text) == "Le Brief du dimanche 29 novembre 2026"
-    assert "Temps de lecture : 5 minutes" in page.text
+    assert "Temps de lecture\u00a0: 5 minutes" in page.text  # the plural form the mail uses
     assert "&lt;script&gt;" in page.text and "<script>" not in page.text
     assert "Victoire &amp; fête" in page.text and "javascript:" not in page.text
     assert '<a href="https://news.example.org/musee">Un musée rouvre</a>' in page.text
     assert "<h2" in page.text and "En bref" in page.text
-    missing = await client.get(f"/editions/{edition_id + 1}?t={token(sub, 'archive', clock.now)}")
+    scoped = token(sub, "archive", clock.now, scope=str(edition_id + 1))
+    missing = await client.get(f"/editions/{edition_id + 1}?t={scoped}")
     assert missing.status_code == 404
     unsigned = await client.get(f"/editions/{edition_id}")
     assert unsigned.status_code == 400
@@ -294,7 +308,7 @@ async def test_archive_serves_the_rendered_edition_when_a_renderer_is_given(
 
     app = create_app(web_settings(tmp_path, smtp.port), store, now=clock, edition_page_html=rendered)
     async with browser(app) as c:
-        page = await c.get(f"/editions/7?t={token(sub, 'archive', clock.now)}")
+        page = await c.get(f"/editions/7?t={token(sub, 'archive', clock.now, scope='7')}")
     assert page.status_code == 200 and "the email" in page.text and seen == [(7, sub)]
     assert "style-src 'unsafe-inline'" in page.headers["content-security-policy"]
     assert "script-src" not in page.headers["content-security-policy"]

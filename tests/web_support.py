@@ -84,9 +84,10 @@ def confirm_path(mail: Received, base_url: str = "http://testserver") -> str:
     return match.group(1)
 
 
-def token(subscriber_id: int, purpose: str, now: datetime) -> str:
-    """A link token as the app (same key) makes it, e.g. for an edition mail's links."""
-    return Tokens(SECRET, max_age_seconds=60 * 86400).make(purpose, subscriber_id, now=now)
+def token(subscriber_id: int, purpose: str, now: datetime, *, scope: str = "") -> str:
+    """A link token as the app (same key) makes it, e.g. for an edition mail's links
+    (an archive link's scope is its edition id)."""
+    return Tokens(SECRET, max_age_seconds=60 * 86400).make(purpose, subscriber_id, now=now, scope=scope)
 
 
 def add_subscriber(store: Store, email: str, now: datetime, *, confirmed: bool = True, **profile: Any) -> int:

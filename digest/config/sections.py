@@ -42,6 +42,12 @@ class NewsletterSettings:
         (),
         'Date and number locale per language, e.g. ["fr_MA", "en_GB"]; other languages use their own.',
     )
+    name_article: str = key(
+        "",
+        "Article the name starts with, for contractions (au Brief, du Brief): le, la, l', les or none; "
+        "empty derives it from the name.",
+        choices=("", "le", "la", "l'", "les", "none"),
+    )
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class WebSettings:
     token_max_age_days: int = key(60, "Days a link in an email stays valid.")
     subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
     admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
+    public_archive: bool = key(False, "Publish past editions at /archive (and /archive/feed.xml).")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n
 from digest.store import subscribers as db
-from digest.web.context import WebContext, context_of
+from digest.store.categories import categories_by_language
+from digest.web.choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
+from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import (
     FORM_EXPIRED,
     UNSUBSCRIBED,
@@ -35,7 +37,6 @@ from digest.web.pages import (
     subscribe_link,
     subscriber_from_token,
 )
-from digest.web.timezones import common_timezones
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,14 @@ async def _prefs_form(
     status_code: int = 200,
 ) -> Response:
     assert sub.id is not None
-    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
-    # Topics the subscriber has that are no longer known stay visible (and ticked).
-    categories = list(dict.fromkeys([*known, *values.get("topics", [])])) if known else []
+    language = sub.language
+    configured = list(ctx.settings.newsletter.categories)
+    by_language = await ctx.db(categories_by_language, ctx.store)
+    # The reader's language only; topics they already have stay visible (and ticked).
+    categories = topics_for(language, configured, by_language, values.get("topics", []))
+    now = ctx.now()
+    own_zone: str = ctx.settings.schedule.timezone
+    current = values.get("timezone", "")
     return ctx.render(
         request,
         "preferences.html",
@@ -137,9 +143,11 @@ async def _prefs_form(
         banner=banner,
         pending=sub.status is SubscriberStatus.PENDING,
         categories=categories,
-        timezones=common_timezones(values.get("timezone", "")),
+        timezone_groups=timezone_choices(language, now),
+        # an alias or unlisted name the reader has (typed, imported) stays selectable
+        unlisted_timezone=(current, zone_label(current, language, now)) if current and not is_listed(current) else None,
         default_send_at=ctx.settings.schedule.send_at,
-        default_timezone=ctx.settings.schedule.timezone,
+        default_timezone=f"{zone_city(own_zone, language)}, {utc_offset(own_zone, now)}",
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
     )
@@ -265,8 +273,8 @@ async def unsubscribe(request: Request) -> Response:
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
-        text = i18n.gettext(language, "You are unsubscribed from %(newsletter)s.", newsletter=ctx.newsletter)
-        return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store"})
+        text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
+        return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store", "X-Robots-Tag": NOINDEX})
     sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
     if error is not None:
         return error
@@ -279,6 +287,7 @@ async def unsubscribe(request: Request) -> Response:
             *FORM_EXPIRED,
             status_code=403,
         )
-    left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
+    await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
     log.info("unsubscribed", extra={"subscriber_id": sub.id})
-    return _gone(ctx, request, left)
+    # post/redirect/get: the GET of the same link now shows "you're unsubscribed"
+    return RedirectResponse(request.url.path, status_code=303)

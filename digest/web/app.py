@@ -5,10 +5,13 @@ puts /healthz and /metrics in front of it, see :mod:`digest.web.ops`). Routes, w
 URLs of :mod:`digest.links`:
 
 - ``GET/POST /subscribe``                  the form; rate-limited per IP
+- ``GET/POST /account``                    a preferences link by mail, on request
 - ``GET/POST /confirm/{token}``            double opt-in (GET shows a button)
 - ``GET/POST /preferences/{token}``        language, topics, send time, timezone
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
+- ``GET /archive``, ``/archive/{date}/{language}``, ``/archive/feed.xml``  the public
+  archive, when [web] public_archive is on (404 otherwise)
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
 - ``/admin/...``                           the admin console (signed-in admins, :mod:`digest.web.admin`)
 - ``/static/web.css``                      the pages' stylesheet
@@ -35,7 +38,7 @@ from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
-from digest.web import account, api, api_desk, pages, subscribe
+from digest.web import account, account_request, api, api_desk, pages, public_archive, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
@@ -155,6 +158,8 @@ def create_app(
         Route("/", _home, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe_form, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe, methods=["POST"]),
+        Route("/account", account_request.account_page, methods=["GET"]),
+        Route("/account", account_request.request_link, methods=["POST"]),
         Route("/confirm/{token}", account.confirm_page, methods=["GET"]),
         Route("/confirm/{token}", account.confirm, methods=["POST"]),
         Route("/preferences/{token}", account.preferences_page, methods=["GET"]),
@@ -164,6 +169,9 @@ def create_app(
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
         Mount("/api", routes=[*api.routes, *api_desk.routes]),
         *admin_console.routes,
+        Route("/archive", public_archive.archive_index, methods=["GET"]),
+        Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
+        Route("/archive/{date}/{language}", public_archive.archive_edition, methods=["GET"]),
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     app = Starlette(

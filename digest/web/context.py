@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from digest.config import Settings
 from digest.deliver.mailer import Mailer
 from digest.links import Links
-from digest.render import i18n
+from digest.render import i18n, names
 from digest.render.jinja import environment
 from digest.store import Store
 from digest.tokens import Tokens
@@ -26,6 +26,9 @@ from digest.web.ratelimit import RequestLimiter
 
 #: templates/web: the pages (rendered by digest.render.jinja as "web/<name>") and static files.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
+
+#: X-Robots-Tag (and meta robots) of every page reached by a personal link.
+NOINDEX = "noindex, nofollow"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,6 +73,11 @@ class WebContext:
         name: str = self.settings.newsletter.name
         return name
 
+    def name_phrases(self, language: str) -> dict[str, str]:
+        """The name with its preposition in ``language`` ("au Brief", "du Brief"), as the
+        catalogue's ``to_newsletter``/``from_newsletter``/``of_newsletter`` placeholders."""
+        return names.phrases(self.newsletter, language, self.settings.newsletter.name_article)
+
     async def db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a (blocking) store call in the thread pool, off the event loop."""
         return await run_in_threadpool(fn, *args, **kwargs)
@@ -103,13 +111,16 @@ class WebContext:
                 private=private,
                 csrf_token=self.csrf.form_token(nonce, now=self.now().timestamp()),
                 languages=[(code, i18n.language_name(code)) for code in i18n.languages(first=default)],
+                public_archive=self.settings.web.public_archive,
+                **self.name_phrases(language),
                 **context,
             )
         )
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         response.headers["Content-Language"] = language
-        if private:
+        if private:  # a page reached by a personal link: not cached, not indexed
             response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Robots-Tag"] = NOINDEX
         if fresh:
             response.set_cookie(
                 csrf_mod.COOKIE,

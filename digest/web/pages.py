@@ -137,7 +137,12 @@ def message_page(
     **fields: Any,
 ) -> Response:
     """A page with a title, a few paragraphs and links."""
-    values = {"newsletter": ctx.newsletter, "days": ctx.settings.web.token_max_age_days, **fields}
+    values = {
+        "newsletter": ctx.newsletter,
+        "days": ctx.settings.web.token_max_age_days,
+        **ctx.name_phrases(language),
+        **fields,
+    }
     return ctx.render(
         request,
         "message.html",
@@ -159,13 +164,14 @@ def subscribe_link(request: Request, language: str) -> tuple[str, str]:
 
 
 async def subscriber_from_token(
-    ctx: WebContext, request: Request, purpose: str
+    ctx: WebContext, request: Request, purpose: str, *, scope: str = ""
 ) -> tuple[Subscriber | None, Response | None]:
-    """The subscriber a link token names, or the 4xx page to answer instead."""
+    """The subscriber a link token names (for ``scope``, e.g. one edition), or the 4xx
+    page to answer instead."""
     language = browser_language(ctx, request)
     token = request.path_params.get("token") or request.query_params.get("t", "")
     try:
-        subscriber_id = ctx.tokens.check(purpose, token, now=ctx.now())
+        subscriber_id = ctx.tokens.check(purpose, token, now=ctx.now(), scope=scope)
     except TokenError as exc:
         expired = "expired" in str(exc)
         return None, message_page(

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from digest import subscriptions as subs
 from digest.deliver.transactional import confirmation_message
@@ -34,6 +34,7 @@ from digest.web.pages import (
     read_form,
     root_path,
 )
+from digest.web.reader_mail import send_link
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,10 @@ def _subscribe_form(
 async def subscribe_form(request: Request) -> Response:
     """GET /subscribe: the form."""
     ctx = context_of(request)
-    return _subscribe_form(ctx, request, browser_language(ctx, request), {}, {})
+    language = browser_language(ctx, request)
+    if request.query_params.get("sent") == "1":  # where a successful POST redirects
+        return message_page(ctx, request, language, *CHECK_INBOX)
+    return _subscribe_form(ctx, request, language, {}, {})
 
 
 def client_ip(request: Request) -> str:
@@ -144,12 +148,7 @@ async def subscribe(request: Request) -> Response:
         return _subscribe_form(ctx, request, language, values, errors, status_code=400)
     if form_text(form, "website"):  # the honeypot: a bot filled the hidden field
         log.info("subscription ignored (honeypot)")
-        return message_page(
-            ctx,
-            request,
-            language,
-            *CHECK_INBOX,
-        )
+        return _sent(request, language)
 
     consent = Consent(
         at=now,
@@ -161,12 +160,7 @@ async def subscribe(request: Request) -> Response:
     profile = subs.Profile(name=name, language=chosen)
     result = await ctx.db(subs.subscribe, ctx.store, email, profile, consent=consent, now=now)
     log.info("subscription requested", extra={"outcome": result.outcome.value})
-    page = message_page(
-        ctx,
-        request,
-        chosen,
-        *CHECK_INBOX,
-    )
+    page = _sent(request, chosen)
     sub = result.subscriber
     # Also limited per address, so nobody can flood someone's inbox from many IPs.
     if (
@@ -175,4 +169,13 @@ async def subscribe(request: Request) -> Response:
         and ctx.mail_limiter.allow(f"to:{db.address_hash(sub.email)}", now.timestamp())[0]
     ):
         page.background = BackgroundTask(send_confirmation, ctx, sub)
+    # --- reader (issue 15): a confirmed address gets "already subscribed" and its link
+    elif result.outcome is subs.Outcome.ALREADY and sub is not None:
+        page.background = BackgroundTask(send_link, ctx, sub, reason="already")
+    # --- end reader
     return page
+
+
+def _sent(request: Request, language: str) -> Response:
+    """Post/redirect/get: the "check your inbox" page, which a refresh does not post again."""
+    return RedirectResponse(f"{root_path(request)}/subscribe?sent=1&lang={language}", status_code=303)
