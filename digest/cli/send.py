@@ -87,8 +87,9 @@ def status(app: AppContext, date_: str | None, as_json: bool) -> None:
 @click.command()
 @click.option("--until-idle", is_flag=True, help="Exit once nothing is due instead of polling until SIGTERM.")
 @click.option("--edition", "edition_ids", type=int, multiple=True, hidden=True, help="Only these editions.")
+@click.option("--parent-pid", type=int, hidden=True, help="Stop when this process (a `digest send`) dies.")
 @pass_app
-def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...]) -> None:
+def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], parent_pid: int | None) -> None:
     """Run a sender loop only (for extra processes or machines) until SIGTERM/SIGINT."""
     from digest import logs, service
     from digest.daily.send import until_idle as run_until_idle
@@ -97,7 +98,9 @@ def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...]) -> N
     handler = logs.setup(settings.log.level, settings.log.format)
     try:
         if until_idle:
-            report = asyncio.run(run_until_idle(settings, store, list(edition_ids) or None, clock=utcnow))
+            report = asyncio.run(
+                run_until_idle(settings, store, list(edition_ids) or None, clock=utcnow, parent_pid=parent_pid)
+            )
             if report.fatal:
                 raise DeliveryError(f"sending stopped: {report.fatal}")
         else:

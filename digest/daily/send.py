@@ -15,9 +15,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +23,7 @@ from digest.compose import EditionComposer
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
 from digest.daily.desk import require_approved
+from digest.daily.helpers import helper_command, start_helpers, tie_to_parent
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.claim import sender_id
 from digest.deliver.messages import EditionMessages
@@ -162,14 +160,6 @@ def helper_count(settings: Settings) -> int:
     return max(0, wanted - 1)
 
 
-def helper_command(config_path: str | None, edition_ids: Sequence[int]) -> list[str]:
-    """The command line of one helper: `digest worker --until-idle` on the same editions."""
-    command = [sys.executable, "-m", "digest"]
-    if config_path:
-        command += ["--config", config_path]
-    return [*command, "worker", "--until-idle", *[f"--edition={i}" for i in edition_ids]]
-
-
 async def _send(
     settings: Settings,
     store: Store,
@@ -185,7 +175,7 @@ async def _send(
     """This process's sender loop, ``helpers`` helper processes, and the progress feed."""
     stop, done = asyncio.Event(), asyncio.Event()
     messages = EditionMessages.from_settings(settings, store, clock=clock)
-    with _signals(stop), _helpers(command, helpers, warn) as procs:
+    with _signals(stop), start_helpers(command, helpers, warn) as procs:
         watcher = asyncio.create_task(_follow(store, ids, due, done, clock, progress))
         try:
             report = await run_sender(store, settings, messages, sender_id=sender_id(), stop=stop, edition_ids=ids)
@@ -242,28 +232,6 @@ def _signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
-@contextlib.contextmanager
-def _helpers(command: list[str], count: int, warn: Say) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start ``count`` helper processes running ``command``; on the way out, stop the
-    ones still running and ``warn`` about any that failed."""
-    with contextlib.ExitStack() as stack:
-        logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(count)]
-        procs = [subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=f) for f in logs]
-        try:
-            yield procs
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.terminate()  # they finish their messages in flight and release the rest
-            for proc, log in zip(procs, logs, strict=True):
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=60)
-                if proc.returncode not in (0, None, -signal.SIGTERM):
-                    log.seek(0)
-                    tail = " ".join(log.read().decode("utf-8", "replace").strip().splitlines()[-1:])
-                    warn(f"warning: helper sender {proc.pid} exited with {proc.returncode}: {tail}")
-
-
 def dry_run(settings: Settings, store: Store, editions: Sequence[Edition], *, now: datetime) -> list[DryRunEdition]:
     """Compose every message a send would make now; send and write nothing. Stops after
     the first edition with a message that could not be composed."""
@@ -286,11 +254,20 @@ def dry_run(settings: Settings, store: Store, editions: Sequence[Edition], *, no
 
 
 async def until_idle(
-    settings: Settings, store: Store, edition_ids: list[int] | None, *, clock: Callable[[], datetime]
+    settings: Settings,
+    store: Store,
+    edition_ids: list[int] | None,
+    *,
+    clock: Callable[[], datetime],
+    parent_pid: int | None = None,
 ) -> SendReport:
     """``digest worker --until-idle``: one sender loop until nothing is due (SIGINT or
-    SIGTERM stop it early, in-flight messages finished)."""
+    SIGTERM stop it early, in-flight messages finished). A helper of ``digest send``
+    gets its ``parent_pid`` and stops when that process dies."""
     stop = asyncio.Event()
+    if parent_pid is not None:
+        loop = asyncio.get_running_loop()
+        tie_to_parent(parent_pid, lambda: loop.call_soon_threadsafe(stop.set))
     messages = EditionMessages.from_settings(settings, store, clock=clock)
     with _signals(stop):
         return await run_sender(

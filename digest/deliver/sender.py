@@ -9,8 +9,13 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   in ``sending`` are the ones queued or on the wire — after a crash, the only ones a
   reader might get twice;
 * one *worker* per connection takes messages off the queue and sends them;
-* outcomes are written in small groups (one transaction per few dozen rows or a
-  tenth of a second), ``sent`` only for a 250, retries with their backoff.
+* each outcome is committed as soon as its reply arrives, ``sent`` only for a 250,
+  retries with their backoff; the connection waits for that commit before it takes
+  its next message. Replies that arrive while a commit is under way are written
+  together by the next one (group commit), so the database keeps up with any number
+  of connections — and after a ``kill -9`` each connection has at most one message
+  the server took whose outcome is not written: the duplicates a crash can make are
+  at most the connections.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
 request, a server that went down) are released for another sender at once.
@@ -42,9 +47,6 @@ from digest.store.outcomes import AttemptResult
 
 log = logging.getLogger(__name__)
 
-#: Outcomes written per transaction at most, and the longest they wait to be written.
-FLUSH_ROWS = 64
-FLUSH_SECONDS = 0.1
 #: Pause after the server went down, doubling while it stays down, at most this.
 DOWN_PAUSE = 5.0
 MAX_DOWN_PAUSE = 300.0
@@ -158,7 +160,9 @@ class Sender:
             edition_ids=edition_ids,
         )
         self.report = SendReport()
-        self._results: list[AttemptResult] = []
+        # Outcomes waiting for the next group commit, with the futures their
+        # connections wait on (None: nobody waits, e.g. a message never composed).
+        self._results: list[tuple[AttemptResult, asyncio.Future[None] | None]] = []
         self._flush_lock = asyncio.Lock()
         self._wake_flusher = asyncio.Event()
         self._held: set[int] = set()  # claimed rows without a written outcome
@@ -242,7 +246,7 @@ class Sender:
                 self._held.discard(job.row.id)
                 continue
             self._started.add(job.row.id)
-            if job.message is None:
+            if job.message is None:  # nothing went out: no need to wait for its commit
                 self._queue_result(job, SmtpOutcome(Verdict.FAILED, Stage.UNKNOWN, None, job.error))
             else:
                 await queue.put(job)
@@ -278,14 +282,17 @@ class Sender:
                     outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
                 else:
                     outcome = await self.pool.deliver(connection, job.message)
-                self._queue_result(job, outcome)
+                # The next message waits until this outcome is committed: a crash never
+                # leaves more than one sent-but-unwritten message per connection.
+                await self._queue_result(job, outcome, wait=True)
             finally:
                 queue.task_done()
 
     # Outcomes -----------------------------------------------------------------------
 
-    def _queue_result(self, job: _Job, outcome: SmtpOutcome) -> None:
-        """Queue the outcome for the flusher (the connection goes on at once)."""
+    def _queue_result(self, job: _Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
+        """Queue the outcome for the flusher's next group commit; the future returned
+        is done once it is written (awaited by the connection with ``wait``)."""
         message_id = job.message.message_id if job.message is not None else ""
         result = attempt_result(
             job.row,
@@ -308,16 +315,30 @@ class Sender:
                 },
             )
             self.report.last_errors = [*self.report.last_errors[-4:], result.message]
-        self._results.append(result)
-        if len(self._results) >= FLUSH_ROWS:
-            self._wake_flusher.set()
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._results.append((result, written if wait else None))
+        self._wake_flusher.set()
+        return written
 
     async def _flush(self) -> None:
         async with self._flush_lock:
-            results, self._results = self._results, []
-            if not results:
+            waiting, self._results = self._results, []
+            if not waiting:
                 return
-            recorded = await self.claims.record(results)
+            results = [result for result, _ in waiting]
+            try:
+                recorded = await self.claims.record(results)
+            except BaseException as exc:
+                for _, written in waiting:  # the connections waiting on it stop too
+                    if written is not None and not written.done():
+                        if isinstance(exc, Exception):
+                            written.set_exception(exc)
+                        else:
+                            written.cancel()
+                raise
+            for _, written in waiting:
+                if written is not None and not written.done():
+                    written.set_result(None)
         tally: dict[tuple[str, int | None], int] = {}
         for r in results:
             self._held.discard(r.delivery_id)
@@ -337,10 +358,10 @@ class Sender:
             )
 
     async def _flusher(self, finished: asyncio.Event) -> None:
-        """Write outcomes in the background: every FLUSH_ROWS results or FLUSH_SECONDS."""
+        """Write outcomes as soon as there are any: one transaction for all those
+        waiting (group commit), never a wait for a batch size or a timer."""
         while not (finished.is_set() and not self._results):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_flusher.wait(), timeout=FLUSH_SECONDS)
+            await self._wake_flusher.wait()
             self._wake_flusher.clear()
             await self._flush()
 
