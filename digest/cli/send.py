@@ -20,6 +20,7 @@ from rich.console import Console
 from digest.cli._delivery_view import print_status, print_summary, progress_bar, status_json
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
 from digest.errors import DeliveryError, ValidationError
+from digest.safety import check_outbound
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -82,6 +83,7 @@ def send(
     """Fan out the date's editions and send them now to every confirmed subscriber who
     has not had them; running it again (or after a crash) sends only what is left."""
     settings, store, now = app.settings, app.store(), utcnow()
+    check_outbound(settings, warn=lambda line: click.echo(line, err=True))
     console = Console(highlight=False, soft_wrap=True)
     day = _day(settings, date_, now)
     editions = _sendable(_editions(store, settings, day, now, build=True), console)

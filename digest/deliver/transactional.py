@@ -92,12 +92,14 @@ def confirmation_message(
     language = subscriber.language if subscriber.language in LABELS else "en"
     newsletter = settings.newsletter.name
     days = settings.web.token_max_age_days
-    words = {k: v.format(newsletter=newsletter, days=days, name=subscriber.name) for k, v in LABELS[language].items()}
+    # No name anywhere: it was typed by someone who has not shown they own the address,
+    # and would carry their text ("Win 1000 EUR at http://...") to a stranger's inbox.
+    words = {k: v.format(newsletter=newsletter, days=days, name="") for k, v in LABELS[language].items()}
     context = {
         "t": words,
         "lang": language,
         "newsletter": newsletter,
-        "name": subscriber.name,
+        "name": "",
         "confirm_url": confirm_url,
         "postal_address": settings.newsletter.postal_address,
     }
@@ -108,7 +110,7 @@ def confirmation_message(
     sender = settings.newsletter.sender
     msg["Subject"] = words["subject"]
     msg["From"] = sender
-    msg["To"] = Address(display_name=subscriber.name, addr_spec=subscriber.email)
+    msg["To"] = Address(addr_spec=subscriber.email)
     if settings.newsletter.reply_to:
         msg["Reply-To"] = settings.newsletter.reply_to
     msg["Date"] = format_datetime(now)
