@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from digest import consent, metrics
 from digest import subscriptions as subs
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
@@ -24,6 +25,7 @@ from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
 from digest.web.labels import labels
 from digest.web.pages import (
+    browser_language,
     field_error,
     form_list,
     form_text,
@@ -55,31 +57,55 @@ def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int =
     )  # fmt: skip
 
 
+async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber | None, int | None, Response | None]:
+    """The subscriber a confirm link names, the request kept apart it names (if any),
+    or the 4xx page to answer instead. Two kinds of token share /confirm/: a
+    subscriber's ("confirm") and a request's ("request", see digest.consent)."""
+    token = request.path_params["token"]
+    try:
+        request_id = ctx.tokens.check("request", token, now=ctx.now())
+    except TokenError:
+        sub, error = await subscriber_from_token(ctx, request, "confirm")
+        return sub, None, error
+    try:
+        sub = await ctx.db(consent.request_subscriber, ctx.store, request_id)
+    except NotFoundError:
+        return None, None, message_page(
+            ctx, request, browser_language(ctx, request), "gone_title", ("gone_body",), status_code=404,
+            links=[subscribe_link(request, browser_language(ctx, request))],
+        )  # fmt: skip
+    return sub, request_id, None
+
+
 async def confirm_page(request: Request) -> Response:
     """GET /confirm/{token}: a button (a link scanner opening the mail confirms nothing)."""
     ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    sub, request_id, error = await _confirm_target(ctx, request)
     if error is not None:
         return error
     assert sub is not None and sub.id is not None
-    if sub.status is SubscriberStatus.CONFIRMED:
+    if sub.status is SubscriberStatus.CONFIRMED and request_id is None:
         return RedirectResponse(preferences_path(ctx, request, sub.id), status_code=303)
-    if sub.status is not SubscriberStatus.PENDING:
+    if sub.status is not SubscriberStatus.PENDING and request_id is None:
         return _gone(ctx, request, sub)
     return ctx.render(request, "confirm.html", language=sub.language, subscriber=sub, action=request.url.path)
 
 
 async def confirm(request: Request) -> Response:
-    """POST /confirm/{token}: confirm, then on to the preferences page."""
+    """POST /confirm/{token}: confirm (applying the request kept apart, if the link
+    names one), then on to the preferences page."""
     ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    sub, request_id, error = await _confirm_target(ctx, request)
     if error is not None:
         return error
     assert sub is not None and sub.id is not None
     if not await ctx.csrf_ok(request, await read_form(request)):
         return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
     try:
-        await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
+        if request_id is not None:
+            await ctx.db(consent.confirm_request, ctx.store, request_id, now=ctx.now())
+        else:
+            await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
     except subs.StateError:
         return _gone(ctx, request, sub, status_code=409)
     log.info("subscription confirmed", extra={"subscriber_id": sub.id})
@@ -224,21 +250,20 @@ async def unsubscribe(request: Request) -> Response:
     """POST /unsubscribe/{token}: the page's button (with CSRF), or the RFC 8058
     one-click POST (body ``List-Unsubscribe=One-Click``, no cookies): 200, no redirect."""
     ctx = context_of(request)
-    form = await read_form(request)
-    one_click = form_text(form, "List-Unsubscribe") == "One-Click"
+    # The token first: a request with a forged one is answered before its body is read.
     try:
         subscriber_id = ctx.tokens.check("unsubscribe", request.path_params["token"], now=ctx.now())
-    except TokenError as exc:
-        if one_click:
-            status = 410 if "expired" in str(exc) else 400
-            return PlainTextResponse(f"{exc}\n", status_code=status)
+    except TokenError:
         sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
         assert error is not None
         return error
+    form = await read_form(request)
+    one_click = form_text(form, "List-Unsubscribe") == "One-Click"
     if one_click:
         # Erased on request (NotFoundError): not on the list, which is what was asked.
         with contextlib.suppress(NotFoundError):
             await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
+        metrics.unsubscribed("one-click")
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
@@ -251,5 +276,6 @@ async def unsubscribe(request: Request) -> Response:
     if not await ctx.csrf_ok(request, form):
         return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
     left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
+    metrics.unsubscribed("link")
     log.info("unsubscribed", extra={"subscriber_id": sub.id})
     return _gone(ctx, request, left)

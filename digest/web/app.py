@@ -11,6 +11,9 @@ URLs of :mod:`digest.links`:
 - ``GET /editions/{id}?t={token}``         "view in browser"
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
 - ``/static/web.css``                      the pages' stylesheet
+
+In front of every route (digest.web.edges): odd paths get 404, bodies over ``[web]
+max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_proxies``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from digest.web import account, api, pages, subscribe
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of, page_environment
 from digest.web.csrf import Csrf
+from digest.web.edges import BodyLimit, Edges, TrustedProxies
 from digest.web.ratelimit import RateLimiter
 
 # Pages load nothing but their own stylesheet; no scripts at all, no framing, and no
@@ -46,9 +50,6 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-
-#: Confirmation mails per address per hour, whoever asks for them.
-CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 3
 
 
 class SecurityHeaders:
@@ -135,7 +136,6 @@ def create_app(
         mailer=mailer if mailer is not None else SMTPMailer(settings),
         now=now if now is not None else (lambda: datetime.now(UTC)),
         subscribe_limiter=RateLimiter(per_minute, 60.0),
-        mail_limiter=RateLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
         pages=page_environment(),
         admin_token=admin_token or None,
         proof_sender=proof_sender,
@@ -156,10 +156,19 @@ def create_app(
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
+    web = settings.web
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders, hsts=secure)],
+        middleware=[
+            Middleware(SecurityHeaders, hsts=secure),
+            Middleware(Edges),
+            Middleware(TrustedProxies, trusted=web.trusted_proxies),
+            Middleware(BodyLimit, max_bytes=web.max_body_kb * 1024, larger={api.IMPORT_PATH: web.max_upload_kb * 1024}),
+        ],
         exception_handlers={HTTPException: _http_error},
     )
+    # No "/api" -> "/api/" redirects: Starlette builds them from the Host header, which
+    # the client chose. Every route is exact anyway.
+    app.router.redirect_slashes = False
     app.state.web = context
     return app

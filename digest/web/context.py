@@ -69,7 +69,6 @@ class WebContext:
     mailer: Mailer
     now: Callable[[], datetime]
     subscribe_limiter: RateLimiter
-    mail_limiter: RateLimiter
     pages: Environment
     admin_token: str | None
     proof_sender: ProofSender | None
