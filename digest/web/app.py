@@ -89,7 +89,9 @@ async def _home(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if request.url.path.startswith(f"{request.scope.get('root_path', '').rstrip('/')}/api"):
+    # Inside the /api mount root_path ends in "/api"; app_root_path is the app's own.
+    root = str(request.scope.get("app_root_path", request.scope.get("root_path", ""))).rstrip("/")
+    if request.url.path == f"{root}/api" or request.url.path.startswith(f"{root}/api/"):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     ctx = context_of(request)
     language = pages.browser_language(ctx, request)
