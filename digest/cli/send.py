@@ -297,6 +297,7 @@ def bounces_import(app: AppContext, source: Path) -> None:
         f"{summary.messages} messages read: {summary.hard} hard bounces, {summary.soft} soft bounces, "
         f"{summary.complaints} complaints; {summary.suppressed} addresses suppressed"
         + (f"; {summary.duplicates} already imported" if summary.duplicates else "")
+        + (f"; {summary.unsubscribed} unsubscribed by mail" if summary.unsubscribed else "")
     )
     for line in summary.ignored[:10]:
         click.echo(f"  skipped {line}")
