@@ -65,7 +65,7 @@ def _message(data: bytes) -> EmailMessage:
 
 def report_id(msg: Message, data: bytes) -> str:
     """A stable id for a report: hash of its Message-ID, else of its bytes."""
-    mid = str(msg.get("Message-ID", "")).strip()
+    mid = next((str(v) for k, v in msg.raw_items() if k.lower() == "message-id"), "").strip()
     return hashlib.sha256(mid.encode("utf-8") if mid else data).hexdigest()
 
 
@@ -110,7 +110,10 @@ def parse_report(data: bytes, *, verp_template: str = "") -> list[Bounce]:
         raise NotAReport(f"not a report ({msg.get_content_type()})")
     kind = str(msg.get_param("report-type", "")).lower()
     rid = report_id(msg, data)
-    verp = recipients_from_headers(verp_template, [str(v) for h in _VERP_HEADERS for v in msg.get_all(h, [])])
+    # Raw values: the standard library's address parser raises on some malformed
+    # headers (e.g. To: "), and the VERP reader only needs the text.
+    wanted = {h.lower() for h in _VERP_HEADERS}
+    verp = recipients_from_headers(verp_template, [str(v) for k, v in msg.raw_items() if k.lower() in wanted])
     if kind == "delivery-status":
         return _dsn(msg, rid, verp)
     if kind == "feedback-report":
