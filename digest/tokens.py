@@ -62,6 +62,13 @@ class Tokens:
         """The subscriber id inside a valid token; TokenError when forged, altered,
         expired (except opt-out purposes, see :data:`NEVER_EXPIRE`) or made for
         another purpose."""
+        value, signed_at = self._load(purpose, token)
+        current = now if now is not None else datetime.now(UTC)
+        if purpose not in NEVER_EXPIRE and (current - signed_at).total_seconds() > self.max_age_seconds:
+            raise TokenError("link expired")
+        return value
+
+    def _load(self, purpose: str, token: str) -> tuple[int, datetime]:
         serializer = self._serializer(purpose)
         try:
             value, signed_at = serializer.loads(token, max_age=None, return_timestamp=True)
@@ -69,12 +76,14 @@ class Tokens:
             raise TokenError("link expired") from None
         except BadSignature:
             raise TokenError("invalid link") from None
-        current = now if now is not None else datetime.now(UTC)
-        if purpose not in NEVER_EXPIRE and (current - signed_at).total_seconds() > self.max_age_seconds:
-            raise TokenError("link expired")
         if not isinstance(value, int) or isinstance(value, bool):
             raise TokenError("invalid link")
-        return value
+        return value, signed_at
+
+    def check_signature(self, purpose: str, token: str) -> int:
+        """The subscriber id inside a token whose signature is valid, however old: to
+        mail a fresh link to the owner of an expired one (never to act on it)."""
+        return self._load(purpose, token)[0]
 
     def make_short(self, purpose: str, subscriber_id: int) -> str:
         """A short, never-expiring token ``<id>.<16 chars>`` (HMAC-SHA256 cut to 96

@@ -14,17 +14,20 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from digest import consent, metrics
 from digest import subscriptions as subs
+from digest.deliver.fresh_link import preferences_link_message
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
 from digest.web.labels import labels
 from digest.web.pages import (
+    RENEWABLE,
     browser_language,
     field_error,
     form_list,
@@ -34,7 +37,9 @@ from digest.web.pages import (
     root_path,
     subscribe_link,
     subscriber_from_token,
+    token_error_page,
 )
+from digest.web.subscribe import confirmation_allowed, send_confirmation
 from digest.web.timezones import common_timezones
 
 log = logging.getLogger(__name__)
@@ -64,7 +69,9 @@ async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber
     token = request.path_params["token"]
     try:
         request_id = ctx.tokens.check("request", token, now=ctx.now())
-    except TokenError:
+    except TokenError as exc:
+        if "expired" in str(exc):
+            return None, None, token_error_page(ctx, request, "request", token, exc)
         sub, error = await subscriber_from_token(ctx, request, "confirm")
         return sub, None, error
     try:
@@ -110,6 +117,60 @@ async def confirm(request: Request) -> Response:
         return _gone(ctx, request, sub, status_code=409)
     log.info("subscription confirmed", extra={"subscriber_id": sub.id})
     return RedirectResponse(preferences_path(ctx, request, sub.id) + "?confirmed=1", status_code=303)
+
+
+async def renew(request: Request) -> Response:
+    """POST /renew/{purpose}/{token}: the button on an expired preferences or
+    confirmation link. A fresh link goes to the address the old one was made for, never
+    to one typed here; the answer is the same whatever happens, and the mails count
+    against the confirmation limits."""
+    ctx = context_of(request)
+    purpose, token = request.path_params["purpose"], request.path_params["token"]
+    language = browser_language(ctx, request)
+    if purpose not in RENEWABLE:
+        return message_page(ctx, request, language, "invalid_title", ("invalid_body",), status_code=404)
+    try:
+        ident = ctx.tokens.check_signature(purpose, token)
+    except TokenError as exc:
+        return token_error_page(ctx, request, purpose, token, exc)
+    if not await ctx.csrf_ok(request, await read_form(request)):
+        return message_page(ctx, request, language, "csrf_title", ("csrf_body",), status_code=403)
+    done = message_page(ctx, request, language, "check_title", ("check_body", "check_spam"))
+    try:
+        sub = await ctx.db(consent.request_subscriber, ctx.store, ident) if purpose == "request" else None
+    except NotFoundError:
+        return done
+    if sub is None:
+        sub = await ctx.db(db.get, ctx.store, ident)
+    if sub is None or sub.id is None or sub.status in (SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN):
+        return done
+    # A request may come from someone who left (that is what it is for); the other two
+    # links only make sense for a subscriber still pending, or still on the list.
+    if purpose == "confirm" and sub.status is not SubscriberStatus.PENDING:
+        return done
+    if purpose == "preferences" and sub.status in db.SUPPRESSED_STATUSES:
+        return done
+    if not await confirmation_allowed(ctx, sub.email):
+        return done
+    if purpose == "preferences":
+        done.background = BackgroundTask(_send_preferences_link, ctx, sub)
+    else:
+        done.background = BackgroundTask(
+            send_confirmation, ctx, sub, request_id=ident if purpose == "request" else None
+        )
+    log.info("fresh link requested", extra={"subscriber_id": sub.id, "purpose": purpose})
+    return done
+
+
+async def _send_preferences_link(ctx: WebContext, sub: Subscriber) -> None:
+    assert sub.id is not None
+    now = ctx.now()
+    try:
+        await ctx.mailer.send(
+            preferences_link_message(ctx.settings, sub, ctx.links.preferences(sub.id, now=now), now=now)
+        )
+    except Exception as exc:  # a background task must not take the server down
+        log.warning("preferences link not sent", extra={"subscriber_id": sub.id, "error": str(exc)})
 
 
 # Preferences -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ URLs of :mod:`digest.links`:
 - ``GET/POST /subscribe``                  the form; rate-limited per IP
 - ``GET/POST /confirm/{token}``            double opt-in (GET shows a button)
 - ``GET/POST /preferences/{token}``        language, topics, send time, timezone
+- ``POST /renew/{purpose}/{token}``        an expired confirm/preferences link: mail a fresh one
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
@@ -150,6 +151,7 @@ def create_app(
         Route("/subscribe", subscribe.subscribe, methods=["POST"]),
         Route("/confirm/{token}", account.confirm_page, methods=["GET"]),
         Route("/confirm/{token}", account.confirm, methods=["POST"]),
+        Route("/renew/{purpose}/{token}", account.renew, methods=["POST"]),
         Route("/preferences/{token}", account.preferences_page, methods=["GET"]),
         Route("/preferences/{token}", account.save_preferences, methods=["POST"]),
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),

@@ -70,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "one_click_done": "Vous êtes désabonné de {newsletter}.",
         "invalid_title": "Ce lien n'est pas valide",
         "invalid_body": "Le lien est incomplet ou a été modifié. Ouvrez-le tel qu'il figure dans l'e-mail.",
+        "renew_button": "M'envoyer un nouveau lien",
         "expired_title": "Ce lien a expiré",
         "expired_body": "Par sécurité, les liens restent valables {days} jours. Utilisez celui d'un e-mail "
         "plus récent.",
@@ -147,6 +148,7 @@ LABELS: dict[str, dict[str, str]] = {
         "one_click_done": "You are unsubscribed from {newsletter}.",
         "invalid_title": "This link is not valid",
         "invalid_body": "The link is incomplete or was changed. Open it exactly as it appears in the email.",
+        "renew_button": "Send me a fresh link",
         "expired_title": "This link has expired",
         "expired_body": "For your security, links stay valid for {days} days. Use the one in a more recent email.",
         "gone_title": "This address is no longer subscribed",
