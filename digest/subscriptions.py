@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
+from digest import metrics
 from digest.config import Settings, read_secret
 from digest.errors import ConfigError, DigestError, NotFoundError, ValidationError
 from digest.fields import (
@@ -268,7 +269,8 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
             return sub
         sub = replace(sub, status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
         db.update_subscriber(tx, sub, now=now)
-        return sub
+    metrics.unsubscribed(source)
+    return sub
 
 
 def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str = "") -> Subscriber:

@@ -35,7 +35,6 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from pathlib import Path
 
-from digest import metrics
 from digest.config import Settings
 from digest.deliver.envelope import recipients_from_headers
 from digest.deliver.mailto import requested_subscriber
@@ -247,7 +246,6 @@ def _unsubscribe(store: Store, subscriber_id: int, *, now: datetime) -> None:
         unsubscribe(store, subscriber_id, now=now, source="mailto")
     except NotFoundError:  # erased meanwhile: not on the list, which is what was asked
         return
-    metrics.unsubscribed("mailto")
     log.info("unsubscribed (mailto)", extra={"subscriber_id": subscriber_id})
 
 

@@ -18,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from digest import consent, metrics
+from digest import consent
 from digest import subscriptions as subs
 from digest.deliver.fresh_link import preferences_link_message
 from digest.errors import NotFoundError, TokenError, ValidationError
@@ -324,7 +324,6 @@ async def unsubscribe(request: Request) -> Response:
         # Erased on request (NotFoundError): not on the list, which is what was asked.
         with contextlib.suppress(NotFoundError):
             await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
-        metrics.unsubscribed("one-click")
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
         language = sub.language if sub else ctx.settings.newsletter.language
@@ -337,6 +336,5 @@ async def unsubscribe(request: Request) -> Response:
     if not await ctx.csrf_ok(request, form):
         return message_page(ctx, request, sub.language, "csrf_title", ("csrf_body",), status_code=403)
     left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
-    metrics.unsubscribed("link")
     log.info("unsubscribed", extra={"subscriber_id": sub.id})
     return _gone(ctx, request, left)
