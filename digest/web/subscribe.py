@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
+from digest import consent, metrics
 from digest import subscriptions as subs
 from digest.deliver.transactional import confirmation_message
 from digest.errors import DeliveryError, ValidationError
 from digest.logs import mask_email
 from digest.models import Consent, Subscriber
 from digest.render import i18n
+from digest.store import Store
+from digest.store import consent as requests
 from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
 from digest.web.pages import (
@@ -79,23 +83,48 @@ async def subscribe_form(request: Request) -> Response:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address (behind a proxy, run uvicorn with --proxy-headers)."""
+    """The client's address: the socket's peer, or the client a trusted proxy names
+    (``[web] trusted_proxies``, see digest.web.edges)."""
     return request.client.host if request.client else "unknown"
 
 
-async def send_confirmation(ctx: WebContext, sub: Subscriber) -> None:
-    """Send the double opt-in mail; a failure is logged (the person can submit again)."""
+async def send_confirmation(ctx: WebContext, sub: Subscriber, *, request_id: int | None = None) -> bool:
+    """Send the double opt-in mail (its link names the request kept apart, when there
+    is one); False when it was not sent, which is logged and counted."""
     assert sub.id is not None
     now = ctx.now()
-    message = confirmation_message(ctx.settings, sub, ctx.links.confirm(sub.id, now=now), now=now)
+    url = ctx.links.confirm_request(request_id, now=now) if request_id else ctx.links.confirm(sub.id, now=now)
     try:
+        message = confirmation_message(ctx.settings, sub, url, now=now)
         await ctx.mailer.send(message)
     except DeliveryError as exc:
         log.warning("confirmation mail not sent", extra={"subscriber_id": sub.id, "error": str(exc)})
     except Exception:  # a background task must not take the server down
         log.exception("confirmation mail failed", extra={"subscriber_id": sub.id})
     else:
+        metrics.confirmation_mail("sent")
         log.info("confirmation mail sent", extra={"subscriber_id": sub.id, "to": mask_email(sub.email)})
+        return True
+    metrics.confirmation_mail("failed")
+    return False
+
+
+async def confirmation_allowed(ctx: WebContext, address: str) -> bool:
+    """Whether the form may mail ``address`` now: the limits per address per day and
+    per hour in total ([web] confirmations_per_*), counted in the database."""
+    web = ctx.settings.web
+    allowed: bool = await ctx.db(
+        _reserve, ctx.store, address, web.confirmations_per_address_per_day, web.confirmations_per_hour, ctx.now()
+    )
+    if not allowed:
+        metrics.confirmation_mail("limited")
+        log.info("confirmation mail held back by a limit", extra={"to": mask_email(address)})
+    return allowed
+
+
+def _reserve(store: Store, address: str, per_address: int, per_hour: int, now: datetime) -> bool:
+    with db.transaction(store) as tx:
+        return requests.reserve_confirmation(tx, address, per_address_per_day=per_address, per_hour=per_hour, now=now)
 
 
 async def subscribe(request: Request) -> Response:
@@ -105,6 +134,7 @@ async def subscribe(request: Request) -> Response:
     now = ctx.now()
     allowed, retry_after = ctx.subscribe_limiter.allow(f"ip:{client_ip(request)}", now.timestamp())
     if not allowed:
+        metrics.rate_limited("subscribe")
         page = message_page(ctx, request, language, *TOO_MANY, status_code=429)
         page.headers["Retry-After"] = str(max(1, round(retry_after)))
         return page
@@ -141,8 +171,10 @@ async def subscribe(request: Request) -> Response:
     if not consented:
         errors["consent"] = i18n.gettext(language, "Tick the box to agree to receive the newsletter.")
     if errors:
+        metrics.subscribe_request("invalid")
         return _subscribe_form(ctx, request, language, values, errors, status_code=400)
     if form_text(form, "website"):  # the honeypot: a bot filled the hidden field
+        metrics.subscribe_request("honeypot")
         log.info("subscription ignored (honeypot)")
         return message_page(
             ctx,
@@ -151,7 +183,7 @@ async def subscribe(request: Request) -> Response:
             *CHECK_INBOX,
         )
 
-    consent = Consent(
+    record = Consent(
         at=now,
         source="web",
         ip=client_ip(request),
@@ -159,7 +191,8 @@ async def subscribe(request: Request) -> Response:
         text_version=consent_version(chosen),
     )
     profile = subs.Profile(name=name, language=chosen)
-    result = await ctx.db(subs.subscribe, ctx.store, email, profile, consent=consent, now=now)
+    result = await ctx.db(consent.subscribe, ctx.store, email, profile, consent=record, now=now)
+    metrics.subscribe_request(result.outcome.value)
     log.info("subscription requested", extra={"outcome": result.outcome.value})
     page = message_page(
         ctx,
@@ -168,11 +201,8 @@ async def subscribe(request: Request) -> Response:
         *CHECK_INBOX,
     )
     sub = result.subscriber
-    # Also limited per address, so nobody can flood someone's inbox from many IPs.
-    if (
-        result.needs_confirmation_mail
-        and sub is not None
-        and ctx.mail_limiter.allow(f"to:{db.address_hash(sub.email)}", now.timestamp())[0]
-    ):
-        page.background = BackgroundTask(send_confirmation, ctx, sub)
+    # Limited per address and in total (in the database), so nobody can flood
+    # someone's inbox from many IPs or many processes.
+    if result.needs_confirmation_mail and sub is not None and await confirmation_allowed(ctx, sub.email):
+        page.background = BackgroundTask(send_confirmation, ctx, sub, request_id=result.request_id)
     return page
