@@ -193,6 +193,7 @@ class EditionComposer:
             archive=links.archive,
             message_id=self._message_id(edition, subscriber),
             date=now,
+            mailto_token=self.links.tokens.make_short("mailto", subscriber.id) if self.mail.unsubscribe_mailto else "",
         )
         return self._outgoing(variant, personal, delivery_id=delivery_id, subscriber_id=subscriber.id)
 

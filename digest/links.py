@@ -2,7 +2,8 @@
 
 One place builds them so the web routes (digest.web) and the templates agree:
 
-- ``/confirm/{token}``        double opt-in confirmation (purpose "confirm")
+- ``/confirm/{token}``        double opt-in confirmation (purpose "confirm": a subscriber;
+                              purpose "request": a request kept apart, see digest.consent)
 - ``/unsubscribe/{token}``    GET: confirm page; POST: unsubscribe — the same URL is the
                               RFC 8058 one-click target in List-Unsubscribe (purpose "unsubscribe")
 - ``/preferences/{token}``    language, topics, send time, timezone (purpose "preferences")
@@ -36,6 +37,11 @@ class Links:
     def confirm(self, subscriber_id: int, *, now: datetime | None = None) -> str:
         """The double opt-in confirmation link."""
         return f"{self.base_url}/confirm/{self.tokens.make('confirm', subscriber_id, now=now)}"
+
+    def confirm_request(self, request_id: int, *, now: datetime | None = None) -> str:
+        """The confirmation link of a subscription request kept apart (same page as
+        :meth:`confirm`; the token's purpose tells them apart)."""
+        return f"{self.base_url}/confirm/{self.tokens.make('request', request_id, now=now)}"
 
     def unsubscribe(self, subscriber_id: int, *, now: datetime | None = None) -> str:
         """The unsubscribe page, also the RFC 8058 one-click POST target."""

@@ -78,6 +78,33 @@ TICK_SECONDS = Histogram(
     registry=REGISTRY,
 )
 
+# The web edge: what anonymous visitors cause, and how the server answers.
+SUBSCRIBE_REQUESTS = Counter(
+    "digest_subscribe_requests",
+    "Subscribe form posts, by outcome (new, pending, resubscribed, already, blocked, invalid, honeypot).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+CONFIRMATION_MAILS = Counter(
+    "digest_confirmation_mails",
+    "Confirmation mails, by result (sent, failed, limited: held back by a limit).",
+    ["result"],
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter("digest_http_rate_limited", "Requests answered 429, by limit.", ["limit"], registry=REGISTRY)
+UNSUBSCRIBES = Counter(
+    "digest_unsubscribes", "Unsubscribes, by source (link, one-click, mailto, api, cli).", ["source"], registry=REGISTRY
+)
+HTTP_RESPONSES = Counter(
+    "digest_http_responses", "HTTP responses of the web app, by status code.", ["status"], registry=REGISTRY
+)
+HTTP_SECONDS = Histogram(
+    "digest_http_request_seconds",
+    "Time from a request's arrival to the end of its response.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+
 
 class RateMeter:
     """Events per second over a sliding window (monotonic clock; thread-safe)."""
@@ -139,3 +166,29 @@ def set_delivery_gauges(*, due: int, in_flight: int) -> None:
     """Update the delivery-table gauges (done at scrape time by /metrics)."""
     DELIVERIES_DUE.set(due)
     DELIVERIES_IN_FLIGHT.set(in_flight)
+
+
+def subscribe_request(outcome: str) -> None:
+    """Count one subscribe form post by what it did."""
+    SUBSCRIBE_REQUESTS.labels(outcome=outcome).inc()
+
+
+def confirmation_mail(result: str) -> None:
+    """Count one confirmation mail: ``sent``, ``failed`` or ``limited``."""
+    CONFIRMATION_MAILS.labels(result=result).inc()
+
+
+def rate_limited(limit: str) -> None:
+    """Count one 429 answer, by the limit that caused it."""
+    RATE_LIMITED.labels(limit=limit).inc()
+
+
+def unsubscribed(source: str) -> None:
+    """Count one unsubscribe, by how it was asked for."""
+    UNSUBSCRIBES.labels(source=source).inc()
+
+
+def http_response(status: int, seconds: float) -> None:
+    """Count one HTTP response and how long it took."""
+    HTTP_RESPONSES.labels(status=str(status)).inc()
+    HTTP_SECONDS.observe(seconds)

@@ -21,30 +21,46 @@ Every front door (CLI, web pages, admin API, CSV import in
 
 from __future__ import annotations
 
-import enum
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
+from digest import metrics
 from digest.config import Settings, read_secret
 from digest.errors import ConfigError, DigestError, NotFoundError, ValidationError
+from digest.fields import (
+    MAX_NAME_LENGTH,
+    check_language,
+    check_name,
+    check_send_at,
+    check_timezone,
+    check_topics,
+    normalise_address,
+    split_topics,
+)
 from digest.links import Links
 from digest.models import Consent, Subscriber, SubscriberStatus
-from digest.render import i18n
 from digest.store import Store
+from digest.store import consent as consent_db
 from digest.store import subscribers as db
 from digest.store.deliveries import skip_open_deliveries
-from digest.timing import parse_send_at, zone
 from digest.tokens import Tokens
+
+# The field checks live in digest.fields; every front door reaches them from here.
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "check_language",
+    "check_name",
+    "check_send_at",
+    "check_timezone",
+    "check_topics",
+    "normalise_address",
+    "split_topics",
+]
 
 #: Suppression reasons a person may lift by confirming a new subscription themselves.
 SELF_LIFTABLE = frozenset({"unsubscribed", "forgotten"})
-
-MAX_NAME_LENGTH = 200
 
 
 class AlreadySubscribed(DigestError):
@@ -64,97 +80,6 @@ def signed_links(settings: Settings) -> Links:
         raise ConfigError(f"no signing key for links: set {var} (or [web] secret_key_file)")
     max_age = int(settings.web.token_max_age_days) * 86400
     return Links(settings.newsletter.base_url, Tokens(secret, max_age_seconds=max_age))
-
-
-# Validation -----------------------------------------------------------------------
-
-
-def normalise_address(raw: str) -> str:
-    """The normalised form of an address (ValidationError saying why it is invalid).
-
-    Syntax and normalisation only (no DNS lookup); internationalised domains become
-    their ASCII (punycode) form, and the whole address is lower-cased.
-    """
-    text = raw.strip()
-    if not text:
-        raise ValidationError("email: missing address")
-    if any(ch.isspace() for ch in text):
-        raise ValidationError(f"email: {text!r} contains a space")
-    try:
-        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        raise ValidationError(f"email: {text!r} is not a valid address ({exc})") from None
-    ascii_email = result.ascii_email or result.normalized
-    return ascii_email.lower()
-
-
-def check_name(raw: str | None) -> str:
-    """A display name: trimmed, without control characters (they would let a name
-    break out of a header), at most 200 characters."""
-    text = (raw or "").strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
-        raise ValidationError("name: contains control characters")
-    if len(text) > MAX_NAME_LENGTH:
-        raise ValidationError(f"name: longer than {MAX_NAME_LENGTH} characters")
-    return text
-
-
-def check_language(raw: str | None, *, default: str) -> str:
-    """A supported language code; ``default`` when empty."""
-    text = (raw or "").strip().lower()
-    if not text:
-        return default
-    supported = i18n.languages(first=default)
-    if text not in supported:
-        raise ValidationError(f"language: unknown language {raw!r} (expected {' or '.join(supported)})")
-    return text
-
-
-def check_timezone(raw: str | None) -> str:
-    """An IANA timezone name, or "" for the newsletter's own."""
-    text = (raw or "").strip()
-    if not text:
-        return ""
-    try:
-        return zone(text).key
-    except ValidationError:
-        raise ValidationError(f"timezone: unknown timezone {text!r} (an IANA name like Europe/Paris)") from None
-
-
-def check_send_at(raw: str | time | None) -> time | None:
-    """A local send time ``HH:MM``, or None for the newsletter's own."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    try:
-        return parse_send_at(raw)
-    except ValidationError:
-        raise ValidationError(f"send_at: expected HH:MM (24-hour clock), got {raw!r}") from None
-
-
-def split_topics(raw: str | Iterable[str] | None) -> list[str]:
-    """Topics from ``"A;B"`` or a list, trimmed, empty ones dropped, duplicates removed."""
-    if raw is None:
-        return []
-    parts = raw.split(";") if isinstance(raw, str) else list(raw)
-    return list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
-
-
-def check_topics(raw: str | Iterable[str] | None, known: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
-    """Topics spelled as the known categories, plus a warning per unknown one (kept:
-    a category may appear with tomorrow's articles). ``known`` empty checks nothing."""
-    by_key = {k.casefold(): k for k in known}
-    topics: list[str] = []
-    warnings: list[str] = []
-    for topic in split_topics(raw):
-        if any(unicodedata.category(ch) == "Cc" for ch in topic) or len(topic) > 100:
-            raise ValidationError(f"topics: invalid topic {topic!r}")
-        canonical = by_key.get(topic.casefold())
-        if canonical is None and known:
-            warnings.append(f"topics: unknown category {topic!r} (kept)")
-        name = canonical or topic
-        if name not in topics:
-            topics.append(name)
-    return tuple(topics), warnings
 
 
 def known_topics(settings: Settings, store: Store) -> list[str]:
@@ -244,7 +169,7 @@ def add(
                     f"{address} is suppressed ({reason}{when}): not added back; "
                     "the person can subscribe again through the web form"
                 )
-            db.unsuppress(tx, address)
+            _override(tx, address, suppressed, existing, source=consent.source, now=now)
         fresh = _with_profile(
             Subscriber(
                 email=address,
@@ -256,57 +181,30 @@ def add(
             profile,
         )
         if existing is not None:
-            fresh = replace(fresh, id=existing.id, created_at=existing.created_at)
+            # The override brings the person back as they were: their own profile is
+            # kept, whatever the admin's form defaulted to.
+            fresh = replace(
+                existing, status=status, confirmed_at=fresh.confirmed_at, unsubscribed_at=None, consent=consent
+            )
             db.update_subscriber(tx, fresh, now=now)
             return fresh
         new_id = db.insert_subscriber(tx, fresh, now=now)
     return replace(fresh, id=new_id)
 
 
-class Outcome(enum.StrEnum):
-    """What a web subscription did (the page says the same thing in every case)."""
-
-    NEW = "new"  # a new pending subscriber: send the confirmation
-    PENDING = "pending"  # already pending: details refreshed, send the confirmation again
-    RESUBSCRIBED = "resubscribed"  # had left: pending again until they confirm
-    ALREADY = "already"  # already confirmed: nothing changes, nothing is sent
-    BLOCKED = "blocked"  # bounced or complained: nothing is sent
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """The result of :func:`subscribe`."""
-
-    outcome: Outcome
-    subscriber: Subscriber | None
-
-    @property
-    def needs_confirmation_mail(self) -> bool:
-        """Whether to send the double opt-in mail now."""
-        return self.outcome in (Outcome.NEW, Outcome.PENDING, Outcome.RESUBSCRIBED)
-
-
-def subscribe(store: Store, email: str, profile: Profile, *, consent: Consent, now: datetime) -> Subscription:
-    """A person asks to subscribe (web form). They stay PENDING until they confirm;
-    the suppression of an address that left is lifted only by that confirmation."""
-    address = normalise_address(email)
-    with db.transaction(store) as tx:
-        existing = db.by_email(tx, address)
-        suppressed = db.suppression(tx, address)
-        if suppressed is not None and suppressed.reason not in SELF_LIFTABLE:
-            return Subscription(Outcome.BLOCKED, None)
-        if existing is not None and existing.status is SubscriberStatus.BOUNCED:
-            return Subscription(Outcome.BLOCKED, None)
-        if existing is not None and existing.status is SubscriberStatus.CONFIRMED:
-            return Subscription(Outcome.ALREADY, existing)
-        if existing is not None:
-            outcome = Outcome.PENDING if existing.status is SubscriberStatus.PENDING else Outcome.RESUBSCRIBED
-            sub = _with_profile(replace(existing, status=SubscriberStatus.PENDING, consent=consent), profile)
-            db.update_subscriber(tx, sub, now=now)
-            return Subscription(outcome, sub)
-        sub = _with_profile(Subscriber(email=address, created_at=now, consent=consent), profile)
-        sub = replace(sub, id=db.insert_subscriber(tx, sub, now=now))
-        return Subscription(Outcome.RESUBSCRIBED if suppressed else Outcome.NEW, sub)
+def _override(
+    tx: db.Tx,
+    address: str,
+    suppressed: db.Suppression | None,
+    existing: Subscriber | None,
+    *,
+    source: str,
+    now: datetime,
+) -> None:
+    """An admin lifts ``address``'s suppression: lifted and recorded."""
+    reason = suppressed.reason if suppressed is not None else (existing.status.value if existing else "")
+    consent_db.record_override(tx, address, reason=reason, source=source, detail="", now=now)
+    db.unsuppress(tx, address)
 
 
 # Changing -------------------------------------------------------------------------
@@ -365,7 +263,8 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
             return sub
         sub = replace(sub, status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
         db.update_subscriber(tx, sub, now=now)
-        return sub
+    metrics.unsubscribed(source)
+    return sub
 
 
 def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str = "") -> Subscriber:
@@ -398,16 +297,42 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
         sub = _require(tx, subscriber_id)
         db.suppress(tx, sub.email, "forgotten", now=now)
         skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
+        consent_db.forget_requests(tx, subscriber_id)
         db.erase(tx, subscriber_id, now=now)
 
 
-def set_status(store: Store, subscriber_id: int, status: SubscriberStatus, *, now: datetime, source: str) -> Subscriber:
-    """Admin status change: confirm a pending subscriber or unsubscribe one."""
-    if status is SubscriberStatus.CONFIRMED:
-        return confirm(store, subscriber_id, now=now)
+def set_status(
+    store: Store,
+    subscriber_id: int,
+    status: SubscriberStatus,
+    *,
+    now: datetime,
+    source: str,
+    override_suppression: bool = False,
+) -> Subscriber:
+    """Admin status change: confirm a pending subscriber or unsubscribe one. A
+    suppressed address (or one that left) is confirmed only with
+    ``override_suppression``: its profile is kept and the override recorded."""
     if status is SubscriberStatus.UNSUBSCRIBED:
         return unsubscribe(store, subscriber_id, now=now, source=source)
-    raise ValidationError(f"status: can only be set to confirmed or unsubscribed, not {status.value!r}")
+    if status is not SubscriberStatus.CONFIRMED:
+        raise ValidationError(f"status: can only be set to confirmed or unsubscribed, not {status.value!r}")
+    with db.transaction(store) as tx:
+        sub = _require(tx, subscriber_id)
+        if sub.status is SubscriberStatus.CONFIRMED:
+            return sub
+        suppressed = db.suppression(tx, sub.email)
+        if suppressed is not None or sub.status is not SubscriberStatus.PENDING:
+            if not override_suppression:
+                reason = suppressed.reason if suppressed is not None else sub.status.value
+                raise SuppressedAddress(
+                    f"{sub.email} is suppressed ({reason}): not confirmed; pass override_suppression "
+                    "to put it back (recorded), or let the person confirm a new subscription"
+                )
+            _override(tx, sub.email, suppressed, sub, source=source, now=now)
+        sub = replace(sub, status=SubscriberStatus.CONFIRMED, confirmed_at=now, unsubscribed_at=None)
+        db.update_subscriber(tx, sub, now=now)
+        return sub
 
 
 # Presenting -----------------------------------------------------------------------

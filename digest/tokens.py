@@ -7,13 +7,21 @@ refused for another, and any change to the token breaks its signature.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from digest.errors import TokenError
 
-PURPOSES = frozenset({"confirm", "unsubscribe", "preferences", "archive", "one-click"})
+PURPOSES = frozenset({"confirm", "unsubscribe", "preferences", "archive", "one-click", "request", "mailto"})
+
+#: Opt-out tokens never expire: only their signature is checked. Gmail, Yahoo and
+#: CAN-SPAM expect an unsubscribe link in a months-old mail to keep working.
+NEVER_EXPIRE = frozenset({"unsubscribe", "one-click", "mailto"})
 
 
 class Tokens:
@@ -55,7 +63,15 @@ class Tokens:
 
     def check(self, purpose: str, token: str, *, now: datetime | None = None, scope: str = "") -> int:
         """The subscriber id inside a valid token; TokenError when forged, altered,
-        expired or made for another purpose or scope."""
+        expired (except opt-out purposes, see :data:`NEVER_EXPIRE`) or made for
+        another purpose or scope."""
+        value, signed_at = self._load(purpose, token, scope)
+        current = now if now is not None else datetime.now(UTC)
+        if purpose not in NEVER_EXPIRE and (current - signed_at).total_seconds() > self.max_age_seconds:
+            raise TokenError("link expired")
+        return value
+
+    def _load(self, purpose: str, token: str, scope: str = "") -> tuple[int, datetime]:
         serializer = self._serializer(purpose, scope)
         try:
             value, signed_at = serializer.loads(token, max_age=None, return_timestamp=True)
@@ -63,12 +79,39 @@ class Tokens:
             raise TokenError("link expired") from None
         except BadSignature:
             raise TokenError("invalid link") from None
-        current = now if now is not None else datetime.now(UTC)
-        if (current - signed_at).total_seconds() > self.max_age_seconds:
-            raise TokenError("link expired")
         if not isinstance(value, int) or isinstance(value, bool):
             raise TokenError("invalid link")
-        return value
+        return value, signed_at
+
+    def check_signature(self, purpose: str, token: str) -> int:
+        """The subscriber id inside a token whose signature is valid, however old: to
+        mail a fresh link to the owner of an expired one (never to act on it)."""
+        return self._load(purpose, token)[0]
+
+    def make_short(self, purpose: str, subscriber_id: int) -> str:
+        """A short, never-expiring token ``<id>.<16 chars>`` (HMAC-SHA256 cut to 96
+        bits): short enough for a mail subject in a header line of 78 characters."""
+        if purpose not in NEVER_EXPIRE:
+            raise ValueError(f"short tokens are for opt-out purposes only, not {purpose!r}")
+        return f"{subscriber_id}.{self._short_mac(purpose, subscriber_id)}"
+
+    def check_short(self, purpose: str, token: str) -> int:
+        """The subscriber id inside a short token; TokenError when forged or altered."""
+        match = _SHORT.fullmatch(token)
+        if match is None or purpose not in NEVER_EXPIRE:
+            raise TokenError("invalid link")
+        subscriber_id = int(match.group(1))
+        if not hmac.compare_digest(match.group(2), self._short_mac(purpose, subscriber_id)):
+            raise TokenError("invalid link")
+        return subscriber_id
+
+    def _short_mac(self, purpose: str, subscriber_id: int) -> str:
+        key = hashlib.sha256(f"digest.{purpose}.short|{self._secret}".encode()).digest()
+        mac = hmac.new(key, str(subscriber_id).encode("ascii"), hashlib.sha256).digest()[:12]
+        return base64.urlsafe_b64encode(mac).decode("ascii")
+
+
+_SHORT = re.compile(r"([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{16})")
 
 
 def _sign_at(signer: object, payload: bytes, ts: int) -> str:

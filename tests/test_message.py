@@ -119,7 +119,23 @@ def test_one_click_unsubscribe_headers(sent: OutgoingMessage) -> None:
     assert urls[0].startswith("https://")
     token = urls[0].rsplit("/", 1)[1]
     assert Tokens(SECRET, max_age_seconds=86400).check("unsubscribe", token, now=NOW) == 4242
-    assert urls[1] == "mailto:unsubscribe@lebrief.ma?subject=unsubscribe"
+    # the mailto form carries this subscriber's own signed token, read back by `digest bounces import`
+    mailto = Tokens(SECRET, max_age_seconds=86400).make_short("mailto", 4242)
+    assert urls[1] == f"mailto:unsubscribe@lebrief.ma?subject=unsubscribe%20{mailto}"
+
+
+def test_edition_carries_bulk_headers_covered_by_dkim(sent: OutgoingMessage) -> None:
+    msg = parse(sent.data)
+    assert msg["Precedence"] == "bulk"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+    tags = dict(t.strip().split("=", 1) for t in msg["DKIM-Signature"].split(";") if t.strip())
+    signed = [h.strip() for h in tags["h"].split(":")]
+    for name in ("precedence", "auto-submitted", "x-auto-response-suppress"):
+        assert signed.count(name) == 2  # signed, and over-signed
+    for old, new in ((b"Precedence: bulk", b"Precedence: list"), (b"Auto-Submitted: auto-generated\r\n", b"")):
+        assert old in sent.data
+        assert not dkim.verify(sent.data.replace(old, new, 1), dnsfunc=dns_txt(signer()))
 
 
 def test_mailto_form_is_left_out_when_not_configured() -> None:

@@ -12,13 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from digest import config
+from digest import config, consent
 from digest import subscriptions as subs
 from digest import subscriptions_csv as subs_csv
 from digest.config import Settings
 from digest.errors import NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
+from digest.store import consent as consent_db
 from digest.store import subscribers as db
 from digest.store import tables as t
 
@@ -172,10 +173,10 @@ def test_suppression_keeps_only_a_hash_of_the_address(store: Store, settings: Se
 def test_web_subscription_waits_for_confirmation_and_records_consent(
     store: Store, settings: Settings, now: datetime
 ) -> None:
-    result = subs.subscribe(
+    result = consent.subscribe(
         store, "Nadia@Example.org", profile(settings, language="en"), consent=web_consent(now), now=now
     )
-    assert result.outcome is subs.Outcome.NEW and result.needs_confirmation_mail
+    assert result.outcome is consent.Outcome.NEW and result.needs_confirmation_mail
     sub = db.get(store, result.subscriber.id or 0) if result.subscriber else None
     assert sub is not None and sub.status is SubscriberStatus.PENDING and sub.language == "en"
     assert sub.consent == web_consent(now)
@@ -191,35 +192,80 @@ def test_subscribing_again_never_touches_a_confirmed_subscriber(
     sub = subs.add(store, settings, "a@example.org", profile(settings, name="Ann"), consent=web_consent(now), now=now)
     subs.confirm(store, sub.id or 0, now=now)
     before = dump(store)
-    again = subs.subscribe(store, "a@example.org", profile(settings, name="Mallory"), consent=web_consent(now), now=now)
-    assert again.outcome is subs.Outcome.ALREADY and not again.needs_confirmation_mail
+    again = consent.subscribe(
+        store, "a@example.org", profile(settings, name="Mallory"), consent=web_consent(now), now=now
+    )
+    assert again.outcome is consent.Outcome.ALREADY and not again.needs_confirmation_mail
     assert dump(store) == before
 
 
-def test_pending_subscriber_who_subscribes_again_gets_another_confirmation(
+def test_a_second_request_for_a_pending_address_is_kept_apart_until_confirmed(
     store: Store, settings: Settings, now: datetime
 ) -> None:
-    subs.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now)
-    again = subs.subscribe(store, "a@example.org", profile(settings, language="en"), consent=web_consent(now), now=now)
-    assert again.outcome is subs.Outcome.PENDING and again.needs_confirmation_mail
-    assert again.subscriber is not None and again.subscriber.language == "en"
+    first = consent.subscribe(store, "a@example.org", profile(settings, name="Ann"), consent=web_consent(now), now=now)
+    assert first.subscriber is not None and first.subscriber.id is not None
+    before = dump(store)
+    later = now + timedelta(hours=1)
+    mallory = Consent(at=later, source="web", ip="198.51.100.66", user_agent="evil", text_version="fr-1")
+    again = consent.subscribe(
+        store, "a@example.org", profile(settings, name="Mallory", language="en"), consent=mallory, now=later
+    )
+    assert again.outcome is consent.Outcome.PENDING and again.needs_confirmation_mail
+    assert again.request_id is not None
+    assert dump(store) == before  # name, language, consent record: untouched
+    confirmed = consent.confirm_request(store, again.request_id, now=later)
+    # the person clicked the link mailed for that request: now it applies
+    assert (confirmed.status, confirmed.name, confirmed.language) == (SubscriberStatus.CONFIRMED, "Mallory", "en")
+    assert confirmed.consent == mallory
+    assert consent.confirm_request(store, again.request_id, now=later + timedelta(hours=1)) == confirmed
 
 
 def test_person_who_left_comes_back_only_by_confirming(store: Store, settings: Settings, now: datetime) -> None:
-    first = subs.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now).subscriber
+    first = consent.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now).subscriber
     assert first is not None and first.id is not None
     subs.confirm(store, first.id, now=now)
     subs.unsubscribe(store, first.id, now=now, source="link")
-    back = subs.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now)
-    assert back.outcome is subs.Outcome.RESUBSCRIBED and back.needs_confirmation_mail
-    assert db.get(store, first.id).status is SubscriberStatus.PENDING  # type: ignore[union-attr]
-    assert db.suppression(store, "a@example.org") is not None  # still suppressed until confirmed
-    subs.confirm(store, first.id, now=now)
+    before = dump(store)
+    back = consent.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now)
+    assert back.outcome is consent.Outcome.RESUBSCRIBED and back.needs_confirmation_mail
+    assert dump(store) == before  # still unsubscribed, still suppressed, same consent record
+    assert db.get(store, first.id).status is SubscriberStatus.UNSUBSCRIBED  # type: ignore[union-attr]
+    assert db.suppression(store, "a@example.org") is not None
+    with pytest.raises(subs.SuppressedAddress):  # an admin cannot confirm it behind their back
+        subs.set_status(store, first.id, SubscriberStatus.CONFIRMED, now=now, source="api")
+    assert back.request_id is not None
+    consent.confirm_request(store, back.request_id, now=now)
+    assert db.get(store, first.id).status is SubscriberStatus.CONFIRMED  # type: ignore[union-attr]
     assert db.suppression(store, "a@example.org") is None
 
 
+def test_admin_override_keeps_the_profile_and_is_recorded(store: Store, settings: Settings, now: datetime) -> None:
+    sub = subs.add(
+        store, settings, "a@example.org", profile(settings, name="Ann", language="en", topics="Sport"),
+        consent=web_consent(now), confirmed=True, now=now,
+    )  # fmt: skip
+    assert sub.id is not None
+    subs.unsubscribe(store, sub.id, now=now, source="link")
+    later = now + timedelta(days=3)
+    back = subs.set_status(
+        store, sub.id, SubscriberStatus.CONFIRMED, now=later, source="api", override_suppression=True
+    )
+    assert (back.status, back.name, back.language, back.topics) == (SubscriberStatus.CONFIRMED, "Ann", "en", ("Sport",))
+    subs.unsubscribe(store, sub.id, now=later, source="link")
+    readded = subs.add(
+        store, settings, "a@example.org", profile(settings), consent=Consent(at=later, source="cli"),
+        override_suppression=True, confirmed=True, now=later,
+    )  # fmt: skip
+    assert (readded.name, readded.language, readded.topics) == ("Ann", "en", ("Sport",))  # not wiped
+    with db.transaction(store) as tx:
+        assert consent_db.overrides(tx, "a@example.org") == [
+            ("unsubscribed", "api", later),
+            ("unsubscribed", "cli", later),
+        ]
+
+
 def test_old_confirm_link_does_not_bring_back_someone_who_left(store: Store, settings: Settings, now: datetime) -> None:
-    sub = subs.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now).subscriber
+    sub = consent.subscribe(store, "a@example.org", profile(settings), consent=web_consent(now), now=now).subscriber
     assert sub is not None and sub.id is not None
     subs.unsubscribe(store, sub.id, now=now, source="link")
     with pytest.raises(subs.StateError):
@@ -229,8 +275,8 @@ def test_old_confirm_link_does_not_bring_back_someone_who_left(store: Store, set
 
 def test_bounced_address_cannot_come_back_through_the_form(store: Store, settings: Settings, now: datetime) -> None:
     db.suppress(store, "gone@example.org", "hard_bounce", now=now, detail="550 5.1.1")
-    result = subs.subscribe(store, "gone@example.org", profile(settings), consent=web_consent(now), now=now)
-    assert result.outcome is subs.Outcome.BLOCKED and not result.needs_confirmation_mail
+    result = consent.subscribe(store, "gone@example.org", profile(settings), consent=web_consent(now), now=now)
+    assert result.outcome is consent.Outcome.BLOCKED and not result.needs_confirmation_mail
     assert db.by_email(store, "gone@example.org") is None
 
 
@@ -242,9 +288,9 @@ def test_hard_bounce_suppresses_and_blocks_every_way_back(store: Store, settings
     assert bounced.status is SubscriberStatus.BOUNCED
     supp = db.suppression(store, "gone@example.org")
     assert supp is not None and (supp.reason, supp.detail) == ("hard_bounce", "550 5.1.1 user unknown")
-    assert subs.subscribe(store, "gone@example.org", profile(settings), consent=web_consent(now), now=now).outcome is (
-        subs.Outcome.BLOCKED
-    )
+    assert consent.subscribe(
+        store, "gone@example.org", profile(settings), consent=web_consent(now), now=now
+    ).outcome is (consent.Outcome.BLOCKED)
     with pytest.raises(subs.SuppressedAddress, match="hard_bounce"):
         subs.add(store, settings, "gone@example.org", profile(settings), consent=web_consent(now), now=now)
     with pytest.raises(subs.StateError):

@@ -49,10 +49,30 @@ def _decoded(token: str) -> list[bytes] | None:
         return None
 
 
-def test_expired_token_is_refused() -> None:
-    token = tokens.make("unsubscribe", 1, now=NOW)
+@pytest.mark.parametrize("purpose", ["confirm", "preferences", "archive"])
+def test_expired_token_is_refused(purpose: str) -> None:
+    token = tokens.make(purpose, 1, now=NOW)
     with pytest.raises(TokenError, match="expired"):
-        tokens.check("unsubscribe", token, now=NOW + timedelta(hours=1, seconds=1))
+        tokens.check(purpose, token, now=NOW + timedelta(hours=1, seconds=1))
+
+
+@pytest.mark.parametrize("purpose", ["unsubscribe", "one-click"])
+def test_opt_out_tokens_never_expire_but_keep_their_signature(purpose: str) -> None:
+    token = tokens.make(purpose, 7, now=NOW)
+    assert tokens.check(purpose, token, now=NOW + timedelta(days=3650)) == 7
+    with pytest.raises(TokenError, match="invalid"):
+        tokens.check(purpose, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), now=NOW)
+
+
+def test_short_mailto_tokens_round_trip_and_refuse_forgery() -> None:
+    short = tokens.make_short("mailto", 4242)
+    assert tokens.check_short("mailto", short) == 4242
+    assert len(short) <= 22
+    for forged in ("4243" + short[4:], short[:-1] + ("A" if short[-1] != "A" else "B"), "x", "4242."):
+        with pytest.raises(TokenError):
+            tokens.check_short("mailto", forged)
+    with pytest.raises(TokenError):
+        Tokens("other-secret", max_age_seconds=3600).check_short("mailto", short)
 
 
 def test_other_key_is_refused() -> None:

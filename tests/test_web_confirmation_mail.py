@@ -48,8 +48,9 @@ def test_confirmation_is_a_clean_multipart_message_in_the_subscribers_language(
     text, html = parts[0].get_content(), parts[1].get_content()
     assert URL in text and f'href="{URL}"' in html
     assert 'lang="fr"' in html and 'role="article"' in html and 'role="presentation"' in html
-    assert "&lt;b&gt;" in html and "<b>" not in html  # the name is escaped in HTML...
-    assert 'Bonjour Zoé "<b>" Dupont,' in text  # ...and left as typed in plain text
+    # the name was typed by someone who has not proven they own the address: never shown
+    assert "Dupont" not in html and "Dupont" not in text and "Dupont" not in parsed["To"]
+    assert parsed["To"].addresses[0].display_name == "" and text.startswith("Bonjour,")
     english = confirmation_message(settings, person(language="en", name=""), URL, now=now)
     assert english["Subject"] == "Confirm your subscription to Le Brief"
     body = english.get_body(("plain",))

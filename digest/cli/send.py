@@ -12,6 +12,7 @@ from rich.console import Console
 from digest.cli._delivery_view import print_dry_run, print_proofs, print_status, print_summary, progress_bar
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
 from digest.errors import DeliveryError
+from digest.safety import check_outbound
 
 
 @click.command()
@@ -35,6 +36,7 @@ def send(
     from digest.daily.send import SendOptions
     from digest.daily.send import send as run_send
 
+    check_outbound(app.settings, warn=lambda line: click.echo(line, err=True))
     console = Console(highlight=False, soft_wrap=True)
     options = SendOptions(
         day=parse_date(date_),
@@ -127,6 +129,7 @@ def bounces_import(app: AppContext, source: Path) -> None:
         f"{summary.messages} messages read: {summary.hard} hard bounces, {summary.soft} soft bounces, "
         f"{summary.complaints} complaints; {summary.suppressed} addresses suppressed"
         + (f"; {summary.duplicates} already imported" if summary.duplicates else "")
+        + (f"; {summary.unsubscribed} unsubscribed by mail" if summary.unsubscribed else "")
     )
     for line in summary.ignored[:10]:
         click.echo(f"  skipped {line}")

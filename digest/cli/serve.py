@@ -8,6 +8,7 @@ import click
 
 from digest.cli.context import AppContext, pass_app
 from digest.errors import DigestError
+from digest.safety import check_outbound
 
 #: Where `--demo-smtp` saves captured mail, next to the config file (or the working folder).
 DEMO_MAIL_DIR = "captured-mail"
@@ -45,6 +46,7 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
             capture = CaptureServer(settings.path(DEMO_MAIL_DIR)).start()
             settings = settings.with_overrides(capture.smtp_overrides())
             click.echo(f"demo SMTP: every message is saved in {capture.directory} (127.0.0.1:{capture.port})")
+        check_outbound(settings, warn=lambda line: click.echo(line, err=True))
 
         def ready(listening: service.Listening) -> None:
             timing = f"{settings.schedule.send_at} {settings.schedule.timezone}"

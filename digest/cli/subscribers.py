@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from digest.cli.context import AppContext, pass_app, utcnow
 from digest.config import Settings
 from digest.deliver.mailer import SMTPMailer
 from digest.deliver.transactional import confirmation_for
-from digest.errors import ConfigError, ValidationError
+from digest.errors import ConfigError, DigestError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import subscribers as db
 
@@ -38,9 +39,15 @@ def _send_confirmations(settings: Settings, pending: Sequence[Subscriber], now: 
     except ConfigError as exc:
         _warn(f"confirmation mails not sent: {exc}")
         return 0
-    messages = [confirmation_for(settings, links, s, now=now) for s in pending]
-    results = asyncio.run(mailer.send_many(messages))
-    for sub, error in zip(pending, results, strict=True):
+    # One message that cannot be built costs only its own row, never the others'.
+    built: list[tuple[Subscriber, EmailMessage]] = []
+    for sub in pending:
+        try:
+            built.append((sub, confirmation_for(settings, links, sub, now=now)))
+        except (ValueError, DigestError) as exc:
+            _warn(f"confirmation mail to {sub.email} not sent: {exc}")
+    results = asyncio.run(mailer.send_many([m for _, m in built])) if built else []
+    for (sub, _), error in zip(built, results, strict=True):
         if error is not None:
             _warn(f"confirmation mail to {sub.email} not sent: {error}")
     return sum(1 for e in results if e is None)

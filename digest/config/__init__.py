@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -233,6 +234,11 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
     base_url = values["newsletter"]["base_url"]
     if not re.match(r"^https?://[^/\s]+", base_url):
         raise ConfigError(f"{where}: [newsletter] base_url: expected an http(s) URL, got {base_url!r}")
+    for proxy in values["web"]["trusted_proxies"]:
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            raise ConfigError(f"{where}: [web] trusted_proxies: {proxy!r} is not an address or CIDR") from None
     language = values["newsletter"]["language"]
     if language not in values["newsletter"]["languages"]:
         raise ConfigError(f"{where}: [newsletter] language: {language!r} is not in [newsletter] languages")
@@ -254,6 +260,10 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("web", "token_max_age_days"): (1, False),
     ("web", "subscribe_per_minute"): (1, False),
     ("web", "admin_session_hours"): (0, True),
+    ("web", "confirmations_per_address_per_day"): (1, False),
+    ("web", "confirmations_per_hour"): (1, False),
+    ("web", "max_body_kb"): (1, False),
+    ("web", "max_upload_kb"): (1, False),
     ("ingest", "timeout_seconds"): (0, True),
     ("ingest", "max_bytes"): (1, False),
     ("bounces", "soft_limit"): (1, False),

@@ -134,6 +134,11 @@ class WebSettings:
     subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
     admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
     public_archive: bool = key(False, "Publish past editions at /archive (and /archive/feed.xml).")
+    confirmations_per_address_per_day: int = key(2, "Confirmation mails the web form sends one address per 24 h.")
+    confirmations_per_hour: int = key(100, "Confirmation mails the web form sends per hour, all addresses.")
+    trusted_proxies: tuple[str, ...] = key((), "Proxy addresses/CIDRs whose X-Forwarded-For is believed.")
+    max_body_kb: int = key(64, "Largest request body accepted, in KiB (413 beyond).")
+    max_upload_kb: int = key(20480, "Largest CSV upload to the admin API, in KiB (413 beyond).")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ Per recipient of a DSN whose Action is ``failed``:
 complaint suppresses the address at once. The recipient is taken from the VERP
 envelope address the report came back to (see :mod:`digest.deliver.envelope`), else
 from Original-Recipient, else Final-Recipient.
+
+With ``[newsletter] unsubscribe_mailto`` set, a message that is no report but an
+unsubscribe request with a valid signed token (see :mod:`digest.deliver.mailto`)
+unsubscribes the subscriber it names.
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from pathlib import Path
 
 from digest.config import Settings
 from digest.deliver.envelope import recipients_from_headers
+from digest.deliver.mailto import requested_subscriber
 from digest.errors import NotFoundError, SourceError
 from digest.logs import mask_email
 from digest.store import Store
 from digest.store.bounces import Bounce, BounceKind, Effect, record_bounce
+from digest.subscriptions import signed_links, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ def _message(data: bytes) -> EmailMessage:
 
 def report_id(msg: Message, data: bytes) -> str:
     """A stable id for a report: hash of its Message-ID, else of its bytes."""
-    mid = str(msg.get("Message-ID", "")).strip()
+    mid = next((str(v) for k, v in msg.raw_items() if k.lower() == "message-id"), "").strip()
     return hashlib.sha256(mid.encode("utf-8") if mid else data).hexdigest()
 
 
@@ -103,7 +109,10 @@ def parse_report(data: bytes, *, verp_template: str = "") -> list[Bounce]:
         raise NotAReport(f"not a report ({msg.get_content_type()})")
     kind = str(msg.get_param("report-type", "")).lower()
     rid = report_id(msg, data)
-    verp = recipients_from_headers(verp_template, [str(v) for h in _VERP_HEADERS for v in msg.get_all(h, [])])
+    # Raw values: the standard library's address parser raises on some malformed
+    # headers (e.g. To: "), and the VERP reader only needs the text.
+    wanted = {h.lower() for h in _VERP_HEADERS}
+    verp = recipients_from_headers(verp_template, [str(v) for k, v in msg.raw_items() if k.lower() in wanted])
     if kind == "delivery-status":
         return _dsn(msg, rid, verp)
     if kind == "feedback-report":
@@ -180,6 +189,7 @@ class ImportSummary:
     complaints: int = 0
     suppressed: int = 0
     duplicates: int = 0
+    unsubscribed: int = 0  # unsubscribe requests sent to [newsletter] unsubscribe_mailto
     ignored: list[str] = field(default_factory=list)  # "name: why" for messages skipped
 
 
@@ -230,18 +240,33 @@ def _mark_read(path: Path) -> None:
         log.warning("could not move a read bounce to cur/", extra={"file": str(path)})
 
 
+def _unsubscribe(store: Store, subscriber_id: int, *, now: datetime) -> None:
+    """An unsubscribe request by mail (``digest.deliver.mailto``): the subscriber leaves."""
+    try:
+        unsubscribe(store, subscriber_id, now=now, source="mailto")
+    except NotFoundError:  # erased meanwhile: not on the list, which is what was asked
+        return
+    log.info("unsubscribed (mailto)", extra={"subscriber_id": subscriber_id})
+
+
 def import_bounces(store: Store, settings: Settings, source: Path, *, now: datetime) -> ImportSummary:
     """Read every report in ``source`` and apply it (see the module docstring)."""
     summary = ImportSummary()
     template: str = settings.smtp.envelope_from
     soft_limit: int = settings.bounces.soft_limit
+    tokens = signed_links(settings).tokens if settings.newsletter.unsubscribe_mailto else None
     for name, data, new_file in read_messages(source):
         summary.messages += 1
         try:
             bounces = parse_report(data, verp_template=template)
         except NotAReport as exc:
-            summary.ignored.append(f"{name}: {exc}")
             bounces = []
+            subscriber_id = requested_subscriber(data, tokens) if tokens is not None else None
+            if subscriber_id is None:
+                summary.ignored.append(f"{name}: {exc}")
+            else:
+                _unsubscribe(store, subscriber_id, now=now)
+                summary.unsubscribed += 1
         for bounce in bounces:
             summary.reports += 1
             effect = record_bounce(store, bounce, now=now, soft_limit=soft_limit)

@@ -38,7 +38,9 @@ def confirmation_message(
     context = {
         "lang": language,
         "newsletter": newsletter,
-        "name": subscriber.name,
+        # No name anywhere: it was typed by someone who has not shown they own the address,
+        # and would carry their text ("Win 1000 EUR at http://...") to a stranger's inbox.
+        "name": "",
         "days": settings.web.token_max_age_days,
         "confirm_url": confirm_url,
         "postal_address": settings.newsletter.postal_address,
@@ -51,7 +53,7 @@ def confirmation_message(
     sender = settings.newsletter.sender
     msg["Subject"] = i18n.gettext(language, "Confirm your subscription to %(newsletter)s", newsletter=newsletter)
     msg["From"] = sender
-    msg["To"] = Address(display_name=subscriber.name, addr_spec=subscriber.email)
+    msg["To"] = Address(addr_spec=subscriber.email)
     if settings.newsletter.reply_to:
         msg["Reply-To"] = settings.newsletter.reply_to
     msg["Date"] = format_datetime(now)

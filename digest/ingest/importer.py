@@ -140,6 +140,7 @@ def store_items(
                 default_language=default_language,
                 category=category,
                 language=language,
+                now=now,
             )
         except ItemError as exc:
             report.rejections.append(f"{item.where}: {exc}")

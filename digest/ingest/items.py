@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from digest.boilerplate import is_boilerplate, strip_boilerplate
@@ -44,6 +44,10 @@ _TRACKING = frozenset(
 )
 
 
+#: How far ahead of the clock a publication date may be (time zones, clock skew).
+MAX_AHEAD = timedelta(days=1)
+
+
 class ItemError(ValueError):
     """An item cannot become an article; the message names the field and why."""
 
@@ -70,6 +74,7 @@ class Item:
     guid: str = ""
     source: str = ""
     where: str = ""
+    plain_text: bool = False  # title, summary, author are plain text (JSON Lines), not markup (feeds)
 
 
 def canonical_url(url: str) -> str:
@@ -114,15 +119,21 @@ def to_article(
     default_language: str,
     category: str | None = None,
     language: str | None = None,
+    now: datetime | None = None,
 ) -> Article:
     """Validate and clean ``item``; ``category``/``language`` override the source's.
 
     A missing date becomes ``fallback_published_at`` (when the article was first
     seen). The language is the override, else the item's, else detected, else
-    ``default_language``. Raises :class:`ItemError` naming the field at fault.
+    ``default_language``. A date more than a day after ``now`` is refused (a typo or a
+    placeholder such as 9999-12-31 would top every edition forever). Raises
+    :class:`ItemError` naming the field at fault.
     """
     url = canonical_url(item.url)
-    title = inline_text(item.title)
+    # Plain text is stored as given (a title about "<script>" keeps it) and escaped on
+    # output; only markup from feeds is reduced to its text.
+    inline = clean_line if item.plain_text else inline_text
+    title = inline(item.title)
     if not title:
         raise ItemError("title: missing")
     if len(title) > MAX_TITLE:
@@ -139,10 +150,12 @@ def to_article(
     if not body:
         raise ItemError("body: empty (no article text)")
 
-    summary = inline_text(item.summary) if item.summary else ""
+    summary = inline(item.summary) if item.summary else ""
     published_at = item.published_at or fallback_published_at
     if published_at.tzinfo is None:
         raise ItemError("published_at: no UTC offset")
+    if now is not None and published_at > now + MAX_AHEAD:
+        raise ItemError(f"published_at: {published_at.isoformat()} is more than a day in the future")
 
     chosen_category = clean_line(category if category is not None else item.category)
     if len(chosen_category) > MAX_CATEGORY:
@@ -157,7 +170,7 @@ def to_article(
         body=body,
         body_html=body_html,
         summary=summary,
-        author=_shorten(inline_text(item.author), MAX_AUTHOR),
+        author=_shorten(inline(item.author), MAX_AUTHOR),
         category=chosen_category,
         language=lang,
         source=_shorten(inline_text(item.source) or host_of(url), MAX_SOURCE),

@@ -10,6 +10,7 @@ line that is not UTF-8 costs only that line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,11 @@ from digest.ingest.items import Item
 REQUIRED = ("url", "title", "published_at")
 OPTIONAL = ("body", "body_html", "category", "language", "author", "summary", "guid", "source")
 KEYS = REQUIRED + OPTIONAL
+
+#: Deepest nesting accepted on a line: an article is one flat object.
+MAX_DEPTH = 20
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass
@@ -70,10 +76,15 @@ def _parse_line(raw: bytes, at: str) -> tuple[Item, list[str]]:
     except UnicodeDecodeError as exc:
         bad = raw[exc.start : exc.start + 1].hex()
         raise _LineError(f"not UTF-8 (byte 0x{bad} at column {exc.start + 1})") from None
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise _LineError(f"invalid JSON: nested {depth} levels deep (at most {MAX_DEPTH})")
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _LineError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+        raise _LineError(f"invalid JSON: {str(exc).splitlines()[0][:100]}") from None
     if not isinstance(record, dict):
         raise _LineError(f"expected a JSON object, got {_kind(record)}")
     values: dict[str, str] = {}
@@ -104,8 +115,22 @@ def _parse_line(raw: bytes, at: str) -> tuple[Item, list[str]]:
         guid=values.get("guid", ""),
         source=values.get("source", ""),
         where=at,
+        plain_text=True,
     )
     return item, sorted(str(k) for k in record if k not in KEYS)
+
+
+def _depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text`` (strings skipped), counted
+    without recursion: json.loads would overflow the stack on ``[[[[...``."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def parse_timestamp(value: str) -> datetime:

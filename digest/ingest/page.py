@@ -79,6 +79,7 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
         summary="" if is_excerpt_of(description, body) else description,
         source=meta.get("site_name", "") or (doc.sitename or "") or host_of(article_url),
         where=where,
+        plain_text=True,  # meta values and extracted text, not markup
     )
 
 

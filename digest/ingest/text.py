@@ -157,7 +157,8 @@ def sanitize_html(markup: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return cleaned.strip()
+    # Control characters are no text, and lxml (drop_blocks) refuses them.
+    return _CONTROL.sub("", cleaned).strip()
 
 
 def drop_blocks(markup: str, unwanted: Callable[[str], bool]) -> str:

@@ -12,7 +12,8 @@ the RSA signature. The canonical form of the headers that are the same for a who
 variant is computed once. The tests check every signature with dkimpy's verifier.
 
 Signed headers: From, To, Subject, Date, Message-ID, MIME-Version, Content-Type,
-List-Id, List-Unsubscribe, List-Unsubscribe-Post, Feedback-ID and every other header
+List-Id, List-Unsubscribe, List-Unsubscribe-Post, Feedback-ID, Precedence,
+Auto-Submitted, X-Auto-Response-Suppress and every other header
 digest writes (Reply-To, Content-Language...). They are also *over-signed* (listed once
 more than they occur), so a second From, Subject or List-Unsubscribe-Post added on the
 way breaks the signature instead of being trusted.
@@ -48,6 +49,9 @@ OVERSIGNED = (
     "list-unsubscribe",
     "list-unsubscribe-post",
     "feedback-id",
+    "precedence",
+    "auto-submitted",
+    "x-auto-response-suppress",
 )
 
 _WSP = re.compile(rb"[ \t]+")

@@ -66,6 +66,7 @@ class Personal:
     archive: str  # "view in browser"
     message_id: str  # without angle brackets
     date: datetime  # timezone-aware
+    mailto_token: str = ""  # signed token in the subject of the mailto: List-Unsubscribe
 
 
 _PART_HEADERS = "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -77,6 +78,17 @@ def _address(value: str) -> str:
     if not addr:
         raise RenderError(f"not an email address: {value!r}")
     return mime.address_header(name, addr)
+
+
+def mailto_unsubscribe(address: str, token: str) -> str:
+    """The ``, <mailto:...>`` part of List-Unsubscribe ("" without an address): the
+    subject carries the subscriber's short signed token, which ``digest bounces
+    import`` reads back. The subject, not a plus-address, because mail systems may
+    change the case of a local part."""
+    if not address:
+        return ""
+    subject = f"unsubscribe%20{token}" if token else "unsubscribe"
+    return f", <mailto:{address}?subject={subject}>"
 
 
 class MessageTemplate:
@@ -153,6 +165,11 @@ class MessageTemplate:
             ("List-Id", mime.fold("List-Id", h.list_id)),
             ("List-Unsubscribe-Post", "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
             ("Feedback-ID", mime.fold("Feedback-ID", h.feedback_id)),
+            # Bulk mail: auto-responders (out-of-office, vacation) must stay quiet
+            # (RFC 3834, and Exchange's own header).
+            ("Precedence", "Precedence: bulk\r\n"),
+            ("Auto-Submitted", "Auto-Submitted: auto-generated\r\n"),
+            ("X-Auto-Response-Suppress", "X-Auto-Response-Suppress: OOF, AutoReply\r\n"),
             ("MIME-Version", "MIME-Version: 1.0\r\n"),
             ("Content-Type", f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'),
             ("Content-Language", f"Content-Language: {h.language}\r\n"),
@@ -163,7 +180,7 @@ class MessageTemplate:
         self._from = fields[0][1]
         self._static_canonical = "".join(dkim.relaxed_header(text) for _, text in fields)
         self._static_names = tuple(name.lower() for name, _ in fields)
-        self._mailto = f", <mailto:{h.unsubscribe_mailto}?subject=unsubscribe>" if h.unsubscribe_mailto else ""
+        self._mailto = h.unsubscribe_mailto
         self._keys = tuple(dict.fromkeys(self._holes))
 
     def _personal_fields(self, p: Personal) -> tuple[str, str, str, str]:
@@ -173,7 +190,7 @@ class MessageTemplate:
             raise RenderError(str(exc)) from None
         date = f"Date: {format_datetime(p.date)}\r\n"
         mid = f"Message-ID: <{p.message_id}>\r\n"
-        unsub = mime.fold("List-Unsubscribe", f"<{p.unsubscribe}>{self._mailto}")
+        unsub = mime.fold("List-Unsubscribe", f"<{p.unsubscribe}>{mailto_unsubscribe(self._mailto, p.mailto_token)}")
         return to, date, mid, unsub
 
     def message(self, p: Personal, *, signer: dkim.DkimSigner | None = None) -> bytes:

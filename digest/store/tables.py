@@ -311,3 +311,47 @@ admin_sign_in_failures = Table(
 Index("ix_subscribers_created_at", subscribers.c.created_at)
 Index("ix_subscribers_language_status", subscribers.c.language, subscribers.c.status)
 Index("ix_subscribers_name", subscribers.c.name)
+# A subscription asked for through the anonymous web form for an address already on the
+# list: kept apart, so that nobody can rewrite a subscriber's profile or consent record
+# by typing their address. Applied only when the person confirms through the emailed link.
+subscription_requests = Table(
+    "subscription_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("language", String(10), nullable=False),
+    Column("topics", Text, nullable=False, server_default=""),
+    Column("timezone", String(64), nullable=False, server_default=""),
+    Column("send_at", String(5), nullable=False, server_default=""),
+    Column("consent_at", UTCDateTime(), nullable=False),
+    Column("consent_source", String(20), nullable=False, server_default=""),
+    Column("consent_ip", String(64), nullable=False, server_default=""),
+    Column("consent_user_agent", String(500), nullable=False, server_default=""),
+    Column("consent_text_version", String(50), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("applied_at", UTCDateTime()),
+)
+
+# Each confirmation mail an anonymous visitor caused, so that the limits per address and
+# per hour hold across processes and restarts. Only a hash of the address is kept.
+confirmation_mails = Table(
+    "confirmation_mails",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email_hash", String(64), nullable=False, index=True),
+    Column("sent_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Each time an admin put a suppressed address back on the list: who, when, and what
+# suppression was lifted.
+suppression_overrides = Table(
+    "suppression_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email_hash", String(64), nullable=False, index=True),
+    Column("reason", String(20), nullable=False),  # the suppression lifted
+    Column("source", String(20), nullable=False),  # cli, api
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime(), nullable=False),
+)

@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from digest import consent
 from digest import subscriptions as subs
+from digest.deliver.fresh_link import preferences_link_message
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n
@@ -25,9 +28,15 @@ from digest.store import subscribers as db
 from digest.store.categories import categories_by_language
 from digest.web.choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
 from digest.web.context import NOINDEX, WebContext, context_of
+from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
+    CHECK_INBOX,
     FORM_EXPIRED,
+    GONE,
+    LINK_INVALID,
+    RENEWABLE,
     UNSUBSCRIBED,
+    browser_language,
     field_error,
     form_list,
     form_text,
@@ -36,7 +45,9 @@ from digest.web.pages import (
     root_path,
     subscribe_link,
     subscriber_from_token,
+    token_error_page,
 )
+from digest.web.subscribe import send_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +74,49 @@ def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int =
     )
 
 
+async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber | None, int | None, Response | None]:
+    """The subscriber a confirm link names, the request kept apart it names (if any),
+    or the 4xx page to answer instead. Two kinds of token share /confirm/: a
+    subscriber's ("confirm") and a request's ("request", see digest.consent)."""
+    token = request.path_params["token"]
+    try:
+        request_id = ctx.tokens.check("request", token, now=ctx.now())
+    except TokenError as exc:
+        if "expired" in str(exc):
+            return None, None, token_error_page(ctx, request, "request", token, exc)
+        sub, error = await subscriber_from_token(ctx, request, "confirm")
+        return sub, None, error
+    try:
+        sub = await ctx.db(consent.request_subscriber, ctx.store, request_id)
+    except NotFoundError:
+        language = browser_language(ctx, request)
+        return (
+            None,
+            None,
+            message_page(ctx, request, language, *GONE, status_code=404, links=[subscribe_link(request, language)]),
+        )
+    return sub, request_id, None
+
+
 async def confirm_page(request: Request) -> Response:
     """GET /confirm/{token}: a button (a link scanner opening the mail confirms nothing)."""
     ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    sub, request_id, error = await _confirm_target(ctx, request)
     if error is not None:
         return error
     assert sub is not None and sub.id is not None
-    if sub.status is SubscriberStatus.CONFIRMED:
+    if sub.status is SubscriberStatus.CONFIRMED and request_id is None:
         return RedirectResponse(preferences_path(ctx, request, sub.id), status_code=303)
-    if sub.status is not SubscriberStatus.PENDING:
+    if sub.status is not SubscriberStatus.PENDING and request_id is None:
         return _gone(ctx, request, sub)
     return ctx.render(request, "confirm.html", language=sub.language, subscriber=sub, action=request.url.path)
 
 
 async def confirm(request: Request) -> Response:
-    """POST /confirm/{token}: confirm, then on to the preferences page."""
+    """POST /confirm/{token}: confirm (applying the request kept apart, if the link
+    names one), then on to the preferences page."""
     ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "confirm")
+    sub, request_id, error = await _confirm_target(ctx, request)
     if error is not None:
         return error
     assert sub is not None and sub.id is not None
@@ -93,11 +129,68 @@ async def confirm(request: Request) -> Response:
             status_code=403,
         )
     try:
-        await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
+        if request_id is not None:
+            await ctx.db(consent.confirm_request, ctx.store, request_id, now=ctx.now())
+        else:
+            await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
     except subs.StateError:
         return _gone(ctx, request, sub, status_code=409)
     log.info("subscription confirmed", extra={"subscriber_id": sub.id})
     return RedirectResponse(preferences_path(ctx, request, sub.id) + "?confirmed=1", status_code=303)
+
+
+async def renew(request: Request) -> Response:
+    """POST /renew/{purpose}/{token}: the button on an expired preferences or
+    confirmation link. A fresh link goes to the address the old one was made for, never
+    to one typed here; the answer is the same whatever happens, and the mails count
+    against the confirmation limits."""
+    ctx = context_of(request)
+    purpose, token = request.path_params["purpose"], request.path_params["token"]
+    language = browser_language(ctx, request)
+    if purpose not in RENEWABLE:
+        return message_page(ctx, request, language, *LINK_INVALID, status_code=404)
+    try:
+        ident = ctx.tokens.check_signature(purpose, token)
+    except TokenError as exc:
+        return token_error_page(ctx, request, purpose, token, exc)
+    if not await ctx.csrf_ok(request, await read_form(request)):
+        return message_page(ctx, request, language, *FORM_EXPIRED, status_code=403)
+    done = message_page(ctx, request, language, *CHECK_INBOX)
+    try:
+        sub = await ctx.db(consent.request_subscriber, ctx.store, ident) if purpose == "request" else None
+    except NotFoundError:
+        return done
+    if sub is None:
+        sub = await ctx.db(db.get, ctx.store, ident)
+    if sub is None or sub.id is None or sub.status in (SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN):
+        return done
+    # A request may come from someone who left (that is what it is for); the other two
+    # links only make sense for a subscriber still pending, or still on the list.
+    if purpose == "confirm" and sub.status is not SubscriberStatus.PENDING:
+        return done
+    if purpose == "preferences" and sub.status in db.SUPPRESSED_STATUSES:
+        return done
+    if not await confirmation_allowed(ctx, sub.email):
+        return done
+    if purpose == "preferences":
+        done.background = BackgroundTask(_send_preferences_link, ctx, sub)
+    else:
+        done.background = BackgroundTask(
+            send_confirmation, ctx, sub, request_id=ident if purpose == "request" else None
+        )
+    log.info("fresh link requested", extra={"subscriber_id": sub.id, "purpose": purpose})
+    return done
+
+
+async def _send_preferences_link(ctx: WebContext, sub: Subscriber) -> None:
+    assert sub.id is not None
+    now = ctx.now()
+    try:
+        await ctx.mailer.send(
+            preferences_link_message(ctx.settings, sub, ctx.links.preferences(sub.id, now=now), now=now)
+        )
+    except Exception as exc:  # a background task must not take the server down
+        log.warning("preferences link not sent", extra={"subscriber_id": sub.id, "error": str(exc)})
 
 
 # Preferences -------------------------------------------------------------------------
@@ -255,17 +348,15 @@ async def unsubscribe(request: Request) -> Response:
     """POST /unsubscribe/{token}: the page's button (with CSRF), or the RFC 8058
     one-click POST (body ``List-Unsubscribe=One-Click``, no cookies): 200, no redirect."""
     ctx = context_of(request)
-    form = await read_form(request)
-    one_click = form_text(form, "List-Unsubscribe") == "One-Click"
+    # The token first: a request with a forged one is answered before its body is read.
     try:
         subscriber_id = ctx.tokens.check("unsubscribe", request.path_params["token"], now=ctx.now())
-    except TokenError as exc:
-        if one_click:
-            status = 410 if "expired" in str(exc) else 400
-            return PlainTextResponse(f"{exc}\n", status_code=status)
+    except TokenError:
         sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
         assert error is not None
         return error
+    form = await read_form(request)
+    one_click = form_text(form, "List-Unsubscribe") == "One-Click"
     if one_click:
         # Erased on request (NotFoundError): not on the list, which is what was asked.
         with contextlib.suppress(NotFoundError):

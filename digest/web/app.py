@@ -8,6 +8,7 @@ URLs of :mod:`digest.links`:
 - ``GET/POST /account``                    a preferences link by mail, on request
 - ``GET/POST /confirm/{token}``            double opt-in (GET shows a button)
 - ``GET/POST /preferences/{token}``        language, topics, send time, timezone
+- ``POST /renew/{purpose}/{token}``        an expired confirm/preferences link: mail a fresh one
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
 - ``GET /archive``, ``/archive/{date}/{language}``, ``/archive/feed.xml``  the public
@@ -15,6 +16,9 @@ URLs of :mod:`digest.links`:
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
 - ``/admin/...``                           the admin console (signed-in admins, :mod:`digest.web.admin`)
 - ``/static/web.css``                      the pages' stylesheet
+
+In front of every route (digest.web.edges): odd paths get 404, bodies over ``[web]
+max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_proxies``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
+from digest.web.edges import BodyLimit, Edges, TrustedProxies
 from digest.web.ratelimit import RequestLimiter
 
 # Pages load nothing but their own stylesheet; no scripts at all, no framing, and no
@@ -52,9 +57,6 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-
-#: Confirmation mails per address per hour, whoever asks for them.
-CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 3
 
 
 class SecurityHeaders:
@@ -148,7 +150,6 @@ def create_app(
         mailer=mailer if mailer is not None else SMTPMailer.from_settings(settings, clock=clock),
         now=clock,
         subscribe_limiter=RequestLimiter(per_minute, 60.0),
-        mail_limiter=RequestLimiter(CONFIRMATIONS_PER_ADDRESS_PER_HOUR, 3600.0),
         admin_token=admin_token or None,
         proof_sender=proof_sender,
         edition_page=edition_page_html,
@@ -162,6 +163,7 @@ def create_app(
         Route("/account", account_request.request_link, methods=["POST"]),
         Route("/confirm/{token}", account.confirm_page, methods=["GET"]),
         Route("/confirm/{token}", account.confirm, methods=["POST"]),
+        Route("/renew/{purpose}/{token}", account.renew, methods=["POST"]),
         Route("/preferences/{token}", account.preferences_page, methods=["GET"]),
         Route("/preferences/{token}", account.save_preferences, methods=["POST"]),
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
@@ -174,11 +176,20 @@ def create_app(
         Route("/archive/{date}/{language}", public_archive.archive_edition, methods=["GET"]),
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
+    web = settings.web
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders, hsts=secure)],
+        middleware=[
+            Middleware(SecurityHeaders, hsts=secure),
+            Middleware(Edges),
+            Middleware(TrustedProxies, trusted=web.trusted_proxies),
+            Middleware(BodyLimit, max_bytes=web.max_body_kb * 1024, larger={api.IMPORT_PATH: web.max_upload_kb * 1024}),
+        ],
         exception_handlers={HTTPException: _http_error},
     )
+    # No "/api" -> "/api/" redirects: Starlette builds them from the Host header, which
+    # the client chose. Every route is exact anyway.
+    app.router.redirect_slashes = False
     app.state.web = context
     app.state.console = Console.create(secret, session_hours=settings.web.admin_session_hours)
     return app

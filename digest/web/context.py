@@ -61,7 +61,6 @@ class WebContext:
     mailer: Mailer
     now: Callable[[], datetime]
     subscribe_limiter: RequestLimiter
-    mail_limiter: RequestLimiter
     admin_token: str | None
     proof_sender: ProofSender | None
     edition_page: EditionPage | None

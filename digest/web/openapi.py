@@ -266,6 +266,8 @@ def spec() -> dict[str, Any]:
                     "properties": {
                         **_PROFILE_PROPERTIES,
                         "status": {"type": "string", "enum": ["confirmed", "unsubscribed"]},
+                        # confirming a suppressed address (or one that left) needs it; recorded
+                        "override_suppression": {"type": "boolean", "default": False},
                     },
                 },
                 "SubscriberResult": {
@@ -306,6 +308,7 @@ def spec() -> dict[str, Any]:
                             },
                         },
                         "confirmations_queued": {"type": "integer"},
+                        "confirmations_failed": {"type": "integer"},
                     },
                 },
                 "Edition": {

@@ -134,6 +134,7 @@ def message_page(
     *,
     status_code: int = 200,
     links: list[tuple[str, str]] | None = None,
+    form: tuple[str, str] | None = None,
     **fields: Any,
 ) -> Response:
     """A page with a title, a few paragraphs and links."""
@@ -151,6 +152,7 @@ def message_page(
         title=i18n.gettext(language, title, **values),
         paragraphs=[i18n.gettext(language, p, **values) for p in paragraphs],
         links=links or [],
+        form=form,
     )
 
 
@@ -163,6 +165,22 @@ def subscribe_link(request: Request, language: str) -> tuple[str, str]:
     return (f"{root_path(request)}/subscribe?lang={language}", i18n.gettext(language, "Subscribe again"))
 
 
+#: Expired links whose owner may ask for a fresh one by mail (POST /renew/...).
+RENEWABLE = frozenset({"confirm", "request", "preferences"})
+
+
+def token_error_page(ctx: WebContext, request: Request, purpose: str, token: str, exc: TokenError) -> Response:
+    """400 for a forged link; 410 for an expired one, with a button that mails a fresh
+    link to the address the link was made for (preferences and confirmation links)."""
+    language = browser_language(ctx, request)
+    if "expired" not in str(exc):
+        return message_page(ctx, request, language, *LINK_INVALID, status_code=400)
+    form = None
+    if purpose in RENEWABLE:
+        form = (f"{root_path(request)}/renew/{purpose}/{token}", i18n.gettext(language, "Send me a fresh link"))
+    return message_page(ctx, request, language, *LINK_EXPIRED, status_code=410, form=form)
+
+
 async def subscriber_from_token(
     ctx: WebContext, request: Request, purpose: str, *, scope: str = ""
 ) -> tuple[Subscriber | None, Response | None]:
@@ -173,14 +191,7 @@ async def subscriber_from_token(
     try:
         subscriber_id = ctx.tokens.check(purpose, token, now=ctx.now(), scope=scope)
     except TokenError as exc:
-        expired = "expired" in str(exc)
-        return None, message_page(
-            ctx,
-            request,
-            language,
-            *(LINK_EXPIRED if expired else LINK_INVALID),
-            status_code=410 if expired else 400,
-        )
+        return None, token_error_page(ctx, request, purpose, token, exc)
     sub = await ctx.db(db.get, ctx.store, subscriber_id)
     if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
         return None, message_page(

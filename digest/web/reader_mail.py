@@ -27,6 +27,7 @@ from digest.render.i18n import N_
 from digest.render.jinja import environment
 from digest.store import subscribers as db
 from digest.web.context import WebContext
+from digest.web.mail_limits import confirmation_allowed
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,10 @@ _SUBJECTS: dict[Reason, str] = {
 }
 
 
-def may_send_to(ctx: WebContext, address: str, *, now: datetime) -> bool:
-    """Whether one more reader mail may go to ``address`` now: the abuse limit per
-    address, shared with the confirmation mail. The one place to point at another
-    limiter (the database-backed one of the trust work)."""
-    allowed, _ = ctx.mail_limiter.allow(f"to:{db.address_hash(address)}", now.timestamp())
-    return allowed
+async def may_send_to(ctx: WebContext, address: str) -> bool:
+    """Whether one more reader mail may go to ``address`` now: the confirmation mails'
+    limits per address and per hour, counted in the database with them."""
+    return await confirmation_allowed(ctx, address)
 
 
 def link_message(
@@ -87,7 +86,7 @@ async def send_link(ctx: WebContext, sub: Subscriber, *, reason: Reason) -> None
     if sub.id is None or sub.status is not SubscriberStatus.CONFIRMED:
         return
     now = ctx.now()
-    if not may_send_to(ctx, sub.email, now=now):
+    if not await may_send_to(ctx, sub.email):
         log.info("reader mail not sent (limit)", extra={"subscriber_id": sub.id, "reason": reason})
         return
     message = link_message(ctx.settings, sub, ctx.links.preferences(sub.id, now=now), reason=reason, now=now)

@@ -15,14 +15,15 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from digest import consent, metrics
 from digest import subscriptions as subs
 from digest.deliver.transactional import confirmation_message
 from digest.errors import DeliveryError, ValidationError
 from digest.logs import mask_email
 from digest.models import Consent, Subscriber
 from digest.render import i18n
-from digest.store import subscribers as db
 from digest.web.context import WebContext, context_of
+from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
     CHECK_INBOX,
     FORM_EXPIRED,
@@ -83,23 +84,30 @@ async def subscribe_form(request: Request) -> Response:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address (behind a proxy, run uvicorn with --proxy-headers)."""
+    """The client's address: the socket's peer, or the client a trusted proxy names
+    (``[web] trusted_proxies``, see digest.web.edges)."""
     return request.client.host if request.client else "unknown"
 
 
-async def send_confirmation(ctx: WebContext, sub: Subscriber) -> None:
-    """Send the double opt-in mail; a failure is logged (the person can submit again)."""
+async def send_confirmation(ctx: WebContext, sub: Subscriber, *, request_id: int | None = None) -> bool:
+    """Send the double opt-in mail (its link names the request kept apart, when there
+    is one); False when it was not sent, which is logged and counted."""
     assert sub.id is not None
     now = ctx.now()
-    message = confirmation_message(ctx.settings, sub, ctx.links.confirm(sub.id, now=now), now=now)
+    url = ctx.links.confirm_request(request_id, now=now) if request_id else ctx.links.confirm(sub.id, now=now)
     try:
+        message = confirmation_message(ctx.settings, sub, url, now=now)
         await ctx.mailer.send(message)
     except DeliveryError as exc:
         log.warning("confirmation mail not sent", extra={"subscriber_id": sub.id, "error": str(exc)})
     except Exception:  # a background task must not take the server down
         log.exception("confirmation mail failed", extra={"subscriber_id": sub.id})
     else:
+        metrics.confirmation_mail("sent")
         log.info("confirmation mail sent", extra={"subscriber_id": sub.id, "to": mask_email(sub.email)})
+        return True
+    metrics.confirmation_mail("failed")
+    return False
 
 
 async def subscribe(request: Request) -> Response:
@@ -109,6 +117,7 @@ async def subscribe(request: Request) -> Response:
     now = ctx.now()
     allowed, retry_after = ctx.subscribe_limiter.allow(f"ip:{client_ip(request)}", now.timestamp())
     if not allowed:
+        metrics.rate_limited("subscribe")
         page = message_page(ctx, request, language, *TOO_MANY, status_code=429)
         page.headers["Retry-After"] = str(max(1, round(retry_after)))
         return page
@@ -145,12 +154,14 @@ async def subscribe(request: Request) -> Response:
     if not consented:
         errors["consent"] = i18n.gettext(language, "Tick the box to agree to receive the newsletter.")
     if errors:
+        metrics.subscribe_request("invalid")
         return _subscribe_form(ctx, request, language, values, errors, status_code=400)
     if form_text(form, "website"):  # the honeypot: a bot filled the hidden field
+        metrics.subscribe_request("honeypot")
         log.info("subscription ignored (honeypot)")
         return _sent(request, language)
 
-    consent = Consent(
+    record = Consent(
         at=now,
         source="web",
         ip=client_ip(request),
@@ -158,21 +169,19 @@ async def subscribe(request: Request) -> Response:
         text_version=consent_version(chosen),
     )
     profile = subs.Profile(name=name, language=chosen)
-    result = await ctx.db(subs.subscribe, ctx.store, email, profile, consent=consent, now=now)
+    result = await ctx.db(consent.subscribe, ctx.store, email, profile, consent=record, now=now)
+    metrics.subscribe_request(result.outcome.value)
     log.info("subscription requested", extra={"outcome": result.outcome.value})
     page = _sent(request, chosen)
     sub = result.subscriber
-    # Also limited per address, so nobody can flood someone's inbox from many IPs.
-    if (
-        result.needs_confirmation_mail
-        and sub is not None
-        and ctx.mail_limiter.allow(f"to:{db.address_hash(sub.email)}", now.timestamp())[0]
-    ):
-        page.background = BackgroundTask(send_confirmation, ctx, sub)
-    # --- reader (issue 15): a confirmed address gets "already subscribed" and its link
-    elif result.outcome is subs.Outcome.ALREADY and sub is not None:
+    # Limited per address and in total (in the database), so nobody can flood
+    # someone's inbox from many IPs or many processes.
+    if result.needs_confirmation_mail and sub is not None and await confirmation_allowed(ctx, sub.email):
+        page.background = BackgroundTask(send_confirmation, ctx, sub, request_id=result.request_id)
+    # A confirmed address gets "you are already subscribed" and its preferences link
+    # (within the same limits, see reader_mail.may_send_to).
+    elif result.outcome is consent.Outcome.ALREADY and sub is not None:
         page.background = BackgroundTask(send_link, ctx, sub, reason="already")
-    # --- end reader
     return page
 
 
