@@ -109,7 +109,10 @@ def build_editions(
     An edition that already exists is returned as it is (every subscriber of a date
     gets the same content), unless ``rebuild``, which replaces it as long as no
     delivery has started (EditionLockedError otherwise). A language without any
-    article in the window gets an empty edition with status SKIPPED.
+    article in the window gets an empty edition with status SKIPPED — stored only once
+    the window has closed (``now`` at or past its end): before that, articles may still
+    arrive, and a stored empty edition would cancel the day's send. An empty edition
+    of an open window is returned unstored (``id`` None).
     """
     newsletter = settings.newsletter.name
     window = edition_window(settings, edition_date)
@@ -135,6 +138,9 @@ def build_editions(
             rules=rules,
             now=now,
         )
+        if edition.status is EditionStatus.SKIPPED and now < window[1]:
+            out.append(existing if existing is not None else edition)  # the window is still open
+            continue
         out.append(save_edition(store, edition, rebuild=rebuild, now=now))
     return out
 

@@ -62,8 +62,11 @@ def preview(
     edition = find_edition(store, settings.newsletter.name, day, lang)
     if edition is None:
         edition = build_editions(store, settings, edition_date=day, now=now, languages=[lang])[0]
-        say(f"built edition {edition.id} ({day}, {lang})")
-    if edition.status is EditionStatus.SKIPPED or not edition.items:
+        if edition.id is not None:
+            say(f"built edition {edition.id} ({day}, {lang})")
+    if edition.id is None:  # nothing stored: the articles may still arrive
+        say(f"note: no article in the {day} window in {lang} yet; nothing stored, the send builds the edition later")
+    elif edition.status is EditionStatus.SKIPPED or not edition.items:
         say(f"note: the {day} edition in {lang} has no article: the daily job sends nothing for it")
     links, throwaway = _links(settings)
     if throwaway:

@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from digest.compose import EditionComposer
@@ -30,10 +30,10 @@ from digest.deliver.messages import EditionMessages
 from digest.deliver.outcomes import SmtpOutcome
 from digest.deliver.proofs import send_proofs
 from digest.deliver.sender import SendReport, run_sender
-from digest.models import Edition, OutgoingMessage
+from digest.models import Edition, EditionStatus, OutgoingMessage
 from digest.store import Store
 from digest.store import delivery_admin as admin
-from digest.store.editions import editions_for_date
+from digest.store.editions import EditionLockedError, editions_for_date
 from digest.subscriptions import signed_links
 
 #: Below this many due rows `digest send` does it all in one process (starting helper
@@ -93,12 +93,23 @@ class SendResult:
 
 
 def day_editions(store: Store, settings: Settings, day: date, now: datetime, *, build: bool) -> list[Edition]:
-    """The date's stored editions; with ``build``, the missing languages are built first."""
+    """The date's stored editions; with ``build``, the missing languages are built
+    first, and skipped (empty) ones built again: the window may hold articles now."""
     existing = editions_for_date(store, settings.newsletter.name, day)
-    missing = set(settings.newsletter.languages) - {e.language for e in existing}
-    if build and missing:
-        return build_editions(store, settings, edition_date=day, now=now)
-    return existing
+    if not build:
+        return existing
+    have = {e.language for e in existing if e.status is not EditionStatus.SKIPPED or e.items}
+    again = [lang for lang in settings.newsletter.languages if lang not in have]
+    if not again:
+        return existing
+    rebuilt = {e.language: e for e in existing}
+    for lang in again:
+        try:
+            (ed,) = build_editions(store, settings, edition_date=day, now=now, languages=[lang], rebuild=True)
+        except EditionLockedError:  # a skipped edition with rows: leave it as it is
+            continue
+        rebuilt[lang] = ed
+    return [rebuilt[lang] for lang in settings.newsletter.languages if lang in rebuilt]
 
 
 def send(
@@ -138,17 +149,36 @@ def send(
         say(f"retrying {admin.retry_failed(store, ids, now=now)} failed deliveries")
     fan_out_now(store, out.editions, now=now)
     due = admin.due_count(store, now=now, edition_ids=ids)
-    if due == 0 and not admin.rows_in(store, ids, ["sending"], limit=1):
+    before = admin.counts(store, ids)
+    # Rows left in flight by a sender that stopped are sent again: they count as to send.
+    to_send = due + before["sending"]
+    if to_send == 0:
         say("nothing left to send: every confirmed subscriber has had the edition (`digest status`)")
+    else:
+        say(f"{to_send:,} to send")
     helpers = helper_count(settings) if due >= HELPER_THRESHOLD else 0
     command = helper_command(options.config_path, ids)
-    out.report = asyncio.run(
+    report = asyncio.run(
         _send(
-            settings, store, ids, due=due, helpers=helpers, command=command, clock=clock, warn=warn, progress=progress
+            settings, store, ids, due=to_send, helpers=helpers, command=command, clock=clock, warn=warn,
+            progress=progress,
         )
-    )
+    )  # fmt: skip
+    out.report = whole_run(report, before, admin.counts(store, ids))
     out.summary = send_summary(store, out.editions)
     return out
+
+
+def whole_run(report: SendReport, before: dict[str, int], after: dict[str, int]) -> SendReport:
+    """This process's ``report`` with the counts of the whole send, helper processes
+    included (from the rows: ``before`` and ``after`` counts by state), so the closing
+    summary adds up to the "to send" line."""
+    return replace(
+        report,
+        sent=after["sent"] - before["sent"],
+        failed=after["failed"] - before["failed"],
+        retrying=after["retry"],  # the rows waiting for another attempt when the send ended
+    )
 
 
 def helper_count(settings: Settings) -> int:

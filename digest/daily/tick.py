@@ -298,6 +298,8 @@ class DailyTicker:
                 self._warned.add(key)
                 log.error("edition build failed", extra={**_fields(plan), "error": str(exc)})
             return None
+        if edition.id is None:  # no article yet in a window still open: nothing stored, look again later
+            return None
         if not existed:
             report.built.append(key)
             metrics.edition_built(plan.language)
