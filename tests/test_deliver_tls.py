@@ -22,7 +22,8 @@ from smtp_server import SMTPServer
 from sqlalchemy import select
 
 from digest import config
-from digest.deliver.sender import SendReport, run_sender
+from digest.deliver.options import SendReport
+from digest.deliver.sender import run_sender
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.fanout import fan_out

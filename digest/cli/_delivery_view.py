@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from digest.config import Settings
     from digest.daily.send import DryRunEdition, SendProgress
     from digest.daily.status import SendSummary, StatusReport
+    from digest.deliver.options import SendReport
     from digest.deliver.outcomes import SmtpOutcome
-    from digest.deliver.sender import SendReport
     from digest.models import OutgoingMessage
     from digest.store.delivery_admin import DeliveryRow
 

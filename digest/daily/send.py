@@ -27,9 +27,10 @@ from digest.daily.helpers import helper_command, start_helpers, tie_to_parent
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.claim import sender_id
 from digest.deliver.messages import EditionMessages
+from digest.deliver.options import SendReport
 from digest.deliver.outcomes import SmtpOutcome
 from digest.deliver.proofs import send_proofs
-from digest.deliver.sender import SendReport, run_sender
+from digest.deliver.sender import run_sender
 from digest.models import Edition, EditionStatus, OutgoingMessage
 from digest.store import Store
 from digest.store import delivery_admin as admin
