@@ -18,17 +18,6 @@ from digest.timing import parse_send_at, zone
 
 MAX_NAME_LENGTH = 200
 
-__all__ = [
-    "MAX_NAME_LENGTH",
-    "check_language",
-    "check_name",
-    "check_send_at",
-    "check_timezone",
-    "check_topics",
-    "normalise_address",
-    "split_topics",
-]
-
 
 def normalise_address(raw: str) -> str:
     """The normalised form of an address (ValidationError saying why it is invalid).

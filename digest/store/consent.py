@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from digest.models import Consent
 from digest.store import tables as t
-from digest.store.subscribers import Tx, address_hash
+from digest.store.subscribers import Tx, address_hash, row_to_consent
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,8 @@ def get_request(tx: Tx, request_id: int) -> Request | None:
     row = tx.execute(select(t.subscription_requests).where(r.id == request_id)).first()
     if row is None:
         return None
-    consent = Consent(
-        at=row.consent_at,
-        source=row.consent_source,
-        ip=row.consent_ip,
-        user_agent=row.consent_user_agent,
-        text_version=row.consent_text_version,
-    )
+    consent = row_to_consent(row)
+    assert consent is not None  # a request always records its consent (NOT NULL)
     return Request(
         id=row.id,
         subscriber_id=row.subscriber_id,

@@ -83,17 +83,22 @@ def _parse_time(value: str) -> time | None:
     return time(int(hours), int(minutes))
 
 
+def row_to_consent(row: Any) -> Consent | None:
+    """The consent record of a row with ``consent_*`` columns (subscribers, requests)."""
+    if row.consent_at is None:
+        return None
+    return Consent(
+        at=row.consent_at,
+        source=row.consent_source,
+        ip=row.consent_ip,
+        user_agent=row.consent_user_agent,
+        text_version=row.consent_text_version,
+    )
+
+
 def row_to_subscriber(row: Any) -> Subscriber:
     """A :class:`Subscriber` from a ``subscribers`` row."""
-    consent = None
-    if row.consent_at is not None:
-        consent = Consent(
-            at=row.consent_at,
-            source=row.consent_source,
-            ip=row.consent_ip,
-            user_agent=row.consent_user_agent,
-            text_version=row.consent_text_version,
-        )
+    consent = row_to_consent(row)
     return Subscriber(
         id=row.id,
         email=row.email,
