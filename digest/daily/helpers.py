@@ -63,7 +63,13 @@ def start_helpers(
     ones still running and ``warn`` about any that failed."""
     with contextlib.ExitStack() as stack:
         logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(count)]
-        procs = [subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=f) for f in logs]
+        # The death signal is asked for in the child before it even starts Python, so a
+        # parent killed while a helper is still importing takes it along too.
+        early = _pre_exec_death_signal()
+        procs = [
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=f, preexec_fn=early)
+            for f in logs
+        ]
         try:
             yield procs
         finally:
@@ -99,6 +105,24 @@ def _death_signal(sig: signal.Signals) -> bool:
         return int(libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)) == 0
     except (OSError, AttributeError):  # no libc by that name: the watchdog alone
         return False
+
+
+def _pre_exec_death_signal() -> Callable[[], None] | None:
+    """A function for Popen's ``preexec_fn`` that asks for SIGTERM when the parent dies
+    (Linux; None elsewhere). libc is loaded here, in the parent: the child between fork
+    and exec only makes the one system call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def ask() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+
+    return ask
 
 
 def _watch(parent_pid: int, stop: Callable[[], object]) -> None:
