@@ -8,7 +8,6 @@ Screenshots go to test-artifacts/browser-admin/."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 import uvicorn
 from admin_support import PASSWORD, make_admin
+from browser_support import AXE, BROWSER_MARKS, CHROMIUM
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
 from web_support import web_settings
@@ -32,18 +32,10 @@ from digest.store import Store
 from digest.store.editions import get_edition
 from digest.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser-admin"
 READERS = 20
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
-        reason="headless Chromium (/usr/bin/chromium) not installed",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass

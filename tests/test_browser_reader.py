@@ -6,7 +6,6 @@ Screenshots go to docs/reader-*.png."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 import feedparser
 import pytest
 import uvicorn
+from browser_support import AXE, BROWSER_MARKS, CHROMIUM
 from reader_support import stored_edition
 from smtp_server import SMTPServer
 from web_support import add_subscriber, token, web_settings
@@ -28,18 +28,10 @@ from digest.store import Store
 from digest.store import subscribers as db
 from digest.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "fixtures" / "axe" / "axe.min.js"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
-        reason="headless Chromium (/usr/bin/chromium) not installed",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass

@@ -4,7 +4,6 @@ unsubscribes. Each page is screenshotted at 375 px and 1280 px into test-artifac
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from browser_support import BROWSER_MARKS, CHROMIUM
 from smtp_server import SMTPServer
 from web_support import confirm_path, web_settings
 
@@ -22,17 +22,10 @@ from digest.store import Store
 from digest.store import subscribers as db
 from digest.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser-subscribe"
 WIDTHS = (375, 1280)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
-        reason="headless Chromium (/usr/bin/chromium) not installed",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass

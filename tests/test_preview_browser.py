@@ -5,28 +5,21 @@ Screenshots are kept in test-artifacts/email/."""
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from browser_support import BROWSER_MARKS, CHROMIUM
 from email_samples import DAY, composer, french_edition
 
 from digest.cli import preview as preview_cli
 from digest.models import EditionItem, ItemKind, Subscriber
 from digest.render.parts import html_part
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "email"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
-        reason="headless Chromium (/usr/bin/chromium) not installed",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def png_size(path: Path) -> tuple[int, int]:
