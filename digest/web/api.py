@@ -100,7 +100,8 @@ def admin(handler: Handler) -> Handler:
     return wrapped
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object (BadRequest otherwise)."""
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError):
@@ -186,7 +187,7 @@ async def list_subscribers(request: Request) -> Response:
 async def create_subscriber(request: Request) -> Response:
     """Add a subscriber; pending ones get the confirmation mail unless told otherwise."""
     ctx = context_of(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     unknown = set(body) - {*PROFILE_FIELDS, "email", "confirmed", "override_suppression", "send_confirmation"}
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
@@ -228,7 +229,7 @@ async def update_subscriber(request: Request) -> Response:
     """Change preferences (name, language, topics, timezone, send_at) and/or the status
     (confirmed, unsubscribed); fields left out keep their value."""
     ctx = context_of(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     unknown = set(body) - {*PROFILE_FIELDS, "status", "override_suppression"}
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
@@ -359,7 +360,7 @@ async def test_send(request: Request) -> Response:
     """Send a test copy of an edition to up to 10 addresses given explicitly."""
     ctx = context_of(request)
     edition_id: int = request.path_params["edition_id"]
-    body = await _json_object(request)
+    body = await json_object(request)
     to = body.get("to")
     if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
         raise ValidationError("to: expected a non-empty list of addresses")

@@ -20,7 +20,7 @@ from digest.store import console as console_store
 from digest.store import review as review_store
 from digest.store import subscribers as db
 from digest.store.review import EditionLocked
-from digest.web.api import BadRequest, admin, error
+from digest.web.api import admin, error, json_object
 from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation
 
@@ -36,16 +36,6 @@ def _limit(request: Request, default: int, high: int) -> int:
     return int(raw)
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("body: expected a JSON object") from None
-    if not isinstance(body, dict):
-        raise BadRequest("body: expected a JSON object")
-    return body
-
-
 @admin
 async def edit_item(request: Request) -> Response:
     """Edit one story: ``headline``, ``summary`` (null restores the original) and/or
@@ -53,7 +43,7 @@ async def edit_item(request: Request) -> Response:
     ctx = context_of(request)
     edition_id: int = request.path_params["edition_id"]
     position: int = request.path_params["position"]
-    body = await _body(request)
+    body = await json_object(request)
     unknown = set(body) - {"headline", "summary", "dropped"}
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
