@@ -3,10 +3,17 @@ make them skip without a browser (or fail, with DIGEST_REQUIRE_BROWSER=1, as in 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
@@ -18,3 +25,25 @@ BROWSER_MARKS = [
         reason="headless Chromium (/usr/bin/chromium) not installed",
     ),
 ]
+
+
+@contextlib.contextmanager
+def serving(app: Any, sock: socket.socket) -> Iterator[None]:
+    """Serve ``app`` with uvicorn on ``sock`` (already bound) in a thread, until the block ends."""
+    # log_config and log_level None: uvicorn must not reconfigure the process's
+    # loggers (other tests check what they log).
+    config = uvicorn.Config(
+        app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM
+from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
 from web_support import web_settings
@@ -67,21 +65,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     with SMTPServer() as smtp:
         settings = web_settings(tmp_path, smtp.port, base_url=base_url, smtp={"rate_per_second": 8.0})
         app = create_app(settings, store, proof_sender=ProofSender(settings, store, clock=lambda: datetime.now(UTC)))
-        config = uvicorn.Config(
-            app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
         try:
-            yield Site(base_url, store, smtp, settings, edition_id, now.date().isoformat())
+            with serving(app, sock):
+                yield Site(base_url, store, smtp, settings, edition_id, now.date().isoformat())
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             sock.close()
             store.close()
 

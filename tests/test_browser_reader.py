@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,8 +16,7 @@ from typing import Any
 
 import feedparser
 import pytest
-import uvicorn
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM
+from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
 from reader_support import stored_edition
 from smtp_server import SMTPServer
 from web_support import add_subscriber, token, web_settings
@@ -71,21 +68,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     with SMTPServer() as smtp:
         settings = web_settings(tmp_path, smtp.port, base_url=base_url, web={"public_archive": True})
         app = create_app(settings, store, edition_page_html=_rendered)
-        config = uvicorn.Config(
-            app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
         try:
-            yield Site(base_url, store, smtp, edition, zoe)
+            with serving(app, sock):
+                yield Site(base_url, store, smtp, edition, zoe)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             sock.close()
             store.close()
 

@@ -5,15 +5,12 @@ unsubscribes. Each page is screenshotted at 375 px and 1280 px into test-artifac
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from browser_support import BROWSER_MARKS, CHROMIUM
+from browser_support import BROWSER_MARKS, CHROMIUM, serving
 from smtp_server import SMTPServer
 from web_support import confirm_path, web_settings
 
@@ -46,23 +43,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with SMTPServer() as smtp:
         app = create_app(web_settings(tmp_path, smtp.port, base_url=base_url), store)
-        # log_config and log_level None: uvicorn must not reconfigure the process's
-        # loggers (other tests check what they log).
-        config = uvicorn.Config(
-            app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
         try:
-            yield Site(base_url, store, smtp)
+            with serving(app, sock):
+                yield Site(base_url, store, smtp)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             sock.close()
             store.close()
 
