@@ -127,12 +127,26 @@ async def preview(request: Request, who: Principal) -> Response:
     )
 
 
-async def _edition_or_back(request: Request, ctx: WebContext) -> tuple[Edition | None, Response | None]:
+async def _edition_or_back(request: Request, ctx: WebContext) -> tuple[Edition, int] | Response:
+    """The stored edition the path names and its id, or the redirect that says there is none."""
     day, language = _day(request), request.path_params["language"]
     edition = None if day is None else await ctx.db(_find, ctx, day, language)
-    if edition is None:
-        return None, redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
-    return edition, None
+    if edition is None or edition.id is None:
+        return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
+    return edition, edition.id
+
+
+async def _audit(ctx: WebContext, who: Principal, edition: Edition, action: str) -> None:
+    """Record an action on the whole edition, naming its date and language."""
+    await ctx.db(
+        audit.record,
+        ctx.store,
+        actor=who.email,
+        action=action,
+        target=f"edition:{edition.id}",
+        details={"date": edition.edition_date.isoformat(), "language": edition.language},
+        now=ctx.now(),
+    )
 
 
 def _back(edition: Edition) -> str:
@@ -144,13 +158,13 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
     """POST /admin/editions/{day}/{language}/items/{position}: ``op`` save (headline,
     summary), drop or restore."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
+    found = await _edition_or_back(request, ctx)
+    if isinstance(found, Response):
+        return found
+    edition, edition_id = found
     position = int(request.path_params["position"])
     op = text(form, "op")
-    current = (await ctx.db(review_store.edits, ctx.store, edition.id)).get(position)
+    current = (await ctx.db(review_store.edits, ctx.store, edition_id)).get(position)
     headline = current.headline if current else None
     summary = current.summary if current else None
     dropped = current.dropped if current else False
@@ -166,7 +180,7 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
         await ctx.db(
             review_store.save_edit,
             ctx.store,
-            edition.id,
+            edition_id,
             position,
             headline=headline,
             summary=summary,
@@ -181,7 +195,7 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
         ctx.store,
         actor=who.email,
         action=f"edition.item.{op}",
-        target=f"edition:{edition.id}:{position}",
+        target=f"edition:{edition_id}:{position}",
         details={"headline": headline, "summary": summary, "dropped": dropped},
         now=ctx.now(),
     )
@@ -192,20 +206,12 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
 async def approve(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/editions/{day}/{language}/approve."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
-    await ctx.db(review_store.approve, ctx.store, edition.id, by=who.email, now=ctx.now())
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="edition.approve",
-        target=f"edition:{edition.id}",
-        details={"date": edition.edition_date.isoformat(), "language": edition.language},
-        now=ctx.now(),
-    )
+    found = await _edition_or_back(request, ctx)
+    if isinstance(found, Response):
+        return found
+    edition, edition_id = found
+    await ctx.db(review_store.approve, ctx.store, edition_id, by=who.email, now=ctx.now())
+    await _audit(ctx, who, edition, "edition.approve")
     return redirect(request, _back(edition), gettext(request, "Edition approved."))
 
 
@@ -215,10 +221,10 @@ async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
     from digest.daily.build import build_editions
 
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None:
-        assert back is not None
-        return back
+    found = await _edition_or_back(request, ctx)
+    if isinstance(found, Response):
+        return found
+    edition = found[0]
     try:
         await ctx.db(
             build_editions,
@@ -231,15 +237,7 @@ async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
         )
     except (EditionLockedError, DigestError) as exc:
         return redirect(request, _back(edition), str(exc), kind="error")
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="edition.rebuild",
-        target=f"edition:{edition.id}",
-        details={"date": edition.edition_date.isoformat(), "language": edition.language},
-        now=ctx.now(),
-    )
+    await _audit(ctx, who, edition, "edition.rebuild")
     return redirect(request, _back(edition), gettext(request, "Edition rebuilt."))
 
 
@@ -259,10 +257,10 @@ async def test_send(request: Request, who: Principal, form: FormData) -> Respons
     """POST /admin/editions/{day}/{language}/test-send: field ``to``, up to 10 addresses;
     only they get mail (the proof path of ``digest send --to``)."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
+    found = await _edition_or_back(request, ctx)
+    if isinstance(found, Response):
+        return found
+    edition, edition_id = found
     try:
         addresses = parse_addresses(text(form, "to", 4000))
     except ValidationError as exc:
@@ -271,13 +269,13 @@ async def test_send(request: Request, who: Principal, form: FormData) -> Respons
         return redirect(
             request, _back(edition), gettext(request, "Test sending is not available in this process."), kind="error"
         )
-    results = await ctx.proof_sender(edition.id, addresses)
+    results = await ctx.proof_sender(edition_id, addresses)
     await ctx.db(
         audit.record,
         ctx.store,
         actor=who.email,
         action="edition.test_send",
-        target=f"edition:{edition.id}",
+        target=f"edition:{edition_id}",
         details={"to": addresses, "results": dict(results)},
         now=ctx.now(),
     )
