@@ -6,8 +6,9 @@ Every timestamp is stored as UTC (naive on SQLite, see :class:`UTCDateTime`).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    M = TypeVar("M", bound=DataclassInstance)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -355,3 +361,8 @@ suppression_overrides = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Column("at", UTCDateTime(), nullable=False),
 )
+
+
+def model_from_row(model: type[M], row: Any) -> M:
+    """A ``model`` dataclass from a row whose columns bear the names of its fields."""
+    return model(**{f.name: getattr(row, f.name) for f in dataclasses.fields(model)})
