@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -238,13 +238,31 @@ async def _prefs_form(
     )
 
 
-async def preferences_page(request: Request) -> Response:
+LinkedPage = Callable[[Request, WebContext, Subscriber, int], Awaitable[Response]]
+
+
+def _linked(purpose: str) -> Callable[[LinkedPage], Callable[[Request], Awaitable[Response]]]:
+    """A page of a ``purpose`` link: ``handler`` gets the subscriber its token names and
+    the subscriber's id; a bad token or a subscriber gone is answered before it runs."""
+
+    def decorate(handler: LinkedPage) -> Callable[[Request], Awaitable[Response]]:
+        async def wrapped(request: Request) -> Response:
+            ctx = context_of(request)
+            found = await subscriber_from_token(ctx, request, purpose)
+            if isinstance(found, Response):
+                return found
+            return await handler(request, ctx, *found)
+
+        wrapped.__name__ = handler.__name__
+        wrapped.__doc__ = handler.__doc__
+        return wrapped
+
+    return decorate
+
+
+@_linked("preferences")
+async def preferences_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /preferences/{token}."""
-    ctx = context_of(request)
-    found = await subscriber_from_token(ctx, request, "preferences")
-    if isinstance(found, Response):
-        return found
-    sub = found[0]
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     banner = ""
@@ -257,13 +275,9 @@ async def preferences_page(request: Request) -> Response:
     return await _prefs_form(ctx, request, sub, _prefs_values(sub), {}, banner=banner)
 
 
-async def save_preferences(request: Request) -> Response:
+@_linked("preferences")
+async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """POST /preferences/{token}: validate every field, save, and show the page again."""
-    ctx = context_of(request)
-    found = await subscriber_from_token(ctx, request, "preferences")
-    if isinstance(found, Response):
-        return found
-    sub, sub_id = found
     form = await read_form(request)
     if refused := await refuse_stale_form(ctx, request, form, sub.language):
         return refused
@@ -311,13 +325,9 @@ async def save_preferences(request: Request) -> Response:
 # Unsubscribe -------------------------------------------------------------------------
 
 
-async def unsubscribe_page(request: Request) -> Response:
+@_linked("unsubscribe")
+async def unsubscribe_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /unsubscribe/{token}: a confirm button, and the gentler preferences option."""
-    ctx = context_of(request)
-    found = await subscriber_from_token(ctx, request, "unsubscribe")
-    if isinstance(found, Response):
-        return found
-    sub, sub_id = found
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     return ctx.render(

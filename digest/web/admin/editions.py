@@ -13,6 +13,7 @@ import email
 import email.policy
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,7 @@ from digest.store import archive as archive_store
 from digest.store import audit
 from digest.store import review as review_store
 from digest.store.editions import EditionLockedError, editions_for_date, original_items
-from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.core import ActionHandler, Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.dashboard import edition_lines
 from digest.web.context import WebContext, context_of
 
@@ -127,13 +128,24 @@ async def preview(request: Request, who: Principal) -> Response:
     )
 
 
-async def _edition_or_back(request: Request, ctx: WebContext) -> tuple[Edition, int] | Response:
-    """The stored edition the path names and its id, or the redirect that says there is none."""
-    day, language = _day(request), request.path_params["language"]
-    edition = None if day is None else await ctx.db(_find, ctx, day, language)
-    if edition is None or edition.id is None:
-        return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
-    return edition, edition.id
+EditionAction = Callable[[Request, Principal, FormData, Edition, int], Awaitable[Response]]
+
+
+def _on_edition(handler: EditionAction) -> ActionHandler:
+    """A desk action on the stored edition the path names: ``handler`` gets it and its
+    id; a path naming none is answered with a redirect to the list."""
+
+    async def wrapped(request: Request, who: Principal, form: FormData) -> Response:
+        ctx = context_of(request)
+        day, language = _day(request), request.path_params["language"]
+        edition = None if day is None else await ctx.db(_find, ctx, day, language)
+        if edition is None or edition.id is None:
+            return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
+        return await handler(request, who, form, edition, edition.id)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
 
 
 async def _audit(ctx: WebContext, who: Principal, edition: Edition, action: str) -> None:
@@ -154,14 +166,11 @@ def _back(edition: Edition) -> str:
 
 
 @action(Role.EDITOR)
-async def edit_item(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def edit_item(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/items/{position}: ``op`` save (headline,
     summary), drop or restore."""
     ctx = context_of(request)
-    found = await _edition_or_back(request, ctx)
-    if isinstance(found, Response):
-        return found
-    edition, edition_id = found
     position = int(request.path_params["position"])
     op = text(form, "op")
     current = (await ctx.db(review_store.edits, ctx.store, edition_id)).get(position)
@@ -203,28 +212,22 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
 
 
 @action(Role.EDITOR)
-async def approve(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def approve(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/approve."""
     ctx = context_of(request)
-    found = await _edition_or_back(request, ctx)
-    if isinstance(found, Response):
-        return found
-    edition, edition_id = found
     await ctx.db(review_store.approve, ctx.store, edition_id, by=who.email, now=ctx.now())
     await _audit(ctx, who, edition, "edition.approve")
     return redirect(request, _back(edition), gettext(request, "Edition approved."))
 
 
 @action(Role.EDITOR)
-async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def rebuild(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/rebuild: while no delivery has started."""
     from digest.daily.build import build_editions
 
     ctx = context_of(request)
-    found = await _edition_or_back(request, ctx)
-    if isinstance(found, Response):
-        return found
-    edition = found[0]
     try:
         await ctx.db(
             build_editions,
@@ -253,14 +256,11 @@ def parse_addresses(raw: str) -> list[str]:
 
 
 @action(Role.EDITOR)
-async def test_send(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def test_send(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/test-send: field ``to``, up to 10 addresses;
     only they get mail (the proof path of ``digest send --to``)."""
     ctx = context_of(request)
-    found = await _edition_or_back(request, ctx)
-    if isinstance(found, Response):
-        return found
-    edition, edition_id = found
     try:
         addresses = parse_addresses(text(form, "to", 4000))
     except ValidationError as exc:
