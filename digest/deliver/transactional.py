@@ -29,6 +29,38 @@ def _sender_domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
+def transactional_message(
+    settings: Settings,
+    *,
+    to: Address,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    language: str,
+    idstring: str,
+    now: datetime,
+) -> EmailMessage:
+    """One transactional mail: ``template``.txt then ``template``.html as
+    multipart/alternative, UTF-8 quoted-printable, with the newsletter's From and
+    Reply-To and ``Auto-Submitted: auto-generated``. The headers every such mail
+    carries are written here once (confirmation, preferences link, and any added later)."""
+    env = environment(language)
+    msg = EmailMessage(policy=email.policy.SMTP)
+    sender = settings.newsletter.sender
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = to
+    if settings.newsletter.reply_to:
+        msg["Reply-To"] = settings.newsletter.reply_to
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(idstring=idstring, domain=_sender_domain(sender))
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(env.get_template(f"{template}.txt").render(context), cte="quoted-printable")
+    msg.add_alternative(env.get_template(f"{template}.html").render(context), subtype="html", cte="quoted-printable")
+    msg["Content-Language"] = language  # after set_content, which clears Content-* headers
+    return msg
+
+
 def confirmation_message(
     settings: Settings, subscriber: Subscriber, confirm_url: str, *, now: datetime
 ) -> EmailMessage:
@@ -45,24 +77,17 @@ def confirmation_message(
         "confirm_url": confirm_url,
         "postal_address": settings.newsletter.postal_address,
     }
-    env = environment(language)
-    text = env.get_template("web/email/confirm.txt").render(context)
-    html = env.get_template("web/email/confirm.html").render(context)
-
-    msg = EmailMessage(policy=email.policy.SMTP)
-    sender = settings.newsletter.sender
-    msg["Subject"] = i18n.gettext(language, "Confirm your subscription to %(newsletter)s", newsletter=newsletter)
-    msg["From"] = sender
-    msg["To"] = Address(addr_spec=subscriber.email)
-    if settings.newsletter.reply_to:
-        msg["Reply-To"] = settings.newsletter.reply_to
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(idstring="confirm", domain=_sender_domain(sender))
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text, cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    msg["Content-Language"] = language  # after set_content, which clears Content-* headers
-    return msg
+    subject = i18n.gettext(language, "Confirm your subscription to %(newsletter)s", newsletter=newsletter)
+    return transactional_message(
+        settings,
+        to=Address(addr_spec=subscriber.email),
+        subject=subject,
+        template="web/email/confirm",
+        context=context,
+        language=language,
+        idstring="confirm",
+        now=now,
+    )
 
 
 def confirmation_for(settings: Settings, links: Links, subscriber: Subscriber, *, now: datetime) -> EmailMessage:

@@ -10,21 +10,19 @@ and its timing are the same whether or not the address is on the list.
 
 from __future__ import annotations
 
-import email.policy
 import logging
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Literal
 
 from digest.config import Settings
+from digest.deliver.transactional import transactional_message
 from digest.errors import DeliveryError
 from digest.logs import mask_email
 from digest.models import Subscriber, SubscriberStatus
 from digest.render import i18n, names
 from digest.render.i18n import N_
-from digest.render.jinja import environment
 from digest.store import subscribers as db
 from digest.web.context import WebContext
 from digest.web.mail_limits import confirmation_allowed
@@ -62,22 +60,16 @@ def link_message(
         "postal_address": settings.newsletter.postal_address,
         **phrases,
     }
-    env = environment(language)
-    msg = EmailMessage(policy=email.policy.SMTP)
-    sender = settings.newsletter.sender
-    msg["Subject"] = i18n.gettext(language, _SUBJECTS[reason], newsletter=newsletter, **phrases)
-    msg["From"] = sender
-    msg["To"] = Address(display_name=subscriber.name, addr_spec=subscriber.email)
-    if settings.newsletter.reply_to:
-        msg["Reply-To"] = settings.newsletter.reply_to
-    msg["Date"] = format_datetime(now)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(idstring="link", domain=domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(env.get_template("web/email/link.txt").render(context), cte="quoted-printable")
-    msg.add_alternative(env.get_template("web/email/link.html").render(context), subtype="html", cte="quoted-printable")
-    msg["Content-Language"] = language
-    return msg
+    return transactional_message(
+        settings,
+        to=Address(display_name=subscriber.name, addr_spec=subscriber.email),
+        subject=i18n.gettext(language, _SUBJECTS[reason], newsletter=newsletter, **phrases),
+        template="web/email/link",
+        context=context,
+        language=language,
+        idstring="link",
+        now=now,
+    )
 
 
 async def send_link(ctx: WebContext, sub: Subscriber, *, reason: Reason) -> None:
