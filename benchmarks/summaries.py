@@ -1,6 +1,6 @@
 """Score the summaries the product sends (the edition's ``top`` style) with ROUGE-1/2/L.
 
-    .venv/bin/python benchmarks/summaries.py [--data DIR] [--language fr|en] [--style top|brief] [--limit N]
+    .venv/bin/python benchmarks/summaries.py [--data DIR] [--language fr|en] [--style top|brief] [--skip N] [--limit N]
 
 DIR holds ``source_documents.txt`` and ``gold.txt``, one document per line; the
 default is ../shared/bench/orangesum (French) or ../shared/bench/cnndm-dev (English)
@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=None, help="folder with source_documents.txt, gold.txt")
     parser.add_argument("--language", default="fr", choices=sorted(DEFAULT_DATA), help="language of the documents")
     parser.add_argument("--style", default="top", choices=sorted(STYLES), help="summary style (the edition's)")
-    parser.add_argument("--limit", type=int, default=0, help="score only the first N documents")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N documents")
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N documents (after --skip)")
     args = parser.parse_args(argv)
     data: Path = args.data or DEFAULT_DATA[args.language]
     style = STYLES[args.style]
@@ -93,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     golds = read_lines(data / "gold.txt")
     if len(docs) != len(golds):
         raise SystemExit(f"error: {len(docs)} documents but {len(golds)} gold summaries in {data}")
+    # --skip sets a part of the data apart (e.g. documents once used to tune the scorer).
+    docs, golds = docs[args.skip :], golds[args.skip :]
     if args.limit:
         docs, golds = docs[: args.limit], golds[: args.limit]
 
@@ -117,7 +120,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     scores = {name: rouge(scorer, golds, out) for name, out in rows.items()}
 
     n = len(docs)
-    print(f"{data} ({args.language}), style {args.style!r}: {n} documents; ROUGE F1 x 100, default tokenizer")
+    first = args.skip + 1
+    print(
+        f"{data} ({args.language}), style {args.style!r}: {n} documents ({first}-{args.skip + n});"
+        " ROUGE F1 x 100, default tokenizer"
+    )
     print(
         f"{'system':<14} {'R1':>6} {'R2':>6} {'RL':>6}  {'words':>5} {'anaphoric':>9} {'furniture':>9} {'in quote':>8}"
     )

@@ -74,6 +74,11 @@ def assert_no_dangling_sentence(sentences: tuple[str, ...], text: str, language:
         ("This will allow ships to dock again.", "en"),
         ("But the council disagreed.", "en"),
         ("However, fishermen fear the dredging.", "en"),
+        ("Because, unlike Crimea's rushed referendum, this vote was planned for a year.", "en"),
+        ("Because it was cheaper.", "en"),
+        ("Car les travaux ont pris deux ans de retard.", "fr"),
+        ("Parce que, contrairement au bassin voisin, celui-ci est classé.", "fr"),
+        ("Parce qu'il pleuvait.", "fr"),
     ],
 )
 def test_sentences_pointing_back_are_recognised(sentence: str, language: str) -> None:
@@ -89,6 +94,10 @@ def test_sentences_pointing_back_are_recognised(sentence: str, language: str) ->
         ("It is expected that the work will start in spring.", "en"),
         ("The harbour authority approved a plan.", "en"),
         ("Thessaloniki hosts the summit.", "en"),
+        ("Because of the storm, flights were cancelled.", "en"),
+        ("Because the council voted no, the pool will close.", "en"),
+        ("Parce que le conseil a refusé, la piscine fermera.", "fr"),
+        ("Carcassonne accueille le sommet.", "fr"),
     ],
 )
 def test_sentences_standing_alone_are_not_flagged(sentence: str, language: str) -> None:

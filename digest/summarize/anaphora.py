@@ -27,6 +27,10 @@ _OPENERS = {
         r"|ainsi|donc|or|alors|puis|enfin|et|d[’']autant|selon (?:lui|elle|eux|elles)|d[’']après (?:lui|elle|eux|elles)"
         r"|pour (?:lui|elle|eux|elles)|quant à (?:lui|elle|eux|elles)|lui-même|elle-même|là|au contraire"
         r"|de son côté|de leur côté|à son tour|à leur tour|parmi eux|parmi elles|même|le même|la même"
+        # "Car" only ever gives the reason for what came before; "Parce que" does when it
+        # is cut off by a comma ("Parce que, contrairement à…") or has no main clause
+        # ("Parce qu'il pleuvait."), not in "Parce qu'il pleuvait, le match est reporté."
+        r"|car|parce\s+qu(?:e\b|[’'])(?=\s*,|[^,]*$)"
         # "Cette décision" points back; "Cette année", "Ces derniers jours" only name a time.
         r"|(?:cet|cette|ces)(?!\s+(?:année|années|semaine|semaines|saison|nuit|matin|soir|été|hiver|automne"
         r"|après-midi|fois|(?:derniers|dernières)\s+(?:jours|mois|années|semaines|heures)))"
@@ -43,6 +47,9 @@ _OPENERS = {
         r"|and|or|thus|therefore|hence|in addition|besides|otherwise|likewise|similarly|indeed|after all"
         r"|(?:there|here)(?=\s*,)|at the time|by then"
         r"|like (?:him|her|them|his|hers|theirs)|according to (?:him|her|them)"
+        # "Because, unlike…" and "Because it was cheaper." answer the sentence before;
+        # "Because of the storm, …" and "Because it rained, the match…" stand alone.
+        r"|because(?=\s*,|(?!\s+of\b)[^,]*$)"
         r")\b",
         _FLAGS,
     ),
