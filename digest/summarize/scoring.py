@@ -81,9 +81,20 @@ class Gist:
 
 
 def score_sentences(
-    sentences: Sequence[Sentence], lang: Language, *, title: str = "", weights: Weights = DEFAULT_WEIGHTS
+    sentences: Sequence[Sentence],
+    lang: Language,
+    *,
+    title: str = "",
+    weights: Weights = DEFAULT_WEIGHTS,
+    words: Sequence[int] | None = None,
 ) -> tuple[list[ScoredSentence], Gist]:
-    """Token each sentence, build the article's gist, and score each sentence against it."""
+    """Token each sentence, build the article's gist, and score each sentence against it.
+
+    ``words`` is each sentence's :func:`digest.words.word_count` when the caller has
+    counted them already.
+    """
+    if words is None:
+        words = [word_count(s.text) for s in sentences]
     tokens = [lang.tokens(s.text) for s in sentences]
     quotes = [scan(s.text) for s in sentences]  # (still open, characters inside, stray closers)
     quoted = [inside / len(s.text) if s.text else 0.0 for s, (_o, inside, _s) in zip(sentences, quotes, strict=True)]
@@ -103,7 +114,9 @@ def score_sentences(
     gist = Gist({t: v * scale for t, v in mass.items()}, weights.expected_words)
 
     out = []
-    for s, toks, q, pos, (still_open, _inside, stray) in zip(sentences, tokens, quoted, positions, quotes, strict=True):
+    for s, n, toks, q, pos, (still_open, _inside, stray) in zip(
+        sentences, words, tokens, quoted, positions, quotes, strict=True
+    ):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
         if q > weights.mostly_quoted:
@@ -111,7 +124,7 @@ def score_sentences(
         out.append(
             ScoredSentence(
                 s,
-                word_count(s.text),
+                n,
                 tuple(toks),
                 pos,
                 q,
