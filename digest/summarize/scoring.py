@@ -225,6 +225,12 @@ def _gain(add: Counter[str], have: Counter[str], expected: dict[str, float]) -> 
     """How much of the gist ``add`` covers that ``have`` does not already cover."""
     gain = 0.0
     get_expected = expected.get
+    if not have:  # the loop below with h = 0 (the same sums, without the look-ups)
+        for t, c in add.items():
+            e = get_expected(t, 0.0)
+            if e > 0:
+                gain += c if c < e else e
+        return gain
     get_have = have.get
     for t, c in add.items():
         e = get_expected(t, 0.0)

@@ -26,9 +26,11 @@ from digest.boilerplate import split_glued
 from digest.summarize.language import language as get_language
 from digest.summarize.quotes import closes_soon, open_quotes
 
-# End punctuation, then closing quotes/brackets; French puts a (non-breaking) space
-# before the closing guillemet. A straight quote after a space opens the next sentence.
-_BOUNDARY = re.compile(r"(?:\.{2,}|[.!?…])+(?:[»”\"’')\]]|[ \u00a0\u202f]»)*")
+# End punctuation (a run of it: "...", "?!"), then closing quotes/brackets; French puts
+# a (non-breaking) space before the closing guillemet. A straight quote after a space
+# opens the next sentence. (Opening on a character class lets the regex engine scan
+# for it; "(?:\.{2,}|[.!?…])+", the same runs, made it try every position.)
+_BOUNDARY = re.compile(r"[.!?…]+(?:[»”\"’')\]]|[ \u00a0\u202f]»)*")
 _QUOTE_REACH = 400
 _SPACES = " \t\u00a0\u202f\u2009"
 _OPENERS = "«\"“‘'([¿¡—–-•"
