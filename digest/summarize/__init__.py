@@ -105,7 +105,9 @@ def _counted_sentences(
             and not is_boilerplate(s.text, words=n)
             and (not headline or _normalise(s.text) != headline)
         ):
-            kept.append(Sentence(s.text, len(kept), s.paragraph))
+            # Renumbered only once something was dropped before it (a frozen dataclass
+            # costs a microsecond to build).
+            kept.append(s if s.index == len(kept) else Sentence(s.text, len(kept), s.paragraph))
             counts.append(n)
     return kept, counts
 

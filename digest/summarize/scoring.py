@@ -101,11 +101,13 @@ def score_sentences(
     positions = [math.exp(-s.index / weights.position_decay) for s in sentences]
 
     mass: dict[str, float] = {}
+    get_mass = mass.get
     stop = lang.stopwords
     for toks, q, pos in zip(tokens, quoted, positions, strict=True):
         w = pos * (1.0 - weights.quote_penalty * q)
+        w_stop = w * weights.stopword_weight  # once per sentence, not per stop-word
         for t in toks:
-            mass[t] = mass.get(t, 0.0) + (w * weights.stopword_weight if t in stop else w)
+            mass[t] = get_mass(t, 0.0) + (w_stop if t in stop else w)
     if title:
         for t in lang.tokens(title):
             mass[t] = mass.get(t, 0.0) + weights.title_weight * (weights.stopword_weight if t in stop else 1.0)
