@@ -22,7 +22,14 @@ from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import consent as requests
 from digest.store import subscribers as db
-from digest.subscriptions import SELF_LIFTABLE, Profile, StateError, normalise_address
+from digest.subscriptions import (
+    SELF_LIFTABLE,
+    Profile,
+    StateError,
+    lift_own_suppression,
+    normalise_address,
+    profile_values,
+)
 
 
 class Outcome(enum.StrEnum):
@@ -66,22 +73,9 @@ def subscribe(store: Store, email: str, profile: Profile, *, consent: Consent, n
         if existing is not None:
             assert existing.id is not None
             outcome = Outcome.PENDING if existing.status is SubscriberStatus.PENDING else Outcome.RESUBSCRIBED
-            request_id = requests.add_request(
-                tx, existing.id, name=profile.name, language=profile.language, topics=profile.topics,
-                timezone=profile.timezone, send_at=profile.send_at,
-                consent=consent, now=now,
-            )  # fmt: skip
+            request_id = requests.add_request(tx, existing.id, profile, consent=consent, now=now)
             return Subscription(outcome, existing, request_id)
-        sub = Subscriber(
-            email=address,
-            created_at=now,
-            consent=consent,
-            name=profile.name,
-            language=profile.language,
-            topics=profile.topics,
-            timezone=profile.timezone,
-            send_at=profile.send_at,
-        )
+        sub = Subscriber(email=address, created_at=now, consent=consent, **profile_values(profile))
         sub = replace(sub, id=db.insert_subscriber(tx, sub, now=now))
         return Subscription(Outcome.RESUBSCRIBED if suppressed else Outcome.NEW, sub)
 
@@ -110,18 +104,10 @@ def confirm_request(store: Store, request_id: int, *, now: datetime) -> Subscrib
             return sub
         if sub.status is SubscriberStatus.BOUNCED:
             raise StateError(f"subscriber {sub.id} bounced: cannot be confirmed")
-        suppressed = db.suppression(tx, sub.email)
-        if suppressed is not None:
-            if suppressed.reason not in SELF_LIFTABLE:
-                raise StateError(f"subscriber {sub.id} is suppressed ({suppressed.reason})")
-            db.unsuppress(tx, sub.email)
+        lift_own_suppression(tx, sub)
         sub = replace(
             sub,
-            name=request.name,
-            language=request.language,
-            topics=request.topics,
-            timezone=request.timezone,
-            send_at=request.send_at,
+            **profile_values(request),
             consent=request.consent,
             status=SubscriberStatus.CONFIRMED,
             confirmed_at=now,

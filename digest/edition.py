@@ -49,7 +49,7 @@ from digest.words import word_count
 
 #: Share of the budget top stories may use; the rest is for "En bref".
 TOP_SHARE = 0.6
-# Summary lengths: digest.summarize.LEAD for the lead story, TOP (2-3 sentences, at
+# Summary lengths: digest.summarize.LEAD for the lead story, TOP (about 45 words, at
 # most 80 words) for the other top stories, BRIEF (one sentence, at most 30 words)
 # for "En bref"; the same styles `digest summarize --style` uses.
 #: Stop looking for top stories or briefs once this many stories in a row did not

@@ -29,80 +29,74 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 BUILD_INFO = Info("digest", "Version of the running digest.", registry=REGISTRY)
 BUILD_INFO.info({"version": __version__})
 
-EDITIONS_BUILT = Counter(
-    "digest_editions_built",
-    "Editions built by this process, by language.",
-    ["language"],
-    registry=REGISTRY,
-)
-MESSAGES = Counter(
+
+def _counter(name: str, documentation: str, labels: tuple[str, ...] = ()) -> Counter:
+    # Every metric lives in REGISTRY: the one place that says so.
+    return Counter(name, documentation, labels, registry=REGISTRY)
+
+
+def _gauge(name: str, documentation: str) -> Gauge:
+    return Gauge(name, documentation, registry=REGISTRY)
+
+
+def _histogram(name: str, documentation: str, buckets: tuple[float, ...]) -> Histogram:
+    return Histogram(name, documentation, buckets=buckets, registry=REGISTRY)
+
+
+EDITIONS_BUILT = _counter("digest_editions_built", "Editions built by this process, by language.", ("language",))
+MESSAGES = _counter(
     "digest_messages",
     "Delivery attempts by outcome (sent, failed, retry) and SMTP reply code (none when the "
     "connection failed before a reply).",
-    ["outcome", "code"],
-    registry=REGISTRY,
+    ("outcome", "code"),
 )
-SEND_RATE = Gauge(
-    "digest_send_rate_per_second",
-    "Messages accepted by the SMTP server per second, over the last minute.",
-    registry=REGISTRY,
+SEND_RATE = _gauge(
+    "digest_send_rate_per_second", "Messages accepted by the SMTP server per second, over the last minute."
 )
-DELIVERIES_DUE = Gauge(
-    "digest_deliveries_due",
-    "Delivery rows due now (pending or retry with due_at in the past), read at scrape time.",
-    registry=REGISTRY,
+DELIVERIES_DUE = _gauge(
+    "digest_deliveries_due", "Delivery rows due now (pending or retry with due_at in the past), read at scrape time."
 )
-DELIVERIES_IN_FLIGHT = Gauge(
-    "digest_deliveries_in_flight",
-    "Delivery rows in the sending state (DATA under way), read at scrape time.",
-    registry=REGISTRY,
+DELIVERIES_IN_FLIGHT = _gauge(
+    "digest_deliveries_in_flight", "Delivery rows in the sending state (DATA under way), read at scrape time."
 )
-FEED_POLLS = Counter("digest_feed_polls", "Feed polls, by result (ok, error).", ["result"], registry=REGISTRY)
-FEED_POLL_ERRORS = Counter("digest_feed_poll_errors", "Feed polls that failed.", registry=REGISTRY)
-SCHEDULE_DECISIONS = Counter(
+FEED_POLLS = _counter("digest_feed_polls", "Feed polls, by result (ok, error).", ("result",))
+FEED_POLL_ERRORS = _counter("digest_feed_poll_errors", "Feed polls that failed.")
+SCHEDULE_DECISIONS = _counter(
     "digest_schedule_decisions",
     "Scheduler decisions about an edition: built on time, caught up, skipped.",
-    ["outcome"],
-    registry=REGISTRY,
+    ("outcome",),
 )
-DATABASE_ERRORS = Counter(
+DATABASE_ERRORS = _counter(
     "digest_metrics_database_errors",
     "Scrapes whose database-backed gauges could not be read (the database was unreachable).",
-    registry=REGISTRY,
 )
-TICKS = Counter("digest_scheduler_ticks", "Scheduler ticks run, by result (ok, error).", ["result"], registry=REGISTRY)
-TICK_SECONDS = Histogram(
+TICKS = _counter("digest_scheduler_ticks", "Scheduler ticks run, by result (ok, error).", ("result",))
+TICK_SECONDS = _histogram(
     "digest_scheduler_tick_seconds",
     "Time one scheduler tick took.",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-    registry=REGISTRY,
+    (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 
 # The web edge: what anonymous visitors cause, and how the server answers.
-SUBSCRIBE_REQUESTS = Counter(
+SUBSCRIBE_REQUESTS = _counter(
     "digest_subscribe_requests",
     "Subscribe form posts, by outcome (new, pending, resubscribed, already, blocked, invalid, honeypot).",
-    ["outcome"],
-    registry=REGISTRY,
+    ("outcome",),
 )
-CONFIRMATION_MAILS = Counter(
+CONFIRMATION_MAILS = _counter(
     "digest_confirmation_mails",
     "Confirmation mails, by result (sent, failed, limited: held back by a limit).",
-    ["result"],
-    registry=REGISTRY,
+    ("result",),
 )
-RATE_LIMITED = Counter("digest_http_rate_limited", "Requests answered 429, by limit.", ["limit"], registry=REGISTRY)
-UNSUBSCRIBES = Counter(
-    "digest_unsubscribes", "Unsubscribes, by source (link, one-click, mailto, api, cli).", ["source"], registry=REGISTRY
+RATE_LIMITED = _counter("digest_http_rate_limited", "Requests answered 429, by limit.", ("limit",))
+UNSUBSCRIBES = _counter(
+    "digest_unsubscribes", "Unsubscribes, by source (link, one-click, mailto, api, cli).", ("source",)
 )
-HTTP_RESPONSES = Counter(
-    "digest_http_responses", "HTTP responses of the web app, by status code.", ["status"], registry=REGISTRY
-)
-HTTP_SECONDS = Histogram(
+HTTP_RESPONSES = _counter("digest_http_responses", "HTTP responses of the web app, by status code.", ("status",))
+HTTP_SECONDS = _histogram(
     "digest_http_request_seconds",
     "Time from a request's arrival to the end of its response.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-    registry=REGISTRY,
+    (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
 

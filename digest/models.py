@@ -85,7 +85,7 @@ class Link:
 class ItemKind(enum.StrEnum):
     """Where an item sits in the briefing."""
 
-    TOP = "top"  # a top story: headline and a 2-3 sentence summary
+    TOP = "top"  # a top story: headline and a summary of about 45 words
     BRIEF = "brief"  # an "En bref" line: headline and one sentence
 
 

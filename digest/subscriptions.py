@@ -22,7 +22,7 @@ Every front door (CLI, web pages, admin API, CSV import in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -45,6 +45,7 @@ from digest.store import Store
 from digest.store import consent as consent_db
 from digest.store import subscribers as db
 from digest.store.deliveries import skip_open_deliveries
+from digest.store.subscribers import HasProfile
 from digest.tokens import Tokens
 
 # The field checks live in digest.fields; every front door reaches them from here.
@@ -127,15 +128,20 @@ def check_profile(
 # Adding ---------------------------------------------------------------------------
 
 
-def _with_profile(sub: Subscriber, profile: Profile) -> Subscriber:
-    return replace(
-        sub,
-        name=profile.name,
-        language=profile.language,
-        topics=profile.topics,
-        timezone=profile.timezone,
-        send_at=profile.send_at,
-    )
+def profile_values(source: HasProfile) -> dict[str, Any]:
+    """The fields of a :class:`Profile` that ``source`` (a profile, a subscriber, a
+    request kept apart) has, as keyword arguments of a :class:`Subscriber`."""
+    return {f.name: getattr(source, f.name) for f in fields(Profile)}
+
+
+def lift_own_suppression(tx: db.Tx, sub: Subscriber) -> None:
+    """Confirming lifts a suppression the person put on themselves (unsubscribed,
+    forgotten); any other (bounce, complaint, manual) refuses with StateError."""
+    suppressed = db.suppression(tx, sub.email)
+    if suppressed is not None:
+        if suppressed.reason not in SELF_LIFTABLE:
+            raise StateError(f"subscriber {sub.id} is suppressed ({suppressed.reason})")
+        db.unsuppress(tx, sub.email)
 
 
 def add(
@@ -170,15 +176,13 @@ def add(
                     "the person can subscribe again through the web form"
                 )
             _override(tx, address, suppressed, existing, source=consent.source, now=now)
-        fresh = _with_profile(
-            Subscriber(
-                email=address,
-                status=status,
-                created_at=now,
-                confirmed_at=now if confirmed else None,
-                consent=consent,
-            ),
-            profile,
+        fresh = Subscriber(
+            email=address,
+            **profile_values(profile),
+            status=status,
+            created_at=now,
+            confirmed_at=now if confirmed else None,
+            consent=consent,
         )
         if existing is not None:
             # The override brings the person back as they were: their own profile is
@@ -231,11 +235,7 @@ def confirm(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
             return sub
         if sub.status is not SubscriberStatus.PENDING:
             raise StateError(f"subscriber {subscriber_id} is {sub.status.value}: subscribe again to come back")
-        suppressed = db.suppression(tx, sub.email)
-        if suppressed is not None:
-            if suppressed.reason not in SELF_LIFTABLE:
-                raise StateError(f"subscriber {subscriber_id} is suppressed ({suppressed.reason})")
-            db.unsuppress(tx, sub.email)
+        lift_own_suppression(tx, sub)
         sub = replace(sub, status=SubscriberStatus.CONFIRMED, confirmed_at=now, unsubscribed_at=None)
         db.update_subscriber(tx, sub, now=now)
         return sub
@@ -247,7 +247,7 @@ def update_profile(store: Store, subscriber_id: int, profile: Profile, *, now: d
         sub = _require(tx, subscriber_id)
         if sub.status in db.SUPPRESSED_STATUSES:
             raise StateError(f"subscriber {subscriber_id} is {sub.status.value}")
-        sub = _with_profile(sub, profile)
+        sub = replace(sub, **profile_values(profile))
         db.update_subscriber(tx, sub, now=now)
         return sub
 

@@ -29,7 +29,7 @@ from digest.errors import SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
-from digest.subscriptions import check_profile, known_topics, normalise_address
+from digest.subscriptions import check_profile, known_topics, normalise_address, profile_values
 
 IMPORT_COLUMNS = ("email", "name", "language", "topics", "timezone", "send_at")
 DATE_COLUMNS = ("created_at", "confirmed_at", "unsubscribed_at", "consent_at")
@@ -184,11 +184,7 @@ def parse_row(
     unsubscribed_at = _date(row, "unsubscribed_at")
     sub = Subscriber(
         email=address,
-        name=profile.name,
-        language=profile.language,
-        topics=profile.topics,
-        timezone=profile.timezone,
-        send_at=profile.send_at,
+        **profile_values(profile),
         status=status,
         created_at=_date(row, "created_at") or now,
         confirmed_at=confirmed_at or (now if status is SubscriberStatus.CONFIRMED else None),

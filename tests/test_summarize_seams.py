@@ -8,6 +8,7 @@ credit glued into the text, a quotation in single quotes, a publisher's standfir
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from digest.summarize import (
     BRIEF,
     TOP,
     Style,
+    Summary,
     accepts,
     split_sentences,
     summarize_article,
@@ -277,3 +279,67 @@ def test_summarize_command_reads_stdin_and_defaults_to_top() -> None:
     result = CliRunner().invoke(cli, ["summarize", "-", "--language", "en"], input=doc + "\n")
     assert result.exit_code == 0, result.output
     assert result.output == summarize_story(doc, language="en", style=TOP).text + "\n"
+
+
+# --- length: about 45 words -------------------------------------------------------------------
+
+BRIEFING = Path(__file__).parent / "fixtures" / "briefing" / "day.jsonl"
+
+LONG_LEDE = (
+    "Le conseil municipal de Saint-Aubin a voté lundi soir, par 27 voix contre 6, la rénovation complète de la "
+    "piscine municipale fermée depuis deux ans, un chantier de 4,2 millions d'euros qui doit permettre sa "
+    "réouverture à la rentrée 2028. "
+    "La région financera la moitié des travaux, selon la délibération adoptée par les élus de la majorité. "
+    "Le bassin nordique de 25 mètres sera couvert d'un toit mobile pour être ouvert toute l'année aux nageurs. "
+    "Les clubs de natation de la commune s'entraînent depuis deux ans dans la piscine de la ville voisine. "
+    "L'opposition a réclamé sans succès une consultation des habitants sur le coût du chantier de la piscine."
+)
+
+
+def french_fixture_bodies() -> list[tuple[str, str]]:
+    rows = [json.loads(line) for line in BRIEFING.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(r["title"], r["body"]) for r in rows if r["language"] == "fr"]
+
+
+def test_top_summaries_keep_to_about_45_words() -> None:
+    """The style promises about 45 words: the extracts of the fixture day's French articles
+    (their standfirsts left aside) average 40-50 words, none over 80, each whole."""
+    counts = []
+    for title, body in french_fixture_bodies():
+        summary = summarize_story(body, language="fr", style=TOP, title=title)
+        assert summary.source == "extract" and accepts(TOP, summary), summary
+        assert all(s in body for s in summary.sentences)
+        counts.append(summary.words)
+    assert len(counts) >= 15 and max(counts) <= 80
+    assert 40 <= sum(counts) / len(counts) <= 50, counts
+
+
+def test_a_long_lead_sentence_is_a_whole_top_summary() -> None:
+    """A 40-word lead that says what happened is about 45 words already: a second
+    sentence would take the summary to 60 and further from its length."""
+    summary = summarize_story(LONG_LEDE, language="fr", style=TOP)
+    assert summary.sentences == (LONG_LEDE.split(". ")[0] + ".",)
+    assert summary.words >= 25 and accepts(TOP, summary)
+
+
+def test_a_short_lead_sentence_still_gets_a_second_one() -> None:
+    text = "La piscine de Saint-Aubin rouvrira en 2028. " + LONG_LEDE.split(". ", 1)[1]
+    summary = summarize_story(text, language="fr", style=TOP)
+    assert len(summary.sentences) >= 2 and accepts(TOP, summary)
+
+
+def test_one_sentence_serves_only_when_it_says_as_much_as_a_standfirst() -> None:
+    assert TOP.min_words is not None
+    long_one = Summary((("mot " * TOP.min_words).strip() + ".",), "extract")
+    short_one = Summary((("mot " * (TOP.min_words - 1)).strip() + ".",), "extract")
+    assert accepts(TOP, long_one) and not accepts(TOP, short_one)
+    assert not accepts(TOP, Summary((), "extract"))
+
+
+def test_a_question_is_not_news() -> None:
+    """A rhetorical question is the article's hook: the summary tells what happened instead."""
+    question = "Pourquoi la piscine de Saint-Aubin, fermée depuis deux ans, coûtera-t-elle 4,2 millions d'euros ?"
+    text = question + " " + LONG_LEDE
+    for style in (TOP, BRIEF):
+        summary = summarize_story(text, language="fr", style=style)
+        assert summary.sentences and question not in summary.sentences

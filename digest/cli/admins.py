@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +18,9 @@ from digest.errors import NotFoundError, ValidationError
 from digest.store import audit
 from digest.store.admins import add_admin, get_admin, list_admins, remove_admin, set_password
 from digest.subscriptions import normalise_address
+
+if TYPE_CHECKING:
+    from digest.store import Store
 
 
 def cli_actor() -> str:
@@ -73,25 +78,33 @@ def list_(app: AppContext) -> None:
         click.echo(f"{admin.email}\t{admin.role.value}\tsince {admin.created_at:%Y-%m-%d}")
 
 
-@admins.command("remove")
-@click.argument("email")
-@pass_app
-def remove(app: AppContext, email: str) -> None:
+def _account_command(name: str) -> Callable[[Callable[[Store, str], None]], click.Command]:
+    """An ``admins NAME EMAIL`` command: the function gets the store and the normalised
+    address, its docstring is the command's help."""
+
+    def decorate(action: Callable[[Store, str], None]) -> click.Command:
+        @click.argument("email")
+        @pass_app
+        def command(app: AppContext, email: str) -> None:
+            address = normalise_address(email)
+            action(app.store(), address)
+
+        return admins.command(name, help=action.__doc__)(command)
+
+    return decorate
+
+
+@_account_command("remove")
+def remove(store: Store, address: str) -> None:
     """Delete an account (its sessions end at their next request)."""
-    address = normalise_address(email)
-    store = app.store()
     remove_admin(store, address)
     audit.record(store, actor=cli_actor(), action="admin.remove", target=address, now=utcnow())
     click.echo(f"removed admin {address}")
 
 
-@admins.command("password")
-@click.argument("email")
-@pass_app
-def password(app: AppContext, email: str) -> None:
+@_account_command("password")
+def password(store: Store, address: str) -> None:
     """Set a new password (from stdin, or prompted for)."""
-    address = normalise_address(email)
-    store = app.store()
     if get_admin(store, address) is None:
         raise NotFoundError(f"no admin {address}")
     password_hash = hash_password(read_password())

@@ -22,22 +22,7 @@ from digest.urls import host_of
 
 def row_to_article(row: Any) -> Article:
     """An :class:`Article` from an ``articles`` row."""
-    return Article(
-        id=row.id,
-        url=row.url,
-        guid=row.guid,
-        title=row.title,
-        body=row.body,
-        body_html=row.body_html,
-        summary=row.summary,
-        author=row.author,
-        category=row.category,
-        language=row.language,
-        source=row.source,
-        published_at=row.published_at,
-        word_count=row.word_count,
-        reading_minutes=row.reading_minutes,
-    )
+    return t.model_from_row(Article, row)
 
 
 def published_between(store: Store, start: datetime, end: datetime, language: str | None = None) -> list[Article]:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from digest.models import Consent
 from digest.store import tables as t
-from digest.store.subscribers import Tx, address_hash, row_to_consent
+from digest.store.subscribers import HasProfile, Tx, address_hash, profile_columns, row_profile, row_to_consent
 
 
 @dataclass(frozen=True)
@@ -35,33 +35,11 @@ class Request:
     applied_at: datetime | None
 
 
-def add_request(
-    tx: Tx,
-    subscriber_id: int,
-    *,
-    name: str,
-    language: str,
-    topics: tuple[str, ...],
-    timezone: str,
-    send_at: time | None,
-    consent: Consent,
-    now: datetime,
-) -> int:
+def add_request(tx: Tx, subscriber_id: int, profile: HasProfile, *, consent: Consent, now: datetime) -> int:
     """Store a request for ``subscriber_id``; its id (the emailed link names it)."""
     result = tx.execute(
         insert(t.subscription_requests).values(
-            subscriber_id=subscriber_id,
-            name=name,
-            language=language,
-            topics=";".join(topics),
-            timezone=timezone,
-            send_at=send_at.strftime("%H:%M") if send_at else "",
-            consent_at=consent.at,
-            consent_source=consent.source,
-            consent_ip=consent.ip,
-            consent_user_agent=consent.user_agent[:500],
-            consent_text_version=consent.text_version,
-            created_at=now,
+            subscriber_id=subscriber_id, **profile_columns(profile, consent), created_at=now
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -78,11 +56,7 @@ def get_request(tx: Tx, request_id: int) -> Request | None:
     return Request(
         id=row.id,
         subscriber_id=row.subscriber_id,
-        name=row.name,
-        language=row.language,
-        topics=tuple(x for x in row.topics.split(";") if x),
-        timezone=row.timezone,
-        send_at=time.fromisoformat(row.send_at) if row.send_at else None,
+        **row_profile(row),
         consent=consent,
         applied_at=row.applied_at,
     )

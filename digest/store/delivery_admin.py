@@ -189,23 +189,7 @@ def rows_in(
         .limit(limit)
     )
     with store.engine.connect() as conn:
-        return [
-            DeliveryRow(
-                id=r.id,
-                edition_id=r.edition_id,
-                email=r.email,
-                state=r.state,
-                attempts=r.attempts,
-                last_code=r.last_code,
-                last_error=r.last_error,
-                due_at=r.due_at,
-                claimed_by=r.claimed_by or "",
-                lease_until=r.lease_until,
-                updated_at=r.updated_at,
-                subscriber_status=r.subscriber_status,
-            )
-            for r in conn.execute(query)
-        ]
+        return [t.model_from_row(DeliveryRow, r, claimed_by=r.claimed_by or "") for r in conn.execute(query)]
 
 
 def resent_after_crash(store: Store, edition_ids: Collection[int]) -> int:

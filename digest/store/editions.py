@@ -191,18 +191,7 @@ def find_by_id(store: Store, edition_id: int) -> Edition | None:
 
 
 def _item(row: Any) -> EditionItem:
-    return EditionItem(
-        position=row.position,
-        kind=ItemKind(row.kind),
-        category=row.category,
-        title=row.title,
-        url=row.url,
-        summary=row.summary,
-        reading_minutes=row.reading_minutes,
-        article_id=row.article_id,
-        also_read=_links(row.also_read),
-        source=row.source,
-    )
+    return t.model_from_row(EditionItem, row, kind=ItemKind(row.kind), also_read=_links(row.also_read))
 
 
 def _links(raw: str) -> tuple[Link, ...]:

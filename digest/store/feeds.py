@@ -16,17 +16,7 @@ from digest.store import tables as t
 
 def row_to_feed(row: Any) -> Feed:
     """A :class:`Feed` from a ``feeds`` row."""
-    return Feed(
-        id=row.id,
-        url=row.url,
-        title=row.title,
-        category=row.category,
-        language=row.language,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        last_polled_at=row.last_polled_at,
-        last_error=row.last_error,
-    )
+    return t.model_from_row(Feed, row)
 
 
 def add_feed(store: Store, url: str, *, now: datetime, category: str = "", language: str = "") -> tuple[Feed, bool]:

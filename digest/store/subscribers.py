@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -83,6 +83,49 @@ def _parse_time(value: str) -> time | None:
     return time(int(hours), int(minutes))
 
 
+class HasProfile(Protocol):
+    """What a subscriber and a request kept apart both have: the person-chosen fields."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def send_at(self) -> time | None: ...
+
+
+def profile_columns(profile: HasProfile, consent: Consent | None) -> dict[str, Any]:
+    """Column values of the profile fields and the consent record, as the rows that
+    keep them (subscribers, subscription requests) store them."""
+    return {
+        "name": profile.name,
+        "language": profile.language,
+        "topics": ";".join(profile.topics),
+        "timezone": profile.timezone,
+        "send_at": _format_time(profile.send_at),
+        "consent_at": consent.at if consent else None,
+        "consent_source": consent.source if consent else "",
+        "consent_ip": consent.ip if consent else "",
+        "consent_user_agent": consent.user_agent[:500] if consent else "",
+        "consent_text_version": consent.text_version if consent else "",
+    }
+
+
+def row_profile(row: Any) -> dict[str, Any]:
+    """The profile fields of such a row, as keyword arguments of a model."""
+    return {
+        "name": row.name,
+        "language": row.language,
+        "topics": tuple(x for x in row.topics.split(";") if x),
+        "timezone": row.timezone,
+        "send_at": _parse_time(row.send_at),
+    }
+
+
 def row_to_consent(row: Any) -> Consent | None:
     """The consent record of a row with ``consent_*`` columns (subscribers, requests)."""
     if row.consent_at is None:
@@ -98,41 +141,26 @@ def row_to_consent(row: Any) -> Consent | None:
 
 def row_to_subscriber(row: Any) -> Subscriber:
     """A :class:`Subscriber` from a ``subscribers`` row."""
-    consent = row_to_consent(row)
     return Subscriber(
         id=row.id,
         email=row.email,
-        name=row.name,
-        language=row.language,
-        topics=tuple(x for x in row.topics.split(";") if x),
-        timezone=row.timezone,
-        send_at=_parse_time(row.send_at),
+        **row_profile(row),
         status=SubscriberStatus(row.status),
         created_at=row.created_at,
         confirmed_at=row.confirmed_at,
         unsubscribed_at=row.unsubscribed_at,
-        consent=consent,
+        consent=row_to_consent(row),
     )
 
 
 def _row_values(sub: Subscriber) -> dict[str, Any]:
     """Column values for ``sub`` (everything but id and bookkeeping)."""
-    consent = sub.consent
     return {
         "email": sub.email,
-        "name": sub.name,
-        "language": sub.language,
-        "topics": ";".join(sub.topics),
-        "timezone": sub.timezone,
-        "send_at": _format_time(sub.send_at),
+        **profile_columns(sub, sub.consent),
         "status": sub.status.value,
         "confirmed_at": sub.confirmed_at,
         "unsubscribed_at": sub.unsubscribed_at,
-        "consent_at": consent.at if consent else None,
-        "consent_source": consent.source if consent else "",
-        "consent_ip": consent.ip if consent else "",
-        "consent_user_agent": consent.user_agent[:500] if consent else "",
-        "consent_text_version": consent.text_version if consent else "",
     }
 
 

@@ -6,8 +6,9 @@ Every timestamp is stored as UTC (naive on SQLite, see :class:`UTCDateTime`).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    M = TypeVar("M", bound=DataclassInstance)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -105,22 +111,37 @@ articles = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+
+def _profile_columns() -> list[Column[Any]]:
+    """The person-chosen fields, as subscribers and their requests kept apart both store them."""
+    return [
+        Column("name", String(200), nullable=False, server_default=""),
+        Column("language", String(10), nullable=False),
+        Column("topics", Text, nullable=False, server_default=""),  # ";"-joined categories
+        Column("timezone", String(64), nullable=False, server_default=""),
+        Column("send_at", String(5), nullable=False, server_default=""),  # "HH:MM" or ""
+    ]
+
+
+def _consent_columns(*, recorded: bool) -> list[Column[Any]]:
+    """The consent record; ``recorded``: every row has one (``consent_at`` NOT NULL)."""
+    return [
+        Column("consent_at", UTCDateTime(), nullable=not recorded),
+        Column("consent_source", String(20), nullable=False, server_default=""),
+        Column("consent_ip", String(64), nullable=False, server_default=""),
+        Column("consent_user_agent", String(500), nullable=False, server_default=""),
+        Column("consent_text_version", String(50), nullable=False, server_default=""),
+    ]
+
+
 subscribers = Table(
     "subscribers",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("email", String(320), nullable=False, unique=True),  # normalised address
-    Column("name", String(200), nullable=False, server_default=""),
-    Column("language", String(10), nullable=False),
-    Column("topics", Text, nullable=False, server_default=""),  # ";"-joined categories
-    Column("timezone", String(64), nullable=False, server_default=""),
-    Column("send_at", String(5), nullable=False, server_default=""),  # "HH:MM" or ""
+    *_profile_columns(),
     Column("status", String(20), nullable=False, index=True),
-    Column("consent_at", UTCDateTime()),
-    Column("consent_source", String(20), nullable=False, server_default=""),
-    Column("consent_ip", String(64), nullable=False, server_default=""),
-    Column("consent_user_agent", String(500), nullable=False, server_default=""),
-    Column("consent_text_version", String(50), nullable=False, server_default=""),
+    *_consent_columns(recorded=False),
     Column("soft_bounces", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("confirmed_at", UTCDateTime()),
@@ -319,16 +340,8 @@ subscription_requests = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("name", String(200), nullable=False, server_default=""),
-    Column("language", String(10), nullable=False),
-    Column("topics", Text, nullable=False, server_default=""),
-    Column("timezone", String(64), nullable=False, server_default=""),
-    Column("send_at", String(5), nullable=False, server_default=""),
-    Column("consent_at", UTCDateTime(), nullable=False),
-    Column("consent_source", String(20), nullable=False, server_default=""),
-    Column("consent_ip", String(64), nullable=False, server_default=""),
-    Column("consent_user_agent", String(500), nullable=False, server_default=""),
-    Column("consent_text_version", String(50), nullable=False, server_default=""),
+    *_profile_columns(),
+    *_consent_columns(recorded=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("applied_at", UTCDateTime()),
 )
@@ -355,3 +368,10 @@ suppression_overrides = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Column("at", UTCDateTime(), nullable=False),
 )
+
+
+def model_from_row(model: type[M], row: Any, **converted: Any) -> M:
+    """A ``model`` dataclass from a row whose columns bear the names of its fields;
+    ``converted`` gives the fields that take more than a copy of their column."""
+    copied = {f.name: getattr(row, f.name) for f in dataclasses.fields(model) if f.name not in converted}
+    return model(**copied, **converted)

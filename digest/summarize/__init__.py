@@ -121,22 +121,33 @@ def summarize(
     min_sentences: int = 1,
     max_sentences: int = 3,
     max_words: int | None = None,
+    min_words: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Summary:
     """Summarise ``text`` with the sentences that best cover its gist.
 
     ``target_words`` is the summary length the gist is scaled to (default
-    ``weights.expected_words``); the result has at least ``min_sentences`` and at
-    most ``max_sentences`` sentences (fewer when the text has fewer), never more
-    than ``max_words`` words. Empty when the text has no usable sentence, or when
-    none fits in ``max_words``.
+    ``weights.expected_words``) and the length the summary keeps to: a sentence
+    that would take it further from ``target_words`` than it already is is not
+    added. The result has at least ``min_sentences`` sentences, or fewer when they
+    already make ``min_words`` words (fewer when the text has fewer), at most
+    ``max_sentences``, never more than ``max_words`` words. Empty when the text has
+    no usable sentence, or when none fits in ``max_words``.
     """
     if target_words is not None:
         weights = replace(weights, expected_words=target_words)
     lang = get_language(language)
     sentences, words = _counted_sentences(text, language, title=title, limit=MAX_SCORED_SENTENCES)
     scored, gist = score_sentences(sentences, lang, title=title, weights=weights, words=words)
-    chosen = pick_sentences(scored, gist, min_sentences=min_sentences, max_sentences=max_sentences, max_words=max_words)
+    chosen = pick_sentences(
+        scored,
+        gist,
+        min_sentences=min_sentences,
+        max_sentences=max_sentences,
+        max_words=max_words,
+        min_words=min_words,
+        target_words=target_words,
+    )
     return Summary(tuple(s.sentence.text for s in chosen), "extract")
 
 
@@ -155,6 +166,7 @@ def summarize_story(text: str, *, language: str, style: Style, title: str = "", 
         min_sentences=style.min_sentences,
         max_sentences=style.max_sentences,
         max_words=style.max_words,
+        min_words=style.min_words,
     )
 
 
@@ -167,14 +179,11 @@ def summarize_article(article: Article, style: Style) -> Summary:
 
 def accepts(style: Style, summary: Summary) -> bool:
     """True when ``summary`` is long enough for ``style``: ``min_sentences`` sentences,
-    or a standfirst of at least ``min_standfirst_words`` words."""
+    or fewer that make at least ``min_words`` words (a standfirst, or an extract
+    whose sentence says as much)."""
     if len(summary.sentences) >= style.min_sentences:
         return True
-    return (
-        summary.source == "publisher"
-        and style.min_standfirst_words is not None
-        and summary.words >= style.min_standfirst_words
-    )
+    return bool(summary.sentences) and style.min_words is not None and summary.words >= style.min_words
 
 
 def standfirst_summary(standfirst: str, *, language: str, style: Style, title: str = "") -> Summary | None:
@@ -185,7 +194,7 @@ def standfirst_summary(standfirst: str, *, language: str, style: Style, title: s
     ends like a sentence (not on "…", a question or a call to read on), its first
     sentence does not lean on text the reader does not see, its quotations close,
     and it fits ``style``: its leading sentences within ``max_sentences`` and
-    ``max_words``, at least ``min_sentences`` of them or ``min_standfirst_words``
+    ``max_words``, at least ``min_sentences`` of them or ``min_words``
     words. Otherwise the body is summarised.
     """
     stripped = standfirst.strip()

@@ -13,8 +13,10 @@ Selection is greedy: add the sentence that most raises the F-measure between the
 summary's words and the gist, where a word is only worth what the gist still lacks
 (counts are clipped, so a sentence repeating the summary brings nothing: the
 redundancy removal MMR gives, without a separate weight); stop when no sentence
-raises it. Long sentences pay through the precision side, fragments and
-quote-only sentences are held back, and sentences come out in article order.
+raises it, or when every sentence left would take the summary further from the
+length its style states (``target_words``) than it already is. Long sentences pay
+through the precision side, fragments and quote-only sentences are held back, and
+sentences come out in article order.
 
 Tuned on the first 500 articles of the OrangeSum test split; benchmarks/summaries.py
 reports the whole split beside the Lead baselines.
@@ -23,6 +25,7 @@ reports the whole split beside the Lead baselines.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +35,9 @@ from digest.summarize.language import Language
 from digest.summarize.quotes import scan
 from digest.summarize.sentences import Sentence
 from digest.words import word_count
+
+# A sentence that asks instead of tells: the article's hook, not its news.
+_QUESTION = re.compile(r"\?\s*[»”\"’')\]]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ def score_sentences(
     ):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
-        if q > weights.mostly_quoted:
+        if q > weights.mostly_quoted or _QUESTION.search(s.text):
             penalty = 0.0
         out.append(
             ScoredSentence(
@@ -146,14 +152,19 @@ def pick_sentences(
     min_sentences: int = 1,
     max_sentences: int = 3,
     max_words: int | None = None,
+    min_words: int | None = None,
+    target_words: int | None = None,
 ) -> list[ScoredSentence]:
     """Greedily pick the sentences that best cover the gist (see the module docstring).
 
     A candidate is a sentence together with the sentences before it that it leans
     on (:func:`digest.summarize.anaphora.leans_back`) and that are not in yet; a
     sentence that does not close its quotations is never taken. Stops when no
-    candidate raises the F-measure, once ``min_sentences`` are in; never more than
-    ``max_sentences`` nor ``max_words`` words. Candidates with a zero penalty factor
+    candidate raises the F-measure, once ``min_sentences`` are in (or, with
+    ``min_words``, once the summary has that many words); never more than
+    ``max_sentences`` nor ``max_words`` words. With ``target_words``, a candidate
+    that would take the summary further from that length than it already is is not
+    considered once that minimum is met: the summary keeps to its stated length. Candidates with a zero penalty factor
     (mostly quotation) are taken only when nothing else is left. Returned in article
     order.
     """
@@ -167,6 +178,7 @@ def pick_sentences(
     expected = gist.expected
     target = gist.expected_words
     while len(chosen) < max_sentences:
+        enough = len(chosen) >= min_sentences or (min_words is not None and bool(chosen) and words >= min_words)
         pick: list[int] = []
         pick_f, pick_gain = -math.inf, 0.0
         fallback: list[int] = []
@@ -179,6 +191,12 @@ def pick_sentences(
             unit_words = sum(scored[j].words for j in unit)
             if max_words is not None and words + unit_words > max_words:
                 continue
+            if (
+                enough
+                and target_words is not None
+                and abs(words + unit_words - target_words) >= abs(words - target_words)
+            ):
+                continue  # would miss the target by more than stopping here does
             if any(scored[j].penalty <= 0.0 for j in unit):
                 fallback = fallback or unit
                 continue
@@ -194,7 +212,7 @@ def pick_sentences(
             add = sum((counts[j] for j in pick), Counter())
             pick_gain = _gain(add, have, expected)
             pick_f = 2.0 * pick_gain / (sum(len(scored[j].tokens) for j in pick) + target)
-        if pick_f <= best_f and len(chosen) >= min_sentences:
+        if pick_f <= best_f and enough:
             break
         for j in pick:
             chosen.add(j)

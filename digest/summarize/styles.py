@@ -16,25 +16,26 @@ from dataclasses import dataclass
 class Style:
     """How long a summary may be, in whole sentences and words.
 
-    ``target_words`` is the length the scorer's gist is scaled to (None: the
-    scorer's default); ``min_standfirst_words`` is how long a publisher's
-    standfirst must be to stand in for a summary with fewer than
-    ``min_sentences`` sentences (None: never).
+    ``target_words`` is the length a summary keeps to: the scorer's gist is scaled
+    to it, and no sentence is added that would take the summary further from it
+    (None: the scorer's default gist, no length kept to). ``min_words`` is how long
+    a summary with fewer than ``min_sentences`` sentences must be to serve, the
+    publisher's standfirst or the article's own sentence (None: never).
     """
 
     min_sentences: int = 1
     max_sentences: int = 3
     target_words: int | None = None
     max_words: int | None = None
-    min_standfirst_words: int | None = None
+    min_words: int | None = None
 
 
-#: A top story: 2-3 sentences of about 45 words, never more than 80; a standfirst
-#: of a single sentence serves when it says as much (25 words or more).
-TOP = Style(min_sentences=2, max_sentences=3, target_words=45, max_words=80, min_standfirst_words=25)
+#: A top story: about 45 words, in 2-3 whole sentences or in one that says as much
+#: (25 words or more), never more than 80.
+TOP = Style(min_sentences=2, max_sentences=3, target_words=45, max_words=80, min_words=25)
 #: The lead story ("À la une"): the day's first story gets room for its context,
-#: 3-5 sentences of about 75 words, never more than 120 (a long standfirst serves).
-LEAD = Style(min_sentences=2, max_sentences=5, target_words=75, max_words=120, min_standfirst_words=40)
+#: about 75 words in 2-5 sentences (or one of 40 words or more), never more than 120.
+LEAD = Style(min_sentences=2, max_sentences=5, target_words=75, max_words=120, min_words=40)
 #: An "En bref" line: one complete sentence of at most 30 words.
 BRIEF = Style(min_sentences=1, max_sentences=1, target_words=25, max_words=30)
 

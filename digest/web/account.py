@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +31,6 @@ from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
     CHECK_INBOX,
-    FORM_EXPIRED,
     GONE,
     LINK_INVALID,
     RENEWABLE,
@@ -42,6 +41,7 @@ from digest.web.pages import (
     form_text,
     message_page,
     read_form,
+    refuse_stale_form,
     root_path,
     subscribe_link,
     subscriber_from_token,
@@ -74,39 +74,37 @@ def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int =
     )
 
 
-async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber | None, int | None, Response | None]:
-    """The subscriber a confirm link names, the request kept apart it names (if any),
-    or the 4xx page to answer instead. Two kinds of token share /confirm/: a
+async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber, int, int | None] | Response:
+    """The subscriber a confirm link names, its id, the request kept apart it names (if
+    any), or the 4xx page to answer instead. Two kinds of token share /confirm/: a
     subscriber's ("confirm") and a request's ("request", see digest.consent)."""
     token = request.path_params["token"]
     try:
         request_id = ctx.tokens.check("request", token, now=ctx.now())
     except TokenError as exc:
         if "expired" in str(exc):
-            return None, None, token_error_page(ctx, request, "request", token, exc)
-        sub, error = await subscriber_from_token(ctx, request, "confirm")
-        return sub, None, error
+            return token_error_page(ctx, request, "request", token, exc)
+        found = await subscriber_from_token(ctx, request, "confirm")
+        return found if isinstance(found, Response) else (*found, None)
     try:
         sub = await ctx.db(consent.request_subscriber, ctx.store, request_id)
     except NotFoundError:
+        sub = None
+    if sub is None or sub.id is None:
         language = browser_language(ctx, request)
-        return (
-            None,
-            None,
-            message_page(ctx, request, language, *GONE, status_code=404, links=[subscribe_link(request, language)]),
-        )
-    return sub, request_id, None
+        return message_page(ctx, request, language, *GONE, status_code=404, links=[subscribe_link(request, language)])
+    return sub, sub.id, request_id
 
 
 async def confirm_page(request: Request) -> Response:
     """GET /confirm/{token}: a button (a link scanner opening the mail confirms nothing)."""
     ctx = context_of(request)
-    sub, request_id, error = await _confirm_target(ctx, request)
-    if error is not None:
-        return error
-    assert sub is not None and sub.id is not None
+    found = await _confirm_target(ctx, request)
+    if isinstance(found, Response):
+        return found
+    sub, sub_id, request_id = found
     if sub.status is SubscriberStatus.CONFIRMED and request_id is None:
-        return RedirectResponse(preferences_path(ctx, request, sub.id), status_code=303)
+        return RedirectResponse(preferences_path(ctx, request, sub_id), status_code=303)
     if sub.status is not SubscriberStatus.PENDING and request_id is None:
         return _gone(ctx, request, sub)
     return ctx.render(request, "confirm.html", language=sub.language, subscriber=sub, action=request.url.path)
@@ -116,27 +114,21 @@ async def confirm(request: Request) -> Response:
     """POST /confirm/{token}: confirm (applying the request kept apart, if the link
     names one), then on to the preferences page."""
     ctx = context_of(request)
-    sub, request_id, error = await _confirm_target(ctx, request)
-    if error is not None:
-        return error
-    assert sub is not None and sub.id is not None
-    if not await ctx.csrf_ok(request, await read_form(request)):
-        return message_page(
-            ctx,
-            request,
-            sub.language,
-            *FORM_EXPIRED,
-            status_code=403,
-        )
+    found = await _confirm_target(ctx, request)
+    if isinstance(found, Response):
+        return found
+    sub, sub_id, request_id = found
+    if refused := await refuse_stale_form(ctx, request, await read_form(request), sub.language):
+        return refused
     try:
         if request_id is not None:
             await ctx.db(consent.confirm_request, ctx.store, request_id, now=ctx.now())
         else:
-            await ctx.db(subs.confirm, ctx.store, sub.id, now=ctx.now())
+            await ctx.db(subs.confirm, ctx.store, sub_id, now=ctx.now())
     except subs.StateError:
         return _gone(ctx, request, sub, status_code=409)
-    log.info("subscription confirmed", extra={"subscriber_id": sub.id})
-    return RedirectResponse(preferences_path(ctx, request, sub.id) + "?confirmed=1", status_code=303)
+    log.info("subscription confirmed", extra={"subscriber_id": sub_id})
+    return RedirectResponse(preferences_path(ctx, request, sub_id) + "?confirmed=1", status_code=303)
 
 
 async def renew(request: Request) -> Response:
@@ -153,8 +145,8 @@ async def renew(request: Request) -> Response:
         ident = ctx.tokens.check_signature(purpose, token)
     except TokenError as exc:
         return token_error_page(ctx, request, purpose, token, exc)
-    if not await ctx.csrf_ok(request, await read_form(request)):
-        return message_page(ctx, request, language, *FORM_EXPIRED, status_code=403)
+    if refused := await refuse_stale_form(ctx, request, await read_form(request), language):
+        return refused
     done = message_page(ctx, request, language, *CHECK_INBOX)
     try:
         sub = await ctx.db(consent.request_subscriber, ctx.store, ident) if purpose == "request" else None
@@ -246,13 +238,31 @@ async def _prefs_form(
     )
 
 
-async def preferences_page(request: Request) -> Response:
+LinkedPage = Callable[[Request, WebContext, Subscriber, int], Awaitable[Response]]
+
+
+def _linked(purpose: str) -> Callable[[LinkedPage], Callable[[Request], Awaitable[Response]]]:
+    """A page of a ``purpose`` link: ``handler`` gets the subscriber its token names and
+    the subscriber's id; a bad token or a subscriber gone is answered before it runs."""
+
+    def decorate(handler: LinkedPage) -> Callable[[Request], Awaitable[Response]]:
+        async def wrapped(request: Request) -> Response:
+            ctx = context_of(request)
+            found = await subscriber_from_token(ctx, request, purpose)
+            if isinstance(found, Response):
+                return found
+            return await handler(request, ctx, *found)
+
+        wrapped.__name__ = handler.__name__
+        wrapped.__doc__ = handler.__doc__
+        return wrapped
+
+    return decorate
+
+
+@_linked("preferences")
+async def preferences_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /preferences/{token}."""
-    ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "preferences")
-    if error is not None:
-        return error
-    assert sub is not None
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     banner = ""
@@ -265,22 +275,12 @@ async def preferences_page(request: Request) -> Response:
     return await _prefs_form(ctx, request, sub, _prefs_values(sub), {}, banner=banner)
 
 
-async def save_preferences(request: Request) -> Response:
+@_linked("preferences")
+async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """POST /preferences/{token}: validate every field, save, and show the page again."""
-    ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "preferences")
-    if error is not None:
-        return error
-    assert sub is not None and sub.id is not None
     form = await read_form(request)
-    if not await ctx.csrf_ok(request, form):
-        return message_page(
-            ctx,
-            request,
-            sub.language,
-            *FORM_EXPIRED,
-            status_code=403,
-        )
+    if refused := await refuse_stale_form(ctx, request, form, sub.language):
+        return refused
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub, status_code=409)
     topics = (
@@ -317,21 +317,17 @@ async def save_preferences(request: Request) -> Response:
         errors["timezone"] = field_error(sub.language, exc)
     if errors:
         return await _prefs_form(ctx, request, sub, values, errors, status_code=400)
-    await ctx.db(subs.update_profile, ctx.store, sub.id, profile, now=ctx.now())
-    log.info("preferences saved", extra={"subscriber_id": sub.id})
+    await ctx.db(subs.update_profile, ctx.store, sub_id, profile, now=ctx.now())
+    log.info("preferences saved", extra={"subscriber_id": sub_id})
     return RedirectResponse(request.url.path + "?saved=1", status_code=303)
 
 
 # Unsubscribe -------------------------------------------------------------------------
 
 
-async def unsubscribe_page(request: Request) -> Response:
+@_linked("unsubscribe")
+async def unsubscribe_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /unsubscribe/{token}: a confirm button, and the gentler preferences option."""
-    ctx = context_of(request)
-    sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
-    if error is not None:
-        return error
-    assert sub is not None and sub.id is not None
     if sub.status in db.SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     return ctx.render(
@@ -340,7 +336,7 @@ async def unsubscribe_page(request: Request) -> Response:
         language=sub.language,
         subscriber=sub,
         action=request.url.path,
-        preferences_url=preferences_path(ctx, request, sub.id),
+        preferences_url=preferences_path(ctx, request, sub_id),
     )
 
 
@@ -352,9 +348,10 @@ async def unsubscribe(request: Request) -> Response:
     try:
         subscriber_id = ctx.tokens.check("unsubscribe", request.path_params["token"], now=ctx.now())
     except TokenError:
-        sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
-        assert error is not None
-        return error
+        # The same check again, for the page that names what is wrong with the token.
+        page = await subscriber_from_token(ctx, request, "unsubscribe")
+        assert isinstance(page, Response)
+        return page
     form = await read_form(request)
     one_click = form_text(form, "List-Unsubscribe") == "One-Click"
     if one_click:
@@ -366,19 +363,13 @@ async def unsubscribe(request: Request) -> Response:
         language = sub.language if sub else ctx.settings.newsletter.language
         text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store", "X-Robots-Tag": NOINDEX})
-    sub, error = await subscriber_from_token(ctx, request, "unsubscribe")
-    if error is not None:
-        return error
-    assert sub is not None and sub.id is not None
-    if not await ctx.csrf_ok(request, form):
-        return message_page(
-            ctx,
-            request,
-            sub.language,
-            *FORM_EXPIRED,
-            status_code=403,
-        )
-    await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="link")
-    log.info("unsubscribed", extra={"subscriber_id": sub.id})
+    found = await subscriber_from_token(ctx, request, "unsubscribe")
+    if isinstance(found, Response):
+        return found
+    sub, sub_id = found
+    if refused := await refuse_stale_form(ctx, request, form, sub.language):
+        return refused
+    await ctx.db(subs.unsubscribe, ctx.store, sub_id, now=ctx.now(), source="link")
+    log.info("unsubscribed", extra={"subscriber_id": sub_id})
     # post/redirect/get: the GET of the same link now shows "you're unsubscribed"
     return RedirectResponse(request.url.path, status_code=303)

@@ -19,7 +19,7 @@ from digest import subscriptions as subs
 from digest.errors import ValidationError
 from digest.render import i18n
 from digest.web.context import context_of
-from digest.web.pages import FORM_EXPIRED, browser_language, form_text, message_page, read_form, root_path
+from digest.web.pages import browser_language, form_text, read_form, refuse_stale_form, root_path
 from digest.web.reader_mail import send_link_to_address
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,8 @@ async def request_link(request: Request) -> Response:
     ctx = context_of(request)
     language = browser_language(ctx, request)
     form = await read_form(request)
-    if not await ctx.csrf_ok(request, form):
-        return message_page(ctx, request, language, *FORM_EXPIRED, status_code=403)
+    if refused := await refuse_stale_form(ctx, request, form, language):
+        return refused
     back = f"{root_path(request)}/account?lang={language}"
     try:
         address = subs.normalise_address(form_text(form, "email")[:320])

@@ -136,7 +136,8 @@ def _topics(body: dict[str, Any]) -> str | list[str] | None:
     raise ValidationError("topics: expected a list of strings or a ';'-separated string")
 
 
-def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    """The whole number in query parameter ``name``, from ``lo`` to ``hi``; ``default`` without one."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -176,8 +177,8 @@ async def list_subscribers(request: Request) -> Response:
     ctx = context_of(request)
     status = _status_param(request.query_params.get("status"))
     text = request.query_params.get("q") or None
-    limit = _int_param(request, "limit", 50, 1, 500)
-    offset = _int_param(request, "offset", 0, 0, 10**9)
+    limit = int_param(request, "limit", 50, 1, 500)
+    offset = int_param(request, "offset", 0, 0, 10**9)
     items = await ctx.db(db.search, ctx.store, status=status, text=text, limit=limit, offset=offset)
     total = await ctx.db(db.count, ctx.store, status=status, text=text)
     return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
@@ -332,7 +333,7 @@ def _edition_dict(edition: Any) -> dict[str, Any]:
 async def list_editions(request: Request) -> Response:
     """The latest editions, newest first (?limit=, 1-365)."""
     ctx = context_of(request)
-    limit = _int_param(request, "limit", 30, 1, 365)
+    limit = int_param(request, "limit", 30, 1, 365)
     editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=limit)
     return JSONResponse({"items": [_edition_dict(e) for e in editions]})
 

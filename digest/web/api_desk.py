@@ -7,6 +7,8 @@ owner); every change is recorded in the audit log as "api".
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -20,20 +22,17 @@ from digest.store import console as console_store
 from digest.store import review as review_store
 from digest.store import subscribers as db
 from digest.store.review import EditionLocked
-from digest.web.api import admin, error, json_object
+from digest.web.api import admin, error, int_param, json_object
 from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation
 
 ACTOR = "api"
 
 
-def _limit(request: Request, default: int, high: int) -> int:
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise ValidationError(f"limit: expected 1 to {high}")
-    return int(raw)
+def _as_json(row: Any) -> dict[str, Any]:
+    """A flat dataclass row as a JSON object: every field, dates and times in ISO 8601."""
+    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    return {name: v.isoformat() if isinstance(v, date) else v for name, v in values.items()}
 
 
 @admin
@@ -93,54 +92,18 @@ async def approve(request: Request) -> Response:
 async def failures(request: Request) -> Response:
     """The latest failed deliveries with the server's last reply (?limit=, 1-500)."""
     ctx = context_of(request)
-    rows = await ctx.db(console_store.failures, ctx.store, limit=_limit(request, 100, 500))
-    return JSONResponse(
-        {
-            "items": [
-                {
-                    "delivery_id": f.delivery_id,
-                    "edition_id": f.edition_id,
-                    "edition_date": f.edition_date.isoformat(),
-                    "language": f.language,
-                    "subscriber_id": f.subscriber_id,
-                    "email": f.email,
-                    "attempts": f.attempts,
-                    "last_code": f.last_code,
-                    "last_error": f.last_error,
-                    "updated_at": f.updated_at.isoformat(),
-                }
-                for f in rows
-            ]
-        }
-    )
+    rows = await ctx.db(console_store.failures, ctx.store, limit=int_param(request, "limit", 100, 1, 500))
+    return JSONResponse({"items": [_as_json(f) for f in rows]})
 
 
 @admin
 async def list_suppressions(request: Request) -> Response:
     """The suppression list, newest first; ?address= finds one address's entry."""
     ctx = context_of(request)
-    offset_raw = request.query_params.get("offset", "0")
-    if not offset_raw.isdigit():
-        raise ValidationError("offset: expected an integer")
+    limit, offset = int_param(request, "limit", 50, 1, 500), int_param(request, "offset", 0, 0, 10**9)
     address = request.query_params.get("address", "").strip()
-    rows, total = await ctx.db(
-        console_store.suppressions, ctx.store, address=address, limit=_limit(request, 50, 500), offset=int(offset_raw)
-    )
-    return JSONResponse(
-        {
-            "total": total,
-            "items": [
-                {
-                    "id": s.id,
-                    "email_hash": s.email_hash,
-                    "reason": s.reason,
-                    "detail": s.detail,
-                    "created_at": s.created_at.isoformat(),
-                }
-                for s in rows
-            ],
-        }
-    )
+    rows, total = await ctx.db(console_store.suppressions, ctx.store, address=address, limit=limit, offset=offset)
+    return JSONResponse({"total": total, "items": [_as_json(s) for s in rows]})
 
 
 @admin

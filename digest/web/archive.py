@@ -100,13 +100,13 @@ async def edition_page(request: Request) -> Response:
     """The edition named in the path, for the subscriber the token was issued to."""
     ctx = context_of(request)
     edition_id: int = request.path_params["edition_id"]
-    sub, error = await subscriber_from_token(ctx, request, "archive", scope=str(edition_id))
-    if error is not None:
-        error.headers["X-Robots-Tag"] = NOINDEX
-        return error
-    assert sub is not None and sub.id is not None
+    found = await subscriber_from_token(ctx, request, "archive", scope=str(edition_id))
+    if isinstance(found, Response):
+        found.headers["X-Robots-Tag"] = NOINDEX
+        return found
+    sub, sub_id = found
     if ctx.edition_page is not None and sub.status is SubscriberStatus.CONFIRMED:
-        html = await ctx.db(ctx.edition_page, edition_id, sub.id)
+        html = await ctx.db(ctx.edition_page, edition_id, sub_id)
         if html is not None:
             edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
             language = edition.language if edition else sub.language

@@ -8,25 +8,18 @@ from typing import Any
 from digest import __version__
 from digest.models import DeliveryState, SubscriberStatus
 from digest.web.openapi_desk import desk_paths
+from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, path_id, ref
 
 _STATUSES = [s.value for s in SubscriberStatus]
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 _ERRORS = {
-    "401": {"$ref": "#/components/responses/Unauthorized"},
-    "422": _json(_ref("Error"), "An invalid value; `field` names it."),
+    **UNAUTHORIZED,
+    "422": json_response(ref("Error"), "An invalid value; `field` names it."),
 }
 
-_ID = {"name": "subscriber_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_EDITION = {"name": "edition_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = path_id("subscriber_id")
+_EDITION = path_id("edition_id")
 
 _PROFILE_PROPERTIES: dict[str, Any] = {
     "name": {"type": "string", "maxLength": 200},
@@ -67,19 +60,16 @@ def spec() -> dict[str, Any]:
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                     ],
-                    "responses": {"200": _json(_ref("SubscriberPage"), "A page of subscribers."), **_ERRORS},
+                    "responses": {"200": json_response(ref("SubscriberPage"), "A page of subscribers."), **_ERRORS},
                 },
                 "post": {
                     "summary": "Add a subscriber",
                     "description": "Pending unless `confirmed` (consent obtained elsewhere). A suppressed address "
                     "(unsubscribed, bounced, erased) is refused with 409 unless `override_suppression` is true.",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("NewSubscriber")}},
-                    },
+                    "requestBody": json_body(ref("NewSubscriber")),
                     "responses": {
-                        "201": _json(_ref("SubscriberResult"), "Added."),
-                        "409": _json(_ref("Error"), "Already on the list, or suppressed."),
+                        "201": json_response(ref("SubscriberResult"), "Added."),
+                        "409": json_response(ref("Error"), "Already on the list, or suppressed."),
                         **_ERRORS,
                     },
                 },
@@ -89,21 +79,18 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "summary": "One subscriber",
                     "responses": {
-                        "200": _json(_ref("Subscriber"), "The subscriber."),
-                        "404": _json(_ref("Error"), "No such id."),
+                        "200": json_response(ref("Subscriber"), "The subscriber."),
+                        "404": json_response(ref("Error"), "No such id."),
                         **_ERRORS,
                     },
                 },
                 "patch": {
                     "summary": "Change preferences or status",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("SubscriberChange")}},
-                    },
+                    "requestBody": json_body(ref("SubscriberChange")),
                     "responses": {
-                        "200": _json(_ref("SubscriberResult"), "Changed."),
-                        "404": _json(_ref("Error"), "No such id."),
-                        "409": _json(_ref("Error"), "Not possible in the subscriber's state."),
+                        "200": json_response(ref("SubscriberResult"), "Changed."),
+                        "404": json_response(ref("Error"), "No such id."),
+                        "409": json_response(ref("Error"), "Not possible in the subscriber's state."),
                         **_ERRORS,
                     },
                 },
@@ -111,11 +98,11 @@ def spec() -> dict[str, Any]:
                     "summary": "Unsubscribe, or erase with ?forget=true",
                     "parameters": [{"name": "forget", "in": "query", "schema": {"type": "boolean"}}],
                     "responses": {
-                        "200": _json(
+                        "200": json_response(
                             {"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"}}},
                             "Done.",
                         ),
-                        "404": _json(_ref("Error"), "No such id."),
+                        "404": json_response(ref("Error"), "No such id."),
                         **_ERRORS,
                     },
                 },
@@ -129,8 +116,8 @@ def spec() -> dict[str, Any]:
                     "parameters": [{"name": "confirmed", "in": "query", "schema": {"type": "boolean"}}],
                     "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
                     "responses": {
-                        "200": _json(_ref("ImportReport"), "What was imported and rejected."),
-                        "413": _json(_ref("Error"), "Too large."),
+                        "200": json_response(ref("ImportReport"), "What was imported and rejected."),
+                        "413": json_response(ref("Error"), "Too large."),
                         **_ERRORS,
                     },
                 },
@@ -154,8 +141,8 @@ def spec() -> dict[str, Any]:
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 365}}
                     ],
                     "responses": {
-                        "200": _json(
-                            {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Edition")}}},
+                        "200": json_response(
+                            {"type": "object", "properties": {"items": {"type": "array", "items": ref("Edition")}}},
                             "Newest first.",
                         ),
                         **_ERRORS,
@@ -167,8 +154,8 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "summary": "Edition status: deliveries by state",
                     "responses": {
-                        "200": _json(_ref("EditionStatus"), "Counts, and the rows that need a look."),
-                        "404": _json(_ref("Error"), "No such edition."),
+                        "200": json_response(ref("EditionStatus"), "Counts, and the rows that need a look."),
+                        "404": json_response(ref("Error"), "No such edition."),
                         **_ERRORS,
                     },
                 },
@@ -177,27 +164,21 @@ def spec() -> dict[str, Any]:
                 "parameters": [_EDITION],
                 "post": {
                     "summary": "Send a test copy to up to 10 addresses",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["to"],
-                                    "properties": {
-                                        "to": {
-                                            "type": "array",
-                                            "items": {"type": "string", "format": "email"},
-                                            "minItems": 1,
-                                            "maxItems": 10,
-                                        }
-                                    },
+                    "requestBody": json_body(
+                        json_object(
+                            {
+                                "to": {
+                                    "type": "array",
+                                    "items": {"type": "string", "format": "email"},
+                                    "minItems": 1,
+                                    "maxItems": 10,
                                 }
-                            }
-                        },
-                    },
+                            },
+                            required=["to"],
+                        )
+                    ),
                     "responses": {
-                        "200": _json(
+                        "200": json_response(
                             {
                                 "type": "object",
                                 "properties": {
@@ -207,8 +188,8 @@ def spec() -> dict[str, Any]:
                             },
                             '"sent" or the reason, per address.',
                         ),
-                        "404": _json(_ref("Error"), "No such edition."),
-                        "501": _json(_ref("Error"), "No sender in this process."),
+                        "404": json_response(ref("Error"), "No such edition."),
+                        "501": json_response(ref("Error"), "No sender in this process."),
                         **_ERRORS,
                     },
                 },
@@ -217,7 +198,7 @@ def spec() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": {"Unauthorized": _json(_ref("Error"), "No or wrong bearer token.")},
+            "responses": {"Unauthorized": json_response(ref("Error"), "No or wrong bearer token.")},
             "schemas": {
                 "Error": {
                     "type": "object",
@@ -245,7 +226,7 @@ def spec() -> dict[str, Any]:
                         "created_at": {"type": ["string", "null"], "format": "date-time"},
                         "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
                         "unsubscribed_at": {"type": ["string", "null"], "format": "date-time"},
-                        "consent": _ref("Consent"),
+                        "consent": ref("Consent"),
                     },
                 },
                 "NewSubscriber": {
@@ -273,7 +254,7 @@ def spec() -> dict[str, Any]:
                 "SubscriberResult": {
                     "type": "object",
                     "properties": {
-                        "subscriber": _ref("Subscriber"),
+                        "subscriber": ref("Subscriber"),
                         "warnings": {"type": "array", "items": {"type": "string"}},
                         "confirmation": {"type": "string", "enum": ["queued", "not sent", "not needed"]},
                     },
@@ -284,7 +265,7 @@ def spec() -> dict[str, Any]:
                         "total": {"type": "integer"},
                         "limit": {"type": "integer"},
                         "offset": {"type": "integer"},
-                        "items": {"type": "array", "items": _ref("Subscriber")},
+                        "items": {"type": "array", "items": ref("Subscriber")},
                     },
                 },
                 "ImportReport": {
@@ -327,7 +308,7 @@ def spec() -> dict[str, Any]:
                 "EditionStatus": {
                     "type": "object",
                     "properties": {
-                        "edition": _ref("Edition"),
+                        "edition": ref("Edition"),
                         "deliveries": {
                             "type": "object",
                             "properties": {s.value: {"type": "integer"} for s in DeliveryState},

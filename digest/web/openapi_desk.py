@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, path_id, ref
+
 
 def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return json_response(ref("Error"), description)
 
 
 def _ok(description: str, properties: dict[str, Any]) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return json_response(json_object(properties), description)
 
 
-_UNAUTHORIZED = {"401": {"$ref": "#/components/responses/Unauthorized"}}
-_EDITION = {"name": "edition_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_EDITION = path_id("edition_id")
 _LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}
 _NULLABLE_TEXT = {"type": ["string", "null"], "description": "null: back to the original text."}
 
@@ -34,24 +31,14 @@ def desk_paths() -> dict[str, Any]:
                 "Refused with 409 once the edition's first delivery has started.",
                 "parameters": [
                     _EDITION,
-                    {"name": "position", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    path_id("position"),
                 ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "properties": {
-                                    "headline": _NULLABLE_TEXT,
-                                    "summary": _NULLABLE_TEXT,
-                                    "dropped": {"type": "boolean"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": json_body(
+                    json_object(
+                        {"headline": _NULLABLE_TEXT, "summary": _NULLABLE_TEXT, "dropped": {"type": "boolean"}},
+                        additionalProperties=False,
+                    )
+                ),
                 "responses": {
                     "200": _ok(
                         "The story's edit now in force.",
@@ -67,7 +54,7 @@ def desk_paths() -> dict[str, Any]:
                     "404": _error("No such edition or story."),
                     "409": _error("The edition's delivery has started."),
                     "422": _error("An invalid value."),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             }
         },
@@ -85,7 +72,7 @@ def desk_paths() -> dict[str, Any]:
                         },
                     ),
                     "404": _error("No such edition."),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             }
         },
@@ -95,7 +82,7 @@ def desk_paths() -> dict[str, Any]:
                 "parameters": [_LIMIT],
                 "responses": {
                     "200": _ok("The failures.", {"items": {"type": "array", "items": {"type": "object"}}}),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             }
         },
@@ -112,7 +99,7 @@ def desk_paths() -> dict[str, Any]:
                         "A page of entries.",
                         {"total": {"type": "integer"}, "items": {"type": "array", "items": {"type": "object"}}},
                     ),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             },
             "delete": {
@@ -125,21 +112,19 @@ def desk_paths() -> dict[str, Any]:
                     "200": _ok("Removed.", {"removed": {"type": "integer"}, "reason": {"type": "string"}}),
                     "404": _error("Not on the list."),
                     "422": _error("Neither address nor id given."),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             },
         },
         "/subscribers/{subscriber_id}/resend-confirmation": {
             "post": {
                 "summary": "Send a pending subscriber's confirmation mail again",
-                "parameters": [
-                    {"name": "subscriber_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                ],
+                "parameters": [path_id("subscriber_id")],
                 "responses": {
                     "202": _ok("Queued.", {"id": {"type": "integer"}, "confirmation": {"type": "string"}}),
                     "404": _error("No such subscriber."),
                     "409": _error("The subscriber is not pending."),
-                    **_UNAUTHORIZED,
+                    **UNAUTHORIZED,
                 },
             }
         },

@@ -181,20 +181,34 @@ def token_error_page(ctx: WebContext, request: Request, purpose: str, token: str
     return message_page(ctx, request, language, *LINK_EXPIRED, status_code=410, form=form)
 
 
+async def refuse_stale_form(
+    ctx: WebContext,
+    request: Request,
+    form: Mapping[str, Any],
+    language: str,
+    *,
+    links: list[tuple[str, str]] | None = None,
+) -> Response | None:
+    """The 403 "this form has expired" page when the form's CSRF token does not check, else None."""
+    if await ctx.csrf_ok(request, form):
+        return None
+    return message_page(ctx, request, language, *FORM_EXPIRED, status_code=403, links=links)
+
+
 async def subscriber_from_token(
     ctx: WebContext, request: Request, purpose: str, *, scope: str = ""
-) -> tuple[Subscriber | None, Response | None]:
-    """The subscriber a link token names (for ``scope``, e.g. one edition), or the 4xx
-    page to answer instead."""
+) -> tuple[Subscriber, int] | Response:
+    """The subscriber a link token names (for ``scope``, e.g. one edition) and its id,
+    or the 4xx page to answer instead."""
     language = browser_language(ctx, request)
     token = request.path_params.get("token") or request.query_params.get("t", "")
     try:
         subscriber_id = ctx.tokens.check(purpose, token, now=ctx.now(), scope=scope)
     except TokenError as exc:
-        return None, token_error_page(ctx, request, purpose, token, exc)
+        return token_error_page(ctx, request, purpose, token, exc)
     sub = await ctx.db(db.get, ctx.store, subscriber_id)
     if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
-        return None, message_page(
+        return message_page(
             ctx,
             request,
             language,
@@ -202,4 +216,4 @@ async def subscriber_from_token(
             status_code=404,
             links=[subscribe_link(request, language)],
         )
-    return sub, None
+    return sub, subscriber_id

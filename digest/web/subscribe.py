@@ -26,13 +26,13 @@ from digest.web.context import WebContext, context_of
 from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
     CHECK_INBOX,
-    FORM_EXPIRED,
     TOO_MANY,
     browser_language,
     field_error,
     form_text,
     message_page,
     read_form,
+    refuse_stale_form,
     root_path,
 )
 from digest.web.reader_mail import send_link
@@ -122,16 +122,9 @@ async def subscribe(request: Request) -> Response:
         page.headers["Retry-After"] = str(max(1, round(retry_after)))
         return page
     form = await read_form(request)
-    if not await ctx.csrf_ok(request, form):
-        again = (f"{root_path(request)}/subscribe?lang={language}", i18n.gettext(language, "Subscribe"))
-        return message_page(
-            ctx,
-            request,
-            language,
-            *FORM_EXPIRED,
-            status_code=403,
-            links=[again],
-        )
+    again = (f"{root_path(request)}/subscribe?lang={language}", i18n.gettext(language, "Subscribe"))
+    if refused := await refuse_stale_form(ctx, request, form, language, links=[again]):
+        return refused
     email = form_text(form, "email").strip()[:320]
     asked_name = form_text(form, "name")[:200]
     asked_language = form_text(form, "language") or language

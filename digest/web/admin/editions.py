@@ -13,6 +13,7 @@ import email
 import email.policy
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,7 @@ from digest.store import archive as archive_store
 from digest.store import audit
 from digest.store import review as review_store
 from digest.store.editions import EditionLockedError, editions_for_date, original_items
-from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.core import ActionHandler, Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.dashboard import edition_lines
 from digest.web.context import WebContext, context_of
 
@@ -127,12 +128,37 @@ async def preview(request: Request, who: Principal) -> Response:
     )
 
 
-async def _edition_or_back(request: Request, ctx: WebContext) -> tuple[Edition | None, Response | None]:
-    day, language = _day(request), request.path_params["language"]
-    edition = None if day is None else await ctx.db(_find, ctx, day, language)
-    if edition is None:
-        return None, redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
-    return edition, None
+EditionAction = Callable[[Request, Principal, FormData, Edition, int], Awaitable[Response]]
+
+
+def _on_edition(handler: EditionAction) -> ActionHandler:
+    """A desk action on the stored edition the path names: ``handler`` gets it and its
+    id; a path naming none is answered with a redirect to the list."""
+
+    async def wrapped(request: Request, who: Principal, form: FormData) -> Response:
+        ctx = context_of(request)
+        day, language = _day(request), request.path_params["language"]
+        edition = None if day is None else await ctx.db(_find, ctx, day, language)
+        if edition is None or edition.id is None:
+            return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
+        return await handler(request, who, form, edition, edition.id)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+async def _audit(ctx: WebContext, who: Principal, edition: Edition, action: str) -> None:
+    """Record an action on the whole edition, naming its date and language."""
+    await ctx.db(
+        audit.record,
+        ctx.store,
+        actor=who.email,
+        action=action,
+        target=f"edition:{edition.id}",
+        details={"date": edition.edition_date.isoformat(), "language": edition.language},
+        now=ctx.now(),
+    )
 
 
 def _back(edition: Edition) -> str:
@@ -140,17 +166,14 @@ def _back(edition: Edition) -> str:
 
 
 @action(Role.EDITOR)
-async def edit_item(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def edit_item(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/items/{position}: ``op`` save (headline,
     summary), drop or restore."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
     position = int(request.path_params["position"])
     op = text(form, "op")
-    current = (await ctx.db(review_store.edits, ctx.store, edition.id)).get(position)
+    current = (await ctx.db(review_store.edits, ctx.store, edition_id)).get(position)
     headline = current.headline if current else None
     summary = current.summary if current else None
     dropped = current.dropped if current else False
@@ -166,7 +189,7 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
         await ctx.db(
             review_store.save_edit,
             ctx.store,
-            edition.id,
+            edition_id,
             position,
             headline=headline,
             summary=summary,
@@ -181,7 +204,7 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
         ctx.store,
         actor=who.email,
         action=f"edition.item.{op}",
-        target=f"edition:{edition.id}:{position}",
+        target=f"edition:{edition_id}:{position}",
         details={"headline": headline, "summary": summary, "dropped": dropped},
         now=ctx.now(),
     )
@@ -189,36 +212,22 @@ async def edit_item(request: Request, who: Principal, form: FormData) -> Respons
 
 
 @action(Role.EDITOR)
-async def approve(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def approve(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/approve."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
-    await ctx.db(review_store.approve, ctx.store, edition.id, by=who.email, now=ctx.now())
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="edition.approve",
-        target=f"edition:{edition.id}",
-        details={"date": edition.edition_date.isoformat(), "language": edition.language},
-        now=ctx.now(),
-    )
+    await ctx.db(review_store.approve, ctx.store, edition_id, by=who.email, now=ctx.now())
+    await _audit(ctx, who, edition, "edition.approve")
     return redirect(request, _back(edition), gettext(request, "Edition approved."))
 
 
 @action(Role.EDITOR)
-async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def rebuild(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/rebuild: while no delivery has started."""
     from digest.daily.build import build_editions
 
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None:
-        assert back is not None
-        return back
     try:
         await ctx.db(
             build_editions,
@@ -231,15 +240,7 @@ async def rebuild(request: Request, who: Principal, form: FormData) -> Response:
         )
     except (EditionLockedError, DigestError) as exc:
         return redirect(request, _back(edition), str(exc), kind="error")
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="edition.rebuild",
-        target=f"edition:{edition.id}",
-        details={"date": edition.edition_date.isoformat(), "language": edition.language},
-        now=ctx.now(),
-    )
+    await _audit(ctx, who, edition, "edition.rebuild")
     return redirect(request, _back(edition), gettext(request, "Edition rebuilt."))
 
 
@@ -255,14 +256,11 @@ def parse_addresses(raw: str) -> list[str]:
 
 
 @action(Role.EDITOR)
-async def test_send(request: Request, who: Principal, form: FormData) -> Response:
+@_on_edition
+async def test_send(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
     """POST /admin/editions/{day}/{language}/test-send: field ``to``, up to 10 addresses;
     only they get mail (the proof path of ``digest send --to``)."""
     ctx = context_of(request)
-    edition, back = await _edition_or_back(request, ctx)
-    if edition is None or edition.id is None:
-        assert back is not None
-        return back
     try:
         addresses = parse_addresses(text(form, "to", 4000))
     except ValidationError as exc:
@@ -271,13 +269,13 @@ async def test_send(request: Request, who: Principal, form: FormData) -> Respons
         return redirect(
             request, _back(edition), gettext(request, "Test sending is not available in this process."), kind="error"
         )
-    results = await ctx.proof_sender(edition.id, addresses)
+    results = await ctx.proof_sender(edition_id, addresses)
     await ctx.db(
         audit.record,
         ctx.store,
         actor=who.email,
         action="edition.test_send",
-        target=f"edition:{edition.id}",
+        target=f"edition:{edition_id}",
         details={"to": addresses, "results": dict(results)},
         now=ctx.now(),
     )

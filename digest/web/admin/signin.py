@@ -53,6 +53,11 @@ async def login_form(request: Request) -> Response:
     return render(request, "login.html", None, email="", error="", next=request.query_params.get("next", ""))
 
 
+def _login_again(request: Request, status_code: int, email: str, error: str, next_path: str = "") -> Response:
+    """The sign-in form again, with the address typed and what went wrong."""
+    return render(request, "login.html", None, status_code=status_code, email=email, next=next_path, error=error)
+
+
 async def login(request: Request) -> Response:
     """POST /admin/login: CSRF, the failure limit, then the password."""
     ctx = context_of(request)
@@ -68,27 +73,13 @@ async def login(request: Request) -> Response:
     for key in keys:
         if await ctx.db(recent_failures, ctx.store, key, since=since) >= MAX_FAILURES:
             log.warning("admin sign-in refused: too many failures", extra={"key": key.split(":")[0]})
-            response = render(
-                request,
-                "login.html",
-                None,
-                status_code=429,
-                email=email,
-                next="",
-                error=gettext(request, "Too many failed attempts. Wait 15 minutes and try again."),
+            response = _login_again(
+                request, 429, email, gettext(request, "Too many failed attempts. Wait 15 minutes and try again.")
             )
             response.headers["Retry-After"] = str(int(WINDOW.total_seconds()))
             return response
     if not await ctx.csrf_ok(request, {"csrf_token": text(form, "csrf_token")}):
-        return render(
-            request,
-            "login.html",
-            None,
-            status_code=403,
-            email=email,
-            next="",
-            error=gettext(request, "The form had expired. Try again."),
-        )
+        return _login_again(request, 403, email, gettext(request, "The form had expired. Try again."))
     found = await ctx.db(credentials, ctx.store, address)
     password = text(form, "password", 1024)
     # Verify against a dummy hash for an unknown address: the same time either way.
@@ -97,15 +88,8 @@ async def login(request: Request) -> Response:
         await ctx.db(record_failure, ctx.store, keys, now=now)
         await ctx.db(forget_failures, ctx.store, before=now - 2 * WINDOW)
         log.info("admin sign-in failed", extra={"to": mask_email(address)})
-        return render(
-            request,
-            "login.html",
-            None,
-            status_code=400,
-            email=email,
-            next=text(form, "next", 500),
-            error=gettext(request, "The email address or the password is wrong."),
-        )
+        wrong = gettext(request, "The email address or the password is wrong.")
+        return _login_again(request, 400, email, wrong, text(form, "next", 500))
     admin, password_hash = found
     done = redirect(request, _next(request, text(form, "next", 500)))
     start_session(request, done, admin.email, password_hash)
