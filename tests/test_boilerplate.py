@@ -1,51 +1,18 @@
-"""Page furniture, one pattern at a time: code, markup, glued headings and credits.
+"""Page furniture cut out of a paragraph: leaked script, glued headings and credits; quotes.
 
-Each case names one branch of a pattern in digest.boilerplate (and of the splitter's
-leaked-script cut), with a near miss beside it, so a faster rewrite of a pattern
-cannot drop or widen a branch unnoticed.
+Each case names one branch of a pattern (the splitter's leaked-script cut,
+digest.boilerplate's glued furniture, the quote scanner's apostrophes), with a near
+miss beside it, so a faster rewrite of a pattern cannot drop or widen a branch
+unnoticed. Code and markup as furniture are in tests/test_summarize.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from digest.boilerplate import is_boilerplate, split_glued
+from digest.boilerplate import split_glued
 from digest.summarize import split_paragraphs
 from digest.summarize.quotes import quoted_share, scan
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Le texte <b>gras</b> du lecteur vidéo",
-        "Les options {autoplay: true} du lecteur",
-        "Puis function (e) { return e; } est appelée",
-        "Appel à FUNCTION(e) du lecteur",
-        "Le lecteur lit window.location pour savoir où il est",
-        "Le lecteur lit Document.cookie pour savoir qui lit",
-        "Le lecteur déclare var player = 3 pour commencer",
-        "Le lecteur fait p = new Player(3) pour commencer",
-        "https://www.example.org/article/123",
-        "« www.example.org »",
-    ],
-)
-def test_code_markup_and_bare_links_are_furniture(text: str) -> None:
-    assert is_boilerplate(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Il a ouvert la fenêtre, window. Puis il est parti en courant vers la gare du Nord.",
-        "Ce document. Le maire l'a signé hier soir devant le conseil municipal réuni.",
-        "Le var est un département du sud de la France, connu pour ses plages.",
-        "Les chiffres (en hausse de 3 %) montrent une reprise lente mais réelle.",
-        "Le taux a atteint 2 < 3 selon la banque centrale européenne ce mardi.",
-        "Il a cité www.example.org dans son discours devant les députés réunis.",
-    ],
-)
-def test_sentences_that_only_look_like_code_are_news(text: str) -> None:
-    assert not is_boilerplate(text)
 
 
 @pytest.mark.parametrize(
