@@ -7,6 +7,8 @@ The candidates are real French news texts: the OrangeSum documents in DIR (defau
 third of them with a standfirst (the gold abstract). "cold" is the first build in a
 fresh process (stemmer caches empty), which is what the daily job pays; "warm" is
 the median of the following runs. Only the pure composition is timed, no database.
+The last line is the hard case (sentence-long titles, no standfirst, so every
+summary is computed from the body) against its target: under 300 ms CPU, cold.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"
 CATEGORIES = ("Politique", "Économie", "Monde", "Société", "Sport", "Culture", "Sciences", "Santé")
 END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 START = END - timedelta(hours=24)
+#: The case the build time target is about: every summary computed from the body.
+HARD_CASE = "sentence titles, no standfirst"
+#: The target for the hard case's first build in a process (CPU seconds).
+TARGET_SECONDS = 0.3
 
 
 def candidates(data: Path, n: int, *, realistic: bool = False) -> list[Article]:
@@ -98,7 +104,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="builds to time")
     args = parser.parse_args()
 
-    for name, realistic in (("short titles, a third with standfirst", False), ("sentence titles, no standfirst", True)):
+    hard = ""
+    for name, realistic in (("short titles, a third with standfirst", False), (HARD_CASE, True)):
         articles = candidates(args.data, args.candidates, realistic=realistic)
         edition, seconds, cpu = build(articles, args.runs)
         warm = statistics.median(seconds[1:]) if len(seconds) > 1 else seconds[0]
@@ -112,6 +119,14 @@ def main() -> None:
             f"{warm * 1000:.0f} ms warm (median of {max(0, len(seconds) - 1)}); "
             f"CPU {cpu[0] * 1000:.0f} ms cold, {warm_cpu * 1000:.0f} ms warm (what a busy machine cannot inflate)"
         )
+        if realistic:
+            verdict = "met" if cpu[0] <= TARGET_SECONDS else "MISSED"
+            hard = (
+                f"HARD CASE ({name}, {len(articles)} candidates): CPU {cpu[0] * 1000:.0f} ms cold, "
+                f"{warm_cpu * 1000:.0f} ms warm; wall {seconds[0] * 1000:.0f} ms cold, {warm * 1000:.0f} ms warm; "
+                f"target under {TARGET_SECONDS * 1000:.0f} ms CPU cold: {verdict}"
+            )
+    print(hard)
 
 
 if __name__ == "__main__":

@@ -98,21 +98,47 @@ _SHORT_ANYWHERE = re.compile(
     _FLAGS,
 )
 _SHORT_WORDS = 14
-
-# Code, markup and bare links.
-_CODE = re.compile(
-    r"</?[a-z][^>]*>|\{[^}]*:[^}]*\}|\bfunction\s*\(|\bwindow\.\w|\bdocument\.\w|\bvar\s+\w+\s*=|=\s*new\s+\w+\("
-    r"|^\W*(?:https?://|www\.)\S+\W*$",
-    _FLAGS,
+# What each branch of _SHORT_ANYWHERE contains, lowercased: a text holding none of
+# them cannot match, which a lowercase copy and a few substring tests tell far sooner
+# than the regex, which tries its eleven branches at every position. Valid unless the
+# text has one of the four letters IGNORECASE matches to an ASCII letter besides A-Z
+# (_ASCII_LOOKALIKES: "İ", "ı" for i, "ſ" for s, the Kelvin sign for k).
+_SHORT_KEYS = (
+    "©",
+    "getty images",
+    "shutterstock",
+    "maxppp",
+    "sipa press",
+    "abacapress",
+    "istock",
+    "newsletter",
+    "cookie",
+    "javascript",
+    "min",
 )
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+# Code, markup and bare links, as five patterns rather than one alternation: with
+# IGNORECASE, one alternation gives the regex engine no character to scan for, so it
+# tried every branch at every position of every sentence (a third of the summariser's
+# time on English pages). Apart, markup and script objects open on a literal the
+# engine scans for ("<", "{", "."), and the other two only run where their "(" or "="
+# is (see _is_code).
+_MARKUP = re.compile(r"</?[a-z][^>]*>|\{[^}]*:[^}]*\}", _FLAGS)
+_SCRIPT_OBJECT = re.compile(r"\.(?:(?<=\bwindow\.)|(?<=\bdocument\.))\w", _FLAGS)  # "window.x", "document.x"
+_SCRIPT_CALL = re.compile(r"\bfunction\s*\(", _FLAGS)
+_SCRIPT_ASSIGNMENT = re.compile(r"\bvar\s+\w+\s*=|=\s*new\s+\w+\(", _FLAGS)
+_BARE_LINK = re.compile(r"\W*(?:https?://|www\.)\S+\W*$", _FLAGS)
 
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
 # An ALL-CAPS subheading glued between two sentences by a lost line break:
 # "…Libéré.PORTÉE PAR DEUX MIGRANTSTout commence…" (two words at least).
+# The heading is group 1: the sentence end before it is matched, not looked behind
+# at, so the regex engine scans for it instead of trying every position.
 _GLUED_HEADING = re.compile(
-    rf"(?<=[.!?…»”\"])\s*[{_UPPER}][{_UPPER}0-9'’,:-]*(?:\s+[{_UPPER}0-9][{_UPPER}0-9'’,:-]*)+\s*(?=[{_UPPER}][{_LOWER}])"
+    rf"[.!?…»”\"](\s*[{_UPPER}][{_UPPER}0-9'’,:-]*(?:\s+[{_UPPER}0-9][{_UPPER}0-9'’,:-]*)+\s*(?=[{_UPPER}][{_LOWER}]))"
 )
 # An embedded video's caption and credit glued into the text (French pages): "…<video title>par
 # BFMTVQuant au…", "…tensionspar euronews (en français)". The title runs back to the
@@ -121,7 +147,8 @@ _GLUED_CREDIT = re.compile(
     rf"(?:(?<=[.!?…])|^)[^.!?…]*?(?<=[{_LOWER}0-9?!»\"”)])par\s+\w[\w'’-]*(?:\s+[{_UPPER}0-9][\w'’-]*){{0,3}}"
     rf"(?:\s*\([^)]{{1,40}}\))?(?=[{_UPPER}](?:[{_LOWER}]|\s)|[«\"“]|\s+[{_UPPER}«\"“]|\s*$)"
 )
-_GLUED_PAR = re.compile(rf"[{_LOWER}0-9?!»\"”)]par\s")
+# Where a credit may be: "par" glued to the word before it (found by "par", then checked).
+_GLUED_PAR = re.compile(rf"par\s(?<=[{_LOWER}0-9?!»\"”)]par\s)")
 # A wire dateline before the first sentence: "(CNN) -- ", "PARIS (AFP) - ", "LONDON, England (Reuters) --".
 _DATELINE = re.compile(
     rf"^[{_UPPER}][{_UPPER}\w .,'’-]{{0,60}}?\s*\((?:CNN|AP|AFP|Reuters|Reuters\.com|UPI|dpa|ANSA|Belga)\)\s*[-—–:]+\s*"
@@ -139,7 +166,7 @@ def split_glued(paragraph: str) -> list[str]:
     paragraph = _DATELINE.sub("", paragraph, count=1)
     pieces: list[str] = []
     start = 0
-    cuts = [(m.start(), m.end()) for m in _GLUED_HEADING.finditer(paragraph)]
+    cuts = [(m.start(1), m.end(1)) for m in _GLUED_HEADING.finditer(paragraph)]
     if _GLUED_PAR.search(paragraph):  # the credit pattern is costly: only where one may be
         cuts = sorted(cuts + [(m.start(), m.end()) for m in _GLUED_CREDIT.finditer(paragraph)])
     for a, b in cuts:
@@ -175,18 +202,43 @@ def is_caption(text: str) -> bool:
     return label is not None and _SAYS.search(label.group()) is None
 
 
-def is_boilerplate(text: str) -> bool:
-    """True when ``text`` (a paragraph or a sentence) is page furniture, not news."""
+def _is_code(text: str) -> bool:
+    """True when ``text`` holds markup, script code or is a bare link."""
+    return (
+        _MARKUP.search(text) is not None
+        or _SCRIPT_OBJECT.search(text) is not None
+        or ("(" in text and _SCRIPT_CALL.search(text) is not None)
+        or ("=" in text and _SCRIPT_ASSIGNMENT.search(text) is not None)
+        or _BARE_LINK.match(text) is not None
+    )
+
+
+def is_boilerplate(text: str, *, words: int | None = None) -> bool:
+    """True when ``text`` (a paragraph or a sentence) is page furniture, not news.
+
+    ``words`` is ``word_count(text)`` when the caller already has it (it is not counted twice).
+    """
     stripped = text.strip()
     if not stripped:
         return True
-    if _START.match(stripped) or _LABELS_ONLY.match(stripped) or _CODE.search(stripped):
+    if _START.match(stripped) or _LABELS_ONLY.match(stripped) or _is_code(stripped):
         return True
     if _TIMESTAMP.match(stripped) or _BYLINE.match(stripped) or is_caption(stripped):
         return True
     if len(stripped) <= _SHORT_CHARS and _SHORT_START.match(stripped):
         return True
-    return word_count(stripped) <= _SHORT_WORDS and _SHORT_ANYWHERE.search(stripped) is not None
+    if words is None:
+        words = word_count(stripped)
+    return words <= _SHORT_WORDS and _short_credit(stripped)
+
+
+def _short_credit(text: str) -> bool:
+    """``_SHORT_ANYWHERE.search(text)``, skipped where none of its keys is in ``text``."""
+    if _ASCII_LOOKALIKES.search(text) is None:
+        lowered = text.lower()
+        if not any(key in lowered for key in _SHORT_KEYS):
+            return False
+    return _SHORT_ANYWHERE.search(text) is not None
 
 
 def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "") -> list[str]:

@@ -31,10 +31,11 @@ import functools
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 from babel import Locale, UnknownLocaleError
 
@@ -59,7 +60,11 @@ SHARED_ANCHORS = 3
 # A figure: digits with an optional decimal part ("2,25", "1.6", "300 000" is "300", "000").
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 # A proper name: a capitalised word that does not start a sentence or a line.
-_NAME = re.compile(r"(?<=[^\W\d_][\s\u00a0«“\"'’(]|[,;:][\s\u00a0])(?<![.!?]\s)([A-ZÀ-ÖØ-Þ][^\W\d_]{2,})")
+# (The capital comes first and the context is looked behind at from it, so the regex
+# engine scans for capitals instead of trying the look-behinds at every position.)
+_NAME = re.compile(
+    r"[A-ZÀ-ÖØ-Þ](?<=(?:[^\W\d_][\s\u00a0«“\"'’(]|[,;:][\s\u00a0])[A-ZÀ-ÖØ-Þ])(?<![.!?]\s[A-ZÀ-ÖØ-Þ])[^\W\d_]{2,}"
+)
 DEFAULT_CATEGORY_DECAY = 0.7
 
 # How the parts add up (they sum to 1, so a base score is between 0 and 1).
@@ -216,26 +221,37 @@ def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -
     kept_anchors: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     stop = get_language(language).stopwords | _calendar_words(language)
+
+    def kept_facts(k: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The anchors of kept story ``k``, found once."""
+        facts = kept_anchors.get(k)
+        if facts is None:
+            facts = kept_anchors[k] = anchors(kept[k].article, stop)
+        return facts
+
     for story, vec in zip(stories, vectors, strict=True):
-        dots: dict[int, float] = defaultdict(float)
+        dots: dict[int, float] = {}
+        get = dots.get  # a plain dict and a bound get: the hottest loop of a 500-candidate build
         for term, weight in vec.items():
             for k, w in postings.get(term, ()):
-                dots[k] += weight * w
-        best = max(dots.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
-        if best is not None and best[1] >= threshold:
-            kept[best[0]].also.append(story.article)
+                dots[k] = get(k, 0.0) + weight * w
+        top = max(dots.values(), default=0.0)
+        if dots and top >= threshold:
+            # The most similar kept story; on a tie, the first kept (the better one).
+            kept[min(k for k, d in dots.items() if d == top)].also.append(story.article)
             continue
         near = sorted((k for k, d in dots.items() if d >= ANCHOR_SIMILARITY), key=lambda k: (-dots[k], k))
+        mine = None
         if near:  # anchors only for the few loosely similar pairs: they cost a scan of the text
             mine = anchors(story.article, stop)
-            same = next(
-                (k for k in near if _same_facts(mine, kept_anchors.setdefault(k, anchors(kept[k].article, stop)))), None
-            )
+            same = next((k for k in near if _same_facts(mine, kept_facts(k))), None)
             if same is not None:
                 kept[same].also.append(story.article)
                 continue
         index = len(kept)
         kept.append(story)
+        if mine is not None:
+            kept_anchors[index] = mine
         for term, weight in vec.items():
             postings[term].append((index, weight))
     return kept
@@ -284,22 +300,22 @@ def _lead(body: str) -> str:
 def fingerprints(articles: Sequence[Article], language: str) -> list[dict[str, float]]:
     """L2-normalised TF-IDF vectors of title, standfirst and lead, IDF over ``articles``."""
     lang = get_language(language)
-    tfs = []
+    tfs: list[Counter[str]] = []
     for a in articles:
         lead = _lead(a.body)
-        tf: dict[str, int] = defaultdict(int)
-        for term in lang.prefixes(f"{a.title}\n{a.title}\n{a.summary}\n{lead}"):
-            tf[term] += 1
-        tfs.append(tf)
-    df: dict[str, int] = defaultdict(int)
+        tfs.append(Counter(lang.prefixes(f"{a.title}\n{a.title}\n{a.summary}\n{lead}")))
+    df: Counter[str] = Counter()
     for tf in tfs:
-        for term in tf:
-            df[term] += 1
+        df.update(tf.keys())
     n = len(tfs)
+    # Each term's IDF and each count's TF weight once, not once per article.
+    idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+    tf_weight = {c: 1.0 + math.log(c) for c in {c for tf in tfs for c in tf.values()}}
     out = []
     for tf in tfs:
-        vec = {t: (1.0 + math.log(c)) * (math.log((n + 1) / (df[t] + 1)) + 1.0) for t, c in tf.items()}
-        top = heapq.nlargest(FINGERPRINT_TERMS, vec.items(), key=lambda kv: kv[1])
+        vec = {t: tf_weight[c] * idf[t] for t, c in tf.items()}
+        # The FINGERPRINT_TERMS strongest, ties in order: what heapq.nlargest picks, sooner.
+        top = sorted(vec.items(), key=itemgetter(1), reverse=True)[:FINGERPRINT_TERMS]
         norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
         out.append({t: v / norm for t, v in top})
     return out

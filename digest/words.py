@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 
-# A whitespace-delimited token with a letter or digit in it ([^\W_]: a word character
-# that is not "_"); each such token matches exactly once.
-_WORD = re.compile(r"\S*[^\W_]\S*")
+# The first letter or digit of a whitespace-delimited token ([^\W_]: a word character
+# that is not "_") and the rest of the token: each token with one matches exactly
+# once. (Starting the match at the token's start, "\S*[^\W_]\S*", counts the same
+# but backtracks through every token: a quarter slower on news text.)
+_WORD = re.compile(r"[^\W_]\S*")
 
 
 def word_count(text: str) -> int:

@@ -155,6 +155,16 @@ def test_sentences_are_substrings_in_order_and_lose_no_text(parts: list[tuple[st
         "Accueil / Politique / OTAN",
         "Abonnez-vous à notre newsletter",
         "var player = new Player({id: 3});",
+        "Le texte <b>gras</b> du lecteur vidéo",
+        "Les options {autoplay: true} du lecteur",
+        "Puis function (e) { return e; } est appelée",
+        "Appel à FUNCTION(e) du lecteur",
+        "Le lecteur lit window.location pour savoir où il est",
+        "Le lecteur lit Document.title pour savoir quoi afficher",
+        "Le lecteur déclare var player = 3 pour commencer",
+        "Le lecteur fait p = new Player(3) pour commencer",
+        "https://www.example.org/article/123",
+        "« www.example.org »",
     ],
 )
 def test_boilerplate_lines_are_recognised(line: str) -> None:
@@ -168,6 +178,12 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
         "Le photographe de l'AFP a été libéré après trois jours de détention.",
         "The reading of the bill took three hours in the Senate.",
         "Le Maroc, membre du Dialogue méditerranéen, participe activement à ce forum.",
+        "Il a ouvert la fenêtre, window. Puis il est parti en courant vers la gare du Nord.",
+        "Ce document. Le maire l'a signé hier soir devant le conseil municipal réuni.",
+        "Le var est un département du sud de la France, connu pour ses plages.",
+        "Les chiffres (en hausse de 3 %) montrent une reprise lente mais réelle.",
+        "Le taux a atteint 2 < 3 selon la banque centrale européenne ce mardi.",
+        "Il a cité www.example.org dans son discours devant les députés réunis.",
     ],
 )
 def test_news_sentences_are_not_boilerplate(line: str) -> None:

@@ -20,7 +20,7 @@ from digest.summarize.anaphora import leans_back
 from digest.summarize.language import language as get_language
 from digest.summarize.quotes import balanced
 from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, pick_sentences, score_sentences
-from digest.summarize.sentences import Sentence, split_paragraphs, split_sentences
+from digest.summarize.sentences import Sentence, iter_sentences, split_paragraphs, split_sentences
 from digest.summarize.styles import BRIEF, LEAD, STYLES, TOP, Style
 from digest.words import word_count
 
@@ -86,18 +86,30 @@ def article_sentences(text: str, language: str, *, title: str = "", limit: int |
     and a repeat of the headline; indexes are renumbered so position still counts
     from the first real sentence.
     """
+    return _counted_sentences(text, language, title=title, limit=limit)[0]
+
+
+def _counted_sentences(
+    text: str, language: str, *, title: str = "", limit: int | None = None
+) -> tuple[list[Sentence], list[int]]:
+    """:func:`article_sentences` and the word count of each (counted once, used thrice)."""
     headline = _normalise(title)
     kept: list[Sentence] = []
-    for s in split_sentences(text, language):
+    counts: list[int] = []
+    for s in iter_sentences(text, language):
         if limit is not None and len(kept) >= limit:
             break
+        n = word_count(s.text)
         if (
-            word_count(s.text) >= MIN_SENTENCE_WORDS
-            and not is_boilerplate(s.text)
+            n >= MIN_SENTENCE_WORDS
+            and not is_boilerplate(s.text, words=n)
             and (not headline or _normalise(s.text) != headline)
         ):
-            kept.append(Sentence(s.text, len(kept), s.paragraph))
-    return kept
+            # Renumbered only once something was dropped before it (a frozen dataclass
+            # costs a microsecond to build).
+            kept.append(s if s.index == len(kept) else Sentence(s.text, len(kept), s.paragraph))
+            counts.append(n)
+    return kept, counts
 
 
 def summarize(
@@ -125,8 +137,8 @@ def summarize(
     if target_words is not None:
         weights = replace(weights, expected_words=target_words)
     lang = get_language(language)
-    sentences = article_sentences(text, language, title=title, limit=MAX_SCORED_SENTENCES)
-    scored, gist = score_sentences(sentences, lang, title=title, weights=weights)
+    sentences, words = _counted_sentences(text, language, title=title, limit=MAX_SCORED_SENTENCES)
+    scored, gist = score_sentences(sentences, lang, title=title, weights=weights, words=words)
     chosen = pick_sentences(
         scored,
         gist,

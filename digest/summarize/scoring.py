@@ -108,20 +108,33 @@ class Gist:
 
 
 def score_sentences(
-    sentences: Sequence[Sentence], lang: Language, *, title: str = "", weights: Weights = DEFAULT_WEIGHTS
+    sentences: Sequence[Sentence],
+    lang: Language,
+    *,
+    title: str = "",
+    weights: Weights = DEFAULT_WEIGHTS,
+    words: Sequence[int] | None = None,
 ) -> tuple[list[ScoredSentence], Gist]:
-    """Token each sentence, build the article's gist, and score each sentence against it."""
+    """Token each sentence, build the article's gist, and score each sentence against it.
+
+    ``words`` is each sentence's :func:`digest.words.word_count` when the caller has
+    counted them already.
+    """
+    if words is None:
+        words = [word_count(s.text) for s in sentences]
     tokens = [lang.tokens(s.text) for s in sentences]
     quotes = [scan(s.text) for s in sentences]  # (still open, characters inside, stray closers)
     quoted = [inside / len(s.text) if s.text else 0.0 for s, (_o, inside, _s) in zip(sentences, quotes, strict=True)]
     positions = [math.exp(-s.index / weights.position_decay) for s in sentences]
 
     mass: dict[str, float] = {}
+    get_mass = mass.get
     stop = lang.stopwords
     for toks, q, pos in zip(tokens, quoted, positions, strict=True):
         w = pos * (1.0 - weights.quote_penalty * q)
+        w_stop = w * weights.stopword_weight  # once per sentence, not per stop-word
         for t in toks:
-            mass[t] = mass.get(t, 0.0) + (w * weights.stopword_weight if t in stop else w)
+            mass[t] = get_mass(t, 0.0) + (w_stop if t in stop else w)
     if title:
         for t in lang.tokens(title):
             mass[t] = mass.get(t, 0.0) + weights.title_weight * (weights.stopword_weight if t in stop else 1.0)
@@ -130,7 +143,9 @@ def score_sentences(
     gist = Gist({t: v * scale for t, v in mass.items()}, weights.expected_words)
 
     out = []
-    for s, toks, q, pos, (still_open, _inside, stray) in zip(sentences, tokens, quoted, positions, quotes, strict=True):
+    for s, n, toks, q, pos, (still_open, _inside, stray) in zip(
+        sentences, words, tokens, quoted, positions, quotes, strict=True
+    ):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
         if q > weights.mostly_quoted or _QUESTION.search(s.text):
@@ -138,7 +153,7 @@ def score_sentences(
         out.append(
             ScoredSentence(
                 s,
-                word_count(s.text),
+                n,
                 tuple(toks),
                 pos,
                 q,
@@ -251,6 +266,12 @@ def _gain(add: Counter[str], have: Counter[str], expected: dict[str, float]) -> 
     """How much of the gist ``add`` covers that ``have`` does not already cover."""
     gain = 0.0
     get_expected = expected.get
+    if not have:  # the loop below with h = 0 (the same sums, without the look-ups)
+        for t, c in add.items():
+            e = get_expected(t, 0.0)
+            if e > 0:
+                gain += c if c < e else e
+        return gain
     get_have = have.get
     for t, c in add.items():
         e = get_expected(t, 0.0)

@@ -26,21 +26,25 @@ from digest.boilerplate import split_glued
 from digest.summarize.language import language as get_language
 from digest.summarize.quotes import closes_soon, open_quotes
 
-# End punctuation, then closing quotes/brackets; French puts a (non-breaking) space
-# before the closing guillemet. A straight quote after a space opens the next sentence.
-_BOUNDARY = re.compile(r"(?:\.{2,}|[.!?…])+(?:[»”\"’')\]]|[ \u00a0\u202f]»)*")
+# End punctuation (a run of it: "...", "?!"), then closing quotes/brackets; French puts
+# a (non-breaking) space before the closing guillemet. A straight quote after a space
+# opens the next sentence. (Opening on a character class lets the regex engine scan
+# for it; "(?:\.{2,}|[.!?…])+", the same runs, made it try every position.)
+_BOUNDARY = re.compile(r"[.!?…]+(?:[»”\"’')\]]|[ \u00a0\u202f]»)*")
 _QUOTE_REACH = 400
 _SPACES = " \t\u00a0\u202f\u2009"
 _OPENERS = "«\"“‘'([¿¡—–-•"
 # Acronyms with inner periods ("U.S", "S.N.C.F", "e.g") before the final period.
 _DOTTED = re.compile(r"^(?:\w{1,2}\.)+\w{1,2}$")
-# Inline code that leaked into text from an embedded player or a script: everything
-# from here on in the paragraph is dropped.
 # An elided article or pronoun glued to the token: "l'O.N.U", "d’av".
 _ELISION = re.compile(r"^\w{1,2}['’]")
-_CODE_START = re.compile(
-    r"(?:^|\s)(?:window\.\w|document\.\w|var \w+\s*=|function\s*\(|jQuery\(|\$\(|googletag\.|<script)"
-)
+# Inline code that leaked into text from an embedded player or a script: everything
+# from here on in the paragraph is dropped. It starts the line or follows a space;
+# the two cases are two patterns because "(?:^|\s)" in front left the regex engine no
+# character to scan for, where "\s" lets it jump from space to space.
+_CODE = r"(?:window\.\w|document\.\w|var \w+\s*=|function\s*\(|jQuery\(|\$\(|googletag\.|<script)"
+_CODE_AT_START = re.compile(_CODE)
+_CODE_START = re.compile(r"\s" + _CODE)
 
 
 @dataclass(frozen=True)
@@ -55,27 +59,38 @@ class Sentence:
 def split_paragraphs(text: str) -> list[str]:
     """Non-empty paragraphs of ``text`` (one per line), with leaked code cut off and
     glued furniture cut out (:func:`digest.boilerplate.split_glued`)."""
-    out = []
+    return list(_paragraphs(text))
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    """:func:`split_paragraphs`, one at a time."""
     for line in text.splitlines():
+        if _CODE_AT_START.match(line):
+            continue
         code = _CODE_START.search(line)
         if code is not None:
             line = line[: code.start()]
-        out.extend(split_glued(line))
-    return out
+        yield from split_glued(line)
 
 
 def split_sentences(text: str, language: str) -> list[Sentence]:
     """The sentences of ``text`` in order (see the module docstring for the rules)."""
+    return list(iter_sentences(text, language))
+
+
+def iter_sentences(text: str, language: str) -> Iterator[Sentence]:
+    """:func:`split_sentences`, one sentence at a time: a caller that needs only the
+    first ones (the summariser scores 40) does not split the rest of a long page."""
     abbreviations = get_language(language).abbreviations
-    out: list[Sentence] = []
+    index = 0
     p = -1
-    for paragraph in split_paragraphs(text):
+    for paragraph in _paragraphs(text):
         p += 1
         for s, glued in _split_paragraph(paragraph, abbreviations):
             if glued:
                 p += 1  # a lost paragraph break: the next sentence opens a paragraph
-            out.append(Sentence(s, len(out), p))
-    return out
+            yield Sentence(s, index, p)
+            index += 1
 
 
 def _split_paragraph(para: str, abbreviations: frozenset[str]) -> Iterator[tuple[str, bool]]:
