@@ -73,6 +73,25 @@ def test_glued_paragraphs_are_split_and_start_a_new_paragraph() -> None:
     assert sentences[0].paragraph != sentences[1].paragraph
 
 
+def test_a_straight_quote_glued_to_the_next_word_opens_the_next_sentence() -> None:
+    # A lost paragraph break before a quotation: 'finale."En tous…'. Read as a closer,
+    # the quote left a quotation open to the end of the paragraph, so nothing split and
+    # the article's one 140-word "sentence" fitted no summary at all.
+    text = 'Zidane salue la finale."En tous les cas, ils sont en finale", a-t-il dit. Puis il est parti.'
+    sentences = split_sentences(text, "fr")
+    assert [s.text for s in sentences] == [
+        "Zidane salue la finale.",
+        '"En tous les cas, ils sont en finale", a-t-il dit.',
+        "Puis il est parti.",
+    ]
+    assert sentences[0].paragraph != sentences[1].paragraph
+
+
+def test_a_straight_quote_that_closes_an_open_one_stays_a_closer_even_when_glued() -> None:
+    text = 'Il a lancé : "c\'est fini."Le lendemain, il revint.'
+    assert texts(text) == ['Il a lancé : "c\'est fini."', "Le lendemain, il revint."]
+
+
 @pytest.mark.parametrize(
     "text",
     ["Le prix passe à 3.5 euros sur orange.fr aujourd'hui.", "Ensuite M.Dupont est arrivé.", "L'armée U.S.Army agit."],

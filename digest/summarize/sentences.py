@@ -99,23 +99,29 @@ def _split_paragraph(para: str, abbreviations: frozenset[str]) -> Iterator[tuple
     glued_before = False
     n = len(para)
     for m in _BOUNDARY.finditer(para):
-        j = m.end()
+        end = m.end()
+        if end < n and para[end - 1] == '"' and para[end].isalnum() and '"' not in open_quotes(para[start : end - 1]):
+            # 'finale."En tous les cas…': a straight quote glued to the next word, with
+            # none open before it, opens the next sentence's quotation (a lost paragraph
+            # break); taken as a closer it would leave a quotation open to the end.
+            end -= 1
+        j = end
         while j < n and para[j] in _SPACES:
             j += 1
         if j >= n:
             break
         if not _starts_sentence(para, j):
             continue
-        glued = j == m.end()
+        glued = j == end
         if glued and not _glued_boundary(para, m.start(), j):
             continue
         if m.group()[0] == "." and _before_is_abbreviation(para, start, m.start(), abbreviations):
             continue
         if m.group().startswith("...") and m.start() > 0 and para[m.start() - 1] in "([":
             continue  # "(...)": an elision inside a quote, not an ending
-        if _inside_quote(para, start, m.end()):
+        if _inside_quote(para, start, end):
             continue
-        sentence = para[start : m.end()].strip()
+        sentence = para[start:end].strip()
         if sentence:
             yield sentence, glued_before
         start = j
