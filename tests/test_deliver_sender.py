@@ -253,7 +253,7 @@ async def test_the_server_takes_a_connections_next_message_only_after_its_last_o
 ) -> None:
     """What bounds the duplicates a kill can make: however slow the commits, the
     messages the server took whose outcome is not written are never more than the
-    connections (the next message's DATA ends only after the last outcome's commit)."""
+    connections (a connection's next message waits for its last outcome's commit)."""
     addresses = prepare(store, now, 12)
     real_record = outcomes.record
     written = 0

@@ -116,13 +116,8 @@ class Connection:
         self.opened += 1
         return None
 
-    async def send(self, message: OutgoingMessage, *, before_end: asyncio.Future[None] | None = None) -> SmtpOutcome:
-        """One transaction: MAIL FROM, RCPT TO, DATA with the message's bytes.
-
-        ``before_end`` is awaited before the server can take the message (before the
-        DATA terminator): the sender passes the commit of this connection's previous
-        outcome, so the two overlap. If it raises, the connection is dropped with the
-        DATA unfinished (the server discards it) and the error propagates."""
+    async def send(self, message: OutgoingMessage) -> SmtpOutcome:
+        """One transaction: MAIL FROM, RCPT TO, DATA with the message's bytes."""
         if not self.connected:
             failed = await self._connect()
             if failed is not None:
@@ -132,10 +127,8 @@ class Connection:
         try:
             wire = wire_form(message)
             if wire is not None:
-                reply = await _transaction(self.client, message, wire, self.config.timeout, before_end)
+                reply = await _transaction(self.client, message, wire, self.config.timeout)
             else:
-                if before_end is not None:
-                    await before_end
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             if isinstance(exc, ValueError):  # an address aiosmtplib refuses to put on the wire
@@ -200,14 +193,10 @@ def wire_form(message: OutgoingMessage) -> bytes | None:
     return b"." + data if data.startswith(b".") else data
 
 
-async def _transaction(
-    client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float,
-    before_end: asyncio.Future[None] | None = None,
-) -> str:  # fmt: skip
+async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float) -> str:
     """MAIL, RCPT, DATA with ``wire`` (see :func:`wire_form`): what ``sendmail`` does,
     raising the same exceptions (so replies classify alike), without re-validating the
-    addresses and re-encoding the bytes. ``before_end`` (see :meth:`Connection.send`)
-    is awaited before the final dot."""
+    addresses and re-encoding the bytes."""
     if client.is_ehlo_or_helo_needed:
         await client.ehlo()
     mail = [b"FROM:<" + message.mail_from.encode("ascii") + b">"]
@@ -228,12 +217,6 @@ async def _transaction(
         if protocol is None:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
         protocol.write(wire)
-        if before_end is not None:
-            try:
-                await before_end
-            except BaseException:
-                client.close()  # DATA never ended: the server takes nothing
-                raise
         protocol.write(b".\r\n")
         response = await protocol.read_response(timeout=timeout)
         if response.code != 250:
@@ -271,11 +254,9 @@ class Pool:
         """Try again after a pause: forget the failures (not a fatal error)."""
         self.failures_in_row = 0
 
-    async def _send(
-        self, connection: Connection, message: OutgoingMessage, before_end: asyncio.Future[None] | None
-    ) -> SmtpOutcome:
+    async def _send(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
         await self.pacer.acquire()
-        outcome = await connection.send(message, before_end=before_end)
+        outcome = await connection.send(message)
         if outcome.throttle:
             self.pacer.slow_down()
             log.warning("SMTP server throttling; slowing down", extra={"reply": outcome.message})
@@ -283,14 +264,11 @@ class Pool:
             self.pacer.accepted()
         return outcome
 
-    async def deliver(
-        self, connection: Connection, message: OutgoingMessage, *, before_end: asyncio.Future[None] | None = None
-    ) -> SmtpOutcome:
+    async def deliver(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
         """Send ``message`` on ``connection`` at the pool's pace; a connection failure
         is retried on a fresh connection up to :data:`CONNECT_TRIES` times (pausing in
-        between). Throttling replies slow the whole pool down. ``before_end``: see
-        :meth:`Connection.send`."""
-        outcome = await self._send(connection, message, before_end)
+        between). Throttling replies slow the whole pool down."""
+        outcome = await self._send(connection, message)
         tries = 1
         while outcome.stage is Stage.CONNECT and outcome.verdict is Verdict.RETRY:
             self.failures_in_row += 1
@@ -304,7 +282,7 @@ class Pool:
                 extra={"connection": connection.index, "error": outcome.message, "pause": connection.pause()},
             )
             await asyncio.sleep(connection.pause())
-            outcome = await self._send(connection, message, before_end)
+            outcome = await self._send(connection, message)
             tries += 1
         if outcome.fatal:
             self.fatal = outcome.message

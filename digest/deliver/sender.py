@@ -10,13 +10,12 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   reader might get twice;
 * one *worker* per connection takes messages off the queue and sends them;
 * each outcome is committed as soon as its reply arrives, ``sent`` only for a 250,
-  retries with their backoff; the connection goes on with its next message meanwhile
-  but waits for that commit before it ends the next DATA (the moment the server takes
-  a message), so the commit overlaps the next transaction instead of stalling it.
-  Replies that arrive while a commit is under way are written together by the next
-  one (group commit), so the database keeps up with any number of connections — and
-  after a ``kill -9`` each connection has at most one message the server took whose
-  outcome is not written: the duplicates a crash can make are at most the connections.
+  retries with their backoff; the connection waits for that commit before it takes
+  its next message. Replies that arrive while a commit is under way are written
+  together by the next one (group commit), so the database keeps up with any number
+  of connections — and after a ``kill -9`` each connection has at most one message
+  the server took whose outcome is not written: the duplicates a crash can make are
+  at most the connections.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
 request, a server that went down) are released for another sender at once.
@@ -133,7 +132,7 @@ class Sender:
                 workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
                 try:
                     await self._feed(queue, stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
-                    await queue.join()  # every message marked sending is sent; the flusher settles the last
+                    await queue.join()  # every message marked sending is sent and settled
                 finally:
                     for worker in workers:  # idle on an empty queue (unless cancelled from outside)
                         worker.cancel()
@@ -220,7 +219,6 @@ class Sender:
 
     async def _work(self, connection: Connection, queue: asyncio.Queue[_Job]) -> None:
         """Send the queued messages on one connection."""
-        written: asyncio.Future[None] | None = None  # the commit of this connection's last outcome
         while True:
             job = await queue.get()
             try:
@@ -229,11 +227,10 @@ class Sender:
                     reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
                     outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
                 else:
-                    # The server takes this message only once the previous outcome is
-                    # committed: a crash never leaves more than one sent-but-unwritten
-                    # message per connection.
-                    outcome = await self.pool.deliver(connection, job.message, before_end=written)
-                written = self._queue_result(job, outcome, wait=True)
+                    outcome = await self.pool.deliver(connection, job.message)
+                # The next message waits until this outcome is committed: a crash never
+                # leaves more than one sent-but-unwritten message per connection.
+                await self._queue_result(job, outcome, wait=True)
             finally:
                 queue.task_done()
 
@@ -241,8 +238,7 @@ class Sender:
 
     def _queue_result(self, job: _Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
         """Queue the outcome for the flusher's next group commit; the future returned
-        is done once it is written (with ``wait``, the connection's next message waits
-        for it before the server can take that one)."""
+        is done once it is written (awaited by the connection with ``wait``)."""
         message_id = job.message.message_id if job.message is not None else ""
         result = attempt_result(
             job.row,
@@ -283,7 +279,6 @@ class Sender:
                     if written is not None and not written.done():
                         if isinstance(exc, Exception):
                             written.set_exception(exc)
-                            written.exception()  # the flusher raises it; a connection's last one is never awaited
                         else:
                             written.cancel()
                 raise
