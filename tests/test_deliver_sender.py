@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from digest import config
 from digest.deliver.options import SendReport
 from digest.deliver.sender import run_sender
-from digest.store import Store
+from digest.store import Store, outcomes
 from digest.store import tables as t
 from digest.store.fanout import fan_out
 from digest.store.subscribers import suppression
@@ -244,6 +245,31 @@ async def test_stop_finishes_messages_in_flight_and_releases_the_rest(
         claimed = conn.execute(select(t.deliveries.c.id).where(t.deliveries.c.claimed_by.is_not(None))).all()
     assert claimed == []
     await send(store, settings_for(tmp_path, smtp), now)
+    assert set(assert_nobody_lost(store, smtp, addresses).values()) == {"sent"}
+
+
+async def test_the_server_takes_a_connections_next_message_only_after_its_last_outcome_is_written(
+    store: Store, smtp: SMTPServer, now: datetime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What bounds the duplicates a kill can make: however slow the commits, the
+    messages the server took whose outcome is not written are never more than the
+    connections (a connection's next message waits for its last outcome's commit)."""
+    addresses = prepare(store, now, 12)
+    real_record = outcomes.record
+    written = 0
+    ahead: list[int] = []
+
+    def slow_record(*args: Any, **kwargs: Any) -> Any:
+        nonlocal written
+        ahead.append(len(smtp.received) - written)  # taken by the server, not written yet
+        time.sleep(0.05)
+        recorded = real_record(*args, **kwargs)
+        written = sum(1 for state in states(store).values() if state == "sent")
+        return recorded
+
+    monkeypatch.setattr(outcomes, "record", slow_record)
+    report = await send(store, settings_for(tmp_path, smtp, connections=2), now)
+    assert report.sent == 12 and max(ahead) <= 2
     assert set(assert_nobody_lost(store, smtp, addresses).values()) == {"sent"}
 
 
