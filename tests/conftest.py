@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from smtp_server import SMTPServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from web_support import Clock
+from web_support import Clock, RecordingProofSender
 
 from digest.store import Store
 
@@ -114,3 +114,9 @@ def smtp() -> Iterator[SMTPServer]:
 def clock(now: datetime) -> Clock:
     """A settable clock starting at ``now``, to pass as ``now=``."""
     return Clock(now)
+
+
+@pytest.fixture
+def proofs() -> RecordingProofSender:
+    """What the admin API's test sends were asked to deliver (no mail leaves)."""
+    return RecordingProofSender()

@@ -12,8 +12,7 @@ import pytest
 from admin_support import PASSWORD, flash, make_admin, sign_in, token_of
 from delivery_support import add_edition
 from smtp_server import SMTPServer
-from test_web_api import RecordingProofSender
-from web_support import Clock, add_subscriber, web_settings
+from web_support import Clock, RecordingProofSender, add_subscriber, web_settings
 
 from digest.admins import Role
 from digest.store import Store, audit
@@ -31,11 +30,6 @@ PAGES = [
     "/admin/articles",
     "/admin/audit",
 ]
-
-
-@pytest.fixture
-def proofs() -> RecordingProofSender:
-    return RecordingProofSender()
 
 
 @pytest.fixture

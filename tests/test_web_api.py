@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import pytest
 from smtp_server import SMTPServer
 from sqlalchemy import insert
 from starlette.routing import Route
-from web_support import ADMIN, ADMIN_TOKEN, Clock, add_subscriber, web_settings
+from web_support import ADMIN, ADMIN_TOKEN, Clock, RecordingProofSender, add_subscriber, web_settings
 
 from digest.daily.status import delivery_status
 from digest.models import SubscriberStatus
@@ -22,22 +22,6 @@ from digest.web import api, api_desk
 from digest.web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "subscribers"
-
-
-class RecordingProofSender:
-    """The delivery side of a test send, as the API sees it: records what it is asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, list[str]]] = []
-
-    async def __call__(self, edition_id: int, addresses: Sequence[str]) -> Mapping[str, str]:
-        self.calls.append((edition_id, list(addresses)))
-        return {a: "sent" for a in addresses}
-
-
-@pytest.fixture
-def proofs() -> RecordingProofSender:
-    return RecordingProofSender()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,14 @@ def add_subscriber(store: Store, email: str, now: datetime, *, confirmed: bool =
     sub = subs.add(store, settings, email, checked, consent=Consent(at=now, source="cli"), confirmed=confirmed, now=now)
     assert sub.id is not None
     return sub.id
+
+
+class RecordingProofSender:
+    """The delivery side of a test send, as the API sees it: records what it is asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, list[str]]] = []
+
+    async def __call__(self, edition_id: int, addresses: Sequence[str]) -> Mapping[str, str]:
+        self.calls.append((edition_id, list(addresses)))
+        return {a: "sent" for a in addresses}
