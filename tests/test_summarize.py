@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 
 from digest.models import Article
 from digest.summarize import (
+    DEFAULT_WEIGHTS,
+    FRENCH_WEIGHTS,
     Style,
     article_sentences,
     is_boilerplate,
@@ -18,6 +21,7 @@ from digest.summarize import (
     split_sentences,
     summarize,
     summarize_article,
+    weights_for,
 )
 from digest.summarize.language import language
 from digest.summarize.sentences import split_paragraphs
@@ -273,6 +277,20 @@ def test_score_parts_are_exposed() -> None:
     quote = next(s for s in scored if s.sentence.text.startswith("«"))
     assert quote.quoted > 0.3
     assert max(scored, key=lambda s: s.coverage).sentence.index < 3
+
+
+def test_each_language_scores_with_the_constants_chosen_on_its_own_development_data() -> None:
+    # French: chosen on the OrangeSum validation split (a shorter lead prior, a heavier
+    # headline); English and every other language: the CNN/DailyMail dev pairs' values.
+    assert weights_for("fr") is FRENCH_WEIGHTS and weights_for("fr_MA") is FRENCH_WEIGHTS
+    assert weights_for("en") is DEFAULT_WEIGHTS and weights_for("de") is DEFAULT_WEIGHTS
+    assert FRENCH_WEIGHTS.position_decay < DEFAULT_WEIGHTS.position_decay
+    assert FRENCH_WEIGHTS.title_weight > DEFAULT_WEIGHTS.title_weight
+    fr = scored_sentences(ARTICLE_FR, language="fr")
+    assert fr[2].position == pytest.approx(math.exp(-2 / FRENCH_WEIGHTS.position_decay))
+    en = scored_sentences(ARTICLE_FR, language="en")
+    assert en[2].position == pytest.approx(math.exp(-2 / DEFAULT_WEIGHTS.position_decay))
+    assert summarize(ARTICLE_FR, language="fr") == summarize(ARTICLE_FR, language="fr", weights=FRENCH_WEIGHTS)
 
 
 def test_english_article_is_summarised() -> None:

@@ -20,6 +20,7 @@ from digest.cli import cli
 from digest.models import Article
 from digest.summarize import (
     BRIEF,
+    LEAD,
     TOP,
     Style,
     Summary,
@@ -30,6 +31,7 @@ from digest.summarize import (
 )
 from digest.summarize.anaphora import leans_back
 from digest.summarize.quotes import balanced, open_quotes
+from digest.summarize.scene import is_scene_setting
 from digest.words import word_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "summaries"
@@ -257,6 +259,56 @@ def test_brief_is_one_whole_sentence_of_at_most_thirty_words() -> None:
         brief = summarize_story(text, language=language, style=BRIEF)
         assert len(brief.sentences) == 1 and word_count(brief.text) <= 30
         assert brief.text in text and brief.text[-1] in ".!?»'”"
+
+
+# --- out-of-context endings: a short scene-setting line ----------------------------------------
+
+
+def test_a_match_report_does_not_end_on_the_first_half_of_a_match_the_team_won() -> None:
+    # The trap: "Le HC Meknès, nerveux et maladroit, paraissait sans solution." shares the
+    # headline's words and is short, so it is cheap coverage; taken after the win it tells
+    # the reader the opposite of what happened.
+    text = fixture("scene_setting_fr.txt")
+    headline = "Handball : le HC Meknès renverse le Dinamo Bucarest et décroche son premier titre européen"
+    for style in (TOP, LEAD):
+        summary = summarize_article(article(text, title=headline), style)
+        assert "31-22" in summary.text, summary.text
+        assert "paraissait sans solution" not in summary.text, summary.text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Le HC Meknès, nerveux et maladroit, paraissait sans solution.",
+        "Le stade était plein.",
+        "Il y avait dedans son téléphone et son ordinateur.",
+        "Dans le cortège, les familles étaient rares.",
+        "L’origine de l’incendie restait indéterminée en fin de soirée.",
+    ],
+)
+def test_short_descriptions_in_the_imperfect_are_scene_setting(sentence: str) -> None:
+    assert is_scene_setting(sentence, "fr", words=word_count(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("La mesure devrait être mise en place dès le 1er septembre.", "fr"),  # conditional: announced
+        ("Le tribunal avait rejeté vendredi leur dernier recours.", "fr"),  # pluperfect: an event
+        ("Le rappeur était parti avant l’arrivée des agresseurs.", "fr"),
+        ("Les écologistes s’étaient largement imposés aux européennes.", "fr"),
+        ("Le stade était plein, mais le club a perdu.", "fr"),  # another tense: news
+        ("Le taux de chômage était de 8,1 % à la fin de l’année dernière, contre 7,4 % un an plus tôt.", "fr"),
+        ("The stadium was full.", "en"),
+    ],
+)
+def test_events_announcements_and_long_facts_are_not_scene_setting(sentence: str, language: str) -> None:
+    assert not is_scene_setting(sentence, language, words=word_count(sentence))
+
+
+def test_a_text_of_scene_setting_lines_still_gets_a_summary() -> None:
+    text = "Le stade était plein. La tribune nord semblait inquiète. Le public restait silencieux."
+    assert summarize_story(text, language="fr", style=TOP).sentences
 
 
 # --- the command ------------------------------------------------------------------------------

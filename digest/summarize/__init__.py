@@ -19,7 +19,15 @@ from digest.models import Article
 from digest.summarize.anaphora import leans_back
 from digest.summarize.language import language as get_language
 from digest.summarize.quotes import balanced
-from digest.summarize.scoring import DEFAULT_WEIGHTS, ScoredSentence, Weights, pick_sentences, score_sentences
+from digest.summarize.scoring import (
+    DEFAULT_WEIGHTS,
+    FRENCH_WEIGHTS,
+    ScoredSentence,
+    Weights,
+    pick_sentences,
+    score_sentences,
+    weights_for,
+)
 from digest.summarize.sentences import Sentence, iter_sentences, split_paragraphs, split_sentences
 from digest.summarize.styles import BRIEF, LEAD, STYLES, TOP, Style
 from digest.words import word_count
@@ -27,6 +35,7 @@ from digest.words import word_count
 __all__ = [
     "BRIEF",
     "DEFAULT_WEIGHTS",
+    "FRENCH_WEIGHTS",
     "LEAD",
     "STYLES",
     "TOP",
@@ -43,6 +52,7 @@ __all__ = [
     "summarize",
     "summarize_article",
     "summarize_story",
+    "weights_for",
 ]
 
 #: Sentences shorter than this are headings or fragments ("En bref", "OTAN"), not news.
@@ -122,7 +132,7 @@ def summarize(
     max_sentences: int = 3,
     max_words: int | None = None,
     min_words: int | None = None,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weights | None = None,
 ) -> Summary:
     """Summarise ``text`` with the sentences that best cover its gist.
 
@@ -132,8 +142,11 @@ def summarize(
     added. The result has at least ``min_sentences`` sentences, or fewer when they
     already make ``min_words`` words (fewer when the text has fewer), at most
     ``max_sentences``, never more than ``max_words`` words. Empty when the text has
-    no usable sentence, or when none fits in ``max_words``.
+    no usable sentence, or when none fits in ``max_words``. ``weights`` defaults to
+    the language's own (:func:`~digest.summarize.scoring.weights_for`).
     """
+    if weights is None:
+        weights = weights_for(language)
     if target_words is not None:
         weights = replace(weights, expected_words=target_words)
     lang = get_language(language)
@@ -221,5 +234,10 @@ def _normalise(text: str) -> str:
 
 def scored_sentences(text: str, *, language: str, title: str = "") -> list[ScoredSentence]:
     """Every usable sentence of ``text`` with its score parts (for inspection and tests)."""
-    scored, _gist = score_sentences(article_sentences(text, language, title=title), get_language(language), title=title)
+    scored, _gist = score_sentences(
+        article_sentences(text, language, title=title),
+        get_language(language),
+        title=title,
+        weights=weights_for(language),
+    )
     return scored
