@@ -1,12 +1,17 @@
 """Score the summaries the product sends (the edition's ``top`` style) with ROUGE-1/2/L.
 
-    .venv/bin/python benchmarks/summaries.py [--data DIR] [--language fr|en] [--style top|brief] [--skip N] [--limit N]
+    .venv/bin/python benchmarks/summaries.py [--data DIR] [--language fr|en] [--style top|brief]
+        [--titles FILE | --no-titles] [--skip N] [--limit N]
 
-DIR holds ``source_documents.txt`` and ``gold.txt``, one document per line; the
-default is ../shared/bench/orangesum (French) or ../shared/bench/cnndm-dev (English)
-next to the repository. Each document goes through
-:func:`digest.summarize.summarize_story` with :data:`digest.summarize.TOP`, exactly
-as ``digest summarize --style top`` and the edition call it.
+DIR holds ``source_documents.txt`` and ``gold.txt`` (or the same names ending in
+``.xz``), one document per line; the default is ../shared/bench/orangesum (French)
+or ../shared/bench/cnndm-dev (English) next to the repository;
+benchmarks/data/orangesum-valid is the French development split. Each document goes
+through :func:`digest.summarize.summarize_story` with the style's settings, exactly as
+``digest summarize --style`` and the edition call it, and with the article's headline
+as the edition passes it, where the data has headlines: ``titles.txt`` in DIR, or
+``--titles FILE`` (benchmarks/data/orangesum-test/titles.txt.xz for the OrangeSum test
+split by default). Then a second row scores the same summariser without headlines.
 
 Scores are ROUGE F1 x 100 with rouge-score's default tokenizer, no stemming (as the
 OrangeSum paper used; it drops every non-ASCII letter). Lead-k is the first k
@@ -24,6 +29,7 @@ a machine shared with other work, wall-clock time also counts the waiting).
 from __future__ import annotations
 
 import argparse
+import lzma
 import re
 import statistics
 import sys
@@ -42,6 +48,8 @@ from digest.summarize.quotes import open_quotes  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
 DEFAULT_DATA = {"fr": SHARED / "orangesum", "en": SHARED / "cnndm-dev"}
+#: Headlines for a data folder that has none of its own (kept in the repository).
+TITLES = {SHARED / "orangesum": ROOT / "benchmarks" / "data" / "orangesum-test" / "titles.txt.xz"}
 BASELINE = {"fr": 2, "en": 3}  # the Lead-k each language's target is set against
 METRICS = ("rouge1", "rouge2", "rougeL")
 # A sentence end as the data sets' Lead-k figures find it.
@@ -61,10 +69,23 @@ FURNITURE = re.compile(
 
 
 def read_lines(path: Path) -> list[str]:
-    """One document per line; a missing file is a clear error."""
-    if not path.is_file():
-        raise SystemExit(f"error: {path} not found (expected source_documents.txt and gold.txt in --data)")
-    return path.read_text(encoding="utf-8").splitlines()
+    """One document per line, from ``path`` or ``path.xz``; a missing file is a clear error."""
+    for candidate in (path, path.with_name(path.name + ".xz")):
+        if candidate.is_file():
+            raw = candidate.read_bytes()
+            return (lzma.decompress(raw) if candidate.suffix == ".xz" else raw).decode("utf-8").splitlines()
+    raise SystemExit(f"error: {path} not found (expected source_documents.txt and gold.txt in --data)")
+
+
+def titles_file(data: Path, given: Path | None) -> Path | None:
+    """Where the headlines of ``data`` are: ``given``, DIR/titles.txt(.xz), or :data:`TITLES`."""
+    if given is not None:
+        return given
+    for name in ("titles.txt", "titles.txt.xz"):
+        if (data / name).is_file():
+            return data / name
+    known = TITLES.get(data.resolve())
+    return known if known is not None and known.is_file() else None
 
 
 def rouge(scorer: rouge_scorer.RougeScorer, golds: Sequence[str], outputs: Sequence[str]) -> tuple[float, ...]:
@@ -84,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=None, help="folder with source_documents.txt, gold.txt")
     parser.add_argument("--language", default="fr", choices=sorted(DEFAULT_DATA), help="language of the documents")
     parser.add_argument("--style", default="top", choices=sorted(STYLES), help="summary style (the edition's)")
+    parser.add_argument("--titles", type=Path, default=None, help="headlines, one per line (default: see above)")
+    parser.add_argument("--no-titles", action="store_true", help="score without headlines only")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N documents")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N documents (after --skip)")
     args = parser.parse_args(argv)
@@ -94,17 +117,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     golds = read_lines(data / "gold.txt")
     if len(docs) != len(golds):
         raise SystemExit(f"error: {len(docs)} documents but {len(golds)} gold summaries in {data}")
+    titles_path = None if args.no_titles else titles_file(data, args.titles)
+    titles = read_lines(titles_path) if titles_path is not None else [""] * len(docs)
+    if len(titles) != len(docs):
+        raise SystemExit(f"error: {len(docs)} documents but {len(titles)} headlines in {titles_path}")
     # --skip sets a part of the data apart (e.g. documents once used to tune the scorer).
-    docs, golds = docs[args.skip :], golds[args.skip :]
+    docs, golds, titles = docs[args.skip :], golds[args.skip :], titles[args.skip :]
     if args.limit:
-        docs, golds = docs[: args.limit], golds[: args.limit]
+        docs, golds, titles = docs[: args.limit], golds[: args.limit], titles[: args.limit]
 
     outputs: list[str] = []
     ms: list[float] = []
     cpu_ms: list[float] = []
-    for doc in docs:
+    for doc, title in zip(docs, titles, strict=True):
         t0, c0 = time.perf_counter(), time.process_time()
-        outputs.append(summarize_story(doc, language=args.language, style=style).text)
+        outputs.append(summarize_story(doc, language=args.language, style=style, title=title).text)
         cpu_ms.append((time.process_time() - c0) * 1000)
         ms.append((time.perf_counter() - t0) * 1000)
 
@@ -116,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Lead-{k} clean": [" ".join(s[:k]) for s in clean],
         f"digest {args.style}": outputs,
     }
+    if titles_path is not None:
+        rows[f"digest {args.style}, no headline"] = [
+            summarize_story(d, language=args.language, style=style).text for d in docs
+        ]
     scorer = rouge_scorer.RougeScorer(list(METRICS))
     scores = {name: rouge(scorer, golds, out) for name, out in rows.items()}
 
@@ -125,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{data} ({args.language}), style {args.style!r}: {n} documents ({first}-{args.skip + n});"
         " ROUGE F1 x 100, default tokenizer"
     )
+    print(f"headlines: {titles_path}" if titles_path is not None else "headlines: none")
     print(
-        f"{'system':<14} {'R1':>6} {'R2':>6} {'RL':>6}  {'words':>5} {'anaphoric':>9} {'furniture':>9} {'in quote':>8}"
+        f"{'system':<24} {'R1':>6} {'R2':>6} {'RL':>6}  {'words':>5} {'anaphoric':>9} {'furniture':>9} {'in quote':>8}"
     )
     for name, out in rows.items():
         r1, r2, rl = scores[name]
@@ -136,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         furniture = sum(1 for o in nonempty if FURNITURE.search(o))
         in_quote = sum(1 for o in nonempty if open_quotes(o))
         print(
-            f"{name:<14} {r1:6.2f} {r2:6.2f} {rl:6.2f}  {words:5.1f} {100 * anaphoric / max(1, len(nonempty)):8.1f}%"
+            f"{name:<24} {r1:6.2f} {r2:6.2f} {rl:6.2f}  {words:5.1f} {100 * anaphoric / max(1, len(nonempty)):8.1f}%"
             f" {furniture:9d} {in_quote:8d}"
         )
     ours, lead = scores[f"digest {args.style}"][0], scores[f"Lead-{k}"][0]
@@ -144,6 +176,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"digest {args.style} - Lead-{k}, R1: {ours - lead:+.2f}; vs Lead-{k} clean: "
         f"{ours - scores[f'Lead-{k} clean'][0]:+.2f}"
     )
+    if titles_path is not None:
+        bare = scores[f"digest {args.style}, no headline"][0]
+        print(
+            f"digest {args.style}, no headline - Lead-{k}, R1: {bare - lead:+.2f}; vs Lead-{k} clean: "
+            f"{bare - scores[f'Lead-{k} clean'][0]:+.2f}"
+        )
     print(f"empty summaries: {sum(1 for o in outputs if not o)} of {n}")
     print(
         f"time per article: {statistics.median(ms):.2f} ms median, {statistics.fmean(ms):.2f} ms mean, "
