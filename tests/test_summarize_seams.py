@@ -342,6 +342,38 @@ def test_summarize_command_reads_stdin_and_defaults_to_top() -> None:
     assert result.output == summarize_story(doc, language="en", style=TOP).text + "\n"
 
 
+def test_summarize_command_passes_each_headline_as_the_edition_does(tmp_path: Path) -> None:
+    # The story's news (Port-Vendres bans cruise ships) is in its third sentence, after two
+    # of scene-setting: only the headline tells the summariser which sentence carries it.
+    story = fixture("headline_story_fr.txt").strip()
+    headline = "Port-Vendres interdit les paquebots de croisière dans son port à partir de 2027"
+    docs = [story, "", fixture("dangling_opener_fr.txt").replace("\n", " ").strip()]
+    heads = [headline, "Sans objet", "Le conseil vote le budget"]
+    source, titles = tmp_path / "docs.txt", tmp_path / "titles.txt"
+    source.write_text("\n".join(docs) + "\n", encoding="utf-8")
+    titles.write_text("\n".join(heads) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["summarize", str(source), "--language", "fr", "--titles", str(titles)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("\n")[:-1]
+    expected = [
+        summarize_article(article(d, language="fr", title=t), TOP).text if d.strip() else ""
+        for d, t in zip(docs, heads, strict=True)
+    ]
+    assert lines == expected and lines[1] == ""
+    assert "Port-Vendres" in lines[0]
+    assert "Port-Vendres" not in summarize_story(story, language="fr", style=TOP).text
+
+
+def test_summarize_command_refuses_titles_that_do_not_match_the_documents(tmp_path: Path) -> None:
+    source, titles = tmp_path / "docs.txt", tmp_path / "titles.txt"
+    source.write_text("Un premier texte assez long pour compter.\nUn second texte.\n", encoding="utf-8")
+    titles.write_text("Un seul titre\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["summarize", str(source), "--language", "fr", "--titles", str(titles)])
+    assert result.exit_code == 2
+    assert f"--titles {titles}: 1 lines for 2 documents in {source}" in result.output
+    assert "Un premier texte" not in result.output  # nothing half-written
+
+
 # --- length: about 45 words -------------------------------------------------------------------
 
 BRIEFING = Path(__file__).parent / "fixtures" / "briefing" / "day.jsonl"

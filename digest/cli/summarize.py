@@ -1,8 +1,10 @@
-"""`digest summarize FILE --language fr|en [--style top|brief]`: try the summariser.
+"""`digest summarize FILE --language fr|en [--style top|brief] [--titles FILE]`: try the summariser.
 
 One document per input line, one summary per output line, in the same order and
 count (an empty line for an empty document), made exactly as the edition makes
-them: :func:`digest.summarize.summarize_story` at the style's lengths.
+them: :func:`digest.summarize.summarize_story` at the style's lengths, with each
+document's headline from ``--titles`` (one per line, as many as documents) as the
+edition passes a story's headline.
 """
 
 from __future__ import annotations
@@ -24,12 +26,31 @@ from digest.summarize import STYLES, summarize_story
     show_default=True,
     help="top: a top story's summary; brief: an En bref line (one sentence, at most 30 words).",
 )
-def summarize(source: TextIO, language: str, style: str) -> None:
+@click.option(
+    "--titles",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    metavar="FILE",
+    help="Each document's headline, one per line, as many lines as documents.",
+)
+def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) -> None:
     """Summarise each line of FILE (or - for stdin) as the edition would."""
     chosen = STYLES[style]
-    for line in source:
-        text = line.rstrip("\r\n")
-        click.echo(summarize_story(text, language=language, style=chosen).text if text.strip() else "")
+    if titles is None:
+        for line in source:
+            text = line.rstrip("\r\n")
+            click.echo(summarize_story(text, language=language, style=chosen).text if text.strip() else "")
+        return
+    # Both read whole first: a count that does not match is refused before any output.
+    docs = source.read().splitlines()
+    headlines = titles.read().splitlines()
+    if len(headlines) != len(docs):
+        raise click.UsageError(
+            f"--titles {titles.name}: {len(headlines)} lines for {len(docs)} documents in {source.name}"
+        )
+    for text, title in zip(docs, headlines, strict=True):
+        summary = summarize_story(text, language=language, style=chosen, title=title.strip())
+        click.echo(summary.text if text.strip() else "")
 
 
 def register(group: click.Group) -> None:
