@@ -5,12 +5,13 @@
 
 Every point of the grid (the product of the ``--grid`` axes, over
 :class:`digest.summarize.Weights` fields) summarises each document of DIR in the
-``top`` style with the article's headline where DIR has ``titles.txt(.xz)``, and
-prints ROUGE-1 F1 x 100 over all documents and over each half (even and odd lines):
-a value worth choosing is near the best on both halves, not only on all. DIR defaults
-to the language's development split: benchmarks/data/orangesum-valid (French) or
-../shared/bench/cnndm-dev (English). The OrangeSum test split is refused: nothing is
-chosen on a test split.
+``top`` style (:func:`digest.summarize.summarize_story`, as the edition does) with the
+article's headline where DIR has ``titles.txt(.xz)``, and prints ROUGE-1 F1 x 100
+over all documents and over each half (even and odd lines): a value worth choosing
+is near the best on both halves, not only on all. DIR defaults to the language's
+development split: benchmarks/data/orangesum-valid (French) or
+../shared/bench/cnndm-dev (English). The OrangeSum test split is refused: nothing
+is chosen on a test split.
 
 The default grid is the one the French constants were chosen on (see
 digest/summarize/scoring.py).
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from rouge_score import rouge_scorer  # noqa: E402
 from summaries import SHARED, read_lines, titles_file  # noqa: E402
 
-from digest.summarize import TOP, Weights, summarize, weights_for  # noqa: E402
+from digest.summarize import TOP, Weights, summarize_story, weights_for  # noqa: E402
 
 DEV_DATA = {"fr": ROOT / "benchmarks" / "data" / "orangesum-valid", "en": SHARED / "cnndm-dev"}
 TEST_SPLITS = (SHARED / "orangesum",)
@@ -55,17 +56,7 @@ def _score(weights: Weights) -> list[float]:
     scorer = rouge_scorer.RougeScorer(["rouge1"])
     out = []
     for doc, gold, title in zip(docs, golds, titles, strict=True):
-        summary = summarize(
-            doc,
-            language=language,
-            title=title,
-            target_words=TOP.target_words,
-            min_sentences=TOP.min_sentences,
-            max_sentences=TOP.max_sentences,
-            max_words=TOP.max_words,
-            min_words=TOP.min_words,
-            weights=weights,
-        )
+        summary = summarize_story(doc, language=language, style=TOP, title=title, weights=weights)
         out.append(scorer.score(gold, summary.text)["rouge1"].fmeasure)
     return out
 

@@ -164,10 +164,19 @@ def summarize(
     return Summary(tuple(s.sentence.text for s in chosen), "extract")
 
 
-def summarize_story(text: str, *, language: str, style: Style, title: str = "", standfirst: str = "") -> Summary:
+def summarize_story(
+    text: str,
+    *,
+    language: str,
+    style: Style,
+    title: str = "",
+    standfirst: str = "",
+    weights: Weights | None = None,
+) -> Summary:
     """The summary the product sends for a story in ``style``: the publisher's
     ``standfirst`` where it is the better summary (see :func:`standfirst_summary`),
-    else the sentences of ``text`` that best cover its gist."""
+    else the sentences of ``text`` that best cover its gist (scored with ``weights``,
+    the language's own by default: the product never passes them, benchmarks/scorer_grid.py does)."""
     publisher = standfirst_summary(standfirst, language=language, style=style, title=title)
     if publisher is not None:
         return publisher
@@ -180,6 +189,7 @@ def summarize_story(text: str, *, language: str, style: Style, title: str = "", 
         max_sentences=style.max_sentences,
         max_words=style.max_words,
         min_words=style.min_words,
+        weights=weights,
     )
 
 
