@@ -370,7 +370,7 @@ def test_summarize_command_refuses_titles_that_do_not_match_the_documents(tmp_pa
     titles.write_text("Un seul titre\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["summarize", str(source), "--language", "fr", "--titles", str(titles)])
     assert result.exit_code == 2
-    assert f"--titles {titles}: 1 lines for 2 documents in {source}" in result.output
+    assert f"--titles {titles}: 1 line for 2 documents in {source}" in result.output
     assert "Un premier texte" not in result.output  # nothing half-written
 
 

@@ -46,7 +46,8 @@ def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) 
     headlines = titles.read().splitlines()
     if len(headlines) != len(docs):
         raise click.UsageError(
-            f"--titles {titles.name}: {len(headlines)} lines for {len(docs)} documents in {source.name}"
+            f"--titles {titles.name}: {len(headlines)} line{'' if len(headlines) == 1 else 's'} for"
+            f" {len(docs)} document{'' if len(docs) == 1 else 's'} in {source.name}"
         )
     for text, title in zip(docs, headlines, strict=True):
         summary = summarize_story(text, language=language, style=chosen, title=title.strip())
