@@ -244,10 +244,5 @@ def _normalise(text: str) -> str:
 
 def scored_sentences(text: str, *, language: str, title: str = "") -> list[ScoredSentence]:
     """Every usable sentence of ``text`` with its score parts (for inspection and tests)."""
-    scored, _gist = score_sentences(
-        article_sentences(text, language, title=title),
-        get_language(language),
-        title=title,
-        weights=weights_for(language),
-    )
+    scored, _gist = score_sentences(article_sentences(text, language, title=title), get_language(language), title=title)
     return scored

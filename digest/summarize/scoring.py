@@ -64,6 +64,7 @@ from dataclasses import dataclass
 
 from digest.summarize.anaphora import leans_back
 from digest.summarize.language import Language
+from digest.summarize.language import language as get_language
 from digest.summarize.quotes import scan
 from digest.summarize.scene import is_scene_setting
 from digest.summarize.sentences import Sentence
@@ -94,7 +95,8 @@ _LANGUAGE_WEIGHTS = {"fr": FRENCH_WEIGHTS}
 
 def weights_for(language: str) -> Weights:
     """The scorer's constants for ``language`` ("fr", "en", ...; region tags ignored)."""
-    return _LANGUAGE_WEIGHTS.get((language or "").lower()[:2], DEFAULT_WEIGHTS)
+    # The code as the summariser's language resources spell it ("fr_MA" -> "fr").
+    return _LANGUAGE_WEIGHTS.get(get_language(language).code, DEFAULT_WEIGHTS)
 
 
 @dataclass(frozen=True)
@@ -133,14 +135,18 @@ def score_sentences(
     lang: Language,
     *,
     title: str = "",
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weights | None = None,
     words: Sequence[int] | None = None,
 ) -> tuple[list[ScoredSentence], Gist]:
     """Token each sentence, build the article's gist, and score each sentence against it.
 
+    ``weights`` defaults to the language's own (:func:`weights_for`).
+
     ``words`` is each sentence's :func:`digest.words.word_count` when the caller has
     counted them already.
     """
+    if weights is None:
+        weights = weights_for(lang.code)
     if words is None:
         words = [word_count(s.text) for s in sentences]
     tokens = [lang.tokens(s.text) for s in sentences]
