@@ -374,6 +374,19 @@ def test_summarize_command_refuses_titles_that_do_not_match_the_documents(tmp_pa
     assert "Un premier texte" not in result.output  # nothing half-written
 
 
+def test_summarize_command_counts_documents_the_same_way_with_titles(tmp_path: Path) -> None:
+    # A line separator other than a newline (U+2028) stays inside its document, with or
+    # without --titles: one document, one headline, one summary line.
+    doc = fixture("headline_story_fr.txt").strip().replace(". Le maire", ".\u2028Le maire", 1)
+    source, titles = tmp_path / "docs.txt", tmp_path / "titles.txt"
+    source.write_text(doc + "\n", encoding="utf-8")
+    titles.write_text("Port-Vendres interdit les paquebots\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["summarize", str(source), "--language", "fr"])
+    titled = CliRunner().invoke(cli, ["summarize", str(source), "--language", "fr", "--titles", str(titles)])
+    assert plain.exit_code == 0 and titled.exit_code == 0, titled.output
+    assert len(plain.output.split("\n")[:-1]) == len(titled.output.split("\n")[:-1]) == 1
+
+
 # --- length: about 45 words -------------------------------------------------------------------
 
 BRIEFING = Path(__file__).parent / "fixtures" / "briefing" / "day.jsonl"

@@ -9,6 +9,8 @@ edition passes a story's headline.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from typing import TextIO
 
 import click
@@ -36,22 +38,21 @@ from digest.summarize import STYLES, summarize_story
 def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) -> None:
     """Summarise each line of FILE (or - for stdin) as the edition would."""
     chosen = STYLES[style]
-    if titles is None:
-        for line in source:
-            text = line.rstrip("\r\n")
-            click.echo(summarize_story(text, language=language, style=chosen).text if text.strip() else "")
-        return
-    # Both read whole first: a count that does not match is refused before any output.
-    docs = source.read().splitlines()
-    headlines = titles.read().splitlines()
-    if len(headlines) != len(docs):
-        raise click.UsageError(
-            f"--titles {titles.name}: {len(headlines)} line{'' if len(headlines) == 1 else 's'} for"
-            f" {len(docs)} document{'' if len(docs) == 1 else 's'} in {source.name}"
-        )
-    for text, title in zip(docs, headlines, strict=True):
-        summary = summarize_story(text, language=language, style=chosen, title=title.strip())
-        click.echo(summary.text if text.strip() else "")
+    # One document per line, as the file's lines are read (no other line separators).
+    docs: Iterable[str] = (line.rstrip("\r\n") for line in source)
+    heads: Iterable[str] = itertools.repeat("")
+    if titles is not None:
+        # Both read whole first: a count that does not match is refused before any output.
+        docs = list(docs)
+        heads = [line.rstrip("\r\n").strip() for line in titles]
+        if len(heads) != len(docs):
+            raise click.UsageError(
+                f"--titles {titles.name}: {len(heads)} line{'' if len(heads) == 1 else 's'} for"
+                f" {len(docs)} document{'' if len(docs) == 1 else 's'} in {source.name}"
+            )
+    for text, title in zip(docs, heads, strict=False):  # heads is endless without --titles
+        summary = summarize_story(text, language=language, style=chosen, title=title) if text.strip() else None
+        click.echo(summary.text if summary is not None else "")
 
 
 def register(group: click.Group) -> None:
