@@ -171,17 +171,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{name:<24} {r1:6.2f} {r2:6.2f} {rl:6.2f}  {words:5.1f} {100 * anaphoric / max(1, len(nonempty)):8.1f}%"
             f" {furniture:9d} {in_quote:8d}"
         )
-    ours, lead = scores[f"digest {args.style}"][0], scores[f"Lead-{k}"][0]
-    print(
-        f"digest {args.style} - Lead-{k}, R1: {ours - lead:+.2f}; vs Lead-{k} clean: "
-        f"{ours - scores[f'Lead-{k} clean'][0]:+.2f}"
-    )
-    if titles_path is not None:
-        bare = scores[f"digest {args.style}, no headline"][0]
-        print(
-            f"digest {args.style}, no headline - Lead-{k}, R1: {bare - lead:+.2f}; vs Lead-{k} clean: "
-            f"{bare - scores[f'Lead-{k} clean'][0]:+.2f}"
-        )
+    lead, lead_clean = scores[f"Lead-{k}"][0], scores[f"Lead-{k} clean"][0]
+    for name in (n for n in rows if n.startswith("digest")):
+        ours = scores[name][0]
+        print(f"{name} - Lead-{k}, R1: {ours - lead:+.2f}; vs Lead-{k} clean: {ours - lead_clean:+.2f}")
     print(f"empty summaries: {sum(1 for o in outputs if not o)} of {n}")
     print(
         f"time per article: {statistics.median(ms):.2f} ms median, {statistics.fmean(ms):.2f} ms mean, "
