@@ -7,9 +7,9 @@ run with smtp-source against the same sinks; then 10k vs 100k subscribers.
 
 Needs smtp-sink and smtp-source (Debian package postfix; only these two binaries are
 used, the Postfix daemon need not and should not run). Everything else is the real
-thing: the edition is digest.edition's five-minute briefing from 500 OrangeSum texts
+thing: the edition is digest.editorial.plan's five-minute briefing from 500 OrangeSum texts
 (see benchmarks/render.py), stored with digest.store; each message is composed by
-digest.compose (signed links, Message-ID, List-Unsubscribe; DKIM RSA-2048 when on) and
+digest.mail.compose (signed links, Message-ID, List-Unsubscribe; DKIM RSA-2048 when on) and
 sent by digest.deliver's sender loop with its claims, "sending" marks and outcome
 writes in a SQLite file (or --database-url).
 
@@ -196,7 +196,7 @@ level = "warning"
 def worker(config_path: str, edition_id: int) -> None:
     """One sender process: warm up, say ready, wait for "go", send until idle, report."""
     from digest import config
-    from digest.deliver.claim import sender_id
+    from digest.deliver.ledger import sender_id
     from digest.deliver.messages import EditionMessages
     from digest.deliver.sender import run_sender
 

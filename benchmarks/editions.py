@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.edition import EditionRules, assemble_edition  # noqa: E402
+from digest.editorial.plan import EditionRules, assemble_edition  # noqa: E402
 from digest.models import Article, Edition  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"

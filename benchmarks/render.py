@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/render.py [--subscribers 10000] [--data DIR] [--runs 5]
 
-The edition is a real five-minute French briefing: digest.edition composes it from 500
+The edition is a real five-minute French briefing: digest.editorial.plan composes it from 500
 OrangeSum news texts in DIR (default ../shared/bench/orangesum), as the daily job
 would. Then:
 
@@ -35,12 +35,12 @@ import dkim  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-from digest.compose import EditionComposer, MailSettings  # noqa: E402
-from digest.edition import EditionRules, assemble_edition  # noqa: E402
+from digest.editorial.plan import EditionRules, assemble_edition  # noqa: E402
 from digest.links import Links  # noqa: E402
+from digest.mail.compose import EditionComposer, MailSettings  # noqa: E402
+from digest.mail.dkim import DkimSigner  # noqa: E402
+from digest.mail.message import Personal  # noqa: E402
 from digest.models import Article, Edition, Subscriber, SubscriberStatus  # noqa: E402
-from digest.render.dkim import DkimSigner  # noqa: E402
-from digest.render.message import Personal  # noqa: E402
 from digest.tokens import Tokens  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"
@@ -56,7 +56,7 @@ MAIL = MailSettings(
 
 
 def edition(data: Path, n: int = 500) -> Edition:
-    """The edition digest.edition builds from ``n`` OrangeSum documents."""
+    """The edition digest.editorial.plan builds from ``n`` OrangeSum documents."""
     docs = (data / "source_documents.txt").read_text(encoding="utf-8").splitlines()[:n]
     golds = (data / "gold.txt").read_text(encoding="utf-8").splitlines()[:n]
     start = NOW - timedelta(hours=24)

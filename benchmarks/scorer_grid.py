@@ -4,8 +4,8 @@
         [--grid NAME=V1,V2,... ...]
 
 Every point of the grid (the product of the ``--grid`` axes, over
-:class:`digest.summarize.Weights` fields) summarises each document of DIR in the
-``top`` style (:func:`digest.summarize.summarize_story`, as the edition does) with the
+:class:`digest.editorial.summarize.Weights` fields) summarises each document of DIR in the
+``top`` style (:func:`digest.editorial.summarize.summarize_story`, as the edition does) with the
 article's headline where DIR has ``titles.txt(.xz)``, and prints ROUGE-1 F1 x 100
 over all documents and over each half (even and odd lines): a value worth choosing
 is near the best on both halves, not only on all. DIR defaults to the language's
@@ -14,7 +14,7 @@ development split: benchmarks/data/orangesum-valid (French) or
 is chosen on a test split.
 
 The default grid is the one the French constants were chosen on (see
-digest/summarize/scoring.py).
+digest/editorial/summarize/scoring.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from rouge_score import rouge_scorer  # noqa: E402
 from summaries import SHARED, read_lines, titles_file  # noqa: E402
 
-from digest.summarize import TOP, Weights, summarize_story, weights_for  # noqa: E402
+from digest.editorial.summarize import TOP, Weights, summarize_story, weights_for  # noqa: E402
 
 DEV_DATA = {"fr": ROOT / "benchmarks" / "data" / "orangesum-valid", "en": SHARED / "cnndm-dev"}
 TEST_SPLITS = (SHARED / "orangesum",)

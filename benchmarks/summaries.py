@@ -7,7 +7,7 @@ DIR holds ``source_documents.txt`` and ``gold.txt`` (or the same names ending in
 ``.xz``), one document per line; the default is ../shared/bench/orangesum (French)
 or ../shared/bench/cnndm-dev (English) next to the repository;
 benchmarks/data/orangesum-valid is the French development split. Each document goes
-through :func:`digest.summarize.summarize_story` with the style's settings, exactly as
+through :func:`digest.editorial.summarize.summarize_story` with the style's settings, exactly as
 ``digest summarize --style`` and the edition call it, and with the article's headline
 as the edition passes it, where the data has headlines: ``titles.txt`` in DIR, or
 ``--titles FILE`` (benchmarks/data/orangesum-test/titles.txt.xz for the OrangeSum test
@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from rouge_score import rouge_scorer  # noqa: E402
 
-from digest.summarize import STYLES, article_sentences, summarize_story  # noqa: E402
-from digest.summarize.anaphora import leans_back  # noqa: E402
-from digest.summarize.quotes import open_quotes  # noqa: E402
+from digest.editorial.summarize import STYLES, article_sentences, summarize_story  # noqa: E402
+from digest.editorial.summarize.anaphora import leans_back  # noqa: E402
+from digest.editorial.summarize.quotes import open_quotes  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
 DEFAULT_DATA = {"fr": SHARED / "orangesum", "en": SHARED / "cnndm-dev"}
@@ -57,7 +57,7 @@ _PLAIN_SPLIT = re.compile(r"(?<=[.!?])\s+")
 
 #: Page furniture a reader must never see in a summary, French and English: bylines
 #: and datelines, video prompts, captions, credits, "read more" boxes, glued ALL-CAPS
-#: subheadings. Checked here independently of digest.boilerplate.
+#: subheadings. Checked here independently of digest.text.boilerplate.
 FURNITURE = re.compile(
     r"\bPUBLISHED:|\bUPDATED:|Last updated at|\bBy \.\s|Daily Mail Reporter|\bfor MailOnline \.|\(CNN\)"
     r"|Scroll down|Click here|Follow @|\((?:pictured|left|right|centre|center|above|below|file photo)\)"

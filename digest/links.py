@@ -3,7 +3,7 @@
 One place builds them so the web routes (digest.web) and the templates agree:
 
 - ``/confirm/{token}``        double opt-in confirmation (purpose "confirm": a subscriber;
-                              purpose "request": a request kept apart, see digest.consent)
+                              purpose "request": a request kept apart, see digest.subscribers.signup)
 - ``/unsubscribe/{token}``    GET: confirm page; POST: unsubscribe — the same URL is the
                               RFC 8058 one-click target in List-Unsubscribe (purpose "unsubscribe")
 - ``/preferences/{token}``    language, topics, send time, timezone (purpose "preferences")

@@ -127,7 +127,7 @@ def _one_line(text: str) -> str:
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-03-23T06:00:00.123Z INFO digest.schedule edition built edition_date=2026-03-23``."""
+    """``2026-03-23T06:00:00.123Z INFO digest.runtime.scheduler edition built edition_date=2026-03-23``."""
 
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

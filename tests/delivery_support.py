@@ -87,7 +87,7 @@ def subscriber_id(store: Store, address: str) -> int:
 
 class MimeComposer:
     """A real, simple composer: one multipart/alternative message per delivery, its
-    bytes built with the stdlib (the production composer lives in digest.compose)."""
+    bytes built with the stdlib (the production composer lives in digest.mail.compose)."""
 
     def __init__(self, *, sender: str = "Le Brief <brief@example.org>", padding: int = 0) -> None:
         self.sender = sender

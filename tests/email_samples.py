@@ -11,10 +11,10 @@ from datetime import date
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from digest.compose import EditionComposer, MailSettings
 from digest.links import Links
+from digest.mail.compose import EditionComposer, MailSettings
+from digest.mail.dkim import DkimSigner
 from digest.models import Edition, EditionItem, ItemKind, Link
-from digest.render.dkim import DkimSigner
 from digest.tokens import Tokens
 
 SECRET = "test-secret-key-for-links-0123456789"

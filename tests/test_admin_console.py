@@ -16,8 +16,8 @@ from web_support import Clock, RecordingProofSender, add_subscriber, web_setting
 
 from digest.admins import Role
 from digest.store import Store, audit
+from digest.store.desk import approval
 from digest.store.editions import get_edition
-from digest.store.review import approval
 from digest.web.app import create_app
 
 PAGES = [

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from test_web_api import edition_with_deliveries
 from web_support import Clock, add_subscriber, web_settings
 
-from digest import subscriptions as subs
 from digest.admins import Role
 from digest.models import Article, SubscriberStatus
 from digest.store import Store, audit
@@ -25,6 +24,7 @@ from digest.store import subscribers as db
 from digest.store import tables as t
 from digest.store.articles import upsert_article
 from digest.store.editions import get_edition
+from digest.subscribers import membership as subs
 from digest.web.app import create_app
 
 

@@ -14,10 +14,10 @@ from smtp_server import SMTPServer
 from test_web_api import edition_with_deliveries
 from web_support import ADMIN, Clock, add_subscriber, web_settings
 
-from digest import subscriptions as subs
 from digest.store import Store, audit
+from digest.store.desk import approval
 from digest.store.editions import get_edition
-from digest.store.review import approval
+from digest.subscribers import membership as subs
 from digest.web.app import create_app
 
 

@@ -20,7 +20,7 @@ from digest.errors import ValidationError
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store.articles import iter_all
-from digest.subscriptions import normalise_address
+from digest.subscribers.membership import normalise_address
 from digest.web.app import create_app
 
 ENCODED_WORD = "=?utf-8?q?v?=@example.org"

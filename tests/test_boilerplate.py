@@ -1,7 +1,7 @@
 """Page furniture cut out of a paragraph: leaked script, glued headings and credits; quotes.
 
 Each case names one branch of a pattern (the splitter's leaked-script cut,
-digest.boilerplate's glued furniture, the quote scanner's apostrophes), with a near
+digest.text.boilerplate's glued furniture, the quote scanner's apostrophes), with a near
 miss beside it, so a faster rewrite of a pattern cannot drop or widen a branch
 unnoticed. Code and markup as furniture are in tests/test_summarize.py.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from digest.boilerplate import split_glued
-from digest.summarize import split_paragraphs
-from digest.summarize.quotes import quoted_share, scan
+from digest.editorial.summarize import split_paragraphs
+from digest.editorial.summarize.quotes import quoted_share, scan
+from digest.text.boilerplate import split_glued
 
 
 @pytest.mark.parametrize(

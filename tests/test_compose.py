@@ -18,12 +18,12 @@ import pytest
 from email_samples import SECRET, composer, dns_txt, english_edition, french_edition, private_key_pem, signer
 
 from digest import config
-from digest.compose import EditionComposer, MailSettings, list_id, load_signer
 from digest.errors import ConfigError, RenderError, TokenError
 from digest.links import Links
+from digest.mail.compose import EditionComposer, MailSettings, list_id, load_signer
 from digest.models import Subscriber, SubscriberStatus
+from digest.text.typography import typeset
 from digest.tokens import Tokens
-from digest.typography import typeset
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 STRICT = email.policy.default.clone(raise_on_defect=True)

@@ -15,7 +15,7 @@ from test_select import fixture_day
 from digest import config
 from digest.cli import cli
 from digest.daily.build import build_editions, edition_window
-from digest.edition import EditionRules, assemble_edition
+from digest.editorial.plan import EditionRules, assemble_edition
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Article, EditionStatus, ItemKind
 from digest.store import Store

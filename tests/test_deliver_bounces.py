@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from digest import config
-from digest.deliver.bounces import NotAReport, classify, import_bounces, parse_report
-from digest.deliver.envelope import envelope_from, recipient_from_verp
+from digest.deliver.bounce_reports import NotAReport, classify, import_bounces, parse_report
+from digest.mail.envelope import envelope_from, recipient_from_verp
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.bounces import BounceKind

@@ -160,7 +160,7 @@ def test_hold_policy_keeps_rows_caught_in_flight_for_the_operator(
     import sys
     from datetime import timedelta
 
-    from digest.deliver.claim import sender_id
+    from digest.deliver.ledger import sender_id
     from digest.store.claims import claim, mark_sending
     from digest.store.fanout import fan_out
 

@@ -22,7 +22,7 @@ from test_deliver_cli import SECRET, write_config
 from test_deliver_processes import settled_states, start_send, states
 
 from digest.cli import cli
-from digest.daily.helpers import EXIT_WITHIN, GRACE, ORPHANED, WATCH_EVERY
+from digest.daily.helper_processes import EXIT_WITHIN, GRACE, ORPHANED, WATCH_EVERY
 from digest.store import Store
 from digest.store import tables as t
 
@@ -102,7 +102,7 @@ def test_watchdog_stops_a_helper_whose_parent_is_gone_even_without_a_death_signa
     # any more, asks for a stop, and ends the process when the stop does not come.
     code = (
         "import os, sys\n"
-        "from digest.daily.helpers import _watch\n"
+        "from digest.daily.helper_processes import _watch\n"
         "_watch(os.getppid() + 1000000, lambda: print('stop asked', flush=True))\n"
     )
     started = time.monotonic()

@@ -267,7 +267,7 @@ def test_claims_read_the_index_in_order_and_never_sort_the_table(
 def test_a_claimed_row_skipped_when_its_reader_leaves_is_not_sent_and_its_claim_ends(
     store: Store, now: datetime
 ) -> None:
-    from digest.subscriptions import unsubscribe
+    from digest.subscribers.membership import unsubscribe
 
     (address,) = add_subscribers(store, 1, now=now)
     edition = add_edition(store, day=now.date(), now=now)

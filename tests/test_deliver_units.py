@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.deliver.claim import local_dead_senders, sender_id
-from digest.deliver.envelope import check_template, envelope_from, is_verp
-from digest.deliver.outcomes import MAX_BACKOFF, Stage, Verdict, backoff, enhanced_status, from_exception, from_reply
+from digest.deliver.ledger import local_dead_senders, sender_id
 from digest.deliver.pacer import SendPacer
+from digest.deliver.replies import MAX_BACKOFF, Stage, Verdict, backoff, enhanced_status, from_exception, from_reply
 from digest.errors import ConfigError
+from digest.mail.envelope import check_template, envelope_from, is_verp
 
 
 def refused(code: int, message: str) -> aiosmtplib.SMTPRecipientsRefused:

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from digest.daily.demo import SUBSCRIBERS
-from digest.typography import typeset
+from digest.text.typography import typeset
 
 
 def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,8 @@ from delivery_support import add_edition, add_subscribers
 
 from digest.daily.desk import SendDecision, build_due, send_decision
 from digest.store import Store
+from digest.store.desk import EditionLocked, approval, approve, edits, save_edit
 from digest.store.editions import get_edition, original_items, save_edition
-from digest.store.review import EditionLocked, approval, approve, edits, save_edit
 
 SEND_AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from test_schedule import DAY, EARLY, add_articles, deliveries, settings_for, su
 
 from digest.daily.tick import DailyTicker
 from digest.store import Store
+from digest.store.desk import approve
 from digest.store.editions import find_edition
-from digest.store.review import approve
 
 # The newsletter's send time: 07:00 Africa/Casablanca, 06:00 UTC on the fixture day.
 SEND = utc(2026, 11, 29, 6, 0)

@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
-from digest.edition import (
+from digest.editorial.plan import (
     BRIEF_LABEL,
     EditionRules,
     assemble_edition,
     edition_words,
     item_words,
 )
+from digest.editorial.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_sentences
+from digest.i18n import gettext
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
-from digest.render.i18n import gettext
-from digest.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_sentences
 from digest.urls import host_of
 from digest.words import word_count
 

@@ -14,14 +14,14 @@ import lxml.html
 import pytest
 from email_samples import english_edition, french_edition, links, mail_settings
 
-import digest.edition as edition_module
-from digest.compose import EditionComposer
-from digest.edition import MAX_MISSES, EditionRules, assemble_edition
+import digest.editorial.plan as edition_module
+from digest.editorial.plan import MAX_MISSES, EditionRules, assemble_edition
+from digest.mail.compose import EditionComposer
+from digest.mail.variant import Variant
 from digest.models import Article, Edition, ItemKind
-from digest.render.variant import Variant
 from digest.store import Store
 from digest.store.editions import save_edition
-from digest.typography import NB_HYPHEN, NBSP, NNBSP, typeset
+from digest.text.typography import NB_HYPHEN, NBSP, NNBSP, typeset
 
 END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 START = END - timedelta(hours=24)
@@ -183,7 +183,7 @@ def test_two_outlets_on_one_event_make_one_story_with_an_also_read_link(
 
 
 def test_the_pair_is_under_the_cosine_threshold_so_the_shared_facts_decide() -> None:
-    from digest.select import fingerprints, similarity
+    from digest.editorial.pick import fingerprints, similarity
 
     vectors = fingerprints([TARIFF_A, TARIFF_B, *OTHERS_FR], "fr")
     assert similarity(vectors[0], vectors[1]) < EditionRules().duplicate_similarity

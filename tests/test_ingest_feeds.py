@@ -11,10 +11,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from digest.boilerplate import is_boilerplate
 from digest.errors import SourceError
 from digest.ingest.feeds import parse_feed
 from digest.ingest.items import ItemError, to_article
+from digest.text.boilerplate import is_boilerplate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

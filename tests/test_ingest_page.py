@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fixtures.ingest.seed_page import PAGE_URL, build
 
-from digest.boilerplate import is_boilerplate
 from digest.errors import SourceError
 from digest.ingest.items import to_article
 from digest.ingest.page import extract_page
+from digest.text.boilerplate import is_boilerplate
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

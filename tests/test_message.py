@@ -16,10 +16,10 @@ import dkim
 import pytest
 from email_samples import BASE_URL, SECRET, composer, dns_txt, french_edition, links, rich_edition, signer
 
+from digest.mail.variant import HTML_LIMIT
 from digest.models import Edition, EditionItem, ItemKind, OutgoingMessage, Subscriber, SubscriberStatus
-from digest.render.variant import HTML_LIMIT
+from digest.text.typography import typeset
 from digest.tokens import Tokens
-from digest.typography import typeset
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 STRICT = email.policy.default.clone(raise_on_defect=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.render.names import phrases, split_article, with_preposition
+from digest.text.names import phrases, split_article, with_preposition
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from digest import logs, metrics
-from digest.capture import CaptureServer
+from digest.deliver.local_inbox import CaptureServer
 from digest.store import Store
 from digest.tokens import Tokens
 from digest.web.ops import ops_app, with_ops

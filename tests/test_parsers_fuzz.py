@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest import config
-from digest.deliver.bounces import NotAReport, parse_report
+from digest.deliver.bounce_reports import NotAReport, parse_report
 from digest.deliver.mailto import request_token
 from digest.errors import SourceError, ValidationError
 from digest.ingest.feeds import parse_feed
 from digest.ingest.items import ItemError, to_article
 from digest.ingest.jsonl import parse_jsonl
 from digest.ingest.page import extract_page
-from digest.subscriptions_csv import parse_row, read_rows
+from digest.subscribers.csv_file import parse_row, read_rows
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 SETTINGS = config.load(env={})

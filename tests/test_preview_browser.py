@@ -14,8 +14,8 @@ from browser_support import BROWSER_MARKS, CHROMIUM
 from email_samples import DAY, composer, french_edition
 
 from digest.cli import preview as preview_cli
+from digest.mail.parts import html_part
 from digest.models import EditionItem, ItemKind, Subscriber
-from digest.render.parts import html_part
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "email"
 

@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from digest.errors import ConfigError
-from digest.render.dkim import DkimSigner, relaxed_body, relaxed_header
+from digest.mail.dkim import DkimSigner, relaxed_body, relaxed_header
 
 bodies = st.binary(max_size=300).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"\r\n"))
 header_values = st.text(st.sampled_from(list("ab c\t:;=é")), max_size=40)

@@ -11,14 +11,14 @@ import lxml.html
 import pytest
 from email_samples import english_edition, french_edition, links, mail_settings
 
-from digest.compose import EditionComposer
-from digest.edition import edition_words
+from digest.editorial.plan import edition_words
+from digest.mail import view as v
+from digest.mail.compose import EditionComposer
+from digest.mail.inline import inline_css
+from digest.mail.slots import MARKERS
+from digest.mail.variant import Variant
 from digest.models import ItemKind, reading_minutes
-from digest.render import view as v
-from digest.render.inline import inline_css
-from digest.render.slots import MARKERS
-from digest.render.variant import Variant
-from digest.typography import typeset
+from digest.text.typography import typeset
 
 WEB_SAFE = {
     "helvetica", "arial", "sans-serif", "georgia", "times new roman", "times", "serif",

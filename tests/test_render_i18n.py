@@ -11,14 +11,15 @@ import pytest
 from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 
+from digest import i18n
 from digest.errors import RenderError
-from digest.render import i18n, jinja
-from digest.render.variant import greeting
+from digest.mail import jinja
+from digest.mail.variant import greeting
 
 ROOT = Path(__file__).resolve().parent.parent
 # Python code names messages with these (the message is the argument at that position)
 KEYWORDS = {"gettext": (2,), "ngettext": (2, 3), "pgettext": ((2, "c"), 3), "N_": None}
-# messages asked for by a call babel's extractor cannot read (digest.render.variant.greeting)
+# messages asked for by a call babel's extractor cannot read (digest.mail.variant.greeting)
 CODE_MESSAGES = {"Hello %(name)s,"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 

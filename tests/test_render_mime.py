@@ -12,8 +12,8 @@ from email.header import decode_header, make_header
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digest.render import mime
-from digest.render.dkim import is_relaxed_canonical
+from digest.mail import mime
+from digest.mail.dkim import is_relaxed_canonical
 
 STRICT = email.policy.default.clone(raise_on_defect=True)
 

@@ -13,8 +13,8 @@ from test_deliver_cli import SECRET, deliveries, write_config
 
 from digest import config
 from digest.cli import cli
+from digest.config.public_links import base_url_problem, check_outbound
 from digest.errors import ConfigError
-from digest.safety import base_url_problem, check_outbound
 from digest.store import Store
 
 REMOTE_SMTP = {"smtp": {"host": "smtp.example.net"}}

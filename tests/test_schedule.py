@@ -340,7 +340,7 @@ def test_retry_rows_are_not_swept(store: Store) -> None:
 
 
 async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(store: Store) -> None:
-    from digest.schedule import ScheduleRunner
+    from digest.runtime.scheduler import ScheduleRunner
 
     add_articles(store, DAY, now=EARLY)
     subscribe(store, "reader@example.org", now=EARLY)
@@ -369,7 +369,7 @@ async def test_runner_jobs_have_explicit_misfire_and_coalesce_and_report_status(
 
 
 async def test_runner_without_polling_has_only_the_tick(store: Store) -> None:
-    from digest.schedule import ScheduleRunner
+    from digest.runtime.scheduler import ScheduleRunner
 
     runner = ScheduleRunner(DailyTicker(store, settings_for(poll_feeds_minutes=0)), clock=lambda: EARLY)
     runner.start()

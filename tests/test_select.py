@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.models import Article
-from digest.select import (
+from digest.editorial.pick import (
     DEFAULT_DUPLICATE_SIMILARITY,
     ScoreParts,
     category_weight,
@@ -19,6 +18,7 @@ from digest.select import (
     score_parts,
     similarity,
 )
+from digest.models import Article
 
 DAY = Path(__file__).parent / "fixtures" / "briefing" / "day.jsonl"
 END = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)  # 07:00 in Casablanca on the edition date

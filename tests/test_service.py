@@ -475,7 +475,7 @@ def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: s
 
 
 async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp_path: Path, smtp: SMTPServer) -> None:
-    from digest.service import Stopper, run_worker
+    from digest.runtime.service import Stopper, run_worker
 
     store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
     store.init()

@@ -13,10 +13,10 @@ from email_samples import french_edition
 from smtp_server import SMTPServer
 from web_support import ADMIN, Clock, add_subscriber, token, web_settings
 
-from digest.service import web_app
+from digest.runtime.service import web_app
 from digest.store import Store
 from digest.store.editions import save_edition
-from digest.typography import typeset
+from digest.text.typography import typeset
 
 
 async def test_view_in_browser_shows_the_rendered_edition_with_personal_links(

@@ -12,9 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from digest import config, consent
-from digest import subscriptions as subs
-from digest import subscriptions_csv as subs_csv
+from digest import config
 from digest.config import Settings
 from digest.errors import NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
@@ -22,6 +20,9 @@ from digest.store import Store
 from digest.store import consent as consent_db
 from digest.store import subscribers as db
 from digest.store import tables as t
+from digest.subscribers import csv_file as subs_csv
+from digest.subscribers import membership as subs
+from digest.subscribers import signup as consent
 
 CATEGORIES = ["Politique", "Économie", "Sport", "Culture", "Tech"]
 

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from digest.models import Article
-from digest.summarize import (
+from digest.editorial.summarize import (
     DEFAULT_WEIGHTS,
     FRENCH_WEIGHTS,
     Style,
@@ -23,8 +22,9 @@ from digest.summarize import (
     summarize_article,
     weights_for,
 )
-from digest.summarize.language import language
-from digest.summarize.sentences import split_paragraphs
+from digest.editorial.summarize.language import language
+from digest.editorial.summarize.sentences import split_paragraphs
+from digest.models import Article
 
 
 def texts(text: str, lang: str = "fr") -> list[str]:

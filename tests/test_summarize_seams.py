@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digest.boilerplate import is_boilerplate, split_glued
 from digest.cli import cli
-from digest.models import Article
-from digest.summarize import (
+from digest.editorial.summarize import (
     BRIEF,
     LEAD,
     TOP,
@@ -29,9 +27,11 @@ from digest.summarize import (
     summarize_article,
     summarize_story,
 )
-from digest.summarize.anaphora import leans_back
-from digest.summarize.quotes import balanced, open_quotes
-from digest.summarize.scene import is_scene_setting
+from digest.editorial.summarize.anaphora import leans_back
+from digest.editorial.summarize.quotes import balanced, open_quotes
+from digest.editorial.summarize.scene import is_scene_setting
+from digest.models import Article
+from digest.text.boilerplate import is_boilerplate, split_glued
 from digest.words import word_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "summaries"
@@ -184,7 +184,7 @@ def test_glued_video_title_and_credit_are_cut_out() -> None:
 
 
 def test_the_shared_list_also_cleans_bodies_at_ingest() -> None:
-    from digest.boilerplate import strip_boilerplate
+    from digest.text.boilerplate import strip_boilerplate
 
     body = strip_boilerplate([fixture("video_caption_credit.txt").strip(), "Lire aussi : la sécheresse en Espagne"])
     assert not any("euronews" in p or p.startswith("Lire aussi") for p in body)

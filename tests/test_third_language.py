@@ -20,8 +20,8 @@ from email_samples import composer, english_edition
 from smtp_server import SMTPServer
 from web_support import csrf_token, heading, web_settings
 
+from digest import i18n
 from digest.models import Subscriber
-from digest.render import i18n
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.web.app import create_app

@@ -14,8 +14,8 @@ from smtp_server import SMTPServer
 from web_support import csrf_token, web_settings
 
 from digest.deliver.mailer import SMTPMailer
-from digest.deliver.transactional import confirmation_message
 from digest.errors import DeliveryError
+from digest.mail.transactional import confirmation_message
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db

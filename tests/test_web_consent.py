@@ -12,11 +12,11 @@ from smtp_server import SMTPServer
 from sqlalchemy import select
 from web_support import ADMIN, Clock, add_subscriber, confirm_path, csrf_token, web_settings
 
-from digest import subscriptions as subs
 from digest.models import SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store import tables as t
+from digest.subscribers import membership as subs
 from digest.web.app import create_app
 
 

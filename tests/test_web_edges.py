@@ -15,11 +15,11 @@ from web_support import ADMIN, Clock, add_subscriber, csrf_token, token, web_set
 
 from digest.metrics import REGISTRY
 from digest.models import SubscriberStatus
-from digest.service import bind
+from digest.runtime.service import bind
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.web.app import create_app
-from digest.web.edges import client_from_forwarded, networks
+from digest.web.middleware import client_from_forwarded, networks
 
 
 def client(app: Starlette, ip: str = "203.0.113.5", **headers: str) -> httpx.AsyncClient:

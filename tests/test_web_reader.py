@@ -17,8 +17,8 @@ from smtp_server import SMTPServer
 from starlette.applications import Starlette
 from web_support import Clock, add_subscriber, csrf_token, heading, token, web_settings
 
-from digest import subscriptions as subs
 from digest.store import Store
+from digest.subscribers import membership as subs
 from digest.web.app import create_app
 
 

@@ -10,11 +10,11 @@ import httpx
 from smtp_server import SMTPServer
 from web_support import Clock, add_subscriber, confirm_path, csrf_token, heading, token, web_settings
 
-from digest import consent
-from digest import subscriptions as subs
 from digest.models import Consent, SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
+from digest.subscribers import membership as subs
+from digest.subscribers import signup as consent
 from digest.web.app import create_app
 
 

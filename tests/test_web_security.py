@@ -15,11 +15,11 @@ from sqlalchemy import insert
 from starlette.applications import Starlette
 from web_support import Clock, add_subscriber, csrf_token, heading, token, web_settings
 
-from digest import subscriptions as subs
 from digest.models import SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store import tables as t
+from digest.subscribers import membership as subs
 from digest.web.app import create_app
 
 

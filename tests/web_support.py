@@ -12,10 +12,10 @@ from typing import Any
 from smtp_server import Received
 
 from digest import config
-from digest import subscriptions as subs
 from digest.config import Settings
 from digest.models import Consent
 from digest.store import Store
+from digest.subscribers import membership as subs
 from digest.tokens import Tokens
 
 SECRET = "web-test-signing-key-0123456789"

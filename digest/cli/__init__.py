@@ -54,18 +54,18 @@ def _register() -> None:
         admins,
         articles,
         demo,
+        desk,
         edition,
         feeds,
         init,
         preview,
-        review,
         send,
         serve,
         subscribers,
         summarize,
     )
 
-    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, summarize, admins, review):
+    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, summarize, admins, desk):
         module.register(cli)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from digest.daily.send import DryRunEdition, SendProgress
     from digest.daily.status import SendSummary, StatusReport
     from digest.deliver.options import SendReport
-    from digest.deliver.outcomes import SmtpOutcome
+    from digest.deliver.replies import SmtpOutcome
     from digest.models import OutgoingMessage
     from digest.store.delivery_admin import DeliveryRow
 
@@ -78,7 +78,7 @@ def _when(value: datetime | None, settings: Settings) -> str:
 
 def print_proofs(console: Console, results: Sequence[tuple[OutgoingMessage, SmtpOutcome]]) -> None:
     """Each test copy and the server's answer; DeliveryError when any was refused."""
-    from digest.deliver.outcomes import Verdict
+    from digest.deliver.replies import Verdict
 
     failed = 0
     for message, outcome in results:

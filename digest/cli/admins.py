@@ -17,7 +17,7 @@ from digest.cli.context import AppContext, pass_app, utcnow
 from digest.errors import NotFoundError, ValidationError
 from digest.store import audit
 from digest.store.admins import add_admin, get_admin, list_admins, remove_admin, set_password
-from digest.subscriptions import normalise_address
+from digest.subscribers.membership import normalise_address
 
 if TYPE_CHECKING:
     from digest.store import Store

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.edition import BRIEF_LABEL
+from digest.editorial.plan import BRIEF_LABEL
+from digest.i18n import gettext
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
-from digest.render.i18n import gettext
 
 
 @click.group()

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from digest.cli._delivery_view import print_dry_run, print_proofs, print_status, print_summary, progress_bar
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
+from digest.config.public_links import check_outbound
 from digest.errors import DeliveryError
-from digest.safety import check_outbound
 
 
 @click.command()
@@ -93,8 +93,9 @@ def status(app: AppContext, date_: str | None, as_json: bool) -> None:
 @pass_app
 def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], parent_pid: int | None) -> None:
     """Run a sender loop only (for extra processes or machines) until SIGTERM/SIGINT."""
-    from digest import logs, service
+    from digest import logs
     from digest.daily.send import until_idle as run_until_idle
+    from digest.runtime import service
 
     settings, store = app.settings, app.store()
     handler = logs.setup(settings.log.level, settings.log.format)
@@ -122,7 +123,7 @@ def bounces() -> None:
 def bounces_import(app: AppContext, source: Path) -> None:
     """Read DSNs (RFC 3464) and complaints (ARF) from a file, an mbox or a Maildir, and
     suppress bounced addresses (hard bounces at once, soft ones at [bounces] soft_limit)."""
-    from digest.deliver.bounces import import_bounces
+    from digest.deliver.bounce_reports import import_bounces
 
     summary = import_bounces(app.store(), app.settings, source, now=utcnow())
     click.echo(

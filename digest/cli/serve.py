@@ -7,8 +7,8 @@ import asyncio
 import click
 
 from digest.cli.context import AppContext, pass_app
+from digest.config.public_links import check_outbound
 from digest.errors import DigestError
-from digest.safety import check_outbound
 
 #: Where `--demo-smtp` saves captured mail, next to the config file (or the working folder).
 DEMO_MAIL_DIR = "captured-mail"
@@ -30,9 +30,10 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
     with every subscriber's own send time, and catches up after downtime within
     [schedule] catch_up_hours. /healthz and /metrics are served beside the pages.
     """
-    from digest import logs, service
-    from digest.capture import CaptureServer
+    from digest import logs
     from digest.config import read_secret
+    from digest.deliver.local_inbox import CaptureServer
+    from digest.runtime import service
 
     settings = app.settings
     handler = logs.setup(settings.log.level, settings.log.format)

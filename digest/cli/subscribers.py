@@ -14,15 +14,15 @@ from pathlib import Path
 
 import click
 
-from digest import subscriptions as subs
-from digest import subscriptions_csv as subs_csv
 from digest.cli.context import AppContext, pass_app, utcnow
 from digest.config import Settings
 from digest.deliver.mailer import SMTPMailer
-from digest.deliver.transactional import confirmation_for
 from digest.errors import ConfigError, DigestError, ValidationError
+from digest.mail.transactional import confirmation_for
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import subscribers as db
+from digest.subscribers import csv_file as subs_csv
+from digest.subscribers import membership as subs
 
 
 def _warn(message: str) -> None:

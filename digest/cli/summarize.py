@@ -2,7 +2,7 @@
 
 One document per input line, one summary per output line, in the same order and
 count (an empty line for an empty document), made exactly as the edition makes
-them: :func:`digest.summarize.summarize_story` at the style's lengths, with each
+them: :func:`digest.editorial.summarize.summarize_story` at the style's lengths, with each
 document's headline from ``--titles`` (one per line, as many as documents) as the
 edition passes a story's headline.
 """
@@ -15,7 +15,7 @@ from typing import TextIO
 
 import click
 
-from digest.summarize import STYLES, summarize_story
+from digest.editorial.summarize import STYLES, summarize_story
 
 
 @click.command()

@@ -10,6 +10,6 @@
 * :mod:`digest.daily.demo`: the demo's steps;
 * :mod:`digest.daily.status`: where deliveries stand.
 
-The front doors (digest.cli, digest.web, the scheduler adapter digest.schedule) call
+The front doors (digest.cli, digest.web, the scheduler adapter digest.runtime.scheduler) call
 these functions and print or serve what they return; nothing here imports them.
 """

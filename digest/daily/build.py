@@ -1,7 +1,7 @@
 """Building a date's editions: candidates from the store -> select -> summarise -> fit
 the budget -> store the edition; and the operator's fan-out of them, due now.
 
-The steps themselves are pure (digest.select, digest.summarize, digest.edition) and get
+The steps themselves are pure (digest.editorial.pick, digest.editorial.summarize, digest.editorial.plan) and get
 plain values from here. The rest of the day (when to build, fan-out at each
 subscriber's send time, sending) is in the other modules of digest.daily.
 """
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from digest import i18n
 from digest.config import Settings
-from digest.edition import EditionRules, assemble_edition
+from digest.editorial.plan import EditionRules, assemble_edition
 from digest.errors import ValidationError
 from digest.models import Edition, EditionStatus
-from digest.render import i18n
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from digest import config
 from digest.config import Settings
+from digest.mail.parts import html_part
 from digest.models import Consent, Edition
-from digest.render.parts import html_part
 from digest.store import Store
 
 #: The sample's own edition date: its articles are dated the day before, up to 07:00.
@@ -175,8 +175,8 @@ def write_index(directory: Path, messages: list[Path]) -> Path:
 
 def add_subscribers(store: Store, settings: Settings, now: datetime) -> int:
     """Add the sample subscribers not on the list yet; return how many were added."""
-    from digest import subscriptions
     from digest.store.subscribers import by_email
+    from digest.subscribers import membership as subscriptions
 
     added = 0
     known = subscriptions.known_topics(settings, store)
@@ -196,9 +196,9 @@ def run(directory: Path, *, now: datetime) -> DemoReport:
     """Run the demo in ``directory`` (created or reused) as of ``now``."""
     import asyncio
 
-    from digest.capture import CaptureServer
     from digest.daily.build import build_editions, fan_out_now
-    from digest.deliver.claim import sender_id
+    from digest.deliver.ledger import sender_id
+    from digest.deliver.local_inbox import CaptureServer
     from digest.deliver.messages import EditionMessages
     from digest.deliver.sender import run_sender
     from digest.ingest import import_sources

@@ -18,7 +18,7 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Edition
 from digest.store import Store
-from digest.store.review import Approval, approvals
+from digest.store.desk import Approval, approvals
 
 
 class NotApproved(DigestError):

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from digest.compose import EditionComposer
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, edition_languages
 from digest.errors import ConfigError, DigestError, NotFoundError
 from digest.links import Links
+from digest.mail.compose import EditionComposer
+from digest.mail.parts import html_part, text_part
 from digest.models import EditionStatus, Subscriber
-from digest.render.parts import html_part, text_part
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store.editions import find_edition
-from digest.subscriptions import normalise_address, signed_links
+from digest.subscribers.membership import normalise_address, signed_links
 from digest.tokens import Tokens
 
 #: The reader of a preview without --for: no name, no topics.

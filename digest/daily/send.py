@@ -19,23 +19,23 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from digest.compose import EditionComposer
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
 from digest.daily.desk import require_approved
-from digest.daily.helpers import helper_command, start_helpers, tie_to_parent
+from digest.daily.helper_processes import helper_command, start_helpers, tie_to_parent
 from digest.daily.status import SendSummary, left_to_send, send_summary
-from digest.deliver.claim import sender_id
+from digest.deliver.ledger import sender_id
 from digest.deliver.messages import EditionMessages
 from digest.deliver.options import SendReport
-from digest.deliver.outcomes import SmtpOutcome
 from digest.deliver.proofs import send_proofs
+from digest.deliver.replies import SmtpOutcome
 from digest.deliver.sender import run_sender
+from digest.mail.compose import EditionComposer
 from digest.models import Edition, EditionStatus, OutgoingMessage
 from digest.store import Store
 from digest.store import delivery_admin as admin
 from digest.store.editions import EditionLockedError, editions_for_date
-from digest.subscriptions import signed_links
+from digest.subscribers.membership import signed_links
 
 #: Below this many due rows `digest send` does it all in one process (starting helper
 #: processes costs about a second each).

@@ -15,7 +15,7 @@ from typing import Any
 
 from digest.config import Settings
 from digest.daily.build import edition_day
-from digest.deliver.claim import local_dead_senders
+from digest.deliver.ledger import local_dead_senders
 from digest.models import Edition
 from digest.store import Store
 from digest.store import delivery_admin as admin

@@ -1,7 +1,7 @@
 """The scheduler's decisions: what is due at a given instant, and doing it.
 
 Everything the scheduler does happens in :meth:`DailyTicker.tick`, which takes the
-instant as a parameter: the APScheduler adapter (digest/schedule.py) calls it every
+instant as a parameter: the APScheduler adapter (digest/runtime/scheduler.py) calls it every
 minute with the real clock, tests call it with simulated instants and drive days, DST
 changes and downtime without sleeping. A tick is idempotent, so any number of processes
 on one database may run it:
@@ -39,9 +39,9 @@ from digest.ingest import poll_feeds
 from digest.models import EditionStatus
 from digest.store import Store, catchup, schedule_runs
 from digest.store.claims import claimants
+from digest.store.desk import approvals
 from digest.store.editions import find_edition
 from digest.store.fanout import fan_out
-from digest.store.review import approvals
 from digest.timing import (
     Action,
     DayPlan,

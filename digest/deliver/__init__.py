@@ -2,14 +2,14 @@
 
 * :mod:`~digest.deliver.sender` — the sender loop (:func:`run_sender`): claim a batch,
   make each message, mark ``sending``, send over the pool, write each outcome;
-* :mod:`~digest.deliver.claim` — this sender's claims on the delivery table, on a
+* :mod:`~digest.deliver.ledger` — this sender's claims on the delivery table, on a
   database thread of its own; crashed local senders recognised by their pid;
 * :mod:`~digest.deliver.pool` — N reused aiosmtplib connections (TLS, STARTTLS, AUTH);
 * :mod:`~digest.deliver.pacer` — the pool's token bucket, slowed by throttling;
-* :mod:`~digest.deliver.outcomes` — RFC 5321/3463 replies to sent/retry/failed, backoff;
-* :mod:`~digest.deliver.envelope` — MAIL FROM and VERP;
-* :mod:`~digest.deliver.bounces` — DSNs and complaints that arrive later;
+* :mod:`~digest.deliver.replies` — RFC 5321/3463 replies to sent/retry/failed, backoff;
+* :mod:`~digest.mail.envelope` — MAIL FROM and VERP;
+* :mod:`~digest.deliver.bounce_reports` — DSNs and complaints that arrive later;
 * :mod:`~digest.deliver.mailer` — any other mail (confirmations) on the same path:
   [smtp] connection, envelope, reply classification, DKIM;
-* :mod:`~digest.deliver.transactional` — the double opt-in confirmation message.
+* :mod:`~digest.mail.transactional` — the double opt-in confirmation message.
 """

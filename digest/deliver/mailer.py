@@ -1,10 +1,10 @@
 """Mail that is not an edition (a confirmation, any one-off message) on the one mail path.
 
 An :class:`~email.message.EmailMessage` becomes an :class:`~digest.models.OutgoingMessage`
-here — the envelope sender from :mod:`digest.deliver.envelope` (VERP included), the
+here — the envelope sender from :mod:`digest.mail.envelope` (VERP included), the
 bytes DKIM-signed when ``[dkim]`` is set — and goes out over the same connection code as
 editions (:mod:`digest.deliver.pool`: security, ``ca_file``, AUTH), its replies
-classified by :mod:`digest.deliver.outcomes`. Whichever command or process sends a
+classified by :mod:`digest.deliver.replies`. Whichever command or process sends a
 message, it is configured, enveloped, signed and judged the same way.
 """
 
@@ -17,14 +17,14 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Protocol
 
-from digest.compose import load_signer
 from digest.config import Settings
-from digest.deliver.envelope import check_template, envelope_from
-from digest.deliver.outcomes import SmtpOutcome, Verdict
 from digest.deliver.pool import Pool, SMTPConfig
+from digest.deliver.replies import SmtpOutcome, Verdict
 from digest.errors import DeliveryError
+from digest.mail.compose import load_signer
+from digest.mail.dkim import DkimSigner
+from digest.mail.envelope import check_template, envelope_from
 from digest.models import OutgoingMessage
-from digest.render.dkim import DkimSigner
 
 
 class Mailer(Protocol):

@@ -2,7 +2,7 @@
 
 :class:`EditionMessages` is the sender's composer over the store (the ``Messages`` the
 sender loop needs): each claimed row's edition is loaded once and rendered once per
-variant (digest.compose), then personalised per subscriber and dated with the caller's
+variant (digest.mail.compose), then personalised per subscriber and dated with the caller's
 clock. The service, ``digest send``, ``digest worker``, the demo and the benchmarks all
 send through it; "view in browser" shows the HTML part of the very same message.
 """
@@ -13,23 +13,23 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from digest.compose import EditionComposer
 from digest.config import Settings
 from digest.errors import NotFoundError
+from digest.mail.compose import EditionComposer
+from digest.mail.parts import html_part
 from digest.models import Edition, OutgoingMessage
-from digest.render.parts import html_part
 from digest.store import Store
 from digest.store.claims import ClaimedDelivery
 from digest.store.editions import get_edition
 from digest.store.subscribers import get as get_subscriber
-from digest.subscriptions import signed_links
+from digest.subscribers.membership import signed_links
 
 Clock = Callable[[], datetime]
 
 
 class EditionMessages:
     """The sender's composer over the store: each claimed row's edition is loaded once
-    and rendered once per variant (digest.compose), then personalised per subscriber,
+    and rendered once per variant (digest.mail.compose), then personalised per subscriber,
     dated with ``clock``."""
 
     def __init__(self, store: Store, composer: EditionComposer, *, clock: Clock) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from digest.config import Settings
-from digest.deliver.envelope import check_template
+from digest.mail.envelope import check_template
 
 
 @dataclass(frozen=True)

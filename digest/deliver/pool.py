@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import aiosmtplib
 
 from digest.config import Settings, read_secret
-from digest.deliver.outcomes import SmtpOutcome, Stage, Verdict, from_exception, sent
 from digest.deliver.pacer import SendPacer
+from digest.deliver.replies import SmtpOutcome, Stage, Verdict, from_exception, sent
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
 
@@ -173,7 +173,7 @@ def wire_form(message: OutgoingMessage) -> bytes | None:
     or None when they need aiosmtplib's full treatment: a bare CR or LF, no final CRLF,
     or an address that is not plain ASCII.
 
-    digest.compose builds CRLF-only bytes, so a few C-speed scans and one replace here
+    digest.mail.compose builds CRLF-only bytes, so a few C-speed scans and one replace here
     stand in for aiosmtplib's two regular-expression passes over every 50 KB message
     (normalising line ends, doubling dots), which cost more than the rest of a
     transaction. A bare CR or LF is never sent as it is (it would open the door to SMTP

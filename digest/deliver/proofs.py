@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from digest.compose import EditionComposer
 from digest.config import Settings
-from digest.deliver.outcomes import SmtpOutcome, Verdict
 from digest.deliver.pool import SMTPConfig, send_each
+from digest.deliver.replies import SmtpOutcome, Verdict
+from digest.mail.compose import EditionComposer
 from digest.models import Edition, OutgoingMessage
 from digest.store import Store
 from digest.store.editions import get_edition
-from digest.subscriptions import normalise_address, signed_links
+from digest.subscribers.membership import normalise_address, signed_links
 
 
 async def send_proofs(

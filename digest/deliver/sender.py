@@ -34,11 +34,11 @@ from typing import Protocol
 
 from digest import metrics
 from digest.config import Settings
-from digest.deliver.claim import Claims
+from digest.deliver.ledger import Claims
 from digest.deliver.options import SenderOptions, SendReport
-from digest.deliver.outcomes import SmtpOutcome, Stage, Verdict, attempt_result
 from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
+from digest.deliver.replies import SmtpOutcome, Stage, Verdict, attempt_result
 from digest.logs import mask_email
 from digest.models import OutgoingMessage
 from digest.store import Store
@@ -54,7 +54,7 @@ MAX_DOWN_PAUSE = 300.0
 
 class MessageSource(Protocol):
     """What the sender needs to get each claimed row's message (the service's edition
-    messages adapt :class:`digest.compose.EditionComposer` to it)."""
+    messages adapt :class:`digest.mail.compose.EditionComposer` to it)."""
 
     def message_for(self, delivery: ClaimedDelivery) -> OutgoingMessage:
         """The finished message (envelope and bytes) for one claimed delivery."""

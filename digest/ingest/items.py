@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.boilerplate import is_boilerplate, strip_boilerplate
 from digest.ingest.language import detect_language, normalize_language
 from digest.ingest.text import (
     clean_line,
@@ -25,6 +24,7 @@ from digest.ingest.text import (
     text_to_paragraphs,
 )
 from digest.models import Article, reading_minutes
+from digest.text.boilerplate import is_boilerplate, strip_boilerplate
 from digest.urls import host_of, is_ip_address
 from digest.words import word_count
 

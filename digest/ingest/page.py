@@ -4,7 +4,7 @@ paragraphs and drop the furniture it lets through.
 trafilatura (maintained, precision mode) removes navigation, share bars, newsletter
 boxes, related teasers, comment forms and scripts; "Lire aussi" lines inside the
 article body and similar furniture are then removed by
-:mod:`digest.boilerplate`. Metadata is read from the page's own declarations
+:mod:`digest.text.boilerplate`. Metadata is read from the page's own declarations
 first (schema.org JSON-LD, Open Graph / article: meta, ``<time datetime>``), which
 carry the full publication time with its offset, and from trafilatura after that.
 """
@@ -19,10 +19,10 @@ from typing import Any
 import trafilatura
 from trafilatura.settings import Document
 
-from digest.boilerplate import strip_boilerplate
 from digest.errors import SourceError
 from digest.ingest.items import Item
 from digest.ingest.text import clean_line, is_excerpt_of, join_paragraphs, paragraphs_to_html
+from digest.text.boilerplate import strip_boilerplate
 from digest.urls import host_of
 
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle", "report"}

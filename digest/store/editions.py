@@ -21,8 +21,8 @@ from digest.errors import DigestError, NotFoundError
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, Link
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.store.desk import apply_edits, clear_on_rebuild, load_edits
 from digest.store.engine import dialect_insert
-from digest.store.review import apply_edits, clear_on_rebuild, load_edits
 
 SKIP_REASON_EMPTY = "no article in the window"
 
@@ -163,7 +163,7 @@ def _load(conn: Connection, row: Any) -> Edition:
     items = conn.execute(
         select(t.edition_items).where(t.edition_items.c.edition_id == row.id).order_by(t.edition_items.c.position)
     ).all()
-    # An editor's edits (digest.store.review) are applied on every read: the preview,
+    # An editor's edits (digest.store.desk) are applied on every read: the preview,
     # the test send and the real send all get the edited edition.
     return row_to_edition(row, apply_edits([_item(i) for i in items], load_edits(conn, row.id)))
 

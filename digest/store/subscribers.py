@@ -1,6 +1,6 @@
-"""Subscriber and suppression queries: the store's side of digest.subscriptions.
+"""Subscriber and suppression queries: the store's side of digest.subscribers.membership.
 
-Addresses are stored normalised (see :func:`digest.subscriptions.normalise_address`).
+Addresses are stored normalised (see :func:`digest.subscribers.membership.normalise_address`).
 The suppression list holds only :func:`address_hash` of an address, so a subscriber
 whose data was erased stays suppressed without their address being kept.
 

@@ -18,15 +18,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from digest import consent
-from digest import subscriptions as subs
-from digest.deliver.fresh_link import preferences_link_message
+from digest import i18n
 from digest.errors import NotFoundError, TokenError, ValidationError
+from digest.mail.fresh_link import preferences_link_message
 from digest.models import Subscriber, SubscriberStatus
-from digest.render import i18n
 from digest.store import subscribers as db
 from digest.store.categories import categories_by_language
-from digest.web.choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
+from digest.subscribers import membership as subs
+from digest.subscribers import signup as consent
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
@@ -47,6 +46,7 @@ from digest.web.pages import (
     subscriber_from_token,
     token_error_page,
 )
+from digest.web.preference_choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
 from digest.web.subscribe import send_confirmation
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _gone(ctx: WebContext, request: Request, sub: Subscriber, status_code: int =
 async def _confirm_target(ctx: WebContext, request: Request) -> tuple[Subscriber, int, int | None] | Response:
     """The subscriber a confirm link names, its id, the request kept apart it names (if
     any), or the 4xx page to answer instead. Two kinds of token share /confirm/: a
-    subscriber's ("confirm") and a request's ("request", see digest.consent)."""
+    subscriber's ("confirm") and a request's ("request", see digest.subscribers.signup)."""
     token = request.path_params["token"]
     try:
         request_id = ctx.tokens.check("request", token, now=ctx.now())

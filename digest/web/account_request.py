@@ -15,9 +15,9 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from digest import subscriptions as subs
+from digest import i18n
 from digest.errors import ValidationError
-from digest.render import i18n
+from digest.subscribers import membership as subs
 from digest.web.context import context_of
 from digest.web.pages import browser_language, form_text, read_form, refuse_stale_form, root_path
 from digest.web.reader_mail import send_link_to_address

@@ -20,14 +20,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest import subscriptions as subs
-from digest import subscriptions_csv as subs_csv
 from digest.daily.status import edition_deliveries
 from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import archive as archive_store
 from digest.store import audit
 from digest.store import subscribers as db
+from digest.subscribers import csv_file as subs_csv
+from digest.subscribers import membership as subs
 from digest.web.context import WebContext, context_of
 from digest.web.openapi import spec
 from digest.web.subscribe import send_confirmation
@@ -276,7 +276,7 @@ async def import_subscribers(request: Request) -> Response:
     report lists every rejected row with its line; the valid rows are imported."""
     ctx = context_of(request)
     chunks: list[bytes] = []
-    async for chunk in request.stream():  # capped by digest.web.edges.BodyLimit
+    async for chunk in request.stream():  # capped by digest.web.middleware.BodyLimit
         chunks.append(chunk)
     confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
     report = await ctx.db(

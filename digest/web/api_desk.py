@@ -18,10 +18,10 @@ from starlette.routing import Route
 
 from digest.errors import NotFoundError, ValidationError
 from digest.models import SubscriberStatus
-from digest.store import console as console_store
-from digest.store import review as review_store
+from digest.store import desk as review_store
+from digest.store import listings as console_store
 from digest.store import subscribers as db
-from digest.store.review import EditionLocked
+from digest.store.desk import EditionLocked
 from digest.web.api import admin, error, int_param, json_object
 from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation

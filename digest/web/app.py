@@ -17,7 +17,7 @@ URLs of :mod:`digest.links`:
 - ``/admin/...``                           the admin console (signed-in admins, :mod:`digest.web.admin`)
 - ``/static/web.css``                      the pages' stylesheet
 
-In front of every route (digest.web.edges): odd paths get 404, bodies over ``[web]
+In front of every route (digest.web.middleware): odd paths get 404, bodies over ``[web]
 max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_proxies``.
 """
 
@@ -36,19 +36,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from digest import subscriptions as subs
 from digest.config import Settings, read_secret
 from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
+from digest.subscribers import membership as subs
 from digest.web import account, account_request, api, api_desk, pages, public_archive, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
-from digest.web.edges import BodyLimit, Edges, TrustedProxies
+from digest.web.middleware import BodyLimit, Edges, TrustedProxies
 from digest.web.ratelimit import RequestLimiter
 
 # Pages load nothing but their own stylesheet; no scripts at all, no framing, and no

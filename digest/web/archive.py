@@ -19,8 +19,8 @@ from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from digest import i18n
 from digest.models import Edition, EditionItem, ItemKind, Section, SubscriberStatus
-from digest.render import i18n
 from digest.store import archive as archive_store
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import NOT_FOUND, browser_language, message_page, root_path, subscriber_from_token

@@ -13,18 +13,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from digest import i18n
 from digest.config import Settings
 from digest.deliver.mailer import Mailer
 from digest.links import Links
-from digest.render import i18n, names
-from digest.render.jinja import environment
+from digest.mail.jinja import environment
 from digest.store import Store
+from digest.text import names
 from digest.tokens import Tokens
 from digest.web import csrf as csrf_mod
 from digest.web.csrf import Csrf
 from digest.web.ratelimit import RequestLimiter
 
-#: templates/web: the pages (rendered by digest.render.jinja as "web/<name>") and static files.
+#: templates/web: the pages (rendered by digest.mail.jinja as "web/<name>") and static files.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
 #: X-Robots-Tag (and meta robots) of every page reached by a personal link.

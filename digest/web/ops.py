@@ -34,7 +34,7 @@ DATABASE_TIMEOUT_SECONDS = 5.0
 
 
 class SchedulerStatus(Protocol):
-    """What /healthz needs from the scheduler (digest.schedule.ScheduleRunner has it)."""
+    """What /healthz needs from the scheduler (digest.runtime.scheduler.ScheduleRunner has it)."""
 
     def status(self, now: datetime) -> Mapping[str, Any]:
         """``running`` (bool), ``jobs`` (id and next run time) and anything else useful."""

@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from digest import i18n
 from digest.errors import TokenError, ValidationError
+from digest.i18n import N_
 from digest.models import Subscriber, SubscriberStatus
-from digest.render import i18n
-from digest.render.i18n import N_
 from digest.store import subscribers as db
 from digest.web.context import WebContext
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest.render import i18n
+from digest import i18n
 from digest.store import archive as archive_store
 from digest.web.archive import edition_listing, public_path
 from digest.web.context import WebContext, context_of

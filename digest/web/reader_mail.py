@@ -16,14 +16,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Literal
 
+from digest import i18n
 from digest.config import Settings
-from digest.deliver.transactional import transactional_message
 from digest.errors import DeliveryError
+from digest.i18n import N_
 from digest.logs import mask_email
+from digest.mail.transactional import transactional_message
 from digest.models import Subscriber, SubscriberStatus
-from digest.render import i18n, names
-from digest.render.i18n import N_
 from digest.store import subscribers as db
+from digest.text import names
 from digest.web.context import WebContext
 from digest.web.mail_limits import confirmation_allowed
 

@@ -15,13 +15,13 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from digest import consent, metrics
-from digest import subscriptions as subs
-from digest.deliver.transactional import confirmation_message
+from digest import i18n, metrics
 from digest.errors import DeliveryError, ValidationError
 from digest.logs import mask_email
+from digest.mail.transactional import confirmation_message
 from digest.models import Consent, Subscriber
-from digest.render import i18n
+from digest.subscribers import membership as subs
+from digest.subscribers import signup as consent
 from digest.web.context import WebContext, context_of
 from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
@@ -85,7 +85,7 @@ async def subscribe_form(request: Request) -> Response:
 
 def client_ip(request: Request) -> str:
     """The client's address: the socket's peer, or the client a trusted proxy names
-    (``[web] trusted_proxies``, see digest.web.edges)."""
+    (``[web] trusted_proxies``, see digest.web.middleware)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -26,9 +26,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from digest import i18n
 from digest.admins import Role
-from digest.render import i18n, jinja
-from digest.render.i18n import N_
+from digest.i18n import N_
+from digest.mail import jinja
 from digest.store.admins import credentials
 from digest.web import csrf as csrf_mod
 from digest.web.context import WebContext, context_of
@@ -76,7 +77,7 @@ class Console:
         return cls(URLSafeSerializer(secret, salt="digest.admin.session"), session_hours * 3600, {})
 
     def environment(self, language: str, local: Callable[[datetime | None], str]) -> Environment:
-        """The one Jinja2 environment of ``language`` (digest.render.jinja), overlaid
+        """The one Jinja2 environment of ``language`` (digest.mail.jinja), overlaid
         with the console's filters (the shared one is left alone): ``local`` (a time in
         the newsletter's timezone) and ``label`` (a status, state or role value in
         ``language``, see :data:`VALUE_LABELS`)."""

@@ -13,10 +13,10 @@ from digest.config import Settings
 from digest.daily.desk import SendDecision, first_send_time, review_on, send_decision
 from digest.models import Edition
 from digest.store import Store, delivery_admin, schedule_runs
-from digest.store import console as console_store
+from digest.store import listings as console_store
+from digest.store.desk import Approval, approvals
 from digest.store.editions import editions_for_date
 from digest.store.feeds import list_feeds
-from digest.store.review import Approval, approvals
 from digest.timing import edition_date_for
 from digest.web.admin.core import Principal, page, render
 from digest.web.context import context_of

@@ -2,7 +2,7 @@
 
 Per date and language: the status, the outline with each story's position, the email
 preview per topic variant (a sandboxed iframe), story edits (headline, summary, drop,
-restore: stored beside the original, see :mod:`digest.store.review`), rebuild, test
+restore: stored beside the original, see :mod:`digest.store.desk`), rebuild, test
 send (the same path as ``digest send --to``) and approve. Story edits and rebuilds are
 refused once the edition's first delivery exists.
 """
@@ -21,15 +21,15 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from digest import subscriptions as subs
 from digest.admins import Role
-from digest.compose import EditionComposer
 from digest.errors import DigestError, ValidationError
+from digest.mail.compose import EditionComposer
 from digest.models import Edition, Subscriber
 from digest.store import archive as archive_store
 from digest.store import audit
-from digest.store import review as review_store
+from digest.store import desk as review_store
 from digest.store.editions import EditionLockedError, editions_for_date, original_items
+from digest.subscribers import membership as subs
 from digest.web.admin.core import ActionHandler, Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.dashboard import edition_lines
 from digest.web.context import WebContext, context_of

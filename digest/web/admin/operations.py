@@ -18,7 +18,7 @@ from digest.admins import Role
 from digest.errors import DigestError
 from digest.store import archive as archive_store
 from digest.store import audit, delivery_admin
-from digest.store import console as console_store
+from digest.store import listings as console_store
 from digest.store.feeds import list_feeds, remove_feed
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text

@@ -19,7 +19,7 @@ from digest.errors import ValidationError
 from digest.logs import mask_email
 from digest.store.admins import credentials, forget_failures, recent_failures, record_failure
 from digest.store.subscribers import address_hash
-from digest.subscriptions import normalise_address
+from digest.subscribers.membership import normalise_address
 from digest.web.admin.core import (
     current_admin,
     end_session,

@@ -1,7 +1,7 @@
 """/admin/subscribers: search, one subscriber's page and actions, CSV import and export.
 
 The import runs the very code of ``digest subscribers import``
-(:mod:`digest.subscriptions_csv`): the same rules, the same report, valid rows kept.
+(:mod:`digest.subscribers.csv_file`): the same rules, the same report, valid rows kept.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest import subscriptions as subs
-from digest import subscriptions_csv as subs_csv
+from digest import i18n
 from digest.admins import Role
 from digest.errors import DigestError
 from digest.models import Subscriber, SubscriberStatus
-from digest.render import i18n
 from digest.store import audit
-from digest.store import console as console_store
+from digest.store import listings as console_store
 from digest.store import subscribers as db
+from digest.subscribers import csv_file as subs_csv
+from digest.subscribers import membership as subs
 from digest.web.admin.core import MAX_UPLOAD_BYTES, Principal, action, gettext, page, redirect, render, text
 from digest.web.context import WebContext, context_of
 from digest.web.subscribe import send_confirmation

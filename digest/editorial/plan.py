@@ -1,0 +1,317 @@
+"""Fit the day's stories into the reading-time budget. Pure: values in, values out.
+
+The budget is ``words_per_minute(language) x reading_minutes`` words for everything
+a reader reads: the masthead (name, date, reading time), section titles, headlines,
+summaries, each item's "3 min", its publisher and its "Lire aussi" links. (The
+footer's legal lines are not part of the read.) Stories are taken in
+:func:`digest.editorial.pick.pick_stories` order, which is their importance:
+
+1. top stories fill up to :data:`TOP_SHARE` of the budget, at most ``top_stories``
+   of them, no category holding more than ``max_category_share`` of them while
+   other categories still have stories. The first is the lead story ("À la une" /
+   "Top story") with a fuller :data:`digest.editorial.summarize.LEAD` summary; the others get
+   a :data:`digest.editorial.summarize.TOP` summary and show their category above the headline;
+2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
+   (:data:`digest.editorial.summarize.BRIEF`), grouped by category, under the same share rule.
+
+A summary is only computed for a story that can still fit: the cheapest it could
+cost (its headline, labels and a shortest summary) is checked first, and the search
+stops after :data:`MAX_MISSES` stories in a row that did not fit, so a day of 500
+candidates costs a few dozen summaries, not 500.
+
+Items are stored in reading order: the lead, the other top stories by importance,
+then briefs by category, the categories in ``categories`` order first, then in order
+of their best story. The edition's ``word_count`` is :func:`edition_words` of what
+it shows, and its reading time is that count over the reading speed, rounded up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from digest.editorial.pick import (
+    DEFAULT_CATEGORY_DECAY,
+    DEFAULT_DUPLICATE_SIMILARITY,
+    Pick,
+    article_words,
+    pick_stories,
+    source_name,
+)
+from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts, summarize_article
+from digest.i18n import N_, gettext
+from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
+from digest.urls import host_of
+from digest.words import word_count
+
+#: Share of the budget top stories may use; the rest is for "En bref".
+TOP_SHARE = 0.6
+# Summary lengths: digest.editorial.summarize.LEAD for the lead story, TOP (about 45 words, at
+# most 80 words) for the other top stories, BRIEF (one sentence, at most 30 words)
+# for "En bref"; the same styles `digest summarize --style` uses.
+#: Stop looking for top stories or briefs once this many stories in a row did not
+#: fit (or fewer words than a minimal brief are left): each try may cost a summary.
+MAX_MISSES = 12
+MIN_BRIEF_WORDS = 8
+
+#: The masthead's date ("dimanche 29 novembre 2026": 4 words) and reading-time line
+#: ("Temps de lecture : 5 minutes": 4 words and the number), on top of the name.
+MASTHEAD_WORDS = 9
+
+#: Words a reader sees around the stories (messages of the catalogues, digest.i18n).
+BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
+LEAD_LABEL = N_("Top story")
+
+
+def item_label(minutes: int) -> str:
+    """The item's reading-time label, "3 min" (the same in French and English)."""
+    return f"{minutes} min"
+
+
+def item_words(item: EditionItem, language: str) -> int:
+    """Words one item shows: headline, summary, reading time, publisher, "Lire aussi" links."""
+    n = word_count(item.title) + word_count(item.summary) + word_count(item_label(item.reading_minutes))
+    n += word_count(item.source or host_of(item.url))
+    if item.also_read:
+        n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(link.title) for link in item.also_read)
+    return n
+
+
+def masthead_words(newsletter: str) -> int:
+    """Words of the header a reader reads first: the name, the date and the reading time."""
+    return word_count(newsletter) + MASTHEAD_WORDS
+
+
+def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
+    """Every word the edition shows: the masthead, the lead's label, each top story's
+    category, "En bref" and its category headings, and every item. An edition
+    without items counts nothing: it is not sent."""
+    if not items:
+        return 0
+    tops = [i for i in items if i.kind is ItemKind.TOP]
+    brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
+    n = masthead_words(newsletter)
+    if tops:
+        n += word_count(gettext(language, LEAD_LABEL))
+    n += sum(word_count(i.category) for i in tops) + sum(word_count(c) for c in brief_categories)
+    if brief_categories:
+        n += word_count(gettext(language, BRIEF_LABEL))
+    return n + sum(item_words(i, language) for i in items)
+
+
+@dataclass(frozen=True)
+class EditionRules:
+    """How an edition is put together; the values come from ``[newsletter]`` and ``[selection]``."""
+
+    reading_minutes: int = 5
+    categories: tuple[str, ...] = ()  # section order; others follow
+    category_weights: Mapping[str, float] = field(default_factory=dict)
+    top_stories: int = 6
+    max_category_share: float = 0.4
+    duplicate_similarity: float = DEFAULT_DUPLICATE_SIMILARITY
+    category_decay: float = DEFAULT_CATEGORY_DECAY
+
+    def budget(self, language: str) -> int:
+        """Words the whole edition may use."""
+        return words_per_minute(language) * self.reading_minutes
+
+
+@dataclass
+class _Draft:
+    """An item being placed, before positions are known."""
+
+    rank: int
+    pick: Pick
+    kind: ItemKind
+    category: str
+    summary: Summary
+
+    def item(self, position: int) -> EditionItem:
+        a = self.pick.article
+        return EditionItem(
+            position=position,
+            kind=self.kind,
+            category=self.category,
+            title=a.title.strip(),
+            url=a.url,
+            summary=self.summary.text,
+            reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
+            article_id=a.id,
+            also_read=self.pick.also_read,
+            source=a.source.strip(),
+        )
+
+
+def assemble_edition(
+    candidates: Sequence[Article],
+    *,
+    newsletter: str,
+    edition_date: date,
+    language: str,
+    window: tuple[datetime, datetime],
+    rules: EditionRules,
+    now: datetime,
+) -> Edition:
+    """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``.
+
+    An edition with no candidate in the window has no items and status SKIPPED.
+    """
+    picks = pick_stories(
+        candidates,
+        language=language,
+        start=window[0],
+        end=window[1],
+        category_weights=rules.category_weights,
+        duplicate_similarity=rules.duplicate_similarity,
+        category_decay=rules.category_decay,
+    )
+    drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
+    items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
+    total = edition_words(items, language, newsletter=newsletter)
+    return Edition(
+        edition_date=edition_date,
+        language=language,
+        items=items,
+        word_count=total,
+        reading_minutes=reading_minutes(total, language),
+        newsletter=newsletter,
+        status=EditionStatus.BUILT if items else EditionStatus.SKIPPED,
+        built_at=now,
+    )
+
+
+def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved: int = 0) -> list[_Draft]:
+    """Choose top stories and briefs within the budget (see the module docstring);
+    ``reserved`` words of it are already taken (the masthead)."""
+    budget = rules.budget(language)
+    default_category = gettext(language, DEFAULT_CATEGORY)
+    drafts: list[_Draft] = []
+    sections: set[tuple[ItemKind, str]] = set()
+    per_category: Counter[str] = Counter()
+    used = reserved
+
+    # One spelling per section: the configured one, else the first met ("sport" and
+    # "Sport" are one section).
+    spelling = {c.casefold(): c for c in rules.categories}
+    for p in picks:
+        name = p.article.category.strip() or default_category
+        spelling.setdefault(name.casefold(), name)
+
+    def category(p: Pick) -> str:
+        return spelling[(p.article.category.strip() or default_category).casefold()]
+
+    def heading_words(kind: ItemKind, cat: str) -> int:
+        """Words a new item of ``kind`` adds around itself: a top story's category
+        (and the lead's label for the first), a brief's category heading and "En bref"."""
+        if kind is ItemKind.TOP:
+            lead = 0 if any(d.kind is ItemKind.TOP for d in drafts) else word_count(gettext(language, LEAD_LABEL))
+            return word_count(cat) + lead
+        n = 0 if (kind, cat) in sections else word_count(cat)
+        if not any(k is ItemKind.BRIEF for k, _ in sections):
+            n += word_count(gettext(language, BRIEF_LABEL))
+        return n
+
+    def floor(pick: Pick, kind: ItemKind, cat: str) -> int:
+        """The least ``pick`` can cost as ``kind``: everything but the summary, which
+        is at least ``min_sentences`` sentences of the shortest usable length."""
+        a = pick.article
+        minutes = a.reading_minutes or reading_minutes(article_words(a), a.language)
+        n = word_count(a.title) + word_count(item_label(minutes)) + word_count(source_name(a))
+        if pick.also:
+            n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(x.title) for x in pick.also)
+        style = TOP if kind is ItemKind.TOP else BRIEF
+        return n + heading_words(kind, cat) + style.min_sentences * MIN_SENTENCE_WORDS
+
+    def cost(draft: _Draft) -> int:
+        return item_words(draft.item(0), language) + heading_words(draft.kind, draft.category)
+
+    def place(draft: _Draft, n: int) -> None:
+        nonlocal used
+        drafts.append(draft)
+        sections.add((draft.kind, draft.category))
+        per_category[draft.category] += 1
+        used += n
+
+    # 1. Top stories, in rank order; a story that is capped, too thin or too long
+    # waits. The first placed is the lead: a LEAD summary when it has one, else TOP.
+    top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
+    top_limit = budget * TOP_SHARE
+    pending: list[tuple[int, Pick]] = []
+    remaining = Counter(category(p) for p in picks)
+    misses = 0
+    for rank, pick in enumerate(picks):
+        cat = category(pick)
+        remaining[cat] -= 1
+        if len(drafts) >= rules.top_stories or misses >= MAX_MISSES or used >= top_limit:
+            pending.append((rank, pick))
+            continue
+        if per_category[cat] >= top_cap and sum(remaining.values()) > remaining[cat]:
+            pending.append((rank, pick))
+            continue
+        if used + floor(pick, ItemKind.TOP, cat) > top_limit:
+            misses += 1  # cannot fit whatever its summary: no summary computed
+            pending.append((rank, pick))
+            continue
+        draft = None
+        if not drafts:
+            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, LEAD))
+            if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
+                draft = lead
+        if draft is None:
+            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, TOP))
+        n = cost(draft)
+        if not accepts(TOP, draft.summary) or used + n > top_limit:
+            misses += 1
+            pending.append((rank, pick))
+            continue
+        misses = 0
+        place(draft, n)
+
+    # 2. Briefs, in rank order, under the share rule while other categories have
+    # stories left; a capped story is reconsidered as soon as the edition grows.
+    waiting = Counter(category(p) for _, p in pending)
+    misses = 0
+    progress = True
+    while progress and pending and misses < MAX_MISSES and budget - used >= MIN_BRIEF_WORDS:
+        progress = False
+        for i, (rank, pick) in enumerate(pending):
+            cat = category(pick)
+            cap = max(1, math.floor((len(drafts) + 1) * rules.max_category_share))
+            if per_category[cat] >= cap and len(pending) > waiting[cat]:
+                continue
+            del pending[i]
+            waiting[cat] -= 1
+            progress = True
+            if used + floor(pick, ItemKind.BRIEF, cat) > budget:
+                misses += 1  # cannot fit whatever its summary: no summary computed
+                break
+            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarize_article(pick.article, BRIEF))
+            n = cost(draft)
+            if used + n > budget:
+                misses += 1
+            else:
+                misses = 0
+                place(draft, n)
+            break
+    return drafts
+
+
+def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft]:
+    """Top stories by importance (rank; the lead first), then briefs by category
+    (configured order first, then by best story) and by rank inside a category."""
+    configured = {c.casefold(): i for i, c in enumerate(categories)}
+    best_rank: dict[str, int] = {}
+    for d in drafts:
+        best_rank[d.category] = min(best_rank.get(d.category, d.rank), d.rank)
+
+    def key(d: _Draft) -> tuple[int, int, int, int]:
+        if d.kind is ItemKind.TOP:
+            return (0, 0, 0, d.rank)
+        order = configured.get(d.category.casefold())
+        group = (0, order) if order is not None else (1, best_rank[d.category])
+        return (1, group[0], group[1], d.rank)
+
+    return sorted(drafts, key=key)

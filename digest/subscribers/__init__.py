@@ -1,0 +1,5 @@
+"""The subscriber list's rules: who may join, how they confirm, change their mind and
+leave (membership), the anonymous subscribe form (signup), the fields a person gives
+about themselves (profile) and lists as CSV files (csv_file).
+
+Every door reaches the list through these functions; the SQL lives in digest.store."""
