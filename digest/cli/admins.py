@@ -5,7 +5,6 @@ Every change is recorded in the audit log as ``cli:<operating-system user>``.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from digest.admins import check_password, hash_password, parse_role
-from digest.cli.context import AppContext, pass_app, utcnow
+from digest.cli.context import AppContext, cli_actor, pass_app, utcnow
 from digest.errors import NotFoundError, ValidationError
 from digest.store import audit
 from digest.store.admins import add_admin, get_admin, list_admins, remove_admin, set_password
@@ -21,15 +20,6 @@ from digest.subscribers.membership import normalise_address
 
 if TYPE_CHECKING:
     from digest.store import Store
-
-
-def cli_actor() -> str:
-    """Who runs the command, as the audit log names them."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (containers)
-        user = "unknown"
-    return f"cli:{user}"
 
 
 def read_password() -> str:
@@ -62,7 +52,7 @@ def add(app: AppContext, email: str, role: str) -> None:
     password_hash = hash_password(read_password())
     now = utcnow()
     admin = add_admin(store, address, parse_role(role), password_hash, now=now)
-    audit.record(store, actor=cli_actor(), action="admin.add", target=address, details={"role": role}, now=now)
+    audit.record(store, actor=cli_actor().name, action="admin.add", target=address, details={"role": role}, now=now)
     click.echo(f"added admin {admin.email} ({admin.role.value})")
 
 
@@ -98,7 +88,7 @@ def _account_command(name: str) -> Callable[[Callable[[Store, str], None]], clic
 def remove(store: Store, address: str) -> None:
     """Delete an account (its sessions end at their next request)."""
     remove_admin(store, address)
-    audit.record(store, actor=cli_actor(), action="admin.remove", target=address, now=utcnow())
+    audit.record(store, actor=cli_actor().name, action="admin.remove", target=address, now=utcnow())
     click.echo(f"removed admin {address}")
 
 
@@ -110,7 +100,7 @@ def password(store: Store, address: str) -> None:
     password_hash = hash_password(read_password())
     now = utcnow()
     set_password(store, address, password_hash, now=now)
-    audit.record(store, actor=cli_actor(), action="admin.password", target=address, now=now)
+    audit.record(store, actor=cli_actor().name, action="admin.password", target=address, now=now)
     click.echo(f"password changed for {address}")
 
 

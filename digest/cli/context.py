@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from digest import config
 from digest.errors import ValidationError
 
 if TYPE_CHECKING:
+    from digest.actions import Actor, Operations
     from digest.store import Store
 
 
@@ -40,6 +42,13 @@ class AppContext:
             self._store.check()
         return self._store
 
+    def operations(self) -> Operations:
+        """What the action layer works with: these settings, the checked store and the
+        CLI's clock."""
+        from digest.actions import Operations
+
+        return Operations(self.settings, self.store(), utcnow)
+
     def close(self) -> None:
         """Release the database connections."""
         if self._store is not None:
@@ -47,6 +56,19 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def cli_actor() -> Actor:
+    """Who runs the command: ``cli:<login>`` as the audit log names them, acting as an
+    owner (whoever can run the CLI can already read the database and the config)."""
+    from digest.actions import Actor, Door
+    from digest.admins import Role
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        user = "unknown"
+    return Actor(f"cli:{user}", Role.OWNER, Door.CLI)
 
 
 def utcnow() -> datetime:

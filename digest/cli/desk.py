@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.admins import cli_actor
-from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.errors import NotFoundError
+from digest.cli.context import AppContext, cli_actor, parse_date, pass_app
 
 
 @click.command("approve")
@@ -15,33 +13,13 @@ from digest.errors import NotFoundError
 @pass_app
 def approve(app: AppContext, date_: str, language: str | None) -> None:
     """Approve the date's edition(s) for sending ([schedule] review = "approve")."""
-    from digest.store import audit
-    from digest.store.desk import approve as approve_edition
-    from digest.store.editions import editions_for_date
+    from digest.actions import editions
 
     day = parse_date(date_)
     assert day is not None
-    store = app.store()
-    editions = [
-        ed
-        for ed in editions_for_date(store, app.settings.newsletter.name, day)
-        if language is None or ed.language == language
-    ]
-    if not editions:
-        which = f" in {language}" if language else ""
-        raise NotFoundError(f"no edition for {day.isoformat()}{which}: build it first (`digest edition build`)")
-    now, actor = utcnow(), cli_actor()
-    for ed in editions:
-        assert ed.id is not None
-        done = approve_edition(store, ed.id, by=actor, now=now)
-        audit.record(
-            store,
-            actor=actor,
-            action="edition.approve",
-            target=f"edition:{ed.id}",
-            details={"date": day.isoformat(), "language": ed.language},
-            now=now,
-        )
+    ops, actor = app.operations(), cli_actor()
+    for ed in editions.editions_on(ops, day, language):
+        done = editions.approve(ops, actor, ed)
         click.echo(f"{day.isoformat()} {ed.language}: approved by {done.approved_by} at {done.approved_at:%H:%M} UTC")
 
 

@@ -10,9 +10,13 @@ transition), :mod:`~digest.store.fanout`, :mod:`~digest.store.claims`,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
 from sqlalchemy import Engine
 
-from digest.store.engine import immediate, make_engine
+from digest.store.engine import Joined, immediate, make_engine
 from digest.store.schema import current_revision, head_revision, require_current, upgrade
 
 __all__ = ["Store", "immediate"]
@@ -46,6 +50,20 @@ class Store:
     def head() -> str:
         """The schema revision this version of digest needs."""
         return head_revision()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One transaction for several store calls (an action's write and its audit row).
+
+        Yields a Store bound to one connection that holds the write lock (``BEGIN
+        IMMEDIATE`` on SQLite): every query function called with it joins the
+        transaction, committed when the block ends and rolled back if it raises.
+        """
+        if isinstance(self.engine, Joined):  # nested: join the open transaction
+            yield self
+            return
+        with immediate(self.engine) as conn:
+            yield Store(self.url, engine=cast(Engine, Joined(conn)))
 
     def close(self) -> None:
         """Release pooled connections."""

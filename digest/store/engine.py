@@ -78,8 +78,36 @@ def immediate(engine: Engine) -> Iterator[Connection]:
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL an ordinary transaction
     (callers use ``FOR UPDATE SKIP LOCKED`` there).
     """
+    if isinstance(engine, Joined):  # already inside Store.transaction(): join it
+        yield engine.connection
+        return
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             yield conn
+
+
+class Joined:
+    """An engine stand-in bound to one connection inside an open transaction: every
+    ``connect()``, ``begin()`` and :func:`immediate` made through it joins that
+    transaction instead of opening another (see :meth:`digest.store.Store.transaction`).
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.url = connection.engine.url
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """The transaction's connection (left open: the transaction owns it)."""
+        yield self.connection
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """The transaction's connection; committed when the outer transaction is."""
+        yield self.connection
+
+    def dispose(self) -> None:
+        """Nothing to release: the outer transaction's engine owns the pool."""
