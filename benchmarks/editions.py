@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.editorial.plan import EditionRules, assemble_edition  # noqa: E402
+from digest.editorial.summarizer import EXTRACTIVE  # noqa: E402
 from digest.models import Article, Edition  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "orangesum"
@@ -89,6 +90,7 @@ def build(articles: list[Article], runs: int) -> tuple[Edition, list[float], lis
             language="fr",
             window=(START, END),
             rules=EditionRules(),
+            summarizer=EXTRACTIVE,
             now=END,
         )
         seconds.append(time.perf_counter() - t0)

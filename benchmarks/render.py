@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from digest.editorial.plan import EditionRules, assemble_edition  # noqa: E402
+from digest.editorial.summarizer import EXTRACTIVE  # noqa: E402
 from digest.links import Links  # noqa: E402
 from digest.mail.compose import EditionComposer, MailSettings  # noqa: E402
 from digest.mail.dkim import DkimSigner  # noqa: E402
@@ -81,6 +82,7 @@ def edition(data: Path, n: int = 500) -> Edition:
         language="fr",
         window=(start, NOW),
         rules=EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
     return replace(built, id=1)

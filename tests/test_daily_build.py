@@ -16,6 +16,7 @@ from digest import config
 from digest.cli import cli
 from digest.daily.build import build_editions, edition_window
 from digest.editorial.plan import EditionRules, assemble_edition
+from digest.editorial.summarizer import EXTRACTIVE
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Article, EditionStatus, ItemKind
 from digest.store import Store
@@ -119,6 +120,7 @@ def test_build_stores_each_language_with_items_in_order(store: Store, tmp_path: 
         language="fr",
         window=window,
         rules=EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
     assert [(i.url, i.kind, i.summary) for i in fr.items] == [(i.url, i.kind, i.summary) for i in composed.items]
@@ -191,6 +193,7 @@ def test_concurrent_saves_create_one_edition(store: Store) -> None:
         language="en",
         window=(datetime(2026, 11, 28, 6, tzinfo=UTC), datetime(2026, 11, 29, 6, tzinfo=UTC)),
         rules=EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
     results: list[int | None] = []

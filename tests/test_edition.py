@@ -19,6 +19,7 @@ from digest.editorial.plan import (
     item_words,
 )
 from digest.editorial.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_sentences
+from digest.editorial.summarizer import EXTRACTIVE
 from digest.i18n import gettext
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 from digest.urls import host_of
@@ -37,6 +38,7 @@ def compose(language: str = "fr", rules: EditionRules | None = None, articles: l
         language=language,
         window=(START, END),
         rules=rules or EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
 
@@ -226,6 +228,7 @@ def test_window_shift_changes_the_candidates() -> None:
         language="fr",
         window=(START + timedelta(hours=12), END + timedelta(hours=12)),
         rules=EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
     assert by_guid(ARTICLES, "apres-envoi").url in {i.url for i in later.items}

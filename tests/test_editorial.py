@@ -14,8 +14,9 @@ import lxml.html
 import pytest
 from email_samples import english_edition, french_edition, links, mail_settings
 
-import digest.editorial.plan as edition_module
 from digest.editorial.plan import MAX_MISSES, EditionRules, assemble_edition
+from digest.editorial.summarize import Style, Summary
+from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.mail.compose import EditionComposer
 from digest.mail.variant import Variant
 from digest.models import Article, Edition, ItemKind
@@ -139,7 +140,7 @@ OTHERS_EN = [
 ]
 
 
-def compose(articles: list[Article], language: str, **rules: int) -> Edition:
+def compose(articles: list[Article], language: str, summarizer: Summarizer = EXTRACTIVE, **rules: int) -> Edition:
     return assemble_edition(
         articles,
         newsletter="Le Brief",
@@ -147,6 +148,7 @@ def compose(articles: list[Article], language: str, **rules: int) -> Edition:
         language=language,
         window=(START, END),
         rules=EditionRules(**rules),
+        summarizer=summarizer,
         now=END,
     )
 
@@ -325,16 +327,21 @@ def five_hundred_candidates() -> list[Article]:
     return out
 
 
-def test_a_500_candidate_day_summarises_only_what_can_still_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = edition_module.summarize_article
+class CountingSummarizer:
+    """The extractive summariser, counting the summaries it is asked for."""
 
-    def counting(article: Article, style: object) -> object:
-        calls.append(article.id)
-        return real(article, style)  # type: ignore[arg-type]
+    def __init__(self) -> None:
+        self.calls: list[int | None] = []
 
-    monkeypatch.setattr(edition_module, "summarize_article", counting)
-    edition = compose(five_hundred_candidates(), "fr")
+    def summarize(self, article: Article, style: Style) -> Summary:
+        self.calls.append(article.id)
+        return EXTRACTIVE.summarize(article, style)
+
+
+def test_a_500_candidate_day_summarises_only_what_can_still_fit() -> None:
+    counting = CountingSummarizer()
+    calls = counting.calls
+    edition = compose(five_hundred_candidates(), "fr", counting)
     assert edition.top and edition.briefs
     assert edition.word_count <= 204 * 5
     # one summary per story shown, one more for the lead's fuller try, and at most

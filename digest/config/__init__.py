@@ -33,6 +33,7 @@ from digest.config.sections import (  # re-exported: the section types are part 
     ScheduleSettings,
     SelectionSettings,
     SMTPSettings,
+    SummarizeSettings,
     WebSettings,
 )
 from digest.errors import ConfigError
@@ -81,6 +82,7 @@ class Settings:
 
     newsletter: NewsletterSettings
     selection: SelectionSettings
+    summarize: SummarizeSettings
     database: DatabaseSettings
     smtp: SMTPSettings
     dkim: DKIMSettings

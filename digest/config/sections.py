@@ -63,6 +63,17 @@ class SelectionSettings:
 
 
 @dataclass(frozen=True)
+class SummarizeSettings:
+    """``[summarize]``: which summariser writes the stories' summaries."""
+
+    backend: str = key(
+        "extractive",
+        "Summariser: extractive (whole sentences of the article, offline).",
+        choices=("extractive",),
+    )
+
+
+@dataclass(frozen=True)
 class DatabaseSettings:
     """``[database]``: where the store lives."""
 
@@ -170,6 +181,7 @@ class LogSettings:
 SECTIONS: dict[str, type[Any]] = {
     "newsletter": NewsletterSettings,
     "selection": SelectionSettings,
+    "summarize": SummarizeSettings,
     "database": DatabaseSettings,
     "smtp": SMTPSettings,
     "dkim": DKIMSettings,

@@ -1,5 +1,6 @@
 """Building a date's editions: candidates from the store -> select -> summarise -> fit
-the budget -> store the edition; and the operator's fan-out of them, due now.
+the budget -> store the edition; and the operator's fan-out of them, due now. The
+summariser is chosen here, once, from ``[summarize] backend`` (:func:`summarizer_for`).
 
 The steps themselves are pure (digest.editorial.pick, digest.editorial.summarize, digest.editorial.plan) and get
 plain values from here. The rest of the day (when to build, fan-out at each
@@ -8,13 +9,14 @@ subscriber's send time, sending) is in the other modules of digest.daily.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest import i18n
 from digest.config import Settings
 from digest.editorial.plan import EditionRules, assemble_edition
+from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.errors import ValidationError
 from digest.models import Edition, EditionStatus
 from digest.store import Store
@@ -85,6 +87,16 @@ def edition_rules(settings: Settings) -> EditionRules:
     )
 
 
+#: ``[summarize] backend`` -> the summariser it names, built from the settings. The one
+#: place a backend is chosen; another backend adds its name here and to the key's choices.
+SUMMARIZERS: Mapping[str, Callable[[Settings], Summarizer]] = {"extractive": lambda _settings: EXTRACTIVE}
+
+
+def summarizer_for(settings: Settings) -> Summarizer:
+    """The summariser ``[summarize] backend`` names (the config validated the name)."""
+    return SUMMARIZERS[settings.summarize.backend](settings)
+
+
 def edition_languages(settings: Settings, languages: Sequence[str] | None = None) -> list[str]:
     """The languages to build: ``languages`` or ``[newsletter] languages``, validated."""
     wanted = list(languages) if languages else list(settings.newsletter.languages)
@@ -103,8 +115,10 @@ def build_editions(
     now: datetime,
     languages: Sequence[str] | None = None,
     rebuild: bool = False,
+    summarizer: Summarizer | None = None,
 ) -> list[Edition]:
     """Build and store ``edition_date``'s edition in each language; return them as stored.
+    Stories are summarised by ``summarizer``, by default :func:`summarizer_for` the settings.
 
     An edition that already exists is returned as it is (every subscriber of a date
     gets the same content), unless ``rebuild``, which replaces it as long as no
@@ -117,6 +131,7 @@ def build_editions(
     newsletter = settings.newsletter.name
     window = edition_window(settings, edition_date)
     rules = edition_rules(settings)
+    summarizer = summarizer if summarizer is not None else summarizer_for(settings)
     out = []
     for lang in edition_languages(settings, languages):
         existing = find_edition(store, newsletter, edition_date, lang)
@@ -136,6 +151,7 @@ def build_editions(
             language=lang,
             window=(start, end),
             rules=rules,
+            summarizer=summarizer,
             now=now,
         )
         if edition.status is EditionStatus.SKIPPED and now < window[1]:
@@ -159,15 +175,25 @@ class BuiltDay:
 
 
 def build_day(
-    store: Store, settings: Settings, *, day: date | None, now: datetime, language: str | None, rebuild: bool
+    store: Store,
+    settings: Settings,
+    *,
+    day: date | None,
+    now: datetime,
+    language: str | None,
+    rebuild: bool,
+    summarizer: Summarizer | None = None,
 ) -> BuiltDay:
     """Build (or find) the editions of ``day`` (default: today in the newsletter's
-    timezone) in ``language`` or every [newsletter] language."""
+    timezone) in ``language`` or every [newsletter] language, summarised by
+    ``summarizer`` (default: :func:`summarizer_for` the settings)."""
     day = edition_day(settings, day, now)
     languages = edition_languages(settings, [language] if language else None)
     newsletter = settings.newsletter.name
     existed = {lang: find_edition(store, newsletter, day, lang) is not None for lang in languages}
-    editions = build_editions(store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild)
+    editions = build_editions(
+        store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild, summarizer=summarizer
+    )
     return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings))
 
 

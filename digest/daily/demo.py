@@ -196,7 +196,7 @@ def run(directory: Path, *, now: datetime) -> DemoReport:
     """Run the demo in ``directory`` (created or reused) as of ``now``."""
     import asyncio
 
-    from digest.daily.build import build_editions, fan_out_now
+    from digest.daily.build import build_editions, fan_out_now, summarizer_for
     from digest.deliver.ledger import sender_id
     from digest.deliver.local_inbox import CaptureServer
     from digest.deliver.messages import EditionMessages
@@ -215,7 +215,9 @@ def run(directory: Path, *, now: datetime) -> DemoReport:
         report.imported, report.unchanged = imported.added + imported.updated, imported.unchanged
         report.rejected = list(imported.rejections)
         report.subscribers_added = add_subscribers(store, settings, now)
-        report.editions = build_editions(store, settings, edition_date=edition_date, now=now)
+        report.editions = build_editions(
+            store, settings, edition_date=edition_date, now=now, summarizer=summarizer_for(settings)
+        )
         ids = fan_out_now(store, report.editions, now=now)
         mail_dir = directory / "mail"
         with CaptureServer(mail_dir) as server:

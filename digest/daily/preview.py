@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from digest.config import Settings
-from digest.daily.build import build_editions, edition_day, edition_languages
+from digest.daily.build import build_editions, edition_day, edition_languages, summarizer_for
 from digest.errors import ConfigError, DigestError, NotFoundError
 from digest.links import Links
 from digest.mail.compose import EditionComposer
@@ -61,7 +61,9 @@ def preview(
     lang = edition_languages(settings, [lang])[0]
     edition = find_edition(store, settings.newsletter.name, day, lang)
     if edition is None:
-        edition = build_editions(store, settings, edition_date=day, now=now, languages=[lang])[0]
+        edition = build_editions(
+            store, settings, edition_date=day, now=now, languages=[lang], summarizer=summarizer_for(settings)
+        )[0]
         if edition.id is not None:
             say(f"built edition {edition.id} ({day}, {lang})")
     if edition.id is None:  # nothing stored: the articles may still arrive

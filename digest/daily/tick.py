@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from digest import metrics
 from digest.config import Settings
-from digest.daily.build import build_editions
+from digest.daily.build import build_editions, summarizer_for
 from digest.daily.desk import SendDecision, approve_command, send_decision
 from digest.errors import DigestError, ValidationError
 from digest.ingest import poll_feeds
@@ -158,6 +158,7 @@ class DailyTicker:
         self.settings = settings
         self.planner = SendPlanner(settings)
         self.newsletter: str = settings.newsletter.name
+        self.summarizer = summarizer_for(settings)  # chosen once per process ([summarize] backend)
         self._warned: set[tuple[date, str]] = set()  # build problems already logged
         self._fanned: dict[int, tuple[object, int]] = {}  # edition id -> state at the last full fan-out
         self._editions: dict[tuple[date, str], int | None] = {}  # (date, language) -> id, None: nothing to send
@@ -290,7 +291,12 @@ class DailyTicker:
         existed = find_edition(self.store, self.newsletter, plan.edition_date, plan.language) is not None
         try:
             (edition,) = build_editions(
-                self.store, self.settings, edition_date=plan.edition_date, now=now, languages=[plan.language]
+                self.store,
+                self.settings,
+                edition_date=plan.edition_date,
+                now=now,
+                languages=[plan.language],
+                summarizer=self.summarizer,
             )
         except DigestError as exc:
             # Retried at every tick while the day is open; said once per process.

@@ -41,7 +41,8 @@ from digest.editorial.pick import (
     pick_stories,
     source_name,
 )
-from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts, summarize_article
+from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts
+from digest.editorial.summarizer import Summarizer
 from digest.i18n import N_, gettext
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
 from digest.urls import host_of
@@ -153,9 +154,11 @@ def assemble_edition(
     language: str,
     window: tuple[datetime, datetime],
     rules: EditionRules,
+    summarizer: Summarizer,
     now: datetime,
 ) -> Edition:
-    """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``.
+    """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``,
+    each story summarised by ``summarizer``.
 
     An edition with no candidate in the window has no items and status SKIPPED.
     """
@@ -168,7 +171,7 @@ def assemble_edition(
         duplicate_similarity=rules.duplicate_similarity,
         category_decay=rules.category_decay,
     )
-    drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
+    drafts = plan(picks, language=language, rules=rules, summarizer=summarizer, reserved=masthead_words(newsletter))
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
     total = edition_words(items, language, newsletter=newsletter)
     return Edition(
@@ -183,9 +186,11 @@ def assemble_edition(
     )
 
 
-def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved: int = 0) -> list[_Draft]:
-    """Choose top stories and briefs within the budget (see the module docstring);
-    ``reserved`` words of it are already taken (the masthead)."""
+def plan(
+    picks: Sequence[Pick], *, language: str, rules: EditionRules, summarizer: Summarizer, reserved: int = 0
+) -> list[_Draft]:
+    """Choose top stories and briefs within the budget (see the module docstring),
+    summarised by ``summarizer``; ``reserved`` words of it are already taken (the masthead)."""
     budget = rules.budget(language)
     default_category = gettext(language, DEFAULT_CATEGORY)
     drafts: list[_Draft] = []
@@ -257,11 +262,11 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             continue
         draft = None
         if not drafts:
-            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, LEAD))
+            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarizer.summarize(pick.article, LEAD))
             if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
                 draft = lead
         if draft is None:
-            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, TOP))
+            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarizer.summarize(pick.article, TOP))
         n = cost(draft)
         if not accepts(TOP, draft.summary) or used + n > top_limit:
             misses += 1
@@ -288,7 +293,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             if used + floor(pick, ItemKind.BRIEF, cat) > budget:
                 misses += 1  # cannot fit whatever its summary: no summary computed
                 break
-            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarize_article(pick.article, BRIEF))
+            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarizer.summarize(pick.article, BRIEF))
             n = cost(draft)
             if used + n > budget:
                 misses += 1
