@@ -1,20 +1,20 @@
 """The mail that answers "send me a fresh link" on an expired preferences link.
 
 A short plain-text message to the subscriber's own address (never one typed in a
-form), in their language, with a newly signed preferences link. The confirmation
-link is renewed by sending the confirmation mail again (digest.mail.transactional).
+form), in their language, with a newly signed preferences link, with the headers of
+every transactional mail (:func:`digest.mail.transactional.plain_message`). The
+confirmation link is renewed by sending the confirmation mail again.
 """
 
 from __future__ import annotations
 
-import email.policy
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 
 from digest import i18n
 from digest.config import Settings
+from digest.mail.transactional import plain_message
 from digest.models import Subscriber
 
 
@@ -31,15 +31,12 @@ def preferences_link_message(settings: Settings, subscriber: Subscriber, url: st
             i18n.gettext(language, "It is valid for %(days)s days. Didn't ask for it? Ignore this message.", days=days),
         ]
     )
-    msg = EmailMessage(policy=email.policy.SMTP)
-    sender = settings.newsletter.sender
-    msg["Subject"] = i18n.gettext(language, "Your preferences link – %(newsletter)s", newsletter=newsletter)
-    msg["From"] = sender
-    msg["To"] = Address(addr_spec=subscriber.email)
-    msg["Date"] = format_datetime(now)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(idstring="link", domain=domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(body + "\n", cte="quoted-printable")
-    msg["Content-Language"] = language
-    return msg
+    return plain_message(
+        settings,
+        to=Address(addr_spec=subscriber.email),
+        subject=i18n.gettext(language, "Your preferences link – %(newsletter)s", newsletter=newsletter),
+        language=language,
+        idstring="link",
+        now=now,
+        text=body + "\n",
+    )
