@@ -69,6 +69,26 @@ def languages(*, first: str | None = None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def language_for(*wanted: str | None, default: str) -> str:
+    """The language a reader, page or mail gets, the one answer everywhere: the first
+    of ``wanted`` (a subscriber's language, ``?lang=``, a cookie, an edition's language,
+    in the caller's order of preference) that has a catalogue; else ``default`` (the
+    newsletter's, ``[newsletter] language``) when it has one; else the first language
+    that has a catalogue."""
+    supported = languages(first=default)
+    for language in wanted:
+        if language and language in supported:
+            return language
+    return supported[0] if supported else default
+
+
+def other_language(language: str, *, default: str) -> str:
+    """The language a "read this in ..." switch offers beside ``language``: the first
+    other language with a catalogue, the newsletter's ``default`` first; ``language``
+    itself when it is the only one."""
+    return next((code for code in languages(first=default) if code != language), language)
+
+
 @functools.cache
 def _found(directories: tuple[Path, ...]) -> tuple[str, ...]:
     # cached per list of directories: a page asks on every request

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from digest import i18n
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, edition_languages, summarizer_for
 from digest.errors import ConfigError, DigestError, NotFoundError
@@ -57,7 +58,7 @@ def preview(
     article, links signed with a throwaway key)."""
     day = edition_day(settings, day, now)
     reader = _reader(store, for_email)
-    lang = language or (reader.language if for_email else settings.newsletter.language)
+    lang = language or i18n.language_for(reader.language if for_email else None, default=settings.newsletter.language)
     lang = edition_languages(settings, [lang])[0]
     edition = find_edition(store, settings.newsletter.name, day, lang)
     if edition is None:

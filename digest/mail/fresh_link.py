@@ -20,7 +20,7 @@ from digest.models import Subscriber
 
 def preferences_link_message(settings: Settings, subscriber: Subscriber, url: str, *, now: datetime) -> EmailMessage:
     """The fresh preferences link for ``subscriber``, in their language."""
-    language = subscriber.language if subscriber.language in i18n.languages() else "en"
+    language = i18n.language_for(subscriber.language, default=settings.newsletter.language)
     newsletter = settings.newsletter.name
     days = settings.web.token_max_age_days
     body = "\n\n".join(

@@ -106,7 +106,7 @@ def confirmation_message(
     settings: Settings, subscriber: Subscriber, confirm_url: str, *, now: datetime
 ) -> EmailMessage:
     """The double opt-in mail for ``subscriber``, in their language."""
-    language = subscriber.language if subscriber.language in i18n.languages() else "en"
+    language = i18n.language_for(subscriber.language, default=settings.newsletter.language)
     newsletter = settings.newsletter.name
     context = {
         "lang": language,
@@ -141,7 +141,7 @@ def link_message(
     settings: Settings, subscriber: Subscriber, preferences_url: str, *, reason: Reason, now: datetime
 ) -> EmailMessage:
     """The mail with ``subscriber``'s preferences link, in their language."""
-    language = subscriber.language if subscriber.language in i18n.languages() else "en"
+    language = i18n.language_for(subscriber.language, default=settings.newsletter.language)
     newsletter = settings.newsletter.name
     phrases = names.phrases(newsletter, language, settings.newsletter.name_article)
     context = {

@@ -360,7 +360,7 @@ async def unsubscribe(request: Request) -> Response:
             await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
         sub = await ctx.db(db.get, ctx.store, subscriber_id)
-        language = sub.language if sub else ctx.settings.newsletter.language
+        language = i18n.language_for(sub.language if sub else None, default=ctx.settings.newsletter.language)
         text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store", "X-Robots-Tag": NOINDEX})
     found = await subscriber_from_token(ctx, request, "unsubscribe")

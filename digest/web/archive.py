@@ -56,7 +56,7 @@ def edition_listing(
     ctx: WebContext, request: Request, edition: Edition, *, private: bool, share_url: str = "", **more: Any
 ) -> HTMLResponse:
     """The full edition as a web page: every section, no address, no personal link."""
-    language = edition.language if edition.language in i18n.languages() else ctx.settings.newsletter.language
+    language = i18n.language_for(edition.language, default=ctx.settings.newsletter.language)
     minutes = edition.reading_minutes
     top = tuple(Section(s.category, tuple(_safe(i) for i in s.items)) for s in edition.sections(ItemKind.TOP))
     return ctx.render(
@@ -109,7 +109,9 @@ async def edition_page(request: Request) -> Response:
         html = await ctx.db(ctx.edition_page, edition_id, sub_id)
         if html is not None:
             edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
-            language = edition.language if edition else sub.language
+            language = i18n.language_for(
+                edition.language if edition else sub.language, default=ctx.settings.newsletter.language
+            )
             share_url = await _share_url(ctx, edition) if edition else ""
             return HTMLResponse(
                 _personal_page(html, language, share_url),

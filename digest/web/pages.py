@@ -118,11 +118,9 @@ def negotiate(accept_language: str | None, default: str) -> str:
 
 def browser_language(ctx: WebContext, request: Request) -> str:
     """?lang=, else the browser's Accept-Language, else the newsletter's language."""
-    asked = request.query_params.get("lang", "")
-    if asked in i18n.languages():
-        return asked
     default: str = ctx.settings.newsletter.language
-    return negotiate(request.headers.get("accept-language"), default)
+    browser = negotiate(request.headers.get("accept-language"), default)
+    return i18n.language_for(request.query_params.get("lang"), browser, default=default)
 
 
 def message_page(

@@ -114,7 +114,7 @@ async def archive_feed(request: Request) -> Response:
     updated = max((e.built_at for e in editions if e.built_at), default=ctx.now())
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated.isoformat()
     for edition in editions:
-        language = edition.language if edition.language in i18n.languages() else default
+        language = i18n.language_for(edition.language, default=default)
         url = base + public_path(edition)
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         entry.set("{http://www.w3.org/XML/1998/namespace}lang", edition.language)

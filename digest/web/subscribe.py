@@ -58,8 +58,7 @@ def _subscribe_form(
     errors: Mapping[str, str],
     status_code: int = 200,
 ) -> Response:
-    default: str = ctx.settings.newsletter.language
-    other = next((c for c in i18n.languages(first=default) if c != language), language)
+    other = i18n.other_language(language, default=ctx.settings.newsletter.language)
     return ctx.render(
         request,
         "subscribe.html",

@@ -108,11 +108,11 @@ def fingerprint(password_hash: str) -> str:
 
 def language_of(ctx: WebContext, request: Request) -> str:
     """?lang=, else the console cookie, else the browser's preference, else the newsletter's."""
-    for asked in (request.query_params.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
-        if asked in i18n.languages():
-            return asked
     default: str = ctx.settings.newsletter.language
-    return negotiate(request.headers.get("accept-language"), default)
+    browser = negotiate(request.headers.get("accept-language"), default)
+    return i18n.language_for(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), browser, default=default
+    )
 
 
 async def current_admin(request: Request) -> Principal | None:
@@ -232,7 +232,7 @@ def render(
     env = console.environment(language, local_time(ctx))
     html = env.get_template(f"web/admin/{template}").render(
         lang=language,
-        other_lang="en" if language == "fr" else "fr",
+        other_lang=i18n.other_language(language, default=ctx.settings.newsletter.language),
         newsletter=ctx.newsletter,
         root=root(request),
         path=request.url.path,
