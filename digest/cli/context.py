@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from digest import config
 from digest.errors import ValidationError
 
 if TYPE_CHECKING:
+    from digest import config
     from digest.actions import Actor, Operations
     from digest.store import Store
 
@@ -29,6 +29,8 @@ class AppContext:
     def settings(self) -> config.Settings:
         """The validated configuration (ConfigError on a bad file)."""
         if self._settings is None:
+            from digest import config  # here, not at import: `digest --help` stays fast
+
             self._settings = config.load(self.config_path)
         return self._settings
 

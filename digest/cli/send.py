@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from digest.cli._delivery_view import print_dry_run, print_proofs, print_status, print_summary, progress_bar
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.config.public_links import check_outbound
 from digest.errors import DeliveryError
 
 
@@ -33,6 +29,10 @@ def send(
 ) -> None:
     """Fan out the date's editions and send them now to every confirmed subscriber who
     has not had them; running it again (or after a crash) sends only what is left."""
+    from rich.console import Console
+
+    from digest.cli._delivery_view import print_dry_run, print_proofs, print_summary, progress_bar
+    from digest.config.public_links import check_outbound
     from digest.daily.send import SendOptions
     from digest.daily.send import send as run_send
 
@@ -77,6 +77,9 @@ def send(
 @pass_app
 def status(app: AppContext, date_: str | None, as_json: bool) -> None:
     """Delivery counts by state, in-flight rows and failures with their last error."""
+    from rich.console import Console
+
+    from digest.cli._delivery_view import print_status
     from digest.daily.status import delivery_status
 
     report = delivery_status(app.store(), app.settings, parse_date(date_), now=utcnow())
@@ -93,6 +96,8 @@ def status(app: AppContext, date_: str | None, as_json: bool) -> None:
 @pass_app
 def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], parent_pid: int | None) -> None:
     """Run a sender loop only (for extra processes or machines) until SIGTERM/SIGINT."""
+    import asyncio
+
     from digest import logs
     from digest.daily.send import until_idle as run_until_idle
     from digest.runtime import service

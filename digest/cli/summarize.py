@@ -15,7 +15,9 @@ from typing import TextIO
 
 import click
 
-from digest.editorial.summarize import STYLES, summarize_story
+#: The names of digest.editorial.summarize.STYLES, sorted, written out so that
+#: `digest summarize --help` does not load the summariser (tests/test_cli_lazy.py checks).
+STYLE_NAMES = ("brief", "lead", "top")
 
 
 @click.command()
@@ -23,7 +25,7 @@ from digest.editorial.summarize import STYLES, summarize_story
 @click.option("--language", required=True, type=click.Choice(["fr", "en"]), help="Language of the documents.")
 @click.option(
     "--style",
-    type=click.Choice(sorted(STYLES)),
+    type=click.Choice(STYLE_NAMES),
     default="top",
     show_default=True,
     help="top: a top story's summary; brief: an En bref line (one sentence, at most 30 words).",
@@ -37,6 +39,8 @@ from digest.editorial.summarize import STYLES, summarize_story
 )
 def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) -> None:
     """Summarise each line of FILE (or - for stdin) as the edition would."""
+    from digest.editorial.summarize import STYLES, summarize_story
+
     chosen = STYLES[style]
     # One document per line, as the file's lines are read (no other line separators).
     docs: Iterable[str] = (line.rstrip("\r\n") for line in source)
