@@ -58,10 +58,11 @@ def test_help_is_the_same_as_the_eager_groups(width: int) -> None:
     eager = runner.invoke(eager_group(), ["--help"], prog_name="digest", terminal_width=width)
     assert lazy.exit_code == eager.exit_code == 0
     assert lazy.output == eager.output
-    for name in ("edition", "subscribers", "status"):
+    group = eager_group()
+    for name in COMMANDS:  # a group's subcommands too, whichever module adds them
         lazy_sub = runner.invoke(cli, [name, "--help"], prog_name="digest", terminal_width=width)
-        eager_sub = runner.invoke(eager_group(), [name, "--help"], prog_name="digest", terminal_width=width)
-        assert lazy_sub.output == eager_sub.output
+        eager_sub = runner.invoke(group, [name, "--help"], prog_name="digest", terminal_width=width)
+        assert lazy_sub.output == eager_sub.output, name
     assert "approve" in runner.invoke(cli, ["edition", "--help"], prog_name="digest").output
 
 
