@@ -66,6 +66,26 @@ def test_help_is_the_same_as_the_eager_groups(width: int) -> None:
     assert "approve" in runner.invoke(cli, ["edition", "--help"], prog_name="digest").output
 
 
+def fresh_help(*args: str) -> str:
+    """``digest ARGS --help`` as a fresh process prints it (nothing loaded before it)."""
+    code = (
+        "from click.testing import CliRunner\n"
+        "from digest.cli import cli\n"
+        f"print(CliRunner().invoke(cli, [*{list(args)!r}, '--help'], prog_name='digest', terminal_width=80).output)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
+def test_each_groups_help_in_a_fresh_process_is_the_eager_groups() -> None:
+    # In one process the command objects are shared (digest.cli.desk adds `approve` to
+    # the one `edition` group object), so each group is asked in a process of its own.
+    runner, group = CliRunner(), eager_group()
+    groups = [(name,) for name, command in group.commands.items() if isinstance(command, click.Group)]
+    for args in [(), *groups]:
+        eager = runner.invoke(group, [*args, "--help"], prog_name="digest", terminal_width=80)
+        assert fresh_help(*args) == eager.output + "\n", args
+
+
 def test_an_unknown_command_is_still_refused() -> None:
     result = CliRunner().invoke(cli, ["nosuch"], prog_name="digest")
     assert result.exit_code == 2
