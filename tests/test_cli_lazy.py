@@ -66,24 +66,32 @@ def test_help_is_the_same_as_the_eager_groups(width: int) -> None:
     assert "approve" in runner.invoke(cli, ["edition", "--help"], prog_name="digest").output
 
 
-def fresh_help(*args: str) -> str:
-    """``digest ARGS --help`` as a fresh process prints it (nothing loaded before it)."""
+SEPARATOR = "\n=====\n"
+
+
+def fresh_help(commands: list[tuple[str, ...]]) -> list[str]:
+    """``digest ARGS --help`` for each of ``commands`` as a fresh process prints them:
+    the lazy group alone decides which modules are loaded."""
     code = (
         "from click.testing import CliRunner\n"
         "from digest.cli import cli\n"
-        f"print(CliRunner().invoke(cli, [*{list(args)!r}, '--help'], prog_name='digest', terminal_width=80).output)\n"
+        f"for args in {commands!r}:\n"
+        "    out = CliRunner().invoke(cli, [*args, '--help'], prog_name='digest', terminal_width=80).output\n"
+        f"    print(out, end={SEPARATOR!r})\n"
     )
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.split(SEPARATOR)[:-1]
 
 
 def test_each_groups_help_in_a_fresh_process_is_the_eager_groups() -> None:
-    # In one process the command objects are shared (digest.cli.desk adds `approve` to
-    # the one `edition` group object), so each group is asked in a process of its own.
+    # In this process the command objects are shared with the eager group
+    # (digest.cli.desk adds `approve` to the one `edition` group object), so the lazy
+    # group's help is asked in a process where nothing else loaded a module.
     runner, group = CliRunner(), eager_group()
     groups = [(name,) for name, command in group.commands.items() if isinstance(command, click.Group)]
-    for args in [(), *groups]:
-        eager = runner.invoke(group, [*args, "--help"], prog_name="digest", terminal_width=80)
-        assert fresh_help(*args) == eager.output + "\n", args
+    commands = [(), *groups]
+    eager = [runner.invoke(group, [*args, "--help"], prog_name="digest", terminal_width=80).output for args in commands]
+    assert fresh_help(commands) == eager
 
 
 def test_an_unknown_command_is_still_refused() -> None:
