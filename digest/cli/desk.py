@@ -1,5 +1,5 @@
-"""The editor's desk from the command line: `digest edition approve|withdraw|pin|move|
-revert` and `digest deliveries retry-failed|release-held`.
+"""The editor's desk from the command line: `digest edition approve|withdraw|edit|drop|
+restore|revert|pin|move` and `digest deliveries retry-failed|release-held`.
 
 Each command calls one function of :mod:`digest.actions` (the console and the API call
 the same), acting as ``cli:<login>`` with the owner's role. Stories are numbered from 1,
@@ -90,6 +90,62 @@ def move(app: AppContext, date_: str, language: str | None, story: int, directio
     click.echo(f"{day.isoformat()} {ed.language}: story {story} moved {direction}")
 
 
+@click.command("edit")
+@_DATE
+@_LANGUAGE_ONE
+@_STORY
+@click.option("--headline", help="The story's new headline.")
+@click.option("--summary", help="The story's new summary.")
+@pass_app
+def edit(
+    app: AppContext, date_: str, language: str | None, story: int, headline: str | None, summary: str | None
+) -> None:
+    """Rewrite a story's headline and/or summary (the original is kept beside it)."""
+    from digest.actions import editions
+    from digest.errors import ValidationError
+
+    if headline is None and summary is None:
+        raise ValidationError("--headline or --summary: say what to change")
+    day = parse_date(date_)
+    assert day is not None
+    ops = app.operations()
+    ed = editions.edition_on(ops, day, language)
+    text = {key: value for key, value in (("headline", headline), ("summary", summary)) if value is not None}
+    editions.edit_item(ops, cli_actor(), ed, story - 1, **text)
+    click.echo(f"{day.isoformat()} {ed.language}: story {story} saved")
+
+
+def _drop_or_restore(app: AppContext, date_: str, language: str | None, story: int, *, dropped: bool) -> None:
+    from digest.actions import editions
+
+    day = parse_date(date_)
+    assert day is not None
+    ops = app.operations()
+    ed = editions.edition_on(ops, day, language)
+    editions.edit_item(ops, cli_actor(), ed, story - 1, dropped=dropped)
+    click.echo(f"{day.isoformat()} {ed.language}: story {story} {'dropped' if dropped else 'restored'}")
+
+
+@click.command("drop")
+@_DATE
+@_LANGUAGE_ONE
+@_STORY
+@pass_app
+def drop(app: AppContext, date_: str, language: str | None, story: int) -> None:
+    """Leave a story out of the edition (`digest edition restore` puts it back)."""
+    _drop_or_restore(app, date_, language, story, dropped=True)
+
+
+@click.command("restore")
+@_DATE
+@_LANGUAGE_ONE
+@_STORY
+@pass_app
+def restore(app: AppContext, date_: str, language: str | None, story: int) -> None:
+    """Put a dropped story back."""
+    _drop_or_restore(app, date_, language, story, dropped=False)
+
+
 @click.command("revert")
 @_DATE
 @_LANGUAGE_ONE
@@ -152,6 +208,6 @@ def register(group: click.Group) -> None:
     """Add the desk commands to the `edition` group, and the `deliveries` group."""
     edition = group.commands["edition"]
     assert isinstance(edition, click.Group)
-    for command in (approve, withdraw, pin, move, revert):
+    for command in (approve, withdraw, edit, drop, restore, pin, move, revert):
         edition.add_command(command)
     group.add_command(deliveries)

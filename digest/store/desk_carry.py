@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from digest.models import EditionOrder, ItemEdit
 from digest.store import Store, immediate
@@ -50,10 +50,10 @@ class Decisions:
         return not self.edits and self.order is None
 
 
-def _items(conn: object, edition_id: int) -> list[tuple[int, str, str]]:
+def _items(conn: Connection, edition_id: int) -> list[tuple[int, str, str]]:
     i = t.edition_items.c
     query = select(i.position, i.url, i.title).where(i.edition_id == edition_id).order_by(i.position)
-    return [(r.position, r.url, r.title) for r in conn.execute(query)]  # type: ignore[attr-defined]
+    return [(r.position, r.url, r.title) for r in conn.execute(query)]
 
 
 def snapshot(store: Store, edition_id: int) -> Decisions:
@@ -106,7 +106,7 @@ def _carry_order(
     url_of = {position: url for url, position in at.items()}
     members = [p for p in built if url_of.get(p) in rank]
     ordered = iter(sorted(members, key=lambda p: rank[url_of[p]]))
-    positions = [next(ordered) if url_of.get(p) in rank else p for p in built]
+    positions = [next(ordered) if url_of.get(p) in rank else p for p in built] if rank else []
     lost: list[Unkept] = []
     lead = None
     if order.lead is not None:
