@@ -110,8 +110,15 @@ def edit(
     assert day is not None
     ops = app.operations()
     ed = editions.edition_on(ops, day, language)
-    text = {key: value for key, value in (("headline", headline), ("summary", summary)) if value is not None}
-    editions.edit_item(ops, cli_actor(), ed, story - 1, **text)
+    keep = editions.KEEP
+    editions.edit_item(
+        ops,
+        cli_actor(),
+        ed,
+        story - 1,
+        headline=keep if headline is None else headline,
+        summary=keep if summary is None else summary,
+    )
     click.echo(f"{day.isoformat()} {ed.language}: story {story} saved")
 
 
