@@ -160,7 +160,9 @@ async def run_door(door: str, tmp_path: Path, smtp: SMTPServer, seed: Seed, call
         return world
     proofs = RecordingProofSender()
     app = create_app(web_settings(home, smtp.port), store, now=Clock(WEB_NOW), proof_sender=proofs)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    transport = httpx.ASGITransport(app=app)
+    english = {"Accept-Language": "en"}  # the console's banners in English
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=english) as client:
         if door == "console":
             make_admin(store, EDITOR, Role.EDITOR, WEB_NOW)
             await sign_in(client, EDITOR)

@@ -160,6 +160,10 @@ DONE = {
 }
 
 
+#: What a rebuild could not keep, as the banner names it.
+UNKEPT = {"edit": N_("edited"), "drop": N_("dropped"), "pin": N_("pinned as the lead")}
+
+
 def _back(edition: Edition, position: int | None = None) -> str:
     anchor = f"story-{edition.language}-{position}" if position is not None else f"lang-{edition.language}"
     return f"/admin/editions/{edition.edition_date.isoformat()}#{anchor}"
@@ -228,7 +232,7 @@ async def rebuild(request: Request, who: Principal, form: FormData, edition: Edi
         base = f"/admin/editions/{edition.edition_date.isoformat()}/{edition.language}"
         return render(request, "rebuild.html", who, edition=edition, unkept=exc.unkept, base=base)
     if done.unkept:
-        lost = "; ".join(str(u) for u in done.unkept)
+        lost = "; ".join(f"{gettext(request, UNKEPT[u.what])} — {u.headline}" for u in done.unkept)
         return redirect(request, _back(edition), gettext(request, "Edition rebuilt; not kept: %(lost)s", lost=lost))
     return redirect(request, _back(edition), gettext(request, "Edition rebuilt; every decision kept."))
 
