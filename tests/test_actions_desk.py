@@ -242,6 +242,27 @@ async def test_withdraw_is_refused_once_delivery_started(tmp_path: Path, store: 
     assert [e.action for e in audit.recent(store)] == ["edition.approve"]
 
 
+def test_decisions_survive_a_rebuild_by_url_on_each_backend(store: Store, tmp_path: Path) -> None:
+    edition_id = built_edition(store, tmp_path)
+    ops = ops_of(store)
+    ed = get_edition(store, edition_id)
+    urls = [i.url for i in ed.items]
+    desk.edit_item(ops, SETUP, ed, ed.items[1].position, summary="Résumé de la rédaction.")
+    desk.edit_item(ops, SETUP, ed, ed.items[2].position, dropped=True)
+    desk.move_item(ops, SETUP, ed, ed.items[1].position, "up")
+    desk.pin_item(ops, SETUP, ed, ed.items[3].position)
+    desk.approve(ops, SETUP, ed)
+    shown = [i.url for i in get_edition(store, edition_id).items]
+    assert shown[:3] == [urls[3], urls[1], urls[0]] and urls[2] not in shown
+    done = desk.rebuild(ops, SETUP, DAY, "fr")
+    assert done.unkept == [] and [i.url for i in done.edition.items] == shown
+    assert done.edition.items[1].summary == "Résumé de la rédaction."
+    assert desk_store.approval(store, edition_id) is None  # new content, a new approval
+    assert [e.action for e in audit.recent(store)][0] == "edition.rebuild"
+    desk.withdraw(ops, SETUP, done.edition)  # nothing to withdraw: still one audited action
+    assert audit.recent(store)[0].details["changes"] == {"approved_by": {"before": None, "after": None}}
+
+
 async def test_item_save_through_every_door(tmp_path: Path, smtp: SMTPServer) -> None:
     call = Through(
         ["edition", "edit", "--date", "{day}", "--story", "2", "--headline", "Un titre de la rédaction"],

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest.actions import Actor, Door
+from digest.actions import Actor, Door, Forbidden
 from digest.actions import editions as desk
 from digest.admins import Role
 from digest.errors import DigestError, EditionLocked, NotFoundError, SourceError, ValidationError
@@ -98,6 +98,8 @@ def admin(handler: Handler) -> Handler:
             )
         except EditionLocked as exc:
             return error(409, str(exc))
+        except Forbidden as exc:
+            return error(403, str(exc))
         if getattr(handler, "acts", False):
             return response  # the action layer wrote its own audit row
         if request.method not in ("GET", "HEAD") and response.status_code < 400:
