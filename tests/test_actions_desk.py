@@ -258,7 +258,7 @@ def test_decisions_survive_a_rebuild_by_url_on_each_backend(store: Store, tmp_pa
     assert done.unkept == [] and [i.url for i in done.edition.items] == shown
     assert done.edition.items[1].summary == "Résumé de la rédaction."
     assert desk_store.approval(store, edition_id) is None  # new content, a new approval
-    assert [e.action for e in audit.recent(store)][0] == "edition.rebuild"
+    assert audit.recent(store)[0].action == "edition.rebuild"
     desk.withdraw(ops, SETUP, done.edition)  # nothing to withdraw: still one audited action
     assert audit.recent(store)[0].details["changes"] == {"approved_by": {"before": None, "after": None}}
 
