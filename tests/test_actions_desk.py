@@ -226,43 +226,6 @@ async def test_withdraw_through_every_door(tmp_path: Path, smtp: SMTPServer) -> 
     assert details["changes"] == {"approved_by": {"before": "setup", "after": None}}
 
 
-async def test_withdraw_is_refused_once_delivery_started(tmp_path: Path, store: Store, now: datetime) -> None:
-    from web_support import add_subscriber
-
-    from digest.daily.build import fan_out_now
-
-    edition_id = add_edition(store, day=now.date(), now=now)
-    ops = ops_of(store)
-    desk.approve(ops, SETUP, get_edition(store, edition_id))
-    add_subscriber(store, "reader@example.org", now)
-    fan_out_now(store, [get_edition(store, edition_id)], now=now)
-    with pytest.raises(desk.EditionLocked, match="started"):
-        desk.withdraw(ops, SETUP, get_edition(store, edition_id))
-    assert desk_store.approval(store, edition_id) is not None
-    assert [e.action for e in audit.recent(store)] == ["edition.approve"]
-
-
-def test_decisions_survive_a_rebuild_by_url_on_each_backend(store: Store, tmp_path: Path) -> None:
-    edition_id = built_edition(store, tmp_path)
-    ops = ops_of(store)
-    ed = get_edition(store, edition_id)
-    urls = [i.url for i in ed.items]
-    desk.edit_item(ops, SETUP, ed, ed.items[1].position, summary="Résumé de la rédaction.")
-    desk.edit_item(ops, SETUP, ed, ed.items[2].position, dropped=True)
-    desk.move_item(ops, SETUP, ed, ed.items[1].position, "up")
-    desk.pin_item(ops, SETUP, ed, ed.items[3].position)
-    desk.approve(ops, SETUP, ed)
-    shown = [i.url for i in get_edition(store, edition_id).items]
-    assert shown[:3] == [urls[3], urls[1], urls[0]] and urls[2] not in shown
-    done = desk.rebuild(ops, SETUP, DAY, "fr")
-    assert done.unkept == [] and [i.url for i in done.edition.items] == shown
-    assert done.edition.items[1].summary == "Résumé de la rédaction."
-    assert desk_store.approval(store, edition_id) is None  # new content, a new approval
-    assert audit.recent(store)[0].action == "edition.rebuild"
-    desk.withdraw(ops, SETUP, done.edition)  # nothing to withdraw: still one audited action
-    assert audit.recent(store)[0].details["changes"] == {"approved_by": {"before": None, "after": None}}
-
-
 async def test_item_save_through_every_door(tmp_path: Path, smtp: SMTPServer) -> None:
     call = Through(
         ["edition", "edit", "--date", "{day}", "--story", "2", "--headline", "Un titre de la rédaction"],
@@ -361,34 +324,6 @@ async def test_rebuild_through_every_door_keeps_the_editors_decisions(tmp_path: 
     (_, _, details), *_ = audited(store)
     assert details["unkept"] == []
     assert "every decision kept" in worlds["console"].seen[0]
-
-
-async def test_rebuild_that_would_lose_a_pin_asks_first_then_is_forced(tmp_path: Path, smtp: SMTPServer) -> None:
-    def pinned_then_gone(ops: Operations, ed: Any) -> None:
-        desk.pin_item(ops, SETUP, ed, 0)
-        with ops.store.engine.begin() as conn:  # the lead's article is gone from the store
-            conn.execute(delete(t.articles).where(t.articles.c.url == ed.items[0].url))
-
-    seed = then(built_edition, pinned_then_gone)
-    store = Store(f"sqlite:///{tmp_path / 'refused.db'}")
-    store.init()
-    edition_id = seed(store, tmp_path)
-    before = state(store, edition_id)
-    ops = ops_of(store)
-    with pytest.raises(desk.RebuildWouldLose) as refused:
-        desk.rebuild(ops, SETUP, DAY, "fr")
-    assert [u.what for u in refused.value.unkept] == ["pin"]
-    assert state(store, edition_id) == before and audited(store) == []
-    call = Through(
-        ["edition", "build", "--date", "{day}", "--language", "fr", "--rebuild", "--force"],
-        ("rebuild", {"force": "1"}),
-        ("POST", "/editions/{id}/rebuild?force=true", None),
-    )
-    worlds = await parity(tmp_path, smtp, seed, call, "edition.rebuild", clocked=False)
-    (_, _, details), *_ = audited(worlds["api"].store)
-    assert details["unkept"] == [str(refused.value.unkept[0])]
-    assert state(worlds["api"].store, 1)["order"][1] is None  # type: ignore[index]
-    assert "not kept" in worlds["console"].seen[0] and "not kept" in worlds["cli"].seen[0]
 
 
 async def test_test_send_through_the_console_and_the_api(tmp_path: Path, smtp: SMTPServer) -> None:
