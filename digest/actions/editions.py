@@ -19,7 +19,7 @@ from digest.actions.core import Actor, Operations, declare
 from digest.admins import Role
 from digest.errors import DigestError, EditionLocked, NotFoundError, ValidationError
 from digest.models import Approval, Edition, EditionItem, EditionOrder, ItemEdit, ItemKind
-from digest.store import archive, desk, desk_carry
+from digest.store import Store, archive, desk, desk_carry
 from digest.store.desk_carry import Unkept
 from digest.store.editions import editions_for_date, get_edition, original_items
 
@@ -221,25 +221,24 @@ def revert_item(ops: Operations, actor: Actor, ed: Edition, position: int) -> No
     edit_item(ops, actor, ed, position, headline=None, summary=None, dropped=False)
 
 
-def _reading_order(ops: Operations, edition_id: int) -> tuple[list[EditionItem], EditionOrder | None]:
-    current = desk.order(ops.store, edition_id)
-    return list(desk.apply_order(original_items(ops.store, edition_id), current)), current
+def _reading_order(store: Store, edition_id: int) -> tuple[list[EditionItem], EditionOrder | None]:
+    current = desk.order(store, edition_id)
+    return list(desk.apply_order(original_items(store, edition_id), current)), current
 
 
 def pin_item(ops: Operations, actor: Actor, ed: Edition, position: int, *, pinned: bool = True) -> EditionOrder:
     """Pin the story at ``position`` as the edition's lead (a brief becomes a top
     story), or with ``pinned`` False unpin it; a rebuild keeps the pin by URL."""
     edition_id = _id(ed)
-    items, current = _reading_order(ops, edition_id)
-    if position not in {i.position for i in items}:
-        raise NotFoundError(f"edition {edition_id} has no story at position {position}")
-    before = current.lead if current else None
-    lead = position if pinned else (None if before == position else before)
     with ops.act(actor, ITEM_PIN, target=f"edition:{edition_id}:{position}") as act:
+        items, current = _reading_order(act.store, edition_id)
+        if position not in {i.position for i in items}:
+            raise NotFoundError(f"edition {edition_id} has no story at position {position}")
+        before = current.lead if current else None
+        lead = position if pinned else (None if before == position else before)
         act.change("lead", before, lead)
-        return desk.save_order(
-            act.store, edition_id, current.positions if current else (), lead=lead, by=actor.name, now=act.now
-        )
+        positions = current.positions if current else ()
+        return desk.save_order(act.store, edition_id, positions, lead=lead, by=actor.name, now=act.now)
 
 
 def move_item(ops: Operations, actor: Actor, ed: Edition, position: int, direction: str) -> EditionOrder:
@@ -249,28 +248,26 @@ def move_item(ops: Operations, actor: Actor, ed: Edition, position: int, directi
     if direction not in ("up", "down"):
         raise ValidationError(f"direction: expected up or down, got {direction!r}")
     edition_id = _id(ed)
-    items, current = _reading_order(ops, edition_id)
-    lead = current.lead if current else None
-    dropped = {p for p, e in desk.edits(ops.store, edition_id).items() if e.dropped}
-    here = next((n for n, i in enumerate(items) if i.position == position), None)
-    if here is None:
-        raise NotFoundError(f"edition {edition_id} has no story at position {position}")
-    story = items[here]
-    if position == lead:
-        raise ValidationError(f"position: story {position + 1} is pinned as the lead; unpin it first")
-    step = -1 if direction == "up" else 1
-    there = here + step
-    while 0 <= there < len(items) and _skip(items[there], story, dropped):
-        there += step
-    if not 0 <= there < len(items) or items[there].position == lead:
-        end = "first" if direction == "up" else "last"
-        raise ValidationError(f"position: story {position + 1} is already the {end} it can be")
-    items[here], items[there] = items[there], items[here]
     with ops.act(actor, ITEM_MOVE, target=f"edition:{edition_id}:{position}") as act:
+        items, current = _reading_order(act.store, edition_id)
+        lead = current.lead if current else None
+        dropped = {p for p, e in desk.edits(act.store, edition_id).items() if e.dropped}
+        here = next((n for n, i in enumerate(items) if i.position == position), None)
+        if here is None:
+            raise NotFoundError(f"edition {edition_id} has no story at position {position}")
+        if position == lead:
+            raise ValidationError(f"position: story {position + 1} is pinned as the lead; unpin it first")
+        step = -1 if direction == "up" else 1
+        there = here + step
+        while 0 <= there < len(items) and _skip(items[there], items[here], dropped):
+            there += step
+        if not 0 <= there < len(items) or items[there].position == lead:
+            end = "first" if direction == "up" else "last"
+            raise ValidationError(f"position: story {position + 1} is already the {end} it can be")
+        items[here], items[there] = items[there], items[here]
         act.details(direction=direction, swapped_with=items[here].position)
-        return desk.save_order(
-            act.store, edition_id, [i.position for i in items], lead=lead, by=actor.name, now=act.now
-        )
+        positions = [i.position for i in items]
+        return desk.save_order(act.store, edition_id, positions, lead=lead, by=actor.name, now=act.now)
 
 
 def _skip(other: EditionItem, story: EditionItem, dropped: set[int]) -> bool:
