@@ -209,8 +209,8 @@ def edit_item(
             by=actor.name,
             now=act.now,
         )
-        for field in ("headline", "summary", "dropped"):
-            old, new = getattr(before, field, None), getattr(done, field, None)
+        for field, unset in (("headline", None), ("summary", None), ("dropped", False)):
+            old, new = getattr(before, field, unset), getattr(done, field, unset)
             if old != new:
                 act.change(field, old, new)
         return done
