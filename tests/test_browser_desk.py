@@ -47,7 +47,7 @@ def _articles(served: Site) -> None:
                 category="Politique",
                 guid=item.url,
                 source="Le Quotidien",
-            )  # fmt: skip
+            )
             for item, body in zip(edition.items, bodies, strict=True)
         ],
     )
