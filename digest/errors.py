@@ -58,3 +58,8 @@ class DeliveryError(DigestError):
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+
+
+class EditionLocked(DigestError):
+    """The edition's delivery has started: its content (stories, order, approval) can no
+    longer change, and it cannot be rebuilt."""

@@ -113,6 +113,39 @@ class Section:
     items: tuple[EditionItem, ...]
 
 
+@dataclass(frozen=True)
+class ItemEdit:
+    """An editor's change to the story at ``position`` (None keeps the original text)."""
+
+    position: int
+    headline: str | None
+    summary: str | None
+    dropped: bool
+    edited_by: str
+    edited_at: datetime
+
+
+@dataclass(frozen=True)
+class EditionOrder:
+    """An editor's order of an edition's stories: ``positions`` in reading order (empty:
+    as built; stories missing from it keep their built place after the listed ones)
+    and the story pinned as the lead (None: the build's lead)."""
+
+    positions: tuple[int, ...]
+    lead: int | None
+    edited_by: str
+    edited_at: datetime
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approved an edition, and when."""
+
+    edition_id: int
+    approved_by: str
+    approved_at: datetime
+
+
 class EditionStatus(enum.StrEnum):
     """Life of an edition."""
 

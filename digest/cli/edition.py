@@ -25,17 +25,24 @@ def edition() -> None:
 @click.option("--date", "date_", help="Edition date YYYY-MM-DD (default: today in the newsletter timezone).")
 @click.option("--language", help="Build only this language (default: every [newsletter] languages).")
 @click.option("--rebuild", is_flag=True, help="Replace an existing edition, if no delivery has started.")
+@click.option(
+    "--force", is_flag=True, help="With --rebuild: rebuild even when some of the editor's decisions cannot be kept."
+)
 @pass_app
-def build(app: AppContext, date_: str | None, language: str | None, rebuild: bool) -> None:
+def build(app: AppContext, date_: str | None, language: str | None, rebuild: bool, force: bool) -> None:
     """Pick and summarise the day's articles into an edition, and print its outline.
 
     Building a date that already has an edition prints the stored one: every
     subscriber of a date gets the same content. --rebuild replaces it while no
-    delivery has started.
+    delivery has started, keeping the editor's edits, drops, pin and order (by article
+    URL); when some cannot be kept it lists them and changes nothing, unless --force.
     """
     from digest.daily.build import build_day
 
     day = parse_date(date_)
+    if rebuild:
+        _rebuild(app, day, language, force=force)
+        return
     built = build_day(app.store(), app.settings, day=day, now=utcnow(), language=language, rebuild=rebuild)
     start, end = built.window
     console = Console(highlight=False, soft_wrap=True)
@@ -47,6 +54,25 @@ def build(app: AppContext, date_: str | None, language: str | None, rebuild: boo
         else:
             what = "already built, unchanged (--rebuild replaces it while no delivery has started)"
         console.print(outline(ed, what=what, budget=built.rules.budget(ed.language), width=min(console.width, 100)))
+        console.print(f"[dim]candidates published {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC[/dim]\n")
+
+
+def _rebuild(app: AppContext, day: date | None, language: str | None, *, force: bool) -> None:
+    """``--rebuild``: one audited rebuild per language (digest.actions.editions.rebuild)."""
+    from digest.actions import editions
+    from digest.cli.context import cli_actor
+    from digest.daily.build import edition_day, edition_languages
+
+    ops, actor = app.operations(), cli_actor()
+    day = edition_day(app.settings, day, utcnow())
+    console = Console(highlight=False, soft_wrap=True)
+    for lang in edition_languages(app.settings, [language] if language else None):
+        done = editions.rebuild(ops, actor, day, lang, force=force)
+        what = "rebuilt, every editor's decision kept"
+        if done.unkept:
+            what = escape("rebuilt; not kept: " + "; ".join(str(u) for u in done.unkept))
+        console.print(outline(done.edition, what=what, budget=done.budget, width=min(console.width, 100)))
+        start, end = done.window
         console.print(f"[dim]candidates published {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC[/dim]\n")
 
 

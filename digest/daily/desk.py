@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Edition
+from digest.models import Approval, Edition
 from digest.store import Store
-from digest.store.desk import Approval, approvals
+from digest.store.desk import approvals
 
 
 class NotApproved(DigestError):
@@ -106,3 +107,45 @@ def require_approved(settings: Settings, store: Store, editions: Sequence[Editio
         f"review mode: the {day.isoformat()} edition ({languages}) is not approved, nothing was sent; "
         f"approve it with `{command}` (or on /admin/editions/{day.isoformat()})"
     )
+
+
+@dataclass(frozen=True)
+class EditionLine:
+    """One edition as the dashboard and the desk show it."""
+
+    edition: Edition
+    send_at: datetime
+    approval: Approval | None
+    review: bool
+    counts: dict[str, int]
+    warning: str  # "held" or "sent_unapproved" once send time passed unapproved
+
+    @property
+    def started(self) -> bool:
+        """Whether any delivery row exists (its content is locked)."""
+        return sum(self.counts.values()) > 0
+
+
+def edition_lines(settings: Settings, store: Store, day: date, now: datetime) -> list[EditionLine]:
+    """The editions of ``day`` with their send time, review state and delivery counts."""
+    from digest.store.delivery_admin import counts
+    from digest.store.editions import editions_for_date
+
+    editions = editions_for_date(store, settings.newsletter.name, day)
+    approved = approvals(store, [e.id for e in editions if e.id is not None])
+    review = review_on(settings)
+    at = first_send_time(settings, day)
+    lines = []
+    for ed in editions:
+        assert ed.id is not None
+        approval = approved.get(ed.id)
+        warning = ""
+        if now >= at:
+            decision = send_decision(
+                review=settings.schedule.review,
+                unapproved=settings.schedule.unapproved,
+                approved=approval is not None,
+            )
+            warning = "" if decision is SendDecision.SEND else decision.value
+        lines.append(EditionLine(ed, at, approval, review, counts(store, [ed.id]), warning))
+    return lines

@@ -213,3 +213,22 @@ def recipients(store: Store, edition_id: int, *, language: str, batch: int = 500
     reached = exists().where(D.edition_id == edition_id, D.subscriber_id == S.id, D.state.not_in(OPEN))
     confirmed = S.status == SubscriberStatus.CONFIRMED.value
     return in_batches(store, [confirmed, S.language == language, ~reached], batch=batch)
+
+
+def failed_elsewhere(store: Store, edition_ids: Collection[int]) -> dict[str, int]:
+    """The editions' failed rows a retry leaves alone, by their subscriber's status
+    (anything but confirmed: unsubscribed, bounced, forgotten...)."""
+    if not edition_ids:
+        return {}
+    query = (
+        select(S.status, func.count())
+        .select_from(t.deliveries.join(t.subscribers, S.id == D.subscriber_id))
+        .where(
+            D.edition_id.in_(list(edition_ids)),
+            D.state == DeliveryState.FAILED.value,
+            S.status != SubscriberStatus.CONFIRMED.value,
+        )
+        .group_by(S.status)
+    )
+    with store.engine.connect() as conn:
+        return {str(status): int(n) for status, n in conn.execute(query)}

@@ -17,18 +17,18 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, exists, select, update
 
-from digest.errors import DigestError, NotFoundError
+from digest.errors import EditionLocked, NotFoundError
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, Link
 from digest.store import Store, immediate
 from digest.store import tables as t
-from digest.store.desk import apply_edits, clear_on_rebuild, load_edits
+from digest.store.desk import apply_desk, clear_on_rebuild
 from digest.store.engine import dialect_insert
 
 SKIP_REASON_EMPTY = "no article in the window"
 
 
-class EditionLockedError(DigestError):
-    """The edition cannot be rebuilt: its delivery has started."""
+#: The edition cannot be rebuilt: its delivery has started (one error for the desk and the build).
+EditionLockedError = EditionLocked
 
 
 def save_edition(store: Store, edition: Edition, *, rebuild: bool, now: datetime) -> Edition:
@@ -165,7 +165,7 @@ def _load(conn: Connection, row: Any) -> Edition:
     ).all()
     # An editor's edits (digest.store.desk) are applied on every read: the preview,
     # the test send and the real send all get the edited edition.
-    return row_to_edition(row, apply_edits([_item(i) for i in items], load_edits(conn, row.id)))
+    return row_to_edition(row, apply_desk(conn, row.id, [_item(i) for i in items]))
 
 
 def row_to_edition(row: Any, items: tuple[EditionItem, ...] = ()) -> Edition:

@@ -318,6 +318,17 @@ edition_reviews = Table(
     Column("approved_at", UTCDateTime(), nullable=False),
 )
 
+# The editor's order of an edition's stories and the story pinned as its lead.
+edition_orders = Table(
+    "edition_orders",
+    metadata,
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("positions", Text, nullable=False, server_default=""),  # JSON list, reading order; "": as built
+    Column("lead", Integer),  # the pinned story's position; None: the build's lead
+    Column("edited_by", String(320), nullable=False),
+    Column("edited_at", UTCDateTime(), nullable=False),
+)
+
 # Failed console sign-ins, one row each, so the limit holds across processes.
 admin_sign_in_failures = Table(
     "admin_sign_in_failures",

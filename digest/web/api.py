@@ -1,7 +1,7 @@
 """The admin HTTP API under /api: JSON, behind a bearer token ([web] admin_token_env).
 
 Subscribers: list/search, add, read, update, remove (or erase), CSV import and export;
-editions: list, delivery status, test send. The OpenAPI description is served at
+editions and deliveries: :mod:`digest.web.api_desk`. The OpenAPI description is served at
 /api/openapi.json (see :mod:`digest.web.openapi`). Errors are ``{"error": ..., "field":
 ...}`` with 400 (malformed request), 401, 404, 409 (conflict with the list's state), 422
 (invalid value) or 501 (test send not available in this process).
@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest.daily.status import edition_deliveries
-from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
+from digest.actions import Actor, Door, Forbidden
+from digest.actions import editions as desk
+from digest.admins import Role
+from digest.errors import DigestError, EditionLocked, NotFoundError, SourceError, ValidationError
 from digest.models import Consent, Subscriber, SubscriberStatus
-from digest.store import archive as archive_store
 from digest.store import audit
 from digest.store import subscribers as db
 from digest.subscribers import csv_file as subs_csv
@@ -36,10 +37,12 @@ log = logging.getLogger(__name__)
 
 #: The CSV upload, the one path with a larger body cap ([web] max_upload_kb).
 IMPORT_PATH = "/api/subscribers/import"
-MAX_PROOF_ADDRESSES = 10
 PROFILE_FIELDS = ("name", "language", "topics", "timezone", "send_at")
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+#: The shared bearer token acts as an owner, through the API door.
+API_ACTOR = Actor("api", Role.OWNER, Door.API)
 
 
 class BadRequest(DigestError):
@@ -89,6 +92,16 @@ def admin(handler: Handler) -> Handler:
             return error(409, str(exc), suppressed=True)
         except (subs.AlreadySubscribed, subs.StateError) as exc:
             return error(409, str(exc))
+        except desk.RebuildWouldLose as exc:
+            return error(
+                409, str(exc), unkept=[{"what": u.what, "headline": u.headline, "url": u.url} for u in exc.unkept]
+            )
+        except EditionLocked as exc:
+            return error(409, str(exc))
+        except Forbidden as exc:
+            return error(403, str(exc))
+        if getattr(handler, "acts", False):
+            return response  # the action layer wrote its own audit row
         if request.method not in ("GET", "HEAD") and response.status_code < 400:
             # The token acts as an owner: its changes are audited like the console's.
             await ctx.db(audit.record, ctx.store, actor="api", action=f"api.{handler.__name__}",
@@ -98,6 +111,13 @@ def admin(handler: Handler) -> Handler:
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
     return wrapped
+
+
+def acts(handler: Handler) -> Handler:
+    """Mark a handler that changes things through :mod:`digest.actions`: the action
+    audits itself under its one name, so :func:`admin` adds no ``api.*`` row."""
+    handler.acts = True  # type: ignore[attr-defined]
+    return handler
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -313,70 +333,6 @@ async def export_subscribers(request: Request) -> Response:
     )
 
 
-# Editions ----------------------------------------------------------------------------
-
-
-def _edition_dict(edition: Any) -> dict[str, Any]:
-    return {
-        "id": edition.id,
-        "newsletter": edition.newsletter,
-        "date": edition.edition_date.isoformat(),
-        "language": edition.language,
-        "status": edition.status.value,
-        "reading_minutes": edition.reading_minutes,
-        "word_count": edition.word_count,
-        "built_at": edition.built_at.isoformat() if edition.built_at else None,
-    }
-
-
-@admin
-async def list_editions(request: Request) -> Response:
-    """The latest editions, newest first (?limit=, 1-365)."""
-    ctx = context_of(request)
-    limit = int_param(request, "limit", 30, 1, 365)
-    editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=limit)
-    return JSONResponse({"items": [_edition_dict(e) for e in editions]})
-
-
-@admin
-async def edition_status(request: Request) -> Response:
-    """An edition and where its deliveries stand: how many are in each state, and the
-    rows in flight, held, failed and retrying (the report of `digest status`)."""
-    ctx = context_of(request)
-    edition_id: int = request.path_params["edition_id"]
-    edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
-    if edition is None:
-        raise NotFoundError(f"no edition {edition_id}")
-    report = await ctx.db(edition_deliveries, ctx.store, edition, now=ctx.now())
-    detail = report.as_dict()
-    return JSONResponse(
-        {"edition": _edition_dict(edition) | {"items": len(edition.items)}, "deliveries": report.counts,
-         "total": report.total}
-        | {key: detail[key] for key in ("next_retry", "resent_after_crash", "in_flight", "held", "failed", "retrying")}
-    )  # fmt: skip
-
-
-@admin
-async def test_send(request: Request) -> Response:
-    """Send a test copy of an edition to up to 10 addresses given explicitly."""
-    ctx = context_of(request)
-    edition_id: int = request.path_params["edition_id"]
-    body = await json_object(request)
-    to = body.get("to")
-    if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
-        raise ValidationError("to: expected a non-empty list of addresses")
-    if len(to) > MAX_PROOF_ADDRESSES:
-        raise ValidationError(f"to: at most {MAX_PROOF_ADDRESSES} addresses")
-    addresses = list(dict.fromkeys(subs.normalise_address(a) for a in to))
-    if await ctx.db(archive_store.edition, ctx.store, edition_id) is None:
-        raise NotFoundError(f"no edition {edition_id}")
-    if ctx.proof_sender is None:
-        return error(501, "test sending is not available in this process")
-    results = await ctx.proof_sender(edition_id, addresses)
-    log.info("test send", extra={"edition_id": edition_id, "count": len(addresses)})
-    return JSONResponse({"edition_id": edition_id, "results": dict(results)})
-
-
 async def openapi(request: Request) -> Response:
     """The OpenAPI description of this API (public: it holds no data)."""
     return Response(json.dumps(spec(), indent=2), media_type="application/json")
@@ -391,7 +347,4 @@ routes = [
     Route("/subscribers/{subscriber_id:int}", get_subscriber, methods=["GET"]),
     Route("/subscribers/{subscriber_id:int}", update_subscriber, methods=["PATCH"]),
     Route("/subscribers/{subscriber_id:int}", delete_subscriber, methods=["DELETE"]),
-    Route("/editions", list_editions, methods=["GET"]),
-    Route("/editions/{edition_id:int}", edition_status, methods=["GET"]),
-    Route("/editions/{edition_id:int}/test-send", test_send, methods=["POST"]),
 ]

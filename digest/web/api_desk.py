@@ -1,13 +1,17 @@
-"""The admin API's side of the console (API parity): story edits and approval,
-failed deliveries, the suppression list, and resending a confirmation mail.
+"""The admin API's side of the console (API parity): the editor's desk (story edits,
+revert, pin, move, approval and its withdrawal, rebuild), deliveries (failures, retry,
+release), the suppression list, and resending a confirmation mail.
 
 Same bearer token and error shapes as :mod:`digest.web.api` (the token acts as an
-owner); every change is recorded in the audit log as "api".
+owner). Each change is one call to :mod:`digest.actions`, the same the console and the
+CLI make, so it is audited under the same action name (``edition.approve``...), with
+"api" as the actor and the door.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import date
 from typing import Any
 
@@ -16,17 +20,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from digest.actions import deliveries as fixes
+from digest.actions import editions as desk
+from digest.daily.status import edition_deliveries
 from digest.errors import NotFoundError, ValidationError
-from digest.models import SubscriberStatus
-from digest.store import desk as review_store
-from digest.store import listings as console_store
+from digest.models import Edition, EditionOrder, ItemEdit, SubscriberStatus
 from digest.store import subscribers as db
-from digest.store.desk import EditionLocked
-from digest.web.api import admin, error, int_param, json_object
+from digest.web.api import API_ACTOR, acts, admin, error, int_param, json_object
 from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation
 
-ACTOR = "api"
+log = logging.getLogger(__name__)
 
 
 def _as_json(row: Any) -> dict[str, Any]:
@@ -35,65 +39,220 @@ def _as_json(row: Any) -> dict[str, Any]:
     return {name: v.isoformat() if isinstance(v, date) else v for name, v in values.items()}
 
 
+def _edit_json(edition_id: int, position: int, edit: ItemEdit | None) -> dict[str, Any]:
+    return {
+        "edition_id": edition_id,
+        "position": position,
+        "headline": edit.headline if edit else None,
+        "summary": edit.summary if edit else None,
+        "dropped": edit.dropped if edit else False,
+        "edited": edit is not None,
+    }
+
+
+def _order_json(edition_id: int, order: EditionOrder) -> dict[str, Any]:
+    return {"edition_id": edition_id, "positions": list(order.positions), "lead": order.lead}
+
+
+async def _edition(request: Request) -> Edition:
+    ctx = context_of(request)
+    return await ctx.db(desk.edition, ctx.operations(), request.path_params["edition_id"])
+
+
+# Editions ----------------------------------------------------------------------------
+
+
+def _edition_dict(edition: Any) -> dict[str, Any]:
+    return {
+        "id": edition.id,
+        "newsletter": edition.newsletter,
+        "date": edition.edition_date.isoformat(),
+        "language": edition.language,
+        "status": edition.status.value,
+        "reading_minutes": edition.reading_minutes,
+        "word_count": edition.word_count,
+        "built_at": edition.built_at.isoformat() if edition.built_at else None,
+    }
+
+
 @admin
+async def list_editions(request: Request) -> Response:
+    """The latest editions, newest first (?limit=, 1-365)."""
+    ctx = context_of(request)
+    limit = int_param(request, "limit", 30, 1, 365)
+    editions = await ctx.db(desk.recent, ctx.operations(), limit=limit)
+    return JSONResponse({"items": [_edition_dict(e) for e in editions]})
+
+
+@admin
+async def edition_status(request: Request) -> Response:
+    """An edition and where its deliveries stand: how many are in each state, and the
+    rows in flight, held, failed and retrying (the report of `digest status`)."""
+    ctx = context_of(request)
+    edition_id: int = request.path_params["edition_id"]
+    edition = await ctx.db(desk.edition, ctx.operations(), edition_id)
+    report = await ctx.db(edition_deliveries, ctx.store, edition, now=ctx.now())
+    detail = report.as_dict()
+    return JSONResponse(
+        {"edition": _edition_dict(edition) | {"items": len(edition.items)}, "deliveries": report.counts,
+         "total": report.total}
+        | {key: detail[key] for key in ("next_retry", "resent_after_crash", "in_flight", "held", "failed", "retrying")}
+    )  # fmt: skip
+
+
+@admin
+@acts
+async def test_send(request: Request) -> Response:
+    """Send a test copy of an edition to up to 10 addresses given explicitly."""
+    ctx = context_of(request)
+    edition_id: int = request.path_params["edition_id"]
+    body = await json_object(request)
+    to = body.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
+        raise ValidationError("to: expected a non-empty list of addresses")
+    if len(to) > desk.MAX_TEST_ADDRESSES:
+        raise ValidationError(f"to: at most {desk.MAX_TEST_ADDRESSES} addresses")
+    addresses = desk.parse_addresses(to)
+    ops = ctx.operations()
+    edition = await ctx.db(desk.edition, ops, edition_id)
+    if ctx.proof_sender is None:
+        return error(501, "test sending is not available in this process")
+    results = await desk.send_test_copy(ops, API_ACTOR, edition, addresses, ctx.proof_sender)
+    log.info("test send", extra={"edition_id": edition_id, "count": len(addresses)})
+    return JSONResponse({"edition_id": edition_id, "results": results})
+
+
+@admin
+@acts
 async def edit_item(request: Request) -> Response:
     """Edit one story: ``headline``, ``summary`` (null restores the original) and/or
     ``dropped``; 409 once the edition's delivery has started."""
     ctx = context_of(request)
-    edition_id: int = request.path_params["edition_id"]
     position: int = request.path_params["position"]
     body = await json_object(request)
     unknown = set(body) - {"headline", "summary", "dropped"}
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
-    current = (await ctx.db(review_store.edits, ctx.store, edition_id)).get(position)
-    values: dict[str, Any] = {
-        "headline": current.headline if current else None,
-        "summary": current.summary if current else None,
-        "dropped": current.dropped if current else False,
-    }
     for key in ("headline", "summary"):
-        if key in body:
-            if body[key] is not None and (not isinstance(body[key], str) or not body[key].strip()):
-                raise ValidationError(f"{key}: expected a non-empty string or null")
-            values[key] = body[key].strip() if isinstance(body[key], str) else None
-    if "dropped" in body:
-        if not isinstance(body["dropped"], bool):
-            raise ValidationError("dropped: expected true or false")
-        values["dropped"] = body["dropped"]
-    try:
-        edit = await ctx.db(review_store.save_edit, ctx.store, edition_id, position, by=ACTOR, now=ctx.now(), **values)
-    except EditionLocked as exc:
-        return error(409, str(exc))
+        if key in body and body[key] is not None and (not isinstance(body[key], str) or not body[key].strip()):
+            raise ValidationError(f"{key}: expected a non-empty string or null")
+    if "dropped" in body and not isinstance(body["dropped"], bool):
+        raise ValidationError("dropped: expected true or false")
+    edition = await _edition(request)
+    text = {key: body[key] for key in ("headline", "summary") if key in body}
+    edit = await ctx.db(
+        desk.edit_item, ctx.operations(), API_ACTOR, edition, position, dropped=body.get("dropped"), **text
+    )
+    return JSONResponse(_edit_json(edition.id or 0, position, edit))
+
+
+@admin
+@acts
+async def revert_item(request: Request) -> Response:
+    """Take one story back to its original text, back in if it was dropped."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    edition = await _edition(request)
+    await ctx.db(desk.revert_item, ctx.operations(), API_ACTOR, edition, position)
+    return JSONResponse(_edit_json(edition.id or 0, position, None))
+
+
+@admin
+@acts
+async def pin_item(request: Request) -> Response:
+    """Pin one story as the lead (``{"pinned": false}`` unpins it)."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    body = await json_object(request) if await request.body() else {}
+    pinned = body.get("pinned", True)
+    if not isinstance(pinned, bool):
+        raise ValidationError("pinned: expected true or false")
+    edition = await _edition(request)
+    order = await ctx.db(desk.pin_item, ctx.operations(), API_ACTOR, edition, position, pinned=pinned)
+    return JSONResponse(_order_json(edition.id or 0, order))
+
+
+@admin
+@acts
+async def move_item(request: Request) -> Response:
+    """Move one story ``{"direction": "up"}`` or ``"down"`` among those of its kind."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    body = await json_object(request)
+    direction = body.get("direction")
+    if direction not in ("up", "down"):
+        raise ValidationError("direction: expected up or down")
+    edition = await _edition(request)
+    order = await ctx.db(desk.move_item, ctx.operations(), API_ACTOR, edition, position, direction)
+    return JSONResponse(_order_json(edition.id or 0, order))
+
+
+@admin
+@acts
+async def approve(request: Request) -> Response:
+    """Approve an edition for sending ([schedule] review = "approve")."""
+    ctx = context_of(request)
+    edition = await _edition(request)
+    done = await ctx.db(desk.approve, ctx.operations(), API_ACTOR, edition)
     return JSONResponse(
-        {
-            "edition_id": edition_id,
-            "position": position,
-            "headline": edit.headline if edit else None,
-            "summary": edit.summary if edit else None,
-            "dropped": edit.dropped if edit else False,
-            "edited": edit is not None,
-        }
+        {"edition_id": edition.id, "approved_by": done.approved_by, "approved_at": done.approved_at.isoformat()}
     )
 
 
 @admin
-async def approve(request: Request) -> Response:
-    """Approve an edition for sending ([schedule] review = "approve")."""
+@acts
+async def withdraw(request: Request) -> Response:
+    """Withdraw an edition's approval; 409 once its delivery has started."""
     ctx = context_of(request)
-    edition_id: int = request.path_params["edition_id"]
-    done = await ctx.db(review_store.approve, ctx.store, edition_id, by=ACTOR, now=ctx.now())
-    return JSONResponse(
-        {"edition_id": edition_id, "approved_by": done.approved_by, "approved_at": done.approved_at.isoformat()}
-    )
+    edition = await _edition(request)
+    was = await ctx.db(desk.withdraw, ctx.operations(), API_ACTOR, edition)
+    return JSONResponse({"edition_id": edition.id, "withdrawn": was is not None})
+
+
+@admin
+@acts
+async def rebuild(request: Request) -> Response:
+    """Rebuild an edition, keeping the editor's decisions by article URL; 409 listing
+    those it could not keep unless ?force=true, and 409 once its delivery started."""
+    ctx = context_of(request)
+    edition = await _edition(request)
+    force = request.query_params.get("force", "").lower() in ("1", "true", "yes")
+    done = await ctx.db(desk.rebuild, ctx.operations(), API_ACTOR, edition.edition_date, edition.language, force=force)
+    unkept = [{"what": u.what, "headline": u.headline, "url": u.url} for u in done.unkept]
+    return JSONResponse({"edition_id": done.edition.id, "items": len(done.edition.items), "unkept": unkept})
 
 
 @admin
 async def failures(request: Request) -> Response:
     """The latest failed deliveries with the server's last reply (?limit=, 1-500)."""
     ctx = context_of(request)
-    rows = await ctx.db(console_store.failures, ctx.store, limit=int_param(request, "limit", 100, 1, 500))
+    rows = await ctx.db(fixes.failures, ctx.operations(), limit=int_param(request, "limit", 100, 1, 500))
     return JSONResponse({"items": [_as_json(f) for f in rows]})
+
+
+def _reopened_json(done: fixes.Reopened) -> dict[str, Any]:
+    return {"edition_id": done.edition_id, "rows": done.count, "not_retried": done.left}
+
+
+@admin
+@acts
+async def retry_failed(request: Request) -> Response:
+    """Retry an edition's failed deliveries (confirmed subscribers only; the others are
+    counted by status under ``not_retried``)."""
+    ctx = context_of(request)
+    edition = await _edition(request)
+    done = await ctx.db(fixes.retry_failed, ctx.operations(), API_ACTOR, edition.id or 0)
+    return JSONResponse(_reopened_json(done))
+
+
+@admin
+@acts
+async def release_held(request: Request) -> Response:
+    """Send an edition's held deliveries again."""
+    ctx = context_of(request)
+    edition = await _edition(request)
+    done = await ctx.db(fixes.release_held, ctx.operations(), API_ACTOR, edition.id or 0)
+    return JSONResponse(_reopened_json(done))
 
 
 @admin
@@ -102,28 +261,26 @@ async def list_suppressions(request: Request) -> Response:
     ctx = context_of(request)
     limit, offset = int_param(request, "limit", 50, 1, 500), int_param(request, "offset", 0, 0, 10**9)
     address = request.query_params.get("address", "").strip()
-    rows, total = await ctx.db(console_store.suppressions, ctx.store, address=address, limit=limit, offset=offset)
+    rows, total = await ctx.db(fixes.suppressions, ctx.operations(), address=address, limit=limit, offset=offset)
     return JSONResponse({"total": total, "items": [_as_json(s) for s in rows]})
 
 
 @admin
+@acts
 async def delete_suppression(request: Request) -> Response:
     """Remove an address from the suppression list: ?address= (or ?id=)."""
     ctx = context_of(request)
     address = request.query_params.get("address", "").strip()
     raw_id = request.query_params.get("id", "")
-    if address:
-        rows, _ = await ctx.db(console_store.suppressions, ctx.store, address=address, limit=1)
-        if not rows:
-            raise NotFoundError(f"{address} is not on the suppression list")
-        suppression_id = rows[0].id
-    elif raw_id.isdigit():
-        suppression_id = int(raw_id)
-    else:
+    if not address and not raw_id.isdigit():
         raise ValidationError("address: give ?address= or ?id=")
-    removed = await ctx.db(console_store.remove_suppression, ctx.store, suppression_id)
-    if removed is None:
-        raise NotFoundError(f"no suppression {suppression_id}")
+    removed = await ctx.db(
+        fixes.remove_suppression,
+        ctx.operations(),
+        API_ACTOR,
+        address=address,
+        suppression_id=None if address else int(raw_id),
+    )
     return JSONResponse({"removed": removed.id, "reason": removed.reason})
 
 
@@ -144,9 +301,20 @@ async def resend_confirmation(request: Request) -> Response:
     )
 
 
+ITEM = "/editions/{edition_id:int}/items/{position:int}"
 routes = [
-    Route("/editions/{edition_id:int}/items/{position:int}", edit_item, methods=["PATCH"]),
+    Route("/editions", list_editions, methods=["GET"]),
+    Route("/editions/{edition_id:int}", edition_status, methods=["GET"]),
+    Route("/editions/{edition_id:int}/test-send", test_send, methods=["POST"]),
+    Route(ITEM, edit_item, methods=["PATCH"]),
+    Route(f"{ITEM}/revert", revert_item, methods=["POST"]),
+    Route(f"{ITEM}/pin", pin_item, methods=["POST"]),
+    Route(f"{ITEM}/move", move_item, methods=["POST"]),
     Route("/editions/{edition_id:int}/approve", approve, methods=["POST"]),
+    Route("/editions/{edition_id:int}/withdraw", withdraw, methods=["POST"]),
+    Route("/editions/{edition_id:int}/rebuild", rebuild, methods=["POST"]),
+    Route("/deliveries/{edition_id:int}/retry-failed", retry_failed, methods=["POST"]),
+    Route("/deliveries/{edition_id:int}/release-held", release_held, methods=["POST"]),
     Route("/deliveries/failures", failures, methods=["GET"]),
     Route("/suppressions", list_suppressions, methods=["GET"]),
     Route("/suppressions", delete_suppression, methods=["DELETE"]),

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from digest import i18n
+from digest.daily import archive as archive_reads
 from digest.models import Edition, EditionItem, ItemKind, Section, SubscriberStatus
-from digest.store import archive as archive_store
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.pages import NOT_FOUND, browser_language, message_page, root_path, subscriber_from_token
 
@@ -108,7 +108,7 @@ async def edition_page(request: Request) -> Response:
     if ctx.edition_page is not None and sub.status is SubscriberStatus.CONFIRMED:
         html = await ctx.db(ctx.edition_page, edition_id, sub_id)
         if html is not None:
-            edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
+            edition = await ctx.db(archive_reads.edition, ctx.store, edition_id)
             language = i18n.language_for(
                 edition.language if edition else sub.language, default=ctx.settings.newsletter.language
             )
@@ -122,7 +122,7 @@ async def edition_page(request: Request) -> Response:
                 },
             )
     # The reader left (or there is no renderer): the edition, nothing personal.
-    edition = await ctx.db(archive_store.edition, ctx.store, edition_id)
+    edition = await ctx.db(archive_reads.edition, ctx.store, edition_id)
     if edition is None:
         return message_page(ctx, request, browser_language(ctx, request), *NOT_FOUND, status_code=404)
     return edition_listing(
@@ -139,6 +139,6 @@ async def _share_url(ctx: WebContext, edition: Edition) -> str:
     """The edition's public URL when the archive is on and the edition is in it."""
     if edition.id is None or not ctx.settings.web.public_archive:
         return ""
-    if not await ctx.db(archive_store.is_published, ctx.store, edition.id, now=ctx.now()):
+    if not await ctx.db(archive_reads.is_published, ctx.store, edition.id, now=ctx.now()):
         return ""
     return ctx.settings.newsletter.base_url.rstrip("/") + public_path(edition)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest import i18n
+from digest.actions import Operations
 from digest.config import Settings
 from digest.deliver.mailer import Mailer
 from digest.links import Links
@@ -77,6 +78,10 @@ class WebContext:
         """The name with its preposition in ``language`` ("au Brief", "du Brief"), as the
         catalogue's ``to_newsletter``/``from_newsletter``/``of_newsletter`` placeholders."""
         return names.phrases(self.newsletter, language, self.settings.newsletter.name_article)
+
+    def operations(self) -> Operations:
+        """What the action layer works with: these settings, this store and this clock."""
+        return Operations(self.settings, self.store, self.now)
 
     async def db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a (blocking) store call in the thread pool, off the event loop."""

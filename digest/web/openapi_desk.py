@@ -1,5 +1,6 @@
-"""The OpenAPI paths of :mod:`digest.web.api_desk` (story edits, approval, failures,
-suppressions, resending a confirmation), merged into :func:`digest.web.openapi.spec`."""
+"""The OpenAPI paths of :mod:`digest.web.api_desk` (story edits, pin, move, revert,
+approval and its withdrawal, rebuild, failures, retry, release, suppressions, resending
+a confirmation), merged into :func:`digest.web.openapi.spec`."""
 
 from __future__ import annotations
 
@@ -21,9 +22,107 @@ _LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum
 _NULLABLE_TEXT = {"type": ["string", "null"], "description": "null: back to the original text."}
 
 
+_ITEM = [_EDITION, path_id("position")]
+_ORDER = _ok(
+    "The edition's order now in force (positions in reading order, empty: as built; lead: the pinned story).",
+    {
+        "edition_id": {"type": "integer"},
+        "positions": {"type": "array", "items": {"type": "integer"}},
+        "lead": {"type": ["integer", "null"]},
+    },
+)
+_LOCKED = _error("The edition's delivery has started.")
+_REOPENED = _ok(
+    "Rows due again, and the failed rows left alone by their subscriber's status.",
+    {
+        "edition_id": {"type": "integer"},
+        "rows": {"type": "integer"},
+        "not_retried": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+)
+
+
+def _post(summary: str, parameters: list[dict[str, Any]], responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {"post": {"summary": summary, "parameters": parameters, "responses": {**responses, **UNAUTHORIZED}, **more}}
+
+
+def _desk_actions() -> dict[str, Any]:
+    """The desk actions added with the action layer (same names in the audit log as the console's)."""
+    return {
+        "/editions/{edition_id}/items/{position}/revert": _post(
+            "Take a story back to its original text (and back in, if dropped)",
+            _ITEM,
+            {
+                "200": _ok("The story as built.", {"edited": {"type": "boolean"}}),
+                "404": _error("No such story."),
+                "409": _LOCKED,
+            },
+        ),
+        "/editions/{edition_id}/items/{position}/pin": _post(
+            'Pin a story as the lead ({"pinned": false} unpins it); kept across a rebuild',
+            _ITEM,
+            {"200": _ORDER, "404": _error("No such story."), "409": _LOCKED, "422": _error("An invalid value.")},
+            requestBody=json_body(json_object({"pinned": {"type": "boolean"}}, additionalProperties=False)),
+        ),
+        "/editions/{edition_id}/items/{position}/move": _post(
+            "Move a story one place up or down among the stories of its kind",
+            _ITEM,
+            {
+                "200": _ORDER,
+                "404": _error("No such story."),
+                "409": _LOCKED,
+                "422": _error("Already first or last, or across the pinned lead."),
+            },
+            requestBody=json_body(json_object({"direction": {"type": "string", "enum": ["up", "down"]}})),
+        ),
+        "/editions/{edition_id}/withdraw": _post(
+            "Withdraw an edition's approval, until its delivery starts",
+            [_EDITION],
+            {
+                "200": _ok("Withdrawn.", {"edition_id": {"type": "integer"}, "withdrawn": {"type": "boolean"}}),
+                "404": _error("No such edition."),
+                "409": _LOCKED,
+            },
+        ),
+        "/editions/{edition_id}/rebuild": _post(
+            "Rebuild an edition, keeping the editor's edits, drops, pin and order by article URL",
+            [
+                _EDITION,
+                {
+                    "name": "force",
+                    "in": "query",
+                    "schema": {"type": "boolean"},
+                    "description": "Rebuild even when some decisions cannot be kept.",
+                },
+            ],
+            {
+                "200": _ok(
+                    "Rebuilt.",
+                    {
+                        "edition_id": {"type": "integer"},
+                        "items": {"type": "integer"},
+                        "unkept": {"type": "array", "items": {"type": "object"}},
+                    },
+                ),
+                "404": _error("No such edition."),
+                "409": _error("Its delivery has started, or (without force) some decisions cannot be kept: `unkept`."),
+            },
+        ),
+        "/deliveries/{edition_id}/retry-failed": _post(
+            "Retry an edition's failed deliveries (confirmed subscribers only)",
+            [_EDITION],
+            {"200": _REOPENED, "404": _error("No such edition.")},
+        ),
+        "/deliveries/{edition_id}/release-held": _post(
+            "Send an edition's held deliveries again", [_EDITION], {"200": _REOPENED, "404": _error("No such edition.")}
+        ),
+    }
+
+
 def desk_paths() -> dict[str, Any]:
     """The paths, keyed as in the main document (relative to /api)."""
     return {
+        **_desk_actions(),
         "/editions/{edition_id}/items/{position}": {
             "patch": {
                 "summary": "Edit, drop or restore one story of an edition",

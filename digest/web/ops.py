@@ -26,8 +26,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digest import metrics
+from digest.daily.health import Store, check_database, delivery_backlog
 from digest.errors import DigestError
-from digest.store import Store, schedule_runs
 
 OPS_PATHS = frozenset({"/healthz", "/metrics"})
 DATABASE_TIMEOUT_SECONDS = 5.0
@@ -44,7 +44,7 @@ class SchedulerStatus(Protocol):
 def _check_database(store: Store) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        store.check()  # connects, and reads the schema revision
+        check_database(store)  # connects, and reads the schema revision
     except DigestError as exc:
         return {"ok": False, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
     except Exception as exc:  # a driver error must turn into a 503, not a 500
@@ -86,7 +86,7 @@ def ops_app(
         now = clock()
         try:
             backlog = await asyncio.wait_for(
-                asyncio.to_thread(schedule_runs.backlog, store, now=now), DATABASE_TIMEOUT_SECONDS
+                asyncio.to_thread(delivery_backlog, store, now=now), DATABASE_TIMEOUT_SECONDS
             )
             metrics.set_delivery_gauges(due=backlog.due, in_flight=backlog.in_flight)
         except Exception:  # the process's own metrics are still worth serving

@@ -37,6 +37,7 @@ routes = [
     Route(f"{ED}/preview", editions.preview, methods=["GET"]),
     Route(f"{ED}/items/{{position:int}}", editions.edit_item, methods=["POST"]),
     Route(f"{ED}/approve", editions.approve, methods=["POST"]),
+    Route(f"{ED}/withdraw", editions.withdraw, methods=["POST"]),
     Route(f"{ED}/rebuild", editions.rebuild, methods=["POST"]),
     Route(f"{ED}/test-send", editions.test_send, methods=["POST"]),
     Route("/admin/deliveries", operations.deliveries, methods=["GET"]),

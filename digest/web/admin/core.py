@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from digest import i18n
+from digest.actions import Actor, Door
 from digest.admins import Role
 from digest.i18n import N_
 from digest.mail import jinja
@@ -61,6 +62,11 @@ class Principal:
 
     email: str
     role: Role
+
+    @property
+    def actor(self) -> Actor:
+        """This admin as the action layer's actor, acting through the console."""
+        return Actor(self.email, self.role, Door.CONSOLE)
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """/admin/editions: the editor's desk.
 
-Per date and language: the status, the outline with each story's position, the email
-preview per topic variant (a sandboxed iframe), story edits (headline, summary, drop,
-restore: stored beside the original, see :mod:`digest.store.desk`), rebuild, test
-send (the same path as ``digest send --to``) and approve. Story edits and rebuilds are
-refused once the edition's first delivery exists.
+Per date and language: the status, the outline in reading order with each story's
+position, the email preview per topic variant (a sandboxed iframe), story edits
+(headline, summary, drop, restore, revert to the original, pin as the lead, move up or
+down), rebuild (which keeps those decisions, or asks first when some cannot be kept),
+test send (the same path as ``digest send --to``), approve and withdraw the approval.
+Each change is one call to :mod:`digest.actions.editions`, the same the CLI and the
+API make; they are refused once the edition's first delivery exists.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -21,22 +22,20 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from digest.actions import editions as desk
 from digest.admins import Role
-from digest.errors import DigestError, ValidationError
+from digest.daily.desk import edition_lines
+from digest.errors import DigestError
+from digest.i18n import N_
 from digest.mail.compose import EditionComposer
 from digest.models import Edition, Subscriber
-from digest.store import archive as archive_store
-from digest.store import audit
-from digest.store import desk as review_store
-from digest.store.editions import EditionLockedError, editions_for_date, original_items
-from digest.subscribers import membership as subs
 from digest.web.admin.core import ActionHandler, Principal, action, gettext, page, redirect, render, text
-from digest.web.admin.dashboard import edition_lines
 from digest.web.context import WebContext, context_of
 
 log = logging.getLogger(__name__)
 
-MAX_TEST_ADDRESSES = 10
+MAX_TEST_ADDRESSES = desk.MAX_TEST_ADDRESSES
+parse_addresses = desk.parse_addresses
 # The preview frame holds an email: its own inline styles and remote images, no script,
 # framed only by the console.
 PREVIEW_CSP = (
@@ -56,19 +55,19 @@ def _day(request: Request) -> date | None:
 async def edition_list(request: Request, who: Principal) -> Response:
     """GET /admin/editions: the latest editions, newest first."""
     ctx = context_of(request)
-    editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=90)
-    approved = await ctx.db(review_store.approvals, ctx.store, [e.id for e in editions if e.id is not None])
+    ops = ctx.operations()
+    editions = await ctx.db(desk.recent, ops, limit=90)
+    approved = await ctx.db(desk.approvals, ops, [e.id for e in editions if e.id is not None])
     return render(request, "editions.html", who, editions=editions, approved=approved)
 
 
 def _desk(ctx: WebContext, day: date) -> list[dict[str, Any]]:
-    now = ctx.now()
+    ops = ctx.operations()
     out = []
-    for line in edition_lines(ctx.settings, ctx.store, day, now):
+    for line in edition_lines(ctx.settings, ctx.store, day, ctx.now()):
         edition_id = line.edition.id
         assert edition_id is not None
-        edits = review_store.edits(ctx.store, edition_id)
-        stories = [{"item": item, "edit": edits.get(item.position)} for item in original_items(ctx.store, edition_id)]
+        stories = desk.desk_stories(ops, edition_id)
         categories = list(dict.fromkeys(item.category for item in line.edition.items if item.category))
         out.append({"line": line, "stories": stories, "categories": categories})
     return out
@@ -102,17 +101,13 @@ def _composer(request: Request, ctx: WebContext) -> EditionComposer:
     return composer
 
 
-def _find(ctx: WebContext, day: date, language: str) -> Edition | None:
-    return next((e for e in editions_for_date(ctx.store, ctx.newsletter, day) if e.language == language), None)
-
-
 @page
 async def preview(request: Request, who: Principal) -> Response:
     """GET /admin/editions/{day}/{language}/preview?topic=: the email's HTML as a
     reader of that topic (all topics without one) gets it, edits included."""
     ctx = context_of(request)
     day, language = _day(request), request.path_params["language"]
-    edition = None if day is None else await ctx.db(_find, ctx, day, language)
+    edition = None if day is None else await ctx.db(desk.find_edition, ctx.operations(), day, language)
     if edition is None:
         return HTMLResponse("not found", status_code=404)
     topic = request.query_params.get("topic", "")
@@ -128,157 +123,132 @@ async def preview(request: Request, who: Principal) -> Response:
     )
 
 
-EditionAction = Callable[[Request, Principal, FormData, Edition, int], Awaitable[Response]]
+EditionAction = Callable[[Request, Principal, FormData, Edition], Awaitable[Response]]
 
 
 def _on_edition(handler: EditionAction) -> ActionHandler:
-    """A desk action on the stored edition the path names: ``handler`` gets it and its
-    id; a path naming none is answered with a redirect to the list."""
+    """A desk action on the stored edition the path names: ``handler`` gets it; a path
+    naming none is answered with a redirect to the list, and an error the action
+    raises (locked, not found, invalid) with a redirect to the desk saying why."""
 
     async def wrapped(request: Request, who: Principal, form: FormData) -> Response:
         ctx = context_of(request)
         day, language = _day(request), request.path_params["language"]
-        edition = None if day is None else await ctx.db(_find, ctx, day, language)
+        edition = None if day is None else await ctx.db(desk.find_edition, ctx.operations(), day, language)
         if edition is None or edition.id is None:
             return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")
-        return await handler(request, who, form, edition, edition.id)
+        try:
+            return await handler(request, who, form, edition)
+        except DigestError as exc:
+            return redirect(request, _back(edition), str(exc), kind="error")
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
     return wrapped
 
 
-async def _audit(ctx: WebContext, who: Principal, edition: Edition, action: str) -> None:
-    """Record an action on the whole edition, naming its date and language."""
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action=action,
-        target=f"edition:{edition.id}",
-        details={"date": edition.edition_date.isoformat(), "language": edition.language},
-        now=ctx.now(),
-    )
+#: What the banner says after each story action.
+DONE = {
+    "save": N_("Story %(n)s saved."),
+    "drop": N_("Story %(n)s dropped."),
+    "restore": N_("Story %(n)s restored."),
+    "revert": N_("Story %(n)s is back to its original."),
+    "pin": N_("Story %(n)s pinned as the lead."),
+    "unpin": N_("Story %(n)s unpinned."),
+    "up": N_("Story %(n)s moved up."),
+    "down": N_("Story %(n)s moved down."),
+}
 
 
-def _back(edition: Edition) -> str:
-    return f"/admin/editions/{edition.edition_date.isoformat()}#lang-{edition.language}"
+#: What a rebuild could not keep, as the banner names it.
+UNKEPT = {"edit": N_("edited"), "drop": N_("dropped"), "pin": N_("pinned as the lead")}
+
+
+def _back(edition: Edition, position: int | None = None) -> str:
+    anchor = f"story-{edition.language}-{position}" if position is not None else f"lang-{edition.language}"
+    return f"/admin/editions/{edition.edition_date.isoformat()}#{anchor}"
 
 
 @action(Role.EDITOR)
 @_on_edition
-async def edit_item(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
+async def edit_item(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
     """POST /admin/editions/{day}/{language}/items/{position}: ``op`` save (headline,
-    summary), drop or restore."""
+    summary), drop, restore, revert (to the original), pin, unpin, up or down."""
     ctx = context_of(request)
+    ops, actor = ctx.operations(), who.actor
     position = int(request.path_params["position"])
     op = text(form, "op")
-    current = (await ctx.db(review_store.edits, ctx.store, edition_id)).get(position)
-    headline = current.headline if current else None
-    summary = current.summary if current else None
-    dropped = current.dropped if current else False
     if op == "save":
         headline, summary = text(form, "headline", 1000).strip(), text(form, "summary", 5000).strip()
         if not headline:
-            return redirect(request, _back(edition), gettext(request, "A story needs a headline."), kind="error")
+            said = gettext(request, "A story needs a headline.")
+            return redirect(request, _back(edition, position), said, kind="error")
+        await ctx.db(desk.edit_item, ops, actor, edition, position, headline=headline, summary=summary)
     elif op in ("drop", "restore"):
-        dropped = op == "drop"
+        await ctx.db(desk.edit_item, ops, actor, edition, position, dropped=op == "drop")
+    elif op == "revert":
+        await ctx.db(desk.revert_item, ops, actor, edition, position)
+    elif op in ("pin", "unpin"):
+        await ctx.db(desk.pin_item, ops, actor, edition, position, pinned=op == "pin")
+    elif op in ("up", "down"):
+        await ctx.db(desk.move_item, ops, actor, edition, position, op)
     else:
         return redirect(request, _back(edition), gettext(request, "Unknown action."), kind="error")
-    try:
-        await ctx.db(
-            review_store.save_edit,
-            ctx.store,
-            edition_id,
-            position,
-            headline=headline,
-            summary=summary,
-            dropped=dropped,
-            by=who.email,
-            now=ctx.now(),
-        )
-    except DigestError as exc:
-        return redirect(request, _back(edition), str(exc), kind="error")
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action=f"edition.item.{op}",
-        target=f"edition:{edition_id}:{position}",
-        details={"headline": headline, "summary": summary, "dropped": dropped},
-        now=ctx.now(),
-    )
-    return redirect(request, _back(edition), gettext(request, "Story %(n)s saved.", n=position + 1))
+    done = gettext(request, DONE[op], n=position + 1)
+    return redirect(request, _back(edition, position), done)
 
 
 @action(Role.EDITOR)
 @_on_edition
-async def approve(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
+async def approve(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
     """POST /admin/editions/{day}/{language}/approve."""
     ctx = context_of(request)
-    await ctx.db(review_store.approve, ctx.store, edition_id, by=who.email, now=ctx.now())
-    await _audit(ctx, who, edition, "edition.approve")
+    await ctx.db(desk.approve, ctx.operations(), who.actor, edition)
     return redirect(request, _back(edition), gettext(request, "Edition approved."))
 
 
 @action(Role.EDITOR)
 @_on_edition
-async def rebuild(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
-    """POST /admin/editions/{day}/{language}/rebuild: while no delivery has started."""
-    from digest.daily.build import build_editions
-
+async def withdraw(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
+    """POST /admin/editions/{day}/{language}/withdraw: until its delivery starts."""
     ctx = context_of(request)
-    try:
-        await ctx.db(
-            build_editions,
-            ctx.store,
-            ctx.settings,
-            edition_date=edition.edition_date,
-            now=ctx.now(),
-            languages=[edition.language],
-            rebuild=True,
-        )
-    except (EditionLockedError, DigestError) as exc:
-        return redirect(request, _back(edition), str(exc), kind="error")
-    await _audit(ctx, who, edition, "edition.rebuild")
-    return redirect(request, _back(edition), gettext(request, "Edition rebuilt."))
-
-
-def parse_addresses(raw: str) -> list[str]:
-    """Up to 10 distinct addresses from a comma, space or line separated field."""
-    parts = [p for p in re.split(r"[\s,;]+", raw) if p]
-    if not parts:
-        raise ValidationError("to: give at least one address")
-    addresses = list(dict.fromkeys(subs.normalise_address(p) for p in parts))
-    if len(addresses) > MAX_TEST_ADDRESSES:
-        raise ValidationError(f"to: at most {MAX_TEST_ADDRESSES} addresses")
-    return addresses
+    await ctx.db(desk.withdraw, ctx.operations(), who.actor, edition)
+    return redirect(request, _back(edition), gettext(request, "Approval withdrawn."))
 
 
 @action(Role.EDITOR)
 @_on_edition
-async def test_send(request: Request, who: Principal, form: FormData, edition: Edition, edition_id: int) -> Response:
+async def rebuild(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
+    """POST /admin/editions/{day}/{language}/rebuild: while no delivery has started.
+    When some of the editor's decisions cannot be kept, a page lists them and asks
+    (``force=1`` rebuilds anyway)."""
+    ctx = context_of(request)
+    force = text(form, "force") == "1"
+    try:
+        done = await ctx.db(
+            desk.rebuild, ctx.operations(), who.actor, edition.edition_date, edition.language, force=force
+        )
+    except desk.RebuildWouldLose as exc:
+        base = f"/admin/editions/{edition.edition_date.isoformat()}/{edition.language}"
+        return render(request, "rebuild.html", who, edition=edition, unkept=exc.unkept, base=base)
+    if done.unkept:
+        lost = "; ".join(f"{gettext(request, UNKEPT[u.what])} — {u.headline}" for u in done.unkept)
+        return redirect(request, _back(edition), gettext(request, "Edition rebuilt; not kept: %(lost)s", lost=lost))
+    return redirect(request, _back(edition), gettext(request, "Edition rebuilt; every decision kept."))
+
+
+@action(Role.EDITOR)
+@_on_edition
+async def test_send(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
     """POST /admin/editions/{day}/{language}/test-send: field ``to``, up to 10 addresses;
     only they get mail (the proof path of ``digest send --to``)."""
     ctx = context_of(request)
-    try:
-        addresses = parse_addresses(text(form, "to", 4000))
-    except ValidationError as exc:
-        return redirect(request, _back(edition), str(exc), kind="error")
+    addresses = desk.parse_addresses(text(form, "to", 4000))
     if ctx.proof_sender is None:
         return redirect(
             request, _back(edition), gettext(request, "Test sending is not available in this process."), kind="error"
         )
-    results = await ctx.proof_sender(edition_id, addresses)
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="edition.test_send",
-        target=f"edition:{edition_id}",
-        details={"to": addresses, "results": dict(results)},
-        now=ctx.now(),
-    )
+    results = await desk.send_test_copy(ctx.operations(), who.actor, edition, addresses, ctx.proof_sender)
     failed = {a: r for a, r in results.items() if r != "sent"}
     if failed:
         detail = "; ".join(f"{a}: {r}" for a, r in failed.items())

@@ -6,7 +6,6 @@ two seconds with a few lines of vanilla JS, and reads fine without it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -14,10 +13,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from digest.actions import audit_log
+from digest.actions import deliveries as fixes
+from digest.actions import editions as desk
 from digest.admins import Role
-from digest.errors import DigestError
-from digest.store import archive as archive_store
-from digest.store import audit, delivery_admin
+from digest.errors import DigestError, NotFoundError
+from digest.store import audit
 from digest.store import listings as console_store
 from digest.store.feeds import list_feeds, remove_feed
 from digest.timing import edition_date_for, local_instant, zone
@@ -32,14 +33,13 @@ SUPPRESSIONS_PAGE = 50
 async def deliveries(request: Request, who: Principal) -> Response:
     """GET /admin/deliveries: counts per recent edition, failures, the suppression list (?address=)."""
     ctx = context_of(request)
-    editions = await ctx.db(archive_store.recent_editions, ctx.store, limit=10)
-    counts = {e.id: await ctx.db(delivery_admin.counts, ctx.store, [e.id]) for e in editions if e.id}
-    failures = await ctx.db(console_store.failures, ctx.store, limit=100)
+    ops = ctx.operations()
+    editions = await ctx.db(desk.recent, ops, limit=10)
+    counts = {e.id: await ctx.db(fixes.counts, ops, e.id) for e in editions if e.id}
+    failures = await ctx.db(fixes.failures, ops, limit=100)
     address = request.query_params.get("address", "").strip()[:320]
     offset = _offset(request)
-    suppressed, total = await ctx.db(
-        console_store.suppressions, ctx.store, address=address, limit=SUPPRESSIONS_PAGE, offset=offset
-    )
+    suppressed, total = await ctx.db(fixes.suppressions, ops, address=address, limit=SUPPRESSIONS_PAGE, offset=offset)
     base = "?" + urlencode({"address": address} if address else {})
     return render(
         request,
@@ -61,55 +61,44 @@ async def deliveries(request: Request, who: Principal) -> Response:
 async def delivery_counts(request: Request, who: Principal) -> Response:
     """GET /admin/deliveries/counts?ids=1,2: each edition's delivery counts by state (JSON)."""
     ctx = context_of(request)
+    ops = ctx.operations()
     ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip().isdigit()][:50]
-    counts = {str(i): await ctx.db(delivery_admin.counts, ctx.store, [i]) for i in ids}
+    counts = {str(i): await ctx.db(fixes.counts, ops, i) for i in ids}
     return JSONResponse(counts, headers={"Cache-Control": "no-store"})
 
 
-async def _reopen(request: Request, who: Principal, name: str, fn: Callable[..., int]) -> Response:
-    ctx = context_of(request)
-    edition_id = int(request.path_params["edition_id"])
-    n = await ctx.db(fn, ctx.store, [edition_id], now=ctx.now())
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action=f"delivery.{name}",
-        target=f"edition:{edition_id}",
-        details={"rows": n},
-        now=ctx.now(),
-    )
-    return redirect(request, "/admin/deliveries", gettext(request, "%(n)s deliveries due again.", n=n))
+def _reopened(request: Request, done: fixes.Reopened) -> str:
+    said = gettext(request, "%(n)s deliveries due again.", n=done.count)
+    if done.left:
+        said += " " + gettext(request, "Not retried (subscriber no longer confirmed): %(why)s.", why=done.why_not())
+    return said
 
 
 @action(Role.EDITOR)
 async def retry_failed(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/deliveries/{edition_id}/retry-failed."""
-    return await _reopen(request, who, "retry_failed", delivery_admin.retry_failed)
+    ctx = context_of(request)
+    done = await ctx.db(fixes.retry_failed, ctx.operations(), who.actor, int(request.path_params["edition_id"]))
+    return redirect(request, "/admin/deliveries", _reopened(request, done))
 
 
 @action(Role.EDITOR)
 async def release_held(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/deliveries/{edition_id}/release-held."""
-    return await _reopen(request, who, "release_held", delivery_admin.release_held)
+    ctx = context_of(request)
+    done = await ctx.db(fixes.release_held, ctx.operations(), who.actor, int(request.path_params["edition_id"]))
+    return redirect(request, "/admin/deliveries", _reopened(request, done))
 
 
 @action(Role.EDITOR)
 async def remove_suppression(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/suppressions/{suppression_id}/remove."""
     ctx = context_of(request)
-    removed = await ctx.db(console_store.remove_suppression, ctx.store, int(request.path_params["suppression_id"]))
-    if removed is None:
+    suppression_id = int(request.path_params["suppression_id"])
+    try:
+        await ctx.db(fixes.remove_suppression, ctx.operations(), who.actor, suppression_id=suppression_id)
+    except NotFoundError:
         return redirect(request, "/admin/deliveries", gettext(request, "No such entry."), kind="error")
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="suppression.remove",
-        target=f"suppression:{removed.email_hash[:16]}",
-        details={"reason": removed.reason},
-        now=ctx.now(),
-    )
     return redirect(request, "/admin/deliveries", gettext(request, "Removed from the suppression list."))
 
 
@@ -210,7 +199,8 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     q = request.query_params.get("q", "").strip()[:200]
     offset = _offset(request)
-    entries = await ctx.db(audit.recent, ctx.store, text=q or None, limit=50, offset=offset)
-    total = await ctx.db(audit.count, ctx.store, text=q or None)
+    ops = ctx.operations()
+    entries = await ctx.db(audit_log.recent, ops, text=q or None, limit=50, offset=offset)
+    total = await ctx.db(audit_log.count, ops, text=q or None)
     base = "?" + urlencode({"q": q} if q else {})
     return render(request, "audit.html", who, entries=entries, total=total, offset=offset, limit=50, q=q, base=base)

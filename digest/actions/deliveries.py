@@ -1,0 +1,94 @@
+"""Deliveries an operator fixes: retry the failed ones, release the held ones, lift a
+suppression; and the reads the delivery pages and the API show.
+
+Retrying says how many rows it reopened and why the others stayed as they were, so a
+"0 deliveries due again" is never the whole answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from digest.actions.core import Actor, Operations, declare
+from digest.admins import Role
+from digest.errors import NotFoundError
+from digest.store import delivery_admin, listings
+from digest.store.listings import Failure, SuppressionRow
+
+__all__ = ["Failure", "SuppressionRow"]
+
+RETRY = declare("delivery.retry_failed", Role.EDITOR, "retry an edition's failed deliveries")
+RELEASE = declare("delivery.release_held", Role.EDITOR, "send an edition's held deliveries again")
+UNSUPPRESS = declare("suppression.remove", Role.EDITOR, "remove an address from the suppression list")
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """What a retry or a release did: rows due again, and the failed rows left alone
+    by their subscriber's status (a retry sends only to confirmed subscribers)."""
+
+    edition_id: int
+    count: int
+    left: dict[str, int] = field(default_factory=dict)
+
+    def why_not(self) -> str:
+        """ "2 unsubscribed, 1 bounced" (empty when none was left)."""
+        return ", ".join(f"{n} {status}" for status, n in sorted(self.left.items()))
+
+
+def retry_failed(ops: Operations, actor: Actor, edition_id: int) -> Reopened:
+    """Give the edition's failed rows of still-confirmed subscribers a new chance, due
+    now with a fresh attempt count; the others are counted by subscriber status."""
+    with ops.act(actor, RETRY, target=f"edition:{edition_id}") as act:
+        left = delivery_admin.failed_elsewhere(act.store, [edition_id])
+        n = delivery_admin.retry_failed(act.store, [edition_id], now=act.now)
+        act.details(rows=n, not_retried=left)
+        return Reopened(edition_id, n, left)
+
+
+def release_held(ops: Operations, actor: Actor, edition_id: int) -> Reopened:
+    """Send the edition's held rows (caught mid-send by a crash) again, due now."""
+    with ops.act(actor, RELEASE, target=f"edition:{edition_id}") as act:
+        n = delivery_admin.release_held(act.store, [edition_id], now=act.now)
+        act.details(rows=n)
+        return Reopened(edition_id, n)
+
+
+def remove_suppression(
+    ops: Operations, actor: Actor, *, suppression_id: int | None = None, address: str = ""
+) -> SuppressionRow:
+    """Remove one entry of the suppression list, by id or by address; NotFoundError
+    when there is none."""
+    with ops.act(actor, UNSUPPRESS) as act:
+        if address:
+            rows, _ = listings.suppressions(act.store, address=address, limit=1)
+            if not rows:
+                raise NotFoundError(f"{address} is not on the suppression list")
+            suppression_id = rows[0].id
+        removed = None if suppression_id is None else listings.remove_suppression(act.store, suppression_id)
+        if removed is None:
+            raise NotFoundError(f"no suppression {suppression_id}")
+        act.target = f"suppression:{removed.email_hash[:16]}"
+        act.details(reason=removed.reason)
+        return removed
+
+
+# Reads --------------------------------------------------------------------------------
+
+
+def counts(ops: Operations, edition_id: int) -> dict[str, int]:
+    """The edition's delivery rows per state (every state listed)."""
+    return delivery_admin.counts(ops.store, [edition_id])
+
+
+def failures(ops: Operations, *, limit: int = 100, edition_ids: Sequence[int] | None = None) -> list[Failure]:
+    """The latest failed deliveries with the server's last reply, newest first."""
+    return listings.failures(ops.store, edition_ids=edition_ids, limit=limit)
+
+
+def suppressions(
+    ops: Operations, *, address: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[SuppressionRow], int]:
+    """One page of the suppression list, newest first; ``address`` finds its entry."""
+    return listings.suppressions(ops.store, address=address, limit=limit, offset=offset)
