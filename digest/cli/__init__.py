@@ -38,6 +38,11 @@ COMMANDS: dict[str, Declared] = {
     "admins": Declared(("digest.cli.admins",), "Manage the accounts that sign in to the admin console (/admin)."),
     "articles": Declared(("digest.cli.articles",), "Import and list articles."),
     "bounces": Declared(_SEND, "Process bounce reports."),
+    "deliveries": Declared(
+        ("digest.cli.edition", "digest.cli.desk"),
+        "Fix a date's deliveries: retry the failed ones, release the held ones (the running service sends them; "
+        "`digest send --retry-failed` also sends now).",
+    ),
     "demo": Declared(
         ("digest.cli.demo",),
         "Import sample articles, build today's edition and mail it to sample subscribers through a local capture "
