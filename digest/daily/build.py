@@ -8,15 +8,17 @@ subscriber's send time, sending) is in the other modules of digest.daily.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from digest import i18n
 from digest.config import Settings
 from digest.editorial.plan import EditionRules, assemble_edition
+from digest.editorial.rewrite import SummarizeFn
 from digest.errors import ValidationError
-from digest.models import Edition, EditionStatus
+from digest.language_model import summarizer_for_edition
+from digest.models import Article, Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
@@ -95,6 +97,34 @@ def edition_languages(settings: Settings, languages: Sequence[str] | None = None
     return list(dict.fromkeys(wanted))
 
 
+def _assembler(
+    candidates: Sequence[Article],
+    *,
+    newsletter: str,
+    edition_date: date,
+    language: str,
+    window: tuple[datetime, datetime],
+    rules: EditionRules,
+    now: datetime,
+) -> Callable[[SummarizeFn], Edition]:
+    """The edition's pure assembly, waiting for its summariser (the model's calls are
+    made between a first run that learns what it asks for and the real one)."""
+
+    def assemble(summarizer: SummarizeFn) -> Edition:
+        return assemble_edition(
+            candidates,
+            newsletter=newsletter,
+            edition_date=edition_date,
+            language=language,
+            window=window,
+            rules=rules,
+            now=now,
+            summarizer=summarizer,
+        )
+
+    return assemble
+
+
 def build_editions(
     store: Store,
     settings: Settings,
@@ -129,7 +159,8 @@ def build_editions(
             )
         start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
         candidates = published_between(store, start, end, lang)
-        edition = assemble_edition(
+
+        assemble = _assembler(
             candidates,
             newsletter=newsletter,
             edition_date=edition_date,
@@ -138,6 +169,8 @@ def build_editions(
             rules=rules,
             now=now,
         )
+        # The model (if any) is asked ahead, within its deadline; the build itself is pure.
+        edition = assemble(summarizer_for_edition(store, settings, assemble, now=now, send_at=window[1]))
         if edition.status is EditionStatus.SKIPPED and now < window[1]:
             out.append(existing if existing is not None else edition)  # the window is still open
             continue

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -41,7 +41,16 @@ from digest.editorial.pick import (
     pick_stories,
     source_name,
 )
-from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts, summarize_article
+from digest.editorial.summarize import (
+    BRIEF,
+    LEAD,
+    MIN_SENTENCE_WORDS,
+    TOP,
+    Style,
+    Summary,
+    accepts,
+    summarize_article,
+)
 from digest.i18n import N_, gettext
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
 from digest.urls import host_of
@@ -154,10 +163,12 @@ def assemble_edition(
     window: tuple[datetime, datetime],
     rules: EditionRules,
     now: datetime,
+    summarizer: Callable[[Article, Style], Summary] = summarize_article,
 ) -> Edition:
     """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``.
 
     An edition with no candidate in the window has no items and status SKIPPED.
+    ``summarizer`` summarises a story in a style (the extractive one by default).
     """
     picks = pick_stories(
         candidates,
@@ -168,7 +179,7 @@ def assemble_edition(
         duplicate_similarity=rules.duplicate_similarity,
         category_decay=rules.category_decay,
     )
-    drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter))
+    drafts = plan(picks, language=language, rules=rules, reserved=masthead_words(newsletter), summarizer=summarizer)
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
     total = edition_words(items, language, newsletter=newsletter)
     return Edition(
@@ -183,7 +194,14 @@ def assemble_edition(
     )
 
 
-def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved: int = 0) -> list[_Draft]:
+def plan(
+    picks: Sequence[Pick],
+    *,
+    language: str,
+    rules: EditionRules,
+    reserved: int = 0,
+    summarizer: Callable[[Article, Style], Summary] = summarize_article,
+) -> list[_Draft]:
     """Choose top stories and briefs within the budget (see the module docstring);
     ``reserved`` words of it are already taken (the masthead)."""
     budget = rules.budget(language)
@@ -257,11 +275,11 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             continue
         draft = None
         if not drafts:
-            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, LEAD))
+            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarizer(pick.article, LEAD))
             if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
                 draft = lead
         if draft is None:
-            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, TOP))
+            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarizer(pick.article, TOP))
         n = cost(draft)
         if not accepts(TOP, draft.summary) or used + n > top_limit:
             misses += 1
@@ -288,7 +306,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             if used + floor(pick, ItemKind.BRIEF, cat) > budget:
                 misses += 1  # cannot fit whatever its summary: no summary computed
                 break
-            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarize_article(pick.article, BRIEF))
+            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarizer(pick.article, BRIEF))
             n = cost(draft)
             if used + n > budget:
                 misses += 1
