@@ -120,10 +120,8 @@ def check(
     for part in (brief, why):
         if part and not _ENDS.search(part):
             return _rejected(Reason.TRUNCATED, part[-40:])
-    verdict = _length(brief, why, language, style)
-    if verdict is not None:
-        return verdict
-    verdict = _facts(f"{brief}\n{why}", "\n".join(source), language)
+    # A wrong fact is the worse fault: it is the reason recorded when there are several.
+    verdict = _facts(f"{brief}\n{why}", "\n".join(source), language) or _length(brief, why, language, style)
     if verdict is not None:
         return verdict
     return Verdict(True, brief=brief, why=why)
