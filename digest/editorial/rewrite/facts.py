@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from digest.editorial.summarize.language import language as language_resources
 
@@ -66,6 +67,13 @@ _CURRENCY_WORDS = {
     "en": _set("euro euros dollar dollars dirham dirhams pound pounds sterling yen yuan franc francs rupee "
                     "rupees rouble roubles ruble rubles cent cents"),
 }  # fmt: skip
+#: Words that open a sentence without naming anyone, beyond the stop-word lists.
+_OPENERS = {
+    "fr": _set("selon apres avant depuis malgre pourtant ainsi alors enfin desormais face lors des outre "
+               "mais car donc or cependant toutefois neanmoins par ailleurs jusqu entre parmi"),
+    "en": _set("according after before despite meanwhile however following amid although while since "
+               "but yet so thus still also as in short overall"),
+}  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _ELISIONS = _set("l d j m n s t c qu jusqu lorsqu puisqu presqu quoiqu re ve ll")
 _QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”|\"([^\"]+)\"|‘([^’]+)’(?!\w)|‹\s*([^›]+?)\s*›")
@@ -91,10 +99,11 @@ class Fact:
 
 def _decimal(raw: str, lang: str) -> Decimal | None:
     digits = raw
+    whole = raw.split(_DECIMAL[lang])[0]
     for sep in _THOUSANDS[lang]:
         # A point in French (a comma in English) is a thousands separator only when
         # groups of three follow; otherwise it is the decimal mark.
-        if sep in ".," and re.fullmatch(rf"\d{{1,3}}(?:\{sep}\d{{3}})+", digits) is None:
+        if sep in ".," and re.fullmatch(rf"\d{{1,3}}(?:\{sep}\d{{3}})+", whole) is None:
             continue
         digits = digits.replace(sep, "")
     digits = digits.replace(_DECIMAL[lang], ".").replace(",", ".")
@@ -140,10 +149,17 @@ def _pieces(word: str) -> list[str]:
     return [p.strip("-") for p in parts if p.strip("-") and fold(p) not in _ELISIONS]
 
 
+@cache
+def _openers(language: str) -> frozenset[str]:
+    """Folded words a sentence may start with without naming anyone."""
+    stop = {fold(w) for w in language_resources(language).stopwords}
+    return frozenset(stop | _OPENERS.get(language, frozenset()))
+
+
 def names(text: str, language: str) -> list[Fact]:
     """Capitalised words, as proper names; a sentence's first word only when it is not a
     stop-word of ``language`` (a sentence starting "The" or "Selon" names nobody)."""
-    stop = language_resources(language).stopwords
+    stop = _openers(language)
     out: list[Fact] = []
     for m in _WORD.finditer(text):
         starts = _SENTENCE_START.search(text[max(0, m.start() - 4) : m.start()]) is not None
