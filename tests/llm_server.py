@@ -44,6 +44,7 @@ class Recorded:
     """One request as received."""
 
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def system(self) -> str:
@@ -146,7 +147,7 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "not found"})
                 return
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            recorded = Recorded(body)
+            recorded = Recorded(body, dict(self.headers.items()))
             server.requests.append(recorded)
             what, count = server.behaviour(recorded.user)
             if what == "hang":
