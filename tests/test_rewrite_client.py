@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from llm_server import LLMServer, llm_server
 
 from digest import config
+from digest.cli import cli
 from digest.editorial.rewrite import Message
 from digest.language_model import ChatClient, Completion, Endpoint, ModelError, endpoint
 
@@ -106,3 +108,32 @@ def test_backend_openai_needs_a_model(tmp_path: Path) -> None:
     path.write_text('[summarize]\nbackend = "openai"\n')
     with pytest.raises(config.ConfigError, match=r"\[summarize\] model: required when backend is openai"):
         config.load(path, env={})
+
+
+def test_digest_summarize_backend_openai_prints_rewrites_and_says_why_an_extract_stayed(
+    tmp_path: Path, server: LLMServer
+) -> None:
+    path = tmp_path / "digest.toml"
+    path.write_text(f'[summarize]\nmodel = "m"\nbase_url = "{server.url}"\ndeadline_minutes = 1\n')
+    docs = tmp_path / "docs.txt"
+    docs.write_text(
+        "Le port de Tanger Med a traité 9,2 millions de conteneurs cette année, en hausse de 14 %.\n"
+        "\n"
+        "L'athlète Fatima Ouali a remporté dimanche le marathon de Marrakech en battant le record.\n",
+        encoding="utf-8",
+    )
+    server.script = {"Ouali": "foreign_name"}
+
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(path), "summarize", str(docs), "--language", "fr", "--style", "brief", "--backend", "openai"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "En bref, le port de Tanger Med a traité 9,2 millions de conteneurs cette année, en hausse de 14 %.",
+        "",
+        "L'athlète Fatima Ouali a remporté dimanche le marathon de Marrakech en battant le record.",
+    ]
+    assert result.stderr.strip() == "line 3: extract kept (name)"
+    assert server.calls == 2

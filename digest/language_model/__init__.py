@@ -10,14 +10,21 @@ in :mod:`digest.editorial.rewrite`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from digest.config import Settings, read_secret
-from digest.editorial.rewrite import RequestRecorder, RewriteOptions, RewritingSummarizer, SummarizeFn
-from digest.editorial.summarize import summarize_article
+from digest.editorial.rewrite import (
+    RequestRecorder,
+    RewriteOptions,
+    RewritingSummarizer,
+    SummarizeFn,
+    rewrite_request,
+)
+from digest.editorial.summarize import Style, Summary, summarize_article
 from digest.language_model.ahead import AheadReport, rewrite_ahead
 from digest.language_model.client import ChatClient, Completion, Endpoint, ModelError
+from digest.models import Article
 from digest.store import Store
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "ModelError",
     "endpoint",
     "rewrite_ahead",
+    "rewrite_documents",
     "rewrite_options",
     "summarizer_for_edition",
 ]
@@ -93,3 +101,45 @@ def summarizer_for_edition(
         max_concurrency=s.max_concurrency,
     )
     return RewritingSummarizer(options, answers)
+
+
+def rewrite_documents(
+    settings: Settings, documents: Sequence[tuple[str, str]], *, language: str, style: Style
+) -> list[tuple[Summary, str]]:
+    """``digest summarize --backend openai``: each (text, headline) summarised as the
+    edition would, then rewritten by the model and guarded, without the cache. Returns
+    each summary and why it is the extract ("" when it is the rewrite; ``empty`` for
+    an empty document, whose summary has no sentence)."""
+    options = rewrite_options(settings)
+    now = datetime.now(UTC)
+    articles = [
+        Article(url="", title=title, body=text, published_at=now, language=language) for text, title in documents
+    ]
+    recorder = RequestRecorder(options)
+    for article in articles:
+        if article.body.strip():
+            recorder(article, style)
+    s = settings.summarize
+    answers, report = rewrite_ahead(
+        None,
+        endpoint(settings),
+        options,
+        list(recorder.requests.values()),
+        now=now,
+        seconds=s.deadline_minutes * 60.0,
+        max_concurrency=s.max_concurrency,
+    )
+    summarizer = RewritingSummarizer(options, answers)
+    out: list[tuple[Summary, str]] = []
+    for article in articles:
+        if not article.body.strip():
+            out.append((Summary((), "extract"), "empty"))
+            continue
+        outcome = summarizer.outcome(article, style)
+        if outcome.verdict is not None:
+            reason = "" if outcome.verdict.accepted else outcome.verdict.reason
+        else:
+            request = rewrite_request(article, style, options, outcome.extract)
+            reason = report.fallbacks.get(request.key, "no_answer") if request is not None else "no_prompt"
+        out.append((outcome.summary, reason))
+    return out
