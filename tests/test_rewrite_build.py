@@ -268,3 +268,27 @@ def test_an_article_that_gives_orders_is_fenced_and_its_obeyed_rewrite_refused(
     assert all("Ignore previous" not in r.user for r in server.requests if r is not marathon)
     assert "evil.example" not in by_key(edition)["Marathon"]
     assert stored_reasons(store)["Marathon"] in {"link", "number", "amount"}
+
+
+def test_the_scheduler_builds_ahead_and_sends_on_time_while_the_server_hangs(store: Store, server: LLMServer) -> None:
+    from test_schedule import DAY as FIXTURE_DAY
+    from test_schedule import EARLY, add_articles, deliveries, subscribe
+
+    from digest.daily.tick import DailyTicker
+
+    add_articles(store, FIXTURE_DAY, now=EARLY)
+    subscribe(store, "casa@example.org", now=EARLY)
+    summarize = {"backend": "openai", "base_url": server.url, "model": "m", "deadline_minutes": 2}
+    ticker = DailyTicker(store, config.load(env={}).with_overrides({"summarize": summarize}))
+    server.script = {"": "hang"}
+
+    assert ticker.tick(SEND_AT - timedelta(minutes=3)).built == []
+    started = time.monotonic()
+    ahead = ticker.tick(SEND_AT - timedelta(seconds=62))  # 2 min ahead at most; 2 s left for the calls
+    took = time.monotonic() - started
+
+    assert (FIXTURE_DAY, "fr") in ahead.built and took < 5, took
+    assert server.calls > 0 and deliveries(store) == {}  # built, not sent before its time
+    on_time = ticker.tick(SEND_AT)
+    assert on_time.fanned_out == 1
+    assert {row["state"] for row in deliveries(store).values()} == {"pending"}

@@ -17,7 +17,7 @@ from digest.config import Settings
 from digest.editorial.plan import EditionRules, assemble_edition
 from digest.editorial.rewrite import SummarizeFn
 from digest.errors import ValidationError
-from digest.language_model import summarizer_for_edition
+from digest.language_model import model_deadline, summarizer_for_edition
 from digest.models import Article, Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
@@ -148,6 +148,8 @@ def build_editions(
     window = edition_window(settings, edition_date)
     rules = edition_rules(settings)
     out = []
+    # The model's calls (if any) for every language stop by one deadline: a send never waits.
+    deadline = model_deadline(settings, now=now, send_at=window[1])
     for lang in edition_languages(settings, languages):
         existing = find_edition(store, newsletter, edition_date, lang)
         if existing is not None and not rebuild:
@@ -169,8 +171,7 @@ def build_editions(
             rules=rules,
             now=now,
         )
-        # The model (if any) is asked ahead, within its deadline; the build itself is pure.
-        edition = assemble(summarizer_for_edition(store, settings, assemble, now=now, send_at=window[1]))
+        edition = assemble(summarizer_for_edition(store, settings, assemble, now=now, deadline=deadline))
         if edition.status is EditionStatus.SKIPPED and now < window[1]:
             out.append(existing if existing is not None else edition)  # the window is still open
             continue

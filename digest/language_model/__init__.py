@@ -10,6 +10,7 @@ in :mod:`digest.editorial.rewrite`.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ __all__ = [
     "Endpoint",
     "ModelError",
     "endpoint",
+    "model_deadline",
     "rewrite_ahead",
     "rewrite_documents",
     "rewrite_options",
@@ -64,13 +66,24 @@ def endpoint(settings: Settings, env: Mapping[str, str] | None = None) -> Endpoi
     return Endpoint(s.base_url, s.model, key, s.timeout_seconds, s.temperature)
 
 
+def model_deadline(settings: Settings, *, now: datetime, send_at: datetime | None) -> float:
+    """The :func:`time.monotonic` instant by which a build's calls stop:
+    ``[summarize] deadline_minutes`` from now, or :data:`SEND_MARGIN_SECONDS` before
+    ``send_at``, whichever comes first. Taken once per build, so that the editions of
+    several languages share it instead of each taking its own."""
+    seconds = settings.summarize.deadline_minutes * 60.0
+    if send_at is not None:
+        seconds = min(seconds, (send_at - now).total_seconds() - SEND_MARGIN_SECONDS)
+    return time.monotonic() + max(0.0, seconds)
+
+
 def summarizer_for_edition(
     store: Store,
     settings: Settings,
     plan: Callable[[SummarizeFn], object],
     *,
     now: datetime,
-    send_at: datetime | None = None,
+    deadline: float,
 ) -> SummarizeFn:
     """The summariser an edition is built with, its model calls already made.
 
@@ -78,9 +91,9 @@ def summarizer_for_edition(
     and no call. ``backend = "openai"``: ``plan`` (the edition's pure assembly, taking
     a summariser) is run once with the extractive summariser to learn which stories and
     styles it asks for; those are asked of the model (cached answers first) until
-    ``[summarize] deadline_minutes`` from now or :data:`SEND_MARGIN_SECONDS` before
-    ``send_at``, whichever comes first; the returned summariser gives the guarded
-    rewrite where there is one, else the extract.
+    ``deadline`` (a :func:`time.monotonic` instant, see :func:`model_deadline`); the
+    returned summariser gives the guarded rewrite where there is one, else the
+    extract. ``now`` dates the cached answers.
     """
     s = settings.summarize
     if s.backend != "openai":
@@ -88,16 +101,13 @@ def summarizer_for_edition(
     options = rewrite_options(settings)
     recorder = RequestRecorder(options)
     plan(recorder)
-    seconds = s.deadline_minutes * 60.0
-    if send_at is not None:
-        seconds = min(seconds, (send_at - now).total_seconds() - SEND_MARGIN_SECONDS)
     answers, _report = rewrite_ahead(
         store,
         endpoint(settings),
         options,
         list(recorder.requests.values()),
         now=now,
-        seconds=seconds,
+        deadline=deadline,
         max_concurrency=s.max_concurrency,
     )
     return RewritingSummarizer(options, answers)
@@ -126,7 +136,7 @@ def rewrite_documents(
         options,
         list(recorder.requests.values()),
         now=now,
-        seconds=s.deadline_minutes * 60.0,
+        deadline=time.monotonic() + s.deadline_minutes * 60.0,
         max_concurrency=s.max_concurrency,
     )
     summarizer = RewritingSummarizer(options, answers)

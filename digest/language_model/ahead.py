@@ -63,10 +63,11 @@ def rewrite_ahead(
     requests: Sequence[RewriteRequest],
     *,
     now: datetime,
-    seconds: float,
+    deadline: float,
     max_concurrency: int = 2,
 ) -> tuple[dict[RewriteKey, Answer], AheadReport]:
-    """The answers to ``requests`` (cached or new), in at most ``seconds`` seconds.
+    """The answers to ``requests`` (cached or new), the calls stopped at ``deadline``
+    (a :func:`time.monotonic` instant).
 
     ``store`` None: no cache (``digest summarize --backend openai``). ``now`` dates the
     cached rows. Returns the answers by key and a report of what happened.
@@ -83,7 +84,6 @@ def rewrite_ahead(
     missing = [r for r in unique if r.key not in answers]
     if not missing:
         return answers, report
-    deadline = time.monotonic() + max(0.0, seconds)
     results = run_coroutine(lambda: _ask_all(endpoint, missing, deadline, max_concurrency))
     for request, result in zip(missing, results, strict=True):
         if isinstance(result, ModelError):
