@@ -5,6 +5,8 @@ the server reports them, the key from the environment."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,4 +138,33 @@ def test_digest_summarize_backend_openai_prints_rewrites_and_says_why_an_extract
         "L'athlète Fatima Ouali a remporté dimanche le marathon de Marrakech en battant le record.",
     ]
     assert result.stderr.strip() == "line 3: extract kept (name)"
+    assert server.calls == 2
+
+
+def test_the_llm_benchmark_scores_rewrites_against_the_extract(tmp_path: Path, server: LLMServer) -> None:
+    data = tmp_path / "dev"
+    data.mkdir()
+    docs = [
+        "Le port de Tanger Med a traité 9,2 millions de conteneurs cette année. Le trafic a progressé de 14 %.",
+        "L'athlète Fatima Ouali a remporté dimanche le marathon de Marrakech en 2 h 21 min devant 8 000 coureurs. "
+        "Elle a battu de 40 secondes le record de l'épreuve.",
+    ]
+    (data / "source_documents.txt").write_text("\n".join(docs) + "\n", encoding="utf-8")
+    (data / "gold.txt").write_text("Tanger Med a traité 9,2 millions de conteneurs.\nFatima Ouali gagne.\n")
+    server.script = {"Ouali": "wrong_figure"}
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "llm_summaries.py"
+
+    done = subprocess.run(
+        [sys.executable, str(script), server.url, "--model", "m", "--data", str(data), "--style", "brief"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("extract (digest today)") for line in lines), done.stdout
+    assert any(line.startswith("sent: rewrite if accepted, else extract") for line in lines)
+    assert "accepted 1 of 2 (50%)" in lines
+    assert "guard rejections: number 1" in lines
     assert server.calls == 2

@@ -35,6 +35,9 @@ class AheadReport:
     called: int = 0
     accepted: int = 0
     fallbacks: dict[RewriteKey, str] = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)  # of each answered call
+    prompt_tokens: int = 0  # as the server reported them
+    completion_tokens: int = 0
 
 
 def _key(key: RewriteKey) -> tuple[str, str, str, str, str]:
@@ -98,6 +101,9 @@ def rewrite_ahead(
             )
             continue
         report.called += 1
+        report.seconds.append(result.seconds)
+        report.prompt_tokens += result.prompt_tokens or 0
+        report.completion_tokens += result.completion_tokens or 0
         metrics.model_call(
             "ok",
             seconds=result.seconds,
