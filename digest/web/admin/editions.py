@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, Response
 
 from digest.admins import Role
 from digest.errors import DigestError, ValidationError
+from digest.language_model.desk import rewrites_of_items
 from digest.mail.compose import EditionComposer
 from digest.models import Edition, Subscriber
 from digest.store import archive as archive_store
@@ -68,7 +69,11 @@ def _desk(ctx: WebContext, day: date) -> list[dict[str, Any]]:
         edition_id = line.edition.id
         assert edition_id is not None
         edits = review_store.edits(ctx.store, edition_id)
-        stories = [{"item": item, "edit": edits.get(item.position)} for item in original_items(ctx.store, edition_id)]
+        items = original_items(ctx.store, edition_id)
+        rewrites = rewrites_of_items(ctx.store, ctx.settings, items, language=line.edition.language)
+        stories = [
+            {"item": item, "edit": edits.get(item.position), "rewrite": rewrites.get(item.position)} for item in items
+        ]
         categories = list(dict.fromkeys(item.category for item in line.edition.items if item.category))
         out.append({"line": line, "stories": stories, "categories": categories})
     return out
