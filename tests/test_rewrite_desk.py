@@ -17,6 +17,7 @@ from llm_server import LLMServer, llm_server
 from rewrite_articles import SEND_AT, stories
 from smtp_server import SMTPServer
 from test_daily_build import insert_articles
+from test_ops import FixedStatus
 from web_support import Clock, web_settings
 
 from digest.admins import Role
@@ -24,6 +25,7 @@ from digest.daily.build import build_editions
 from digest.store import Store
 from digest.store.editions import find_edition
 from digest.web.app import create_app
+from digest.web.ops import ops_app
 
 DAY = SEND_AT.date()
 
@@ -59,6 +61,12 @@ async def test_the_desk_shows_each_rewrite_its_sources_and_the_guards_verdict(
     assert "Sentences given to the model" in page and "What the model wrote" in page
     assert page.count("Use the extract for story") == 7
     assert server.calls == 8  # reading the desk calls nobody
+    app = ops_app(store, scheduler=FixedStatus(True), clock=lambda: SEND_AT)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as ops:
+        scraped = (await ops.get("/metrics")).text  # and /metrics says why, by reason
+    assert re.search(r'^digest_rewrite_rejections_total\{reason="number"\} [1-9]', scraped, re.MULTILINE)
+    assert re.search(r'^digest_model_calls_total\{result="ok"\} [1-9]', scraped, re.MULTILINE)
+    assert re.search(r'^digest_model_tokens_total\{kind="completion"\} [1-9]', scraped, re.MULTILINE)
 
 
 async def test_one_click_puts_the_extract_back(desk: tuple[httpx.AsyncClient, LLMServer], store: Store) -> None:
