@@ -162,6 +162,8 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 self._send(500, {"error": {"message": "boom"}})
                 return
             text, finish = _answer(what, recorded.user)
+            if what == "good" and "Pourquoi c'est important" in recorded.system:  # asked for the line
+                text += "\nPourquoi c'est important : " + chosen_sentences(recorded.user)[0]
             payload: dict[str, Any] = {
                 "id": "chatcmpl-test",
                 "object": "chat.completion",

@@ -292,3 +292,15 @@ def test_the_scheduler_builds_ahead_and_sends_on_time_while_the_server_hangs(sto
     on_time = ticker.tick(SEND_AT)
     assert on_time.fanned_out == 1
     assert {row["state"] for row in deliveries(store).values()} == {"pending"}
+
+
+def test_why_it_matters_is_a_guarded_line_of_the_brief(tmp_path: Path, store: Store, server: LLMServer) -> None:
+    settings = settings_for(tmp_path, store.url, server, why_it_matters=True)
+    insert_articles(store, stories(), NOW)
+
+    (edition,) = build_editions(store, settings, edition_date=DAY, now=NOW, languages=["fr"])
+
+    assert all("Pourquoi c'est important" in r.system for r in server.requests)
+    rewritten = [i for i in edition.items if i.summary.startswith("En bref, ")]
+    assert rewritten and all(" Pourquoi c'est important : " in i.summary for i in rewritten)
+    assert edition.word_count <= 5 * 204  # the line counts in the budget

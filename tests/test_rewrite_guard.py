@@ -130,6 +130,8 @@ def test_the_why_it_matters_line_is_parsed_guarded_and_counted() -> None:
     wrong = answer.replace("l'école reçoit 2,4", "l'école reçoit 3")
     assert verdict(wrong, why_label=label).reason == "number"
     assert verdict(answer).reason == "trailing"  # not asked for: a second paragraph
+    other_spelling = answer.replace("Pourquoi c'est important :", "Pourquoi c’est important:")
+    assert verdict(other_spelling, why_label=label).why == v.why
 
 
 def test_top_style_needs_the_length_of_a_top_summary() -> None:

@@ -82,7 +82,8 @@ def _rejected(reason: Reason, detail: str = "") -> Verdict:
 
 
 def _label_form(text: str) -> str:
-    return re.sub(r"[\s\u00a0\u202f]+", " ", fold(text)).strip()
+    """A label as compared: folded, without spaces ("Pourquoi c’est important:" = "pourquoic'estimportant:")."""
+    return re.sub(r"[\s\u00a0\u202f]+", "", fold(text))
 
 
 def check(
@@ -112,7 +113,7 @@ def check(
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     why = ""
     if why_label and len(lines) > 1 and _label_form(lines[-1]).startswith(_label_form(why_label)):
-        why = why_label + " " + lines[-1][len(why_label) :].lstrip(" \u00a0\u202f:").strip()
+        why = why_label + " " + lines[-1].split(":", 1)[-1].strip()
         lines = lines[:-1]
     if len(lines) > 1:
         return _rejected(Reason.TRAILING, lines[1][:80])
