@@ -181,7 +181,7 @@ def test_a_hanging_server_does_not_hold_the_build_past_its_deadline(
     (edition,) = build_editions(store, settings, edition_date=DAY, now=send_soon, languages=["fr"])
     took = time.monotonic() - started
 
-    assert took < 5, took
+    assert took < 6, took  # 2 s for the calls, against a server that would hang for 60
     assert edition.id is not None and len(edition.items) == 8
     extracts = extractive(edition)
     assert all(i.summary == extracts[i.title] for i in edition.items)
@@ -287,7 +287,7 @@ def test_the_scheduler_builds_ahead_and_sends_on_time_while_the_server_hangs(sto
     ahead = ticker.tick(SEND_AT - timedelta(seconds=62))  # 2 min ahead at most; 2 s left for the calls
     took = time.monotonic() - started
 
-    assert (FIXTURE_DAY, "fr") in ahead.built and took < 5, took
+    assert (FIXTURE_DAY, "fr") in ahead.built and took < 8, took  # 2 s of calls for both languages
     assert server.calls > 0 and deliveries(store) == {}  # built, not sent before its time
     on_time = ticker.tick(SEND_AT)
     assert on_time.fanned_out == 1
