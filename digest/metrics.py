@@ -6,7 +6,9 @@ metric can change shape without touching its callers:
 
 * deliver: :func:`message_outcome` once per attempt outcome (sent, failed, retry);
 * ingest: :func:`feed_polled` once per feed poll;
-* daily/schedule: :func:`edition_built` once per edition actually created.
+* daily/schedule: :func:`edition_built` once per edition actually created;
+* language model: :func:`model_call` once per call, :func:`rewrite_fallback` once per
+  story that keeps its extractive summary, :func:`rewrite_cache_hit` per cached answer.
 
 Counters are per process: with extra ``digest worker`` processes, each one's sends are
 counted where they happen (scrape them too, or read ``digest status``).
@@ -99,6 +101,30 @@ HTTP_SECONDS = _histogram(
     (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+# The operator's language model (digest.language_model): what it cost and what the guard refused.
+MODEL_CALLS = _counter(
+    "digest_model_calls",
+    "Calls to the summarising model, by result (ok, or the error: timeout, http_429...).",
+    ("result",),
+)
+MODEL_SECONDS = _histogram(
+    "digest_model_call_seconds",
+    "Time one answered call to the model took, retries included.",
+    (0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
+)
+MODEL_TOKENS = _counter(
+    "digest_model_tokens", "Tokens the model's server reported, by kind (prompt, completion).", ("kind",)
+)
+REWRITE_REJECTIONS = _counter(
+    "digest_rewrite_rejections", "Rewrites the guard refused, by reason (number, name, quote, length...).", ("reason",)
+)
+REWRITE_FALLBACKS = _counter(
+    "digest_rewrite_fallbacks",
+    "Stories that kept their extractive summary, by reason (a guard reason, or the call's error, or deadline).",
+    ("reason",),
+)
+REWRITE_CACHE_HITS = _counter("digest_rewrite_cache_hits", "Rewrites read from the cache instead of calling the model.")
+
 
 class RateMeter:
     """Events per second over a sliding window (monotonic clock; thread-safe)."""
@@ -186,3 +212,30 @@ def http_response(status: int, seconds: float) -> None:
     """Count one HTTP response and how long it took."""
     HTTP_RESPONSES.labels(status=str(status)).inc()
     HTTP_SECONDS.observe(seconds)
+
+
+def model_call(
+    result: str, *, seconds: float | None = None, prompt_tokens: int | None = None, completion_tokens: int | None = None
+) -> None:
+    """Count one call to the model: ``ok`` or the error's reason, with its latency and
+    the tokens the server reported (when it did)."""
+    MODEL_CALLS.labels(result=result).inc()
+    if seconds is not None:
+        MODEL_SECONDS.observe(seconds)
+    if prompt_tokens is not None:
+        MODEL_TOKENS.labels(kind="prompt").inc(prompt_tokens)
+    if completion_tokens is not None:
+        MODEL_TOKENS.labels(kind="completion").inc(completion_tokens)
+
+
+def rewrite_fallback(reason: str, *, rejected: bool) -> None:
+    """Count one story that keeps its extractive summary; ``rejected``: the guard
+    refused the answer (``reason`` is the guard's), else there was no answer."""
+    if rejected:
+        REWRITE_REJECTIONS.labels(reason=reason).inc()
+    REWRITE_FALLBACKS.labels(reason=reason).inc()
+
+
+def rewrite_cache_hit(count: int = 1) -> None:
+    """Count answers read from the cache."""
+    REWRITE_CACHE_HITS.inc(count)

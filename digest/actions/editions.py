@@ -18,6 +18,7 @@ from typing import Protocol
 from digest.actions.core import Actor, Operations, declare
 from digest.admins import Role
 from digest.errors import DigestError, EditionLocked, NotFoundError, ValidationError
+from digest.language_model.desk import StoryRewrite, rewrites_of_items
 from digest.models import Approval, Edition, EditionItem, EditionOrder, ItemEdit, ItemKind
 from digest.store import Store, archive, desk, desk_carry
 from digest.store.desk_carry import Unkept
@@ -118,11 +119,14 @@ class DeskStory:
     edit: ItemEdit | None
     pinned: bool
     place: int | None
+    rewrite: StoryRewrite | None = None  # what the language model did, if it was asked
 
 
-def desk_stories(ops: Operations, edition_id: int) -> list[DeskStory]:
-    """The edition's stories as built, in the editor's reading order (dropped ones after)."""
+def desk_stories(ops: Operations, edition_id: int, language: str | None = None) -> list[DeskStory]:
+    """The edition's stories as built, in the editor's reading order (dropped ones after);
+    with ``language``, each with what the language model did to it ([summarize] backend)."""
     originals = original_items(ops.store, edition_id)
+    rewrites = rewrites_of_items(ops.store, ops.settings, originals, language=language) if language else {}
     edits = desk.edits(ops.store, edition_id)
     current = desk.order(ops.store, edition_id)
     ordered = desk.apply_order(originals, current)
@@ -130,8 +134,16 @@ def desk_stories(ops: Operations, edition_id: int) -> list[DeskStory]:
     shown = [i.position for i in ordered if not (i.position in edits and edits[i.position].dropped)]
     place = {position: n for n, position in enumerate(shown)}
     by_position = {i.position: i for i in originals}
-    stories = [DeskStory(by_position[i.position], edits.get(i.position), i.position == lead, place.get(i.position))
-               for i in ordered]  # fmt: skip
+    stories = [
+        DeskStory(
+            by_position[i.position],
+            edits.get(i.position),
+            i.position == lead,
+            place.get(i.position),
+            rewrites.get(i.position),
+        )
+        for i in ordered
+    ]
     return sorted(stories, key=lambda s: (s.place is None, s.place or 0))
 
 

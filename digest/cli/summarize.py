@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
+
+from digest.cli.context import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from digest.editorial.summarize import Style
 
 #: The names of digest.editorial.summarize.STYLES, sorted, written out so that
 #: `digest summarize --help` does not load the summariser (tests/test_cli_lazy.py checks).
@@ -37,7 +42,16 @@ STYLE_NAMES = ("brief", "lead", "top")
     metavar="FILE",
     help="Each document's headline, one per line, as many lines as documents.",
 )
-def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(["extractive", "openai"]),
+    default="extractive",
+    show_default=True,
+    help="openai: the model of [summarize] rewrites each summary, guarded (a refused rewrite keeps the extract, "
+    "and the reason goes to stderr).",
+)
+@pass_app
+def summarize(app: AppContext, source: TextIO, language: str, style: str, titles: TextIO | None, backend: str) -> None:
     """Summarise each line of FILE (or - for stdin) as the edition would."""
     from digest.editorial.summarize import STYLES, summarize_story
 
@@ -54,9 +68,26 @@ def summarize(source: TextIO, language: str, style: str, titles: TextIO | None) 
                 f"--titles {titles.name}: {len(heads)} line{'' if len(heads) == 1 else 's'} for"
                 f" {len(docs)} document{'' if len(docs) == 1 else 's'} in {source.name}"
             )
+    if backend == "openai":
+        _rewrite(app, list(zip(docs, heads, strict=False)), language, chosen)
+        return
     for text, title in zip(docs, heads, strict=False):  # heads is endless without --titles
         summary = summarize_story(text, language=language, style=chosen, title=title) if text.strip() else None
         click.echo(summary.text if summary is not None else "")
+
+
+def _rewrite(app: AppContext, documents: list[tuple[str, str]], language: str, style: Style) -> None:
+    """Each document's rewrite, or its extract with the reason on stderr."""
+    from digest.language_model import rewrite_documents
+
+    settings = app.settings
+    if not settings.summarize.model:
+        raise click.UsageError("--backend openai: set [summarize] model (and base_url) in the configuration")
+    results = rewrite_documents(settings, documents, language=language, style=style)
+    for number, (summary, reason) in enumerate(results, start=1):
+        click.echo(summary.text)
+        if reason and reason != "empty":
+            click.echo(f"line {number}: extract kept ({reason})", err=True)
 
 
 def register(group: click.Group) -> None:

@@ -241,6 +241,12 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
             ipaddress.ip_network(str(proxy), strict=False)
         except ValueError:
             raise ConfigError(f"{where}: [web] trusted_proxies: {proxy!r} is not an address or CIDR") from None
+    summarize = values["summarize"]
+    if summarize["backend"] == "openai":
+        if not summarize["model"].strip():
+            raise ConfigError(f"{where}: [summarize] model: required when backend is openai")
+        if not re.match(r"^https?://[^/\s]+", summarize["base_url"]):
+            raise ConfigError(f"{where}: [summarize] base_url: expected an http(s) URL, got {summarize['base_url']!r}")
     language = values["newsletter"]["language"]
     if language not in values["newsletter"]["languages"]:
         raise ConfigError(f"{where}: [newsletter] language: {language!r} is not in [newsletter] languages")
@@ -269,6 +275,11 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("ingest", "timeout_seconds"): (0, True),
     ("ingest", "max_bytes"): (1, False),
     ("bounces", "soft_limit"): (1, False),
+    ("summarize", "timeout_seconds"): (0, True),
+    ("summarize", "max_concurrency"): (1, False),
+    ("summarize", "max_input_words"): (50, False),
+    ("summarize", "temperature"): (0, False),
+    ("summarize", "deadline_minutes"): (1, False),
 }
 
 

@@ -64,12 +64,24 @@ class SelectionSettings:
 
 @dataclass(frozen=True)
 class SummarizeSettings:
-    """``[summarize]``: which summariser writes the stories' summaries."""
+    """``[summarize]``: extractive summaries, or rewrites by the operator's own language model."""
 
     backend: str = key(
         "extractive",
-        "Summariser: extractive (whole sentences of the article, offline).",
-        choices=("extractive",),
+        "extractive (sentences of the article), or openai: an OpenAI-compatible model rewrites them, guarded.",
+        choices=("extractive", "openai"),
+    )
+    base_url: str = key("http://127.0.0.1:11434/v1", "The endpoint's base URL, up to /v1 (Ollama's shown).")
+    model: str = key("", "Model name the endpoint serves, e.g. qwen2.5:7b-instruct.")
+    api_key_env: str = key("DIGEST_SUMMARIZE_API_KEY", "Environment variable holding the API key; unset for none.")
+    timeout_seconds: float = key(30.0, "Timeout of one call to the model.")
+    max_concurrency: int = key(2, "Calls to the model at the same time.")
+    max_input_words: int = key(1200, "Longer articles are cut at a paragraph boundary before they are sent.")
+    temperature: float = key(0.0, "Sampling temperature of the model.")
+    prompt_version: str = key("v1", "Version of the prompts shipped with digest; a new one rewrites again.")
+    why_it_matters: bool = key(False, 'Add a one-line "Why it matters" to each rewritten brief.')
+    deadline_minutes: int = key(
+        20, "With openai, editions are built this long before the send; calls stop by then or the send time."
     )
 
 

@@ -18,7 +18,8 @@ from digest.config import Settings
 from digest.editorial.plan import EditionRules, assemble_edition
 from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.errors import ValidationError
-from digest.models import Edition, EditionStatus
+from digest.language_model import model_deadline, summarizer_for_edition
+from digest.models import Article, Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
@@ -89,7 +90,12 @@ def edition_rules(settings: Settings) -> EditionRules:
 
 #: ``[summarize] backend`` -> the summariser it names, built from the settings. The one
 #: place a backend is chosen; another backend adds its name here and to the key's choices.
-SUMMARIZERS: Mapping[str, Callable[[Settings], Summarizer]] = {"extractive": lambda _settings: EXTRACTIVE}
+#: ``openai`` extracts first too: the model rewrites those extracts, layered on top by
+#: :func:`digest.language_model.summarizer_for_edition` once the plan knows its stories.
+SUMMARIZERS: Mapping[str, Callable[[Settings], Summarizer]] = {
+    "extractive": lambda _settings: EXTRACTIVE,
+    "openai": lambda _settings: EXTRACTIVE,
+}
 
 
 def summarizer_for(settings: Settings) -> Summarizer:
@@ -105,6 +111,34 @@ def edition_languages(settings: Settings, languages: Sequence[str] | None = None
         if lang not in supported:
             raise ValidationError(f"language {lang!r}: expected one of {', '.join(supported)}")
     return list(dict.fromkeys(wanted))
+
+
+def _assembler(
+    candidates: Sequence[Article],
+    *,
+    newsletter: str,
+    edition_date: date,
+    language: str,
+    window: tuple[datetime, datetime],
+    rules: EditionRules,
+    now: datetime,
+) -> Callable[[Summarizer], Edition]:
+    """The edition's pure assembly, waiting for its summariser (the model's calls are
+    made between a first run that learns what it asks for and the real one)."""
+
+    def assemble(summarizer: Summarizer) -> Edition:
+        return assemble_edition(
+            candidates,
+            newsletter=newsletter,
+            edition_date=edition_date,
+            language=language,
+            window=window,
+            rules=rules,
+            now=now,
+            summarizer=summarizer,
+        )
+
+    return assemble
 
 
 def build_editions(
@@ -133,6 +167,8 @@ def build_editions(
     rules = edition_rules(settings)
     summarizer = summarizer if summarizer is not None else summarizer_for(settings)
     out = []
+    # The model's calls (if any) for every language stop by one deadline: a send never waits.
+    deadline = model_deadline(settings, now=now, send_at=window[1])
     for lang in edition_languages(settings, languages):
         existing = find_edition(store, newsletter, edition_date, lang)
         if existing is not None and not rebuild:
@@ -144,15 +180,18 @@ def build_editions(
             )
         start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
         candidates = published_between(store, start, end, lang)
-        edition = assemble_edition(
+
+        assemble = _assembler(
             candidates,
             newsletter=newsletter,
             edition_date=edition_date,
             language=lang,
             window=(start, end),
             rules=rules,
-            summarizer=summarizer,
             now=now,
+        )
+        edition = assemble(
+            summarizer_for_edition(store, settings, assemble, base=summarizer, now=now, deadline=deadline)
         )
         if edition.status is EditionStatus.SKIPPED and now < window[1]:
             out.append(existing if existing is not None else edition)  # the window is still open

@@ -164,7 +164,10 @@ class DailyTicker:
         self._editions: dict[tuple[date, str], int | None] = {}  # (date, language) -> id, None: nothing to send
         # Review mode (digest.daily.desk): build early, fan out only once approved.
         self.review: str = settings.schedule.review
-        self.lead = timedelta(minutes=settings.schedule.build_lead_minutes if self.review == "approve" else 0)
+        # With a model to call ([summarize] backend = "openai"), build ahead too: the calls
+        # happen then, within their deadline, and the send never waits for them.
+        ahead = settings.summarize.deadline_minutes if settings.summarize.backend == "openai" else 0
+        self.lead = timedelta(minutes=settings.schedule.build_lead_minutes if self.review == "approve" else ahead)
         self._held: set[tuple[date, str]] = set()  # unapproved editions already logged
 
     def tick(self, now: datetime, *, start_up: bool = False) -> TickReport:

@@ -381,6 +381,34 @@ suppression_overrides = Table(
 )
 
 
+# What the operator's language model wrote for a story, once per (article content
+# hash, style, language, model, prompt version): a rebuild, a second language or a
+# restart reads it here instead of calling the model again. Rejected answers are kept
+# too (the same input gets the same answer) with the guard's reason, for the desk.
+rewrites = Table(
+    "rewrites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("style", String(40), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("prompt_version", String(50), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
+    Column("source", Text, nullable=False),  # the headline and the sentences given, one per line
+    Column("answer", Text, nullable=False),  # the model's text as it came
+    Column("truncated", Boolean, nullable=False),  # the server stopped at its length limit
+    Column("accepted", Boolean, nullable=False),  # the guard's verdict when it was written
+    Column("reason", String(20), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("milliseconds", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("content_hash", "style", "language", "model", "prompt_version"),
+)
+
+
 def model_from_row(model: type[M], row: Any, **converted: Any) -> M:
     """A ``model`` dataclass from a row whose columns bear the names of its fields;
     ``converted`` gives the fields that take more than a copy of their column."""

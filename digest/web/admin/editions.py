@@ -67,7 +67,7 @@ def _desk(ctx: WebContext, day: date) -> list[dict[str, Any]]:
     for line in edition_lines(ctx.settings, ctx.store, day, ctx.now()):
         edition_id = line.edition.id
         assert edition_id is not None
-        stories = desk.desk_stories(ops, edition_id)
+        stories = desk.desk_stories(ops, edition_id, line.edition.language)
         categories = list(dict.fromkeys(item.category for item in line.edition.items if item.category))
         out.append({"line": line, "stories": stories, "categories": categories})
     return out
