@@ -22,6 +22,7 @@ from test_daily_build import insert_articles
 from digest import config, metrics
 from digest.daily.build import build_editions
 from digest.editorial.plan import EditionRules, assemble_edition
+from digest.editorial.summarizer import EXTRACTIVE
 from digest.models import Edition
 from digest.store import Store
 from digest.store import tables as t
@@ -61,6 +62,7 @@ def extractive(edition: Edition) -> dict[str, str]:
         language="fr",
         window=(SEND_AT - timedelta(hours=24), SEND_AT),
         rules=EditionRules(),
+        summarizer=EXTRACTIVE,
         now=NOW,
     )
     return {i.title: i.summary for i in built.items}

@@ -13,7 +13,7 @@ from alembic import op
 import digest.store.tables
 
 revision = "0009_rewrites"
-down_revision = "0003_trust"
+down_revision = "0005_desk"
 branch_labels = None
 depends_on = None
 
