@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest import i18n
+from digest.actions import Actor, Door, Operations
+from digest.admins import Role
 from digest.config import Settings
 from digest.deliver.mailer import Mailer
 from digest.links import Links
@@ -30,6 +32,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
 #: X-Robots-Tag (and meta robots) of every page reached by a personal link.
 NOINDEX = "noindex, nofollow"
+
+#: Who acts through the admin API's shared bearer token: an owner, audited as "api".
+API_ACTOR = Actor("api", Role.OWNER, Door.API)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,6 +77,11 @@ class WebContext:
         """The newsletter's name."""
         name: str = self.settings.newsletter.name
         return name
+
+    @property
+    def operations(self) -> Operations:
+        """What the action layer works with: this app's settings, store and clock."""
+        return Operations(self.settings, self.store, self.now)
 
     def name_phrases(self, language: str) -> dict[str, str]:
         """The name with its preposition in ``language`` ("au Brief", "du Brief"), as the

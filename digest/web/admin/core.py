@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from digest import i18n
+from digest.actions import Actor, Door
 from digest.admins import Role
 from digest.i18n import N_
 from digest.mail import jinja
@@ -61,6 +62,11 @@ class Principal:
 
     email: str
     role: Role
+
+
+def console_actor(who: Principal) -> Actor:
+    """The signed-in admin as the action layer's actor (door: the console)."""
+    return Actor(who.email, who.role, Door.CONSOLE)
 
 
 @dataclass
