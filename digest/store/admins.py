@@ -68,6 +68,14 @@ def set_password(store: Store, email: str, password_hash: str, *, now: datetime)
             raise NotFoundError(f"no admin {email}")
 
 
+def set_role(store: Store, email: str, role: Role, *, now: datetime) -> None:
+    """Change an admin's role; NotFoundError for an unknown address."""
+    query = update(t.admins).where(t.admins.c.email == email).values(role=role.value, updated_at=now)
+    with store.engine.begin() as conn:
+        if conn.execute(query).rowcount == 0:
+            raise NotFoundError(f"no admin {email}")
+
+
 def record_failure(store: Store, keys: list[str], *, now: datetime) -> None:
     """Count one failed sign-in against each of ``keys`` (address and client)."""
     with store.engine.begin() as conn:

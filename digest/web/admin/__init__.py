@@ -44,6 +44,7 @@ routes = [
     Route("/admin/deliveries/{edition_id:int}/retry-failed", operations.retry_failed, methods=["POST"]),
     Route("/admin/deliveries/{edition_id:int}/release-held", operations.release_held, methods=["POST"]),
     Route("/admin/suppressions/{suppression_id:int}/remove", operations.remove_suppression, methods=["POST"]),
+    Route("/admin/suppressions/add", operations.add_suppression, methods=["POST"]),
     Route("/admin/feeds", operations.feeds, methods=["GET"]),
     Route("/admin/feeds/add", operations.add_feed, methods=["POST"]),
     Route("/admin/feeds/remove", operations.delete_feed, methods=["POST"]),
