@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from digest.actions import articles as article_actions
 from digest.actions import feeds as feed_actions
 from digest.actions import suppressions
 from digest.admins import Role
@@ -182,7 +183,7 @@ async def articles(request: Request, who: Principal) -> Response:
     start = local_instant(day, datetime.min.time(), tz)
     end = local_instant(day + timedelta(days=1), datetime.min.time(), tz)
     q = request.query_params.get("q", "").strip()[:200]
-    rows = await ctx.db(console_store.articles_between, ctx.store, start, end, text=q)
+    rows = await ctx.db(article_actions.between, ctx.operations, start, end, text=q)
     return render(
         request,
         "articles.html",
