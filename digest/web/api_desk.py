@@ -1,5 +1,5 @@
-"""The admin API's side of the console (API parity): story edits and approval,
-failed deliveries, the suppression list, and resending a confirmation mail.
+"""The admin API's side of the console (API parity): story edits and approval, and
+failed deliveries (the suppression list and confirmations: :mod:`digest.web.api_people`).
 
 Same bearer token and error shapes as :mod:`digest.web.api` (the token acts as an
 owner); every change is recorded in the audit log as "api".
@@ -11,20 +11,16 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest.errors import NotFoundError, ValidationError
-from digest.models import SubscriberStatus
+from digest.errors import ValidationError
 from digest.store import desk as review_store
 from digest.store import listings as console_store
-from digest.store import subscribers as db
 from digest.store.desk import EditionLocked
 from digest.web.api import admin, error, int_param, json_object
 from digest.web.context import context_of
-from digest.web.subscribe import send_confirmation
 
 ACTOR = "api"
 
@@ -96,59 +92,8 @@ async def failures(request: Request) -> Response:
     return JSONResponse({"items": [_as_json(f) for f in rows]})
 
 
-@admin
-async def list_suppressions(request: Request) -> Response:
-    """The suppression list, newest first; ?address= finds one address's entry."""
-    ctx = context_of(request)
-    limit, offset = int_param(request, "limit", 50, 1, 500), int_param(request, "offset", 0, 0, 10**9)
-    address = request.query_params.get("address", "").strip()
-    rows, total = await ctx.db(console_store.suppressions, ctx.store, address=address, limit=limit, offset=offset)
-    return JSONResponse({"total": total, "items": [_as_json(s) for s in rows]})
-
-
-@admin
-async def delete_suppression(request: Request) -> Response:
-    """Remove an address from the suppression list: ?address= (or ?id=)."""
-    ctx = context_of(request)
-    address = request.query_params.get("address", "").strip()
-    raw_id = request.query_params.get("id", "")
-    if address:
-        rows, _ = await ctx.db(console_store.suppressions, ctx.store, address=address, limit=1)
-        if not rows:
-            raise NotFoundError(f"{address} is not on the suppression list")
-        suppression_id = rows[0].id
-    elif raw_id.isdigit():
-        suppression_id = int(raw_id)
-    else:
-        raise ValidationError("address: give ?address= or ?id=")
-    removed = await ctx.db(console_store.remove_suppression, ctx.store, suppression_id)
-    if removed is None:
-        raise NotFoundError(f"no suppression {suppression_id}")
-    return JSONResponse({"removed": removed.id, "reason": removed.reason})
-
-
-@admin
-async def resend_confirmation(request: Request) -> Response:
-    """Send a pending subscriber's confirmation mail again (202); 409 for any other status."""
-    ctx = context_of(request)
-    subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(db.get, ctx.store, subscriber_id)
-    if sub is None:
-        raise NotFoundError(f"no subscriber {subscriber_id}")
-    if sub.status is not SubscriberStatus.PENDING:
-        return error(409, f"subscriber {subscriber_id} is {sub.status.value}: only pending subscribers confirm")
-    return JSONResponse(
-        {"id": subscriber_id, "confirmation": "queued"},
-        status_code=202,
-        background=BackgroundTask(send_confirmation, ctx, sub),
-    )
-
-
 routes = [
     Route("/editions/{edition_id:int}/items/{position:int}", edit_item, methods=["PATCH"]),
     Route("/editions/{edition_id:int}/approve", approve, methods=["POST"]),
     Route("/deliveries/failures", failures, methods=["GET"]),
-    Route("/suppressions", list_suppressions, methods=["GET"]),
-    Route("/suppressions", delete_suppression, methods=["DELETE"]),
-    Route("/subscribers/{subscriber_id:int}/resend-confirmation", resend_confirmation, methods=["POST"]),
 ]

@@ -42,7 +42,7 @@ from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.store import Store
 from digest.subscribers import membership as subs
-from digest.web import account, account_request, api, api_desk, pages, public_archive, subscribe
+from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
@@ -169,7 +169,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=[*api.routes, *api_desk.routes]),
+        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
         Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
