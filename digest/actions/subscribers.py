@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from email.message import EmailMessage
+from pathlib import PurePath
 from typing import Any, TextIO
 
 from digest.actions.core import Act, Actor, Door, Operations, declare
@@ -170,7 +171,8 @@ def forget(ops: Operations, actor: Actor, subscriber_id: int) -> None:
 def import_csv(ops: Operations, actor: Actor, data: bytes, *, name: str, confirmed: bool = False) -> ImportReport:
     """Import CSV bytes (see :mod:`digest.subscribers.csv_file`): the valid rows and the
     audit row commit together; the report lists every rejected row."""
-    with ops.act(actor, IMPORT, target=name[:200]) as act:
+    # The file's own name: the same whether a path (CLI) or an upload's name (web).
+    with ops.act(actor, IMPORT, target=PurePath(name).name[:200]) as act:
         report = csv_file.import_bytes(act.store, ops.settings, data, name=name, confirmed=confirmed, now=act.now)
         act.details(added=report.added, unchanged=report.unchanged, rejected=len(report.rejected), confirmed=confirmed)
         return report

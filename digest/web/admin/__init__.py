@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import dashboard, editions, operations, signin, subscribers
+from digest.web.admin import admins, dashboard, editions, operations, signin, subscribers
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -22,6 +22,7 @@ routes = [
     Route("/admin/login", signin.login, methods=["POST"]),
     Route("/admin/logout", signin.logout, methods=["POST"]),
     Route("/admin/subscribers", subscribers.subscriber_list, methods=["GET"]),
+    Route("/admin/subscribers/add", subscribers.add_subscriber, methods=["POST"]),
     Route("/admin/subscribers/import", subscribers.import_form, methods=["GET"]),
     Route("/admin/subscribers/import", subscribers.import_upload, methods=["POST"]),
     Route("/admin/subscribers/export", subscribers.export, methods=["GET"]),
@@ -51,4 +52,9 @@ routes = [
     Route("/admin/feeds/poll", operations.poll_now, methods=["POST"]),
     Route("/admin/articles", operations.articles, methods=["GET"]),
     Route("/admin/audit", operations.audit_page, methods=["GET"]),
+    Route("/admin/admins", admins.admin_list, methods=["GET"]),
+    Route("/admin/admins/add", admins.add_admin, methods=["POST"]),
+    Route("/admin/admins/role", admins.change_role, methods=["POST"]),
+    Route("/admin/admins/password", admins.set_password, methods=["POST"]),
+    Route("/admin/admins/remove", admins.remove_admin, methods=["POST"]),
 ]

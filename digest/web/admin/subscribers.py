@@ -117,6 +117,31 @@ async def _act(request: Request, fn: Callable[..., object], *args: object, **kwa
 
 
 @action(Role.EDITOR)
+async def add_subscriber(request: Request, who: Principal, form: FormData) -> Response:
+    """POST /admin/subscribers/add: email, name, language, topics, ``confirmed``; a
+    pending subscriber gets the confirmation mail."""
+    ctx = context_of(request)
+    confirmed = text(form, "confirmed") == "yes"
+    try:
+        profile, _warnings = await ctx.db(
+            actions.check_profile,
+            ctx.operations,
+            name=text(form, "name", 200),
+            language=text(form, "language", 10),
+            topics=text(form, "topics", 2000).replace(",", ";"),
+        )
+        sub = await ctx.db(
+            actions.add, ctx.operations, console_actor(who), text(form, "email", 320), profile, confirmed=confirmed
+        )
+    except DigestError as exc:
+        return redirect(request, "/admin/subscribers", str(exc), kind="error")
+    response = redirect(request, f"/admin/subscribers/{sub.id}", gettext(request, "Subscriber added."))
+    if sub.status is SubscriberStatus.PENDING:
+        response.background = BackgroundTask(send_confirmation, ctx, sub)
+    return response
+
+
+@action(Role.EDITOR)
 async def edit_subscriber(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/edit: name, language, topics, timezone, send_at."""
     ctx = context_of(request)
