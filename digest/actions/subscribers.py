@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from digest.actions.core import Act, Actor, Door, Operations, declare
 from digest.admins import Role
+from digest.deliver.mailer import SMTPMailer
 from digest.errors import ConfigError, DigestError, NotFoundError
 from digest.mail.transactional import confirmation_for
 from digest.models import Consent, Subscriber, SubscriberQuery, SubscriberStatus
@@ -197,17 +198,20 @@ def resend_confirmation(ops: Operations, actor: Actor, subscriber_id: int) -> Su
         return sub
 
 
+def smtp_mailer(ops: Operations) -> SMTPMailer:
+    """The one mail path ([smtp] and [dkim]) for a one-off mail, on ``ops``'s clock."""
+    return SMTPMailer.from_settings(ops.settings, clock=ops.clock)
+
+
 def send_confirmations(ops: Operations, pending: Sequence[Subscriber], *, warn: Callable[[str], None]) -> int:
     """Send the double opt-in mail to each of ``pending`` over [smtp] (the CLI's way;
     the web app has its own mailer); ``warn`` hears of each one not sent. Returns how
     many the SMTP server accepted."""
-    from digest.deliver.mailer import SMTPMailer
-
     if not pending:
         return 0
     try:
         links = subs.signed_links(ops.settings)
-        mailer = SMTPMailer.from_settings(ops.settings, clock=ops.clock)
+        mailer = smtp_mailer(ops)
     except ConfigError as exc:
         warn(f"confirmation mails not sent: {exc}")
         return 0
