@@ -12,6 +12,7 @@ from digest.actions.core import Act, Actor, Operations, declare
 from digest.admins import Admin, Role, hash_password
 from digest.errors import NotFoundError, ValidationError
 from digest.store import admins as db
+from digest.store import sessions
 from digest.subscribers.membership import normalise_address
 
 ADD = declare("admin.add", Role.OWNER, "create a console account")
@@ -53,15 +54,16 @@ def add(ops: Operations, actor: Actor, email: str, role: Role, password: str) ->
 
 
 def remove(ops: Operations, actor: Actor, email: str) -> None:
-    """Delete an account (its sessions end at their next request)."""
+    """Delete an account; its sessions end at once."""
     address = normalise_address(email)
     with ops.act(actor, REMOVE, target=address) as act:
         _keep_an_owner(act, _require(act, address))
+        sessions.end_all(act.store, address)  # at once (the foreign key cascades too)
         db.remove_admin(act.store, address)
 
 
 def set_role(ops: Operations, actor: Actor, email: str, role: Role) -> Admin:
-    """Give an account another role; the account as it now is."""
+    """Give an account another role (its sessions end at once); the account as it now is."""
     address = normalise_address(email)
     with ops.act(actor, ROLE, target=address) as act:
         found = _require(act, address)
@@ -69,14 +71,16 @@ def set_role(ops: Operations, actor: Actor, email: str, role: Role) -> Admin:
             if role is not Role.OWNER:
                 _keep_an_owner(act, found)
             db.set_role(act.store, address, role, now=act.now)
+            act.details(sessions_ended=sessions.end_all(act.store, address))
         act.change("role", found.role.value, role.value)
         return Admin(found.email, role, found.created_at, found.id)
 
 
 def set_password(ops: Operations, actor: Actor, email: str, password: str) -> None:
-    """Replace an account's password (every session of the old one ends)."""
+    """Replace an account's password; every session of the account ends at once."""
     address = normalise_address(email)
     password_hash = hash_password(password)
     with ops.act(actor, PASSWORD, target=address) as act:
         _require(act, address)
         db.set_password(act.store, address, password_hash, now=act.now)
+        act.details(sessions_ended=sessions.end_all(act.store, address))

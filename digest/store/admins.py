@@ -90,6 +90,14 @@ def recent_failures(store: Store, key: str, *, since: datetime) -> int:
         return int(conn.execute(query).scalar_one())
 
 
+def last_failure(store: Store, key: str) -> datetime | None:
+    """The time of the latest failed sign-in counted against ``key``, or None."""
+    f = t.admin_sign_in_failures.c
+    with store.engine.connect() as conn:
+        found: datetime | None = conn.execute(select(func.max(f.at)).where(f.key == key)).scalar_one()
+    return found
+
+
 def forget_failures(store: Store, *, before: datetime) -> int:
     """Delete failures older than ``before`` (they no longer count); how many."""
     with store.engine.begin() as conn:

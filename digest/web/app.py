@@ -191,5 +191,5 @@ def create_app(
     # the client chose. Every route is exact anyway.
     app.router.redirect_slashes = False
     app.state.web = context
-    app.state.console = Console.create(secret, session_hours=settings.web.admin_session_hours)
+    app.state.console = Console.create(secret)
     return app

@@ -21,6 +21,7 @@ routes = [
     Route("/admin/login", signin.login_form, methods=["GET"]),
     Route("/admin/login", signin.login, methods=["POST"]),
     Route("/admin/logout", signin.logout, methods=["POST"]),
+    Route("/admin/logout-everywhere", signin.logout_everywhere, methods=["POST"]),
     Route("/admin/subscribers", subscribers.subscriber_list, methods=["GET"]),
     Route("/admin/subscribers/add", subscribers.add_subscriber, methods=["POST"]),
     Route("/admin/subscribers/import", subscribers.import_form, methods=["GET"]),
