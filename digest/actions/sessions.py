@@ -133,7 +133,14 @@ def sign_in(ops: Operations, typed: str, password: str, client: Client) -> Verdi
     token = secrets.token_urlsafe(32)
     with ops.act(Actor(admin.email, admin.role, Door.CONSOLE), SIGN_IN, target=admin.email, details=seen) as act:
         db.open_session(act.store, admin.id, token, client_ip=client.ip, user_agent=client.user_agent, now=act.now)
+    idle, most = _limits(ops)
+    db.forget_stale(ops.store, idle_before=now - idle, created_before=now - most)  # rows nobody can use any more
     return Verdict(admin=admin, token=token)
+
+
+def _limits(ops: Operations) -> tuple[timedelta, timedelta]:
+    web = ops.settings.web
+    return timedelta(hours=web.admin_session_hours), timedelta(hours=web.admin_session_max_hours)
 
 
 def current(ops: Operations, token: str) -> Current | None:
@@ -145,8 +152,7 @@ def current(ops: Operations, token: str) -> Current | None:
     if found is None:
         return None
     now = ops.clock()
-    web = ops.settings.web
-    idle, most = timedelta(hours=web.admin_session_hours), timedelta(hours=web.admin_session_max_hours)
+    idle, most = _limits(ops)
     if now - found.last_seen_at > idle or now - found.created_at > most:
         db.end(ops.store, token)
         return None

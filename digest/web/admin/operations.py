@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from digest.actions import articles as article_actions
+from digest.actions import audit as audit_log
 from digest.actions import feeds as feed_actions
 from digest.actions import suppressions
 from digest.admins import Role
@@ -202,7 +203,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     q = request.query_params.get("q", "").strip()[:200]
     offset = _offset(request)
-    entries = await ctx.db(audit.recent, ctx.store, text=q or None, limit=50, offset=offset)
-    total = await ctx.db(audit.count, ctx.store, text=q or None)
+    entries = await ctx.db(audit_log.entries, ctx.operations, text=q or None, limit=50, offset=offset)
+    total = await ctx.db(audit_log.count, ctx.operations, text=q or None)
     base = "?" + urlencode({"q": q} if q else {})
     return render(request, "audit.html", who, entries=entries, total=total, offset=offset, limit=50, q=q, base=base)
