@@ -21,14 +21,16 @@ UNSUPPRESS = declare("suppression.remove", Role.EDITOR, "lift an address's suppr
 #: The reason recorded for an address an admin suppressed by hand.
 MANUAL = "manual"
 
-__all__ = ["MANUAL", "SuppressionRow", "page", "suppress", "unsuppress"]
+__all__ = ["MANUAL", "SuppressionRow", "remove_suppression", "suppress", "suppressions"]
 
 
 def _target(email_hash: str) -> str:
     return f"suppression:{email_hash[:16]}"
 
 
-def page(ops: Operations, *, address: str = "", limit: int = 50, offset: int = 0) -> tuple[list[SuppressionRow], int]:
+def suppressions(
+    ops: Operations, *, address: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[SuppressionRow], int]:
     """One page of the suppression list, newest first (``address`` finds its entry), and the total."""
     return listings.suppressions(ops.store, address=address, limit=limit, offset=offset)
 
@@ -43,23 +45,23 @@ def suppress(ops: Operations, actor: Actor, email: str, *, detail: str = "") -> 
         return added
 
 
-def unsuppress(
-    ops: Operations, actor: Actor, *, email: str | None = None, entry_id: int | None = None
+def remove_suppression(
+    ops: Operations, actor: Actor, *, suppression_id: int | None = None, address: str = ""
 ) -> SuppressionRow:
     """Lift one suppression, found by address or by its entry's id; the entry removed.
     NotFoundError when there is none."""
-    if (email is None) == (entry_id is None):
-        raise ValidationError("suppression: give either an address or an entry id")
+    if not address and suppression_id is None:
+        raise ValidationError("address: give an address or an entry id")
     with ops.act(actor, UNSUPPRESS) as act:
-        if email is not None:
-            rows, _ = listings.suppressions(act.store, address=normalise_address(email), limit=1)
-            entry_id = rows[0].id if rows else None
-            if entry_id is None:
-                raise NotFoundError(f"{normalise_address(email)} is not suppressed")
-        assert entry_id is not None
-        removed = listings.remove_suppression(act.store, entry_id)
+        if address:
+            address = normalise_address(address)
+            rows, _ = listings.suppressions(act.store, address=address, limit=1)
+            if not rows:
+                raise NotFoundError(f"{address} is not on the suppression list")
+            suppression_id = rows[0].id
+        removed = None if suppression_id is None else listings.remove_suppression(act.store, suppression_id)
         if removed is None:
-            raise NotFoundError(f"no suppression entry {entry_id}")
+            raise NotFoundError(f"no suppression {suppression_id}")
         act.target = _target(removed.email_hash)
         act.details(reason=removed.reason)
         return removed

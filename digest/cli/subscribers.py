@@ -242,7 +242,7 @@ def suppress(app: AppContext, email: str, detail: str) -> None:
 @pass_app
 def unsuppress(app: AppContext, email: str) -> None:
     """Lift an address's suppression (it is not subscribed again by this)."""
-    removed = suppressions.unsuppress(app.operations(), cli_actor(), email=email)
+    removed = suppressions.remove_suppression(app.operations(), cli_actor(), address=email)
     click.echo(f"lifted the suppression of {subs.normalise_address(email)} ({removed.reason})")
 
 

@@ -20,15 +20,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest.actions import Forbidden
+from digest.actions import Actor, Door, Forbidden
 from digest.actions import subscribers as actions
+from digest.admins import Role
 from digest.daily.status import edition_deliveries
 from digest.errors import DigestError, NotFoundError, SourceError, ValidationError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import archive as archive_store
 from digest.store import audit
 from digest.subscribers import membership as subs
-from digest.web.context import API_ACTOR, WebContext, context_of
+from digest.web.context import WebContext, context_of
 from digest.web.openapi import spec
 from digest.web.subscribe import send_confirmation
 
@@ -40,6 +41,9 @@ MAX_PROOF_ADDRESSES = 10
 PROFILE_FIELDS = ("name", "language", "topics", "timezone", "send_at")
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+#: Who acts through the admin API's shared bearer token: an owner, audited as "api".
+API_ACTOR = Actor("api", Role.OWNER, Door.API)
 
 
 class BadRequest(DigestError):
@@ -60,7 +64,9 @@ def _field_of(message: str) -> str | None:
     return head if sep and head.replace("_", "").isalpha() else None
 
 
-def _guard(handler: Handler, *, audit_here: bool) -> Handler:
+def admin(handler: Handler) -> Handler:
+    """Require ``Authorization: Bearer <admin token>``; map package errors to JSON."""
+
     async def wrapped(request: Request) -> Response:
         ctx = context_of(request)
         given = request.headers.get("authorization", "")
@@ -77,8 +83,6 @@ def _guard(handler: Handler, *, audit_here: bool) -> Handler:
             response = await handler(request)
         except BadRequest as exc:
             return error(400, str(exc))
-        except Forbidden as exc:
-            return error(403, str(exc))
         except ValidationError as exc:
             return error(422, str(exc), field=_field_of(str(exc)))
         except SourceError as exc:
@@ -89,8 +93,12 @@ def _guard(handler: Handler, *, audit_here: bool) -> Handler:
             return error(409, str(exc), suppressed=True)
         except (subs.AlreadySubscribed, subs.StateError) as exc:
             return error(409, str(exc))
-        if audit_here and request.method not in ("GET", "HEAD") and response.status_code < 400:
-            # A handler not yet on the action layer: audited here, as the token (an owner).
+        except Forbidden as exc:
+            return error(403, str(exc))
+        if getattr(handler, "acts", False):
+            return response  # the action layer wrote its own audit row
+        if request.method not in ("GET", "HEAD") and response.status_code < 400:
+            # The token acts as an owner: its changes are audited like the console's.
             await ctx.db(audit.record, ctx.store, actor="api", action=f"api.{handler.__name__}",
                          target=request.url.path[:200], details=dict(request.query_params), now=ctx.now())  # fmt: skip
         return response
@@ -100,16 +108,11 @@ def _guard(handler: Handler, *, audit_here: bool) -> Handler:
     return wrapped
 
 
-def admin(handler: Handler) -> Handler:
-    """Require ``Authorization: Bearer <admin token>``; map package errors to JSON; a
-    change that answers 2xx is audited as ``api.<handler>``."""
-    return _guard(handler, audit_here=True)
-
-
-def acting(handler: Handler) -> Handler:
-    """Like :func:`admin`, for a handler that calls the action layer (which audits each
-    change under its one action name, as :data:`API_ACTOR`)."""
-    return _guard(handler, audit_here=False)
+def acts(handler: Handler) -> Handler:
+    """Mark a handler that changes things through :mod:`digest.actions`: the action
+    audits itself under its one name, so :func:`admin` adds no ``api.*`` row."""
+    handler.acts = True  # type: ignore[attr-defined]
+    return handler
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -174,7 +177,7 @@ def _status_param(raw: str | None) -> SubscriberStatus | None:
 
 async def _subscriber(ctx: WebContext, request: Request) -> Subscriber:
     subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(actions.get, ctx.operations, subscriber_id)
+    sub = await ctx.db(actions.get, ctx.operations(), subscriber_id)
     if sub is None:
         raise NotFoundError(f"no subscriber {subscriber_id}")
     return sub
@@ -183,7 +186,8 @@ async def _subscriber(ctx: WebContext, request: Request) -> Subscriber:
 # Subscribers -------------------------------------------------------------------------
 
 
-@acting
+@admin
+@acts
 async def list_subscribers(request: Request) -> Response:
     """Subscribers by id; ?status=, ?q= (in address or name), ?limit= (1-500), ?offset=."""
     ctx = context_of(request)
@@ -191,11 +195,12 @@ async def list_subscribers(request: Request) -> Response:
     text = request.query_params.get("q") or None
     limit = int_param(request, "limit", 50, 1, 500)
     offset = int_param(request, "offset", 0, 0, 10**9)
-    items, total = await ctx.db(actions.search, ctx.operations, status=status, text=text, limit=limit, offset=offset)
+    items, total = await ctx.db(actions.search, ctx.operations(), status=status, text=text, limit=limit, offset=offset)
     return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
 
 
-@acting
+@admin
+@acts
 async def create_subscriber(request: Request) -> Response:
     """Add a subscriber; pending ones get the confirmation mail unless told otherwise."""
     ctx = context_of(request)
@@ -208,11 +213,11 @@ async def create_subscriber(request: Request) -> Response:
         raise ValidationError("email: required")
     confirmed = _flag(body, "confirmed")
     profile, warnings = await ctx.db(
-        actions.check_profile, ctx.operations, name=text_field(body, "name"), language=text_field(body, "language"),
+        actions.check_profile, ctx.operations(), name=text_field(body, "name"), language=text_field(body, "language"),
         topics=_topics(body), timezone=text_field(body, "timezone"), send_at=text_field(body, "send_at"),
     )  # fmt: skip
     sub: Subscriber = await ctx.db(
-        actions.add, ctx.operations, API_ACTOR, email, profile, confirmed=confirmed,
+        actions.add, ctx.operations(), API_ACTOR, email, profile, confirmed=confirmed,
         override_suppression=_flag(body, "override_suppression"),
     )  # fmt: skip
     log.info("subscriber added (api)", extra={"subscriber_id": sub.id, "status": sub.status.value})
@@ -227,14 +232,16 @@ async def create_subscriber(request: Request) -> Response:
     )
 
 
-@acting
+@admin
+@acts
 async def get_subscriber(request: Request) -> Response:
     """One subscriber."""
     ctx = context_of(request)
     return JSONResponse(subs.to_dict(await _subscriber(ctx, request)))
 
 
-@acting
+@admin
+@acts
 async def update_subscriber(request: Request) -> Response:
     """Change preferences (name, language, topics, timezone, send_at) and/or the status
     (confirmed, unsubscribed); fields left out keep their value."""
@@ -252,32 +259,34 @@ async def update_subscriber(request: Request) -> Response:
         current = subs.to_dict(sub)
         merged = {k: body[k] if k in body else current[k] for k in PROFILE_FIELDS}
         profile, warnings = await ctx.db(
-            actions.check_profile, ctx.operations, name=text_field(merged, "name"),
+            actions.check_profile, ctx.operations(), name=text_field(merged, "name"),
             language=text_field(merged, "language"), topics=_topics(merged),
             timezone=text_field(merged, "timezone"), send_at=text_field(merged, "send_at"),
         )  # fmt: skip
     status = _status_param(text_field(body, "status"))
     sub = await ctx.db(
-        actions.update, ctx.operations, API_ACTOR, subscriber_id, profile=profile, status=status,
+        actions.update, ctx.operations(), API_ACTOR, subscriber_id, profile=profile, status=status,
         override_suppression=_flag(body, "override_suppression"),
     )  # fmt: skip
     return JSONResponse({"subscriber": subs.to_dict(sub), "warnings": warnings})
 
 
-@acting
+@admin
+@acts
 async def delete_subscriber(request: Request) -> Response:
     """Unsubscribe (suppressed), or with ?forget=true erase the personal data."""
     ctx = context_of(request)
     sub = await _subscriber(ctx, request)
     assert sub.id is not None
     if request.query_params.get("forget", "").lower() in ("1", "true", "yes"):
-        await ctx.db(actions.forget, ctx.operations, API_ACTOR, sub.id)
+        await ctx.db(actions.forget, ctx.operations(), API_ACTOR, sub.id)
         return JSONResponse({"id": sub.id, "status": SubscriberStatus.FORGOTTEN.value})
-    left = await ctx.db(actions.unsubscribe, ctx.operations, API_ACTOR, sub.id)
+    left = await ctx.db(actions.unsubscribe, ctx.operations(), API_ACTOR, sub.id)
     return JSONResponse({"id": sub.id, "status": left.status.value})
 
 
-@acting
+@admin
+@acts
 async def import_subscribers(request: Request) -> Response:
     """Import a CSV body (text/csv, UTF-8); ?confirmed=true marks rows confirmed. The
     report lists every rejected row with its line; the valid rows are imported."""
@@ -287,7 +296,7 @@ async def import_subscribers(request: Request) -> Response:
         chunks.append(chunk)
     confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
     report = await ctx.db(
-        actions.import_csv, ctx.operations, API_ACTOR, b"".join(chunks), name="upload.csv", confirmed=confirmed
+        actions.import_csv, ctx.operations(), API_ACTOR, b"".join(chunks), name="upload.csv", confirmed=confirmed
     )
     pending = actions.pending_of(report.new)
     # Each pending row gets its own mail; one that fails does not stop the others, and
@@ -306,12 +315,13 @@ async def import_subscribers(request: Request) -> Response:
     )
 
 
-@acting
+@admin
+@acts
 async def export_subscribers(request: Request) -> Response:
     """Every subscriber (but erased ones) as CSV, re-importable."""
     ctx = context_of(request)
     out = io.StringIO()
-    await ctx.db(actions.export_csv, ctx.operations, API_ACTOR, out)
+    await ctx.db(actions.export_csv, ctx.operations(), API_ACTOR, out)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -22,8 +22,8 @@ from digest.actions import subscribers as subscriber_actions
 from digest.admins import Admin, parse_role
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Feed
-from digest.web.api import acting, int_param, json_object, text_field
-from digest.web.context import API_ACTOR, context_of
+from digest.web.api import API_ACTOR, acts, admin, int_param, json_object, text_field
+from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation
 
 
@@ -42,17 +42,19 @@ def _only(body: dict[str, Any], *allowed: str) -> None:
 # Suppressions and confirmations --------------------------------------------------------
 
 
-@acting
+@admin
+@acts
 async def list_suppressions(request: Request) -> Response:
     """The suppression list, newest first; ?address= finds one address's entry."""
     ctx = context_of(request)
     limit, offset = int_param(request, "limit", 50, 1, 500), int_param(request, "offset", 0, 0, 10**9)
     address = request.query_params.get("address", "").strip()
-    rows, total = await ctx.db(suppressions.page, ctx.operations, address=address, limit=limit, offset=offset)
+    rows, total = await ctx.db(suppressions.suppressions, ctx.operations(), address=address, limit=limit, offset=offset)
     return JSONResponse({"total": total, "items": [as_json(s) for s in rows]})
 
 
-@acting
+@admin
+@acts
 async def add_suppression(request: Request) -> Response:
     """Suppress an address by hand: ``{"email": ..., "detail": ...}``; 201 when added, 200 when it already was."""
     ctx = context_of(request)
@@ -62,32 +64,34 @@ async def add_suppression(request: Request) -> Response:
     if not email:
         raise ValidationError("email: required")
     added = await ctx.db(
-        suppressions.suppress, ctx.operations, API_ACTOR, email, detail=text_field(body, "detail") or ""
+        suppressions.suppress, ctx.operations(), API_ACTOR, email, detail=text_field(body, "detail") or ""
     )
     return JSONResponse({"suppressed": True, "added": added}, status_code=201 if added else 200)
 
 
-@acting
+@admin
+@acts
 async def delete_suppression(request: Request) -> Response:
     """Remove an address from the suppression list: ?address= (or ?id=)."""
     ctx = context_of(request)
     address = request.query_params.get("address", "").strip()
     raw_id = request.query_params.get("id", "")
     if address:
-        removed = await ctx.db(suppressions.unsuppress, ctx.operations, API_ACTOR, email=address)
+        removed = await ctx.db(suppressions.remove_suppression, ctx.operations(), API_ACTOR, address=address)
     elif raw_id.isdigit():
-        removed = await ctx.db(suppressions.unsuppress, ctx.operations, API_ACTOR, entry_id=int(raw_id))
+        removed = await ctx.db(suppressions.remove_suppression, ctx.operations(), API_ACTOR, suppression_id=int(raw_id))
     else:
         raise ValidationError("address: give ?address= or ?id=")
     return JSONResponse({"removed": removed.id, "reason": removed.reason})
 
 
-@acting
+@admin
+@acts
 async def resend_confirmation(request: Request) -> Response:
     """Send a pending subscriber's confirmation mail again (202); 409 for any other status."""
     ctx = context_of(request)
     subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(subscriber_actions.resend_confirmation, ctx.operations, API_ACTOR, subscriber_id)
+    sub = await ctx.db(subscriber_actions.resend_confirmation, ctx.operations(), API_ACTOR, subscriber_id)
     return JSONResponse(
         {"id": subscriber_id, "confirmation": "queued"},
         status_code=202,
@@ -102,15 +106,17 @@ def _feed(feed: Feed) -> dict[str, Any]:
     return as_json(feed)
 
 
-@acting
+@admin
+@acts
 async def list_feeds(request: Request) -> Response:
     """Every registered feed with its last poll."""
     ctx = context_of(request)
-    rows = await ctx.db(feeds.feeds, ctx.operations, active_only=False)
+    rows = await ctx.db(feeds.feeds, ctx.operations(), active_only=False)
     return JSONResponse({"items": [_feed(f) for f in rows]})
 
 
-@acting
+@admin
+@acts
 async def add_feed(request: Request) -> Response:
     """Register a feed: ``{"url", "category", "language"}``; 201 when new, 200 when its options were updated."""
     ctx = context_of(request)
@@ -120,28 +126,30 @@ async def add_feed(request: Request) -> Response:
     if not url:
         raise ValidationError("url: required")
     feed, created = await ctx.db(
-        feeds.add, ctx.operations, API_ACTOR, url, category=text_field(body, "category"),
+        feeds.add, ctx.operations(), API_ACTOR, url, category=text_field(body, "category"),
         language=text_field(body, "language"),
     )  # fmt: skip
     return JSONResponse({"feed": _feed(feed), "created": created}, status_code=201 if created else 200)
 
 
-@acting
+@admin
+@acts
 async def remove_feed(request: Request) -> Response:
     """Stop polling a feed (its articles stay): ?url=."""
     ctx = context_of(request)
     url = request.query_params.get("url", "").strip()
     if not url:
         raise ValidationError("url: give ?url=")
-    removed = await ctx.db(feeds.remove, ctx.operations, API_ACTOR, url)
+    removed = await ctx.db(feeds.remove, ctx.operations(), API_ACTOR, url)
     return JSONResponse({"removed": removed})
 
 
-@acting
+@admin
+@acts
 async def poll_feeds(request: Request) -> Response:
     """Poll every feed now; each feed's status and the totals."""
     ctx = context_of(request)
-    report = await ctx.db(feeds.poll, ctx.operations, API_ACTOR)
+    report = await ctx.db(feeds.poll, ctx.operations(), API_ACTOR)
     return JSONResponse(
         {
             "feeds": [
@@ -161,15 +169,17 @@ def _admin(account: Admin) -> dict[str, Any]:
     return as_json(account)
 
 
-@acting
+@admin
+@acts
 async def list_admins(request: Request) -> Response:
     """Every console account (never a password hash)."""
     ctx = context_of(request)
-    rows = await ctx.db(admins.accounts, ctx.operations)
+    rows = await ctx.db(admins.accounts, ctx.operations())
     return JSONResponse({"items": [_admin(a) for a in rows]})
 
 
-@acting
+@admin
+@acts
 async def add_admin(request: Request) -> Response:
     """Create an account: ``{"email", "role", "password"}`` (201)."""
     ctx = context_of(request)
@@ -178,11 +188,12 @@ async def add_admin(request: Request) -> Response:
     email, role, password = (text_field(body, k) or "" for k in ("email", "role", "password"))
     if not email:
         raise ValidationError("email: required")
-    account = await ctx.db(admins.add, ctx.operations, API_ACTOR, email, parse_role(role), password)
+    account = await ctx.db(admins.add, ctx.operations(), API_ACTOR, email, parse_role(role), password)
     return JSONResponse({"admin": _admin(account)}, status_code=201)
 
 
-@acting
+@admin
+@acts
 async def update_admin(request: Request) -> Response:
     """Change an account's ``role`` and/or ``password``."""
     ctx = context_of(request)
@@ -192,23 +203,24 @@ async def update_admin(request: Request) -> Response:
     role, password = text_field(body, "role"), text_field(body, "password")
     if role is None and password is None:
         raise ValidationError("role: give a role and/or a password")
-    if await ctx.db(admins.account, ctx.operations, email) is None:
+    if await ctx.db(admins.account, ctx.operations(), email) is None:
         raise NotFoundError(f"no admin {email}")
     if role is not None:
-        await ctx.db(admins.set_role, ctx.operations, API_ACTOR, email, parse_role(role))
+        await ctx.db(admins.set_role, ctx.operations(), API_ACTOR, email, parse_role(role))
     if password is not None:
-        await ctx.db(admins.set_password, ctx.operations, API_ACTOR, email, password)
-    account = await ctx.db(admins.account, ctx.operations, email)
+        await ctx.db(admins.set_password, ctx.operations(), API_ACTOR, email, password)
+    account = await ctx.db(admins.account, ctx.operations(), email)
     assert account is not None
     return JSONResponse({"admin": _admin(account)})
 
 
-@acting
+@admin
+@acts
 async def delete_admin(request: Request) -> Response:
     """Delete an account."""
     ctx = context_of(request)
     email: str = request.path_params["email"]
-    await ctx.db(admins.remove, ctx.operations, API_ACTOR, email)
+    await ctx.db(admins.remove, ctx.operations(), API_ACTOR, email)
     return JSONResponse({"removed": email})
 
 

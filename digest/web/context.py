@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest import i18n
-from digest.actions import Actor, Door, Operations, Store
-from digest.admins import Role
+from digest.actions import Operations, Store
 from digest.config import Settings
 from digest.links import Links
 from digest.mail.jinja import environment
@@ -31,9 +30,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 
 #: X-Robots-Tag (and meta robots) of every page reached by a personal link.
 NOINDEX = "noindex, nofollow"
-
-#: Who acts through the admin API's shared bearer token: an owner, audited as "api".
-API_ACTOR = Actor("api", Role.OWNER, Door.API)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,15 +81,14 @@ class WebContext:
         name: str = self.settings.newsletter.name
         return name
 
-    @property
-    def operations(self) -> Operations:
-        """What the action layer works with: this app's settings, store and clock."""
-        return Operations(self.settings, self.store, self.now)
-
     def name_phrases(self, language: str) -> dict[str, str]:
         """The name with its preposition in ``language`` ("au Brief", "du Brief"), as the
         catalogue's ``to_newsletter``/``from_newsletter``/``of_newsletter`` placeholders."""
         return names.phrases(self.newsletter, language, self.settings.newsletter.name_article)
+
+    def operations(self) -> Operations:
+        """What the action layer works with: these settings, this store and this clock."""
+        return Operations(self.settings, self.store, self.now)
 
     async def db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a (blocking) store call in the thread pool, off the event loop."""

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from digest.actions import admins as actions
 from digest.admins import Role, parse_role
 from digest.errors import DigestError
-from digest.web.admin.core import Principal, action, console_actor, gettext, page, redirect, refused, render, text
+from digest.web.admin.core import Principal, action, gettext, page, redirect, refused, render, text
 from digest.web.context import context_of
 
 BACK = "/admin/admins"
@@ -25,13 +25,13 @@ async def admin_list(request: Request, who: Principal) -> Response:
     if not who.role.allows(Role.OWNER):
         return refused(request, who, 403, gettext(request, "Only an owner manages the admin accounts."))
     ctx = context_of(request)
-    return render(request, "admins.html", who, admins=await ctx.db(actions.accounts, ctx.operations))
+    return render(request, "admins.html", who, admins=await ctx.db(actions.accounts, ctx.operations()))
 
 
 async def _change(request: Request, done: str, fn: Callable[..., object], *args: object) -> Response:
     ctx = context_of(request)
     try:
-        await ctx.db(fn, ctx.operations, *args)
+        await ctx.db(fn, ctx.operations(), *args)
     except DigestError as exc:
         return redirect(request, BACK, str(exc), kind="error")
     return redirect(request, BACK, done)
@@ -45,7 +45,7 @@ async def add_admin(request: Request, who: Principal, form: FormData) -> Respons
     except DigestError as exc:
         return redirect(request, BACK, str(exc), kind="error")
     args = (text(form, "email", 320), role, text(form, "password", 1024))
-    return await _change(request, gettext(request, "Admin added."), actions.add, console_actor(who), *args)
+    return await _change(request, gettext(request, "Admin added."), actions.add, who.actor, *args)
 
 
 @action(Role.OWNER)
@@ -56,20 +56,18 @@ async def change_role(request: Request, who: Principal, form: FormData) -> Respo
     except DigestError as exc:
         return redirect(request, BACK, str(exc), kind="error")
     done = gettext(request, "Role changed.")
-    return await _change(request, done, actions.set_role, console_actor(who), text(form, "email", 320), role)
+    return await _change(request, done, actions.set_role, who.actor, text(form, "email", 320), role)
 
 
 @action(Role.OWNER)
 async def set_password(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/admins/password: ``email``, ``password``."""
     args = (text(form, "email", 320), text(form, "password", 1024))
-    return await _change(
-        request, gettext(request, "Password changed."), actions.set_password, console_actor(who), *args
-    )
+    return await _change(request, gettext(request, "Password changed."), actions.set_password, who.actor, *args)
 
 
 @action(Role.OWNER)
 async def remove_admin(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/admins/remove: ``email``."""
     done = gettext(request, "Admin removed.")
-    return await _change(request, done, actions.remove, console_actor(who), text(form, "email", 320))
+    return await _change(request, done, actions.remove, who.actor, text(form, "email", 320))

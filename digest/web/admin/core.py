@@ -65,10 +65,10 @@ class Principal:
     role: Role
     token: str = ""
 
-
-def console_actor(who: Principal) -> Actor:
-    """The signed-in admin as the action layer's actor (door: the console)."""
-    return Actor(who.email, who.role, Door.CONSOLE)
+    @property
+    def actor(self) -> Actor:
+        """This admin as the action layer's actor, acting through the console."""
+        return Actor(self.email, self.role, Door.CONSOLE)
 
 
 @dataclass
@@ -129,7 +129,7 @@ async def current_admin(request: Request) -> Principal | None:
     if not token:
         return None
     ctx = context_of(request)
-    found = await ctx.db(sessions.current, ctx.operations, token)
+    found = await ctx.db(sessions.current, ctx.operations(), token)
     if found is None:
         return None
     return Principal(found.admin.email, found.admin.role, found.token)

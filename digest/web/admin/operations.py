@@ -15,16 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from digest.actions import articles as article_actions
-from digest.actions import audit as audit_log
+from digest.actions import audit_log, suppressions
 from digest.actions import feeds as feed_actions
-from digest.actions import suppressions
 from digest.admins import Role
 from digest.errors import DigestError
 from digest.store import archive as archive_store
 from digest.store import audit, delivery_admin
 from digest.store import listings as console_store
 from digest.timing import edition_date_for, local_instant, zone
-from digest.web.admin.core import Principal, action, console_actor, gettext, page, redirect, render, text
+from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.subscribers import _offset
 from digest.web.context import context_of
 
@@ -41,7 +40,7 @@ async def deliveries(request: Request, who: Principal) -> Response:
     address = request.query_params.get("address", "").strip()[:320]
     offset = _offset(request)
     suppressed, total = await ctx.db(
-        suppressions.page, ctx.operations, address=address, limit=SUPPRESSIONS_PAGE, offset=offset
+        suppressions.suppressions, ctx.operations(), address=address, limit=SUPPRESSIONS_PAGE, offset=offset
     )
     base = "?" + urlencode({"address": address} if address else {})
     return render(
@@ -103,7 +102,7 @@ async def remove_suppression(request: Request, who: Principal, form: FormData) -
     ctx = context_of(request)
     entry_id = int(request.path_params["suppression_id"])
     try:
-        await ctx.db(suppressions.unsuppress, ctx.operations, console_actor(who), entry_id=entry_id)
+        await ctx.db(suppressions.remove_suppression, ctx.operations(), who.actor, suppression_id=entry_id)
     except DigestError:
         return redirect(request, "/admin/deliveries", gettext(request, "No such entry."), kind="error")
     return redirect(request, "/admin/deliveries", gettext(request, "Removed from the suppression list."))
@@ -115,7 +114,7 @@ async def add_suppression(request: Request, who: Principal, form: FormData) -> R
     ctx = context_of(request)
     try:
         await ctx.db(
-            suppressions.suppress, ctx.operations, console_actor(who), text(form, "address", 320),
+            suppressions.suppress, ctx.operations(), who.actor, text(form, "address", 320),
             detail=text(form, "detail", 500),
         )  # fmt: skip
     except DigestError as exc:
@@ -127,7 +126,7 @@ async def add_suppression(request: Request, who: Principal, form: FormData) -> R
 async def feeds(request: Request, who: Principal) -> Response:
     """GET /admin/feeds: each feed's last poll and its result or error."""
     ctx = context_of(request)
-    rows = await ctx.db(feed_actions.feeds, ctx.operations, active_only=False)
+    rows = await ctx.db(feed_actions.feeds, ctx.operations(), active_only=False)
     return render(request, "feeds.html", who, feeds=rows)
 
 
@@ -138,8 +137,8 @@ async def add_feed(request: Request, who: Principal, form: FormData) -> Response
     try:
         _feed, created = await ctx.db(
             feed_actions.add,
-            ctx.operations,
-            console_actor(who),
+            ctx.operations(),
+            who.actor,
             text(form, "url", 2048).strip(),
             category=text(form, "category", 100).strip() or None,
             language=text(form, "language", 10).strip() or None,
@@ -156,7 +155,7 @@ async def delete_feed(request: Request, who: Principal, form: FormData) -> Respo
     """POST /admin/feeds/remove: ``url``."""
     ctx = context_of(request)
     try:
-        await ctx.db(feed_actions.remove, ctx.operations, console_actor(who), text(form, "url", 2048))
+        await ctx.db(feed_actions.remove, ctx.operations(), who.actor, text(form, "url", 2048))
     except DigestError as exc:
         return redirect(request, "/admin/feeds", str(exc), kind="error")
     return redirect(request, "/admin/feeds", gettext(request, "Feed removed."))
@@ -166,7 +165,7 @@ async def delete_feed(request: Request, who: Principal, form: FormData) -> Respo
 async def poll_now(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/feeds/poll: poll every feed once, now."""
     ctx = context_of(request)
-    report = await ctx.db(feed_actions.poll, ctx.operations, console_actor(who))
+    report = await ctx.db(feed_actions.poll, ctx.operations(), who.actor)
     return redirect(request, "/admin/feeds", gettext(request, "%(n)s feeds polled.", n=len(report.feeds)))
 
 
@@ -184,7 +183,7 @@ async def articles(request: Request, who: Principal) -> Response:
     start = local_instant(day, datetime.min.time(), tz)
     end = local_instant(day + timedelta(days=1), datetime.min.time(), tz)
     q = request.query_params.get("q", "").strip()[:200]
-    rows = await ctx.db(article_actions.between, ctx.operations, start, end, text=q)
+    rows = await ctx.db(article_actions.between, ctx.operations(), start, end, text=q)
     return render(
         request,
         "articles.html",
@@ -203,7 +202,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     q = request.query_params.get("q", "").strip()[:200]
     offset = _offset(request)
-    entries = await ctx.db(audit_log.entries, ctx.operations, text=q or None, limit=50, offset=offset)
-    total = await ctx.db(audit_log.count, ctx.operations, text=q or None)
+    entries = await ctx.db(audit_log.recent, ctx.operations(), text=q or None, limit=50, offset=offset)
+    total = await ctx.db(audit_log.count, ctx.operations(), text=q or None)
     base = "?" + urlencode({"q": q} if q else {})
     return render(request, "audit.html", who, entries=entries, total=total, offset=offset, limit=50, q=q, base=base)

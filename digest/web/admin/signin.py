@@ -20,7 +20,6 @@ from digest.web.admin.core import (
     Principal,
     action,
     client_of,
-    console_actor,
     current_admin,
     end_session,
     gettext,
@@ -63,7 +62,7 @@ async def login(request: Request) -> Response:
     if not await ctx.csrf_ok(request, {"csrf_token": text(form, "csrf_token")}):
         return _login_again(request, 403, email, gettext(request, "The form had expired. Try again."))
     client = client_of(request)
-    verdict = await ctx.db(sessions.sign_in, ctx.operations, email, text(form, "password", 1024), client)
+    verdict = await ctx.db(sessions.sign_in, ctx.operations(), email, text(form, "password", 1024), client)
     if verdict.retry_after:
         log.warning("admin sign-in refused: too many failures", extra={"to": mask_email(email)})
         wait = (
@@ -80,7 +79,7 @@ async def login(request: Request) -> Response:
         return _login_again(request, 400, email, wrong, text(form, "next", 500))
     old = request.cookies.get("digest_admin", "")
     if old:  # the browser's previous session, if any, ends: one token per sign-in
-        await ctx.db(sessions.end_token, ctx.operations, old)
+        await ctx.db(sessions.end_token, ctx.operations(), old)
     done = redirect(request, _next(request, text(form, "next", 500)))
     start_session(request, done, verdict.token)
     log.info("admin signed in", extra={"to": mask_email(verdict.admin.email)})
@@ -95,7 +94,7 @@ async def logout(request: Request) -> Response:
     if not await ctx.csrf_ok(request, {"csrf_token": text(form, "csrf_token")}):
         return refused(request, who, 403, gettext(request, "The form had expired. Go back and try again."))
     if who is not None:
-        await ctx.db(sessions.sign_out, ctx.operations, console_actor(who), who.token, client_of(request))
+        await ctx.db(sessions.sign_out, ctx.operations(), who.actor, who.token, client_of(request))
     response = redirect(request, "/admin/login", gettext(request, "You are signed out."))
     end_session(request, response)
     return response
@@ -105,7 +104,7 @@ async def logout(request: Request) -> Response:
 async def logout_everywhere(request: Request, who: Principal, form: object) -> Response:
     """POST /admin/logout-everywhere: ends every session of this account, this one too."""
     ctx = context_of(request)
-    await ctx.db(sessions.sign_out_everywhere, ctx.operations, console_actor(who), client_of(request))
+    await ctx.db(sessions.sign_out_everywhere, ctx.operations(), who.actor, client_of(request))
     response = redirect(request, "/admin/login", gettext(request, "You are signed out everywhere."))
     end_session(request, response)
     return response

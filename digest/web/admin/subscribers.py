@@ -25,7 +25,6 @@ from digest.web.admin.core import (
     MAX_UPLOAD_BYTES,
     Principal,
     action,
-    console_actor,
     gettext,
     page,
     redirect,
@@ -67,8 +66,8 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
     """GET /admin/subscribers: ?q=, status, language, topic, sort, dir, offset."""
     ctx = context_of(request)
     q, offset = _query(request), _offset(request)
-    rows, total = await ctx.db(actions.listing, ctx.operations, q, limit=PAGE_SIZE, offset=offset)
-    topics = await ctx.db(actions.known_topics, ctx.operations)
+    rows, total = await ctx.db(actions.listing, ctx.operations(), q, limit=PAGE_SIZE, offset=offset)
+    topics = await ctx.db(actions.known_topics, ctx.operations())
     filters = {"q": q.text, "status": q.status, "language": q.language, "topic": q.topic}
     base = "?" + urlencode({k: v for k, v in filters.items() if v})
     return render(
@@ -88,7 +87,7 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
 
 
 async def _subscriber(ctx: WebContext, request: Request) -> Subscriber | None:
-    sub = await ctx.db(actions.get, ctx.operations, int(request.path_params["subscriber_id"]))
+    sub = await ctx.db(actions.get, ctx.operations(), int(request.path_params["subscriber_id"]))
     return sub
 
 
@@ -99,7 +98,7 @@ async def subscriber_page(request: Request, who: Principal) -> Response:
     sub = await _subscriber(ctx, request)
     if sub is None or sub.id is None:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such subscriber."))
-    history = await ctx.db(actions.history, ctx.operations, sub.id)
+    history = await ctx.db(actions.history, ctx.operations(), sub.id)
     return render(
         request, "subscriber.html", who, sub=sub, history=history, languages=[(c, c) for c in i18n.languages()]
     )
@@ -110,7 +109,7 @@ async def _act(request: Request, fn: Callable[..., object], *args: object, **kwa
     ctx = context_of(request)
     back = f"/admin/subscribers/{request.path_params['subscriber_id']}"
     try:
-        await ctx.db(fn, ctx.operations, *args, **kwargs)
+        await ctx.db(fn, ctx.operations(), *args, **kwargs)
     except DigestError as exc:
         return redirect(request, back, str(exc), kind="error")
     return redirect(request, back, gettext(request, "Saved."))
@@ -125,13 +124,13 @@ async def add_subscriber(request: Request, who: Principal, form: FormData) -> Re
     try:
         profile, _warnings = await ctx.db(
             actions.check_profile,
-            ctx.operations,
+            ctx.operations(),
             name=text(form, "name", 200),
             language=text(form, "language", 10),
             topics=text(form, "topics", 2000).replace(",", ";"),
         )
         sub = await ctx.db(
-            actions.add, ctx.operations, console_actor(who), text(form, "email", 320), profile, confirmed=confirmed
+            actions.add, ctx.operations(), who.actor, text(form, "email", 320), profile, confirmed=confirmed
         )
     except DigestError as exc:
         return redirect(request, "/admin/subscribers", str(exc), kind="error")
@@ -149,7 +148,7 @@ async def edit_subscriber(request: Request, who: Principal, form: FormData) -> R
     try:
         profile, _warnings = await ctx.db(
             actions.check_profile,
-            ctx.operations,
+            ctx.operations(),
             name=text(form, "name", 200),
             language=text(form, "language", 10),
             topics=text(form, "topics", 2000).replace(",", ";"),
@@ -158,19 +157,19 @@ async def edit_subscriber(request: Request, who: Principal, form: FormData) -> R
         )
     except DigestError as exc:
         return redirect(request, f"/admin/subscribers/{subscriber_id}", str(exc), kind="error")
-    return await _act(request, actions.update, console_actor(who), subscriber_id, profile=profile)
+    return await _act(request, actions.update, who.actor, subscriber_id, profile=profile)
 
 
 @action(Role.EDITOR)
 async def unsubscribe_subscriber(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/unsubscribe."""
-    return await _act(request, actions.unsubscribe, console_actor(who), int(request.path_params["subscriber_id"]))
+    return await _act(request, actions.unsubscribe, who.actor, int(request.path_params["subscriber_id"]))
 
 
 @action(Role.EDITOR)
 async def forget_subscriber(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/forget: erase the personal data (kept suppressed)."""
-    return await _act(request, actions.forget, console_actor(who), int(request.path_params["subscriber_id"]))
+    return await _act(request, actions.forget, who.actor, int(request.path_params["subscriber_id"]))
 
 
 @action(Role.EDITOR)
@@ -180,7 +179,7 @@ async def resend_confirmation(request: Request, who: Principal, form: FormData) 
     back = f"/admin/subscribers/{request.path_params['subscriber_id']}"
     try:
         sub = await ctx.db(
-            actions.resend_confirmation, ctx.operations, console_actor(who), int(request.path_params["subscriber_id"])
+            actions.resend_confirmation, ctx.operations(), who.actor, int(request.path_params["subscriber_id"])
         )
     except DigestError:
         return redirect(
@@ -212,9 +211,7 @@ async def import_upload(request: Request, who: Principal, form: FormData) -> Res
     confirmed = text(form, "confirmed") == "yes"
     name = upload.filename or "upload.csv"
     try:
-        report = await ctx.db(
-            actions.import_csv, ctx.operations, console_actor(who), data, name=name, confirmed=confirmed
-        )
+        report = await ctx.db(actions.import_csv, ctx.operations(), who.actor, data, name=name, confirmed=confirmed)
     except DigestError as exc:
         return render(request, "import.html", who, status_code=400, report=None, failure=str(exc))
     pending = actions.pending_of(report.new)
@@ -234,7 +231,7 @@ async def export(request: Request, who: Principal) -> Response:
     """GET /admin/subscribers/export: every subscriber (but erased ones) as re-importable CSV."""
     ctx = context_of(request)
     out = io.StringIO()
-    await ctx.db(actions.export_csv, ctx.operations, console_actor(who), out)
+    await ctx.db(actions.export_csv, ctx.operations(), who.actor, out)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
