@@ -323,7 +323,7 @@ admin_sign_in_failures = Table(
     "admin_sign_in_failures",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(200), nullable=False),  # "email:<hash>" or "ip:<address>"
+    Column("key", String(200), nullable=False),  # "pair:<hash>:<address>", "ip:<address>" or "email:<hash>"
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_admin_sign_in_failures_key_at", "key", "at"),
 )
