@@ -10,7 +10,6 @@ editions: list, delivery status, test send. The OpenAPI description is served at
 from __future__ import annotations
 
 import hmac
-import io
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -285,50 +284,6 @@ async def delete_subscriber(request: Request) -> Response:
     return JSONResponse({"id": sub.id, "status": left.status.value})
 
 
-@admin
-@acts
-async def import_subscribers(request: Request) -> Response:
-    """Import a CSV body (text/csv, UTF-8); ?confirmed=true marks rows confirmed. The
-    report lists every rejected row with its line; the valid rows are imported."""
-    ctx = context_of(request)
-    chunks: list[bytes] = []
-    async for chunk in request.stream():  # capped by digest.web.middleware.BodyLimit
-        chunks.append(chunk)
-    confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
-    report = await ctx.db(
-        actions.import_csv, ctx.operations(), API_ACTOR, b"".join(chunks), name="upload.csv", confirmed=confirmed
-    )
-    pending = actions.pending_of(report.new)
-    # Each pending row gets its own mail; one that fails does not stop the others, and
-    # the answer counts what the SMTP server actually accepted.
-    sent = sum([await send_confirmation(ctx, sub) for sub in pending])
-    return JSONResponse(
-        {
-            "ok": report.ok,
-            "added": report.added,
-            "unchanged": report.unchanged,
-            "rejected": [{"line": r.line, "reason": r.message} for r in report.rejected],
-            "warnings": [{"line": w.line, "warning": w.message} for w in report.warnings],
-            "confirmations_queued": sent,  # accepted by the SMTP server
-            "confirmations_failed": len(pending) - sent,
-        }
-    )
-
-
-@admin
-@acts
-async def export_subscribers(request: Request) -> Response:
-    """Every subscriber (but erased ones) as CSV, re-importable."""
-    ctx = context_of(request)
-    out = io.StringIO()
-    await ctx.db(actions.export_csv, ctx.operations(), API_ACTOR, out)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"', "Cache-Control": "no-store"},
-    )
-
-
 # Editions ----------------------------------------------------------------------------
 
 
@@ -402,8 +357,6 @@ routes = [
     Route("/openapi.json", openapi, methods=["GET"]),
     Route("/subscribers", list_subscribers, methods=["GET"]),
     Route("/subscribers", create_subscriber, methods=["POST"]),
-    Route("/subscribers/import", import_subscribers, methods=["POST"]),
-    Route("/subscribers/export", export_subscribers, methods=["GET"]),
     Route("/subscribers/{subscriber_id:int}", get_subscriber, methods=["GET"]),
     Route("/subscribers/{subscriber_id:int}", update_subscriber, methods=["PATCH"]),
     Route("/subscribers/{subscriber_id:int}", delete_subscriber, methods=["DELETE"]),

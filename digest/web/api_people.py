@@ -1,5 +1,5 @@
-"""The admin API's people and sources: the suppression list, resending a confirmation
-mail, feeds and console accounts.
+"""The admin API's people and sources: the list as CSV, the suppression list, resending
+a confirmation mail, feeds and console accounts.
 
 Same bearer token and error shapes as :mod:`digest.web.api`; every change is one call
 of :mod:`digest.actions` as :data:`~digest.web.context.API_ACTOR` (an owner), audited
@@ -9,6 +9,7 @@ under the action's one name, as from the CLI and the console.
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,58 @@ def _only(body: dict[str, Any], *allowed: str) -> None:
     unknown = set(body) - set(allowed)
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
+
+
+# The list as CSV ------------------------------------------------------------------------
+
+
+@admin
+@acts
+async def import_subscribers(request: Request) -> Response:
+    """Import a CSV body (text/csv, UTF-8); ?confirmed=true marks rows confirmed. The
+    report lists every rejected row with its line; the valid rows are imported."""
+    ctx = context_of(request)
+    chunks: list[bytes] = []
+    async for chunk in request.stream():  # capped by digest.web.middleware.BodyLimit
+        chunks.append(chunk)
+    confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
+    report = await ctx.db(
+        subscriber_actions.import_csv,
+        ctx.operations(),
+        API_ACTOR,
+        b"".join(chunks),
+        name="upload.csv",
+        confirmed=confirmed,
+    )
+    pending = subscriber_actions.pending_of(report.new)
+    # Each pending row gets its own mail; one that fails does not stop the others, and
+    # the answer counts what the SMTP server actually accepted.
+    sent = sum([await send_confirmation(ctx, sub) for sub in pending])
+    return JSONResponse(
+        {
+            "ok": report.ok,
+            "added": report.added,
+            "unchanged": report.unchanged,
+            "rejected": [{"line": r.line, "reason": r.message} for r in report.rejected],
+            "warnings": [{"line": w.line, "warning": w.message} for w in report.warnings],
+            "confirmations_queued": sent,  # accepted by the SMTP server
+            "confirmations_failed": len(pending) - sent,
+        }
+    )
+
+
+@admin
+@acts
+async def export_subscribers(request: Request) -> Response:
+    """Every subscriber (but erased ones) as CSV, re-importable."""
+    ctx = context_of(request)
+    out = io.StringIO()
+    await ctx.db(subscriber_actions.export_csv, ctx.operations(), API_ACTOR, out)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"', "Cache-Control": "no-store"},
+    )
 
 
 # Suppressions and confirmations --------------------------------------------------------
@@ -225,6 +278,8 @@ async def delete_admin(request: Request) -> Response:
 
 
 routes = [
+    Route("/subscribers/import", import_subscribers, methods=["POST"]),
+    Route("/subscribers/export", export_subscribers, methods=["GET"]),
     Route("/suppressions", list_suppressions, methods=["GET"]),
     Route("/suppressions", add_suppression, methods=["POST"]),
     Route("/suppressions", delete_suppression, methods=["DELETE"]),
