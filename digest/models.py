@@ -202,6 +202,25 @@ class SubscriberStatus(enum.StrEnum):
     FORGOTTEN = "forgotten"  # personal data erased on request
 
 
+#: Statuses that are not sent to and must not come back without a new consent.
+SUPPRESSED_STATUSES = frozenset({SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN})
+
+#: Sort keys of the console's subscriber list.
+SUBSCRIBER_SORTS = ("created", "email", "name", "status", "language")
+
+
+@dataclass(frozen=True)
+class SubscriberQuery:
+    """The console's subscriber filters (empty strings filter nothing)."""
+
+    text: str = ""
+    status: str = ""
+    language: str = ""
+    topic: str = ""
+    sort: str = "created"
+    descending: bool = True
+
+
 @dataclass(frozen=True)
 class Consent:
     """Proof of consent, kept for GDPR: when, from where, and to which text."""

@@ -79,7 +79,7 @@ async def test_a_subscribers_page_shows_consent_and_history_and_its_actions_work
     assert actions[:4] == [
         "subscriber.forget",
         "subscriber.unsubscribe",
-        "subscriber.edit",
+        "subscriber.update",
         "subscriber.resend_confirmation",
     ]
 

@@ -71,7 +71,7 @@ def test_admins_list_remove_and_password_are_audited_as_the_os_user(
     entries = audit.recent(store)
     assert [e.action for e in entries] == ["admin.remove", "admin.password", "admin.add", "admin.add"]
     assert {e.actor for e in entries} == {f"cli:{getpass.getuser()}"}
-    assert entries[-1].details == {"role": "owner"}
+    assert entries[-1].details == {"role": "owner", "door": "cli"}
 
 
 def test_send_in_review_mode_refuses_an_unapproved_edition_until_it_is_approved(

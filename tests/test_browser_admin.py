@@ -202,7 +202,7 @@ def test_admin_journeys_in_a_real_browser(site: Site) -> None:
 
 CONSOLE_PAGES = ["/admin", "/admin/subscribers", "/admin/subscribers/1", "/admin/subscribers/import",
                  "/admin/editions", "/admin/editions/{day}", "/admin/deliveries", "/admin/feeds",
-                 "/admin/articles", "/admin/audit"]  # fmt: skip
+                 "/admin/articles", "/admin/audit", "/admin/admins"]  # fmt: skip
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

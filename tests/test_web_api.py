@@ -18,7 +18,7 @@ from digest.models import SubscriberStatus
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.store import tables as t
-from digest.web import api, api_desk
+from digest.web import api, api_desk, api_people
 from digest.web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "subscribers"
@@ -292,7 +292,7 @@ async def test_openapi_describes_every_api_route(client: httpx.AsyncClient) -> N
     }
     served = {
         (method, route.path.replace(":int}", "}"))
-        for route in [*api.routes, *api_desk.routes]
+        for route in [*api.routes, *api_desk.routes, *api_people.routes]
         if isinstance(route, Route) and route.path != "/openapi.json"
         for method in (route.methods or set()) - {"HEAD"}
     }

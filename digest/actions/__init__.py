@@ -11,6 +11,8 @@ actor came through. So the same change made from any door leaves the same audit 
 * one module per resource (editions, deliveries, subscribers, feeds, admins...).
 """
 
-from digest.actions.core import ACTIONS, Act, Actor, Door, Forbidden, Operations, declare
+from digest.actions.core import ACTIONS, Act, Actor, Door, Forbidden, Operations, Store, declare
 
-__all__ = ["ACTIONS", "Act", "Actor", "Door", "Forbidden", "Operations", "declare"]
+# ``Store`` is here for the doors' type annotations only (the web app is handed one by
+# the composition root and passes it on inside :class:`Operations`); no door calls it.
+__all__ = ["ACTIONS", "Act", "Actor", "Door", "Forbidden", "Operations", "Store", "declare"]

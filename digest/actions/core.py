@@ -29,6 +29,8 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.store import Store, audit
 
+__all__ = ["ACTIONS", "Act", "ActionName", "Actor", "Door", "Forbidden", "Operations", "Store", "declare"]
+
 
 class Door(enum.StrEnum):
     """The door an actor came through, recorded with each audit row."""

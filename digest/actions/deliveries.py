@@ -1,5 +1,5 @@
-"""Deliveries an operator fixes: retry the failed ones, release the held ones, lift a
-suppression; and the reads the delivery pages and the API show.
+"""Deliveries an operator fixes: retry the failed ones, release the held ones; and the
+reads the delivery pages and the API show (the suppression list: digest.actions.suppressions).
 
 Retrying says how many rows it reopened and why the others stayed as they were, so a
 "0 deliveries due again" is never the whole answer.
@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 
 from digest.actions.core import Actor, Operations, declare
 from digest.admins import Role
-from digest.errors import NotFoundError
 from digest.store import delivery_admin, listings
-from digest.store.listings import Failure, SuppressionRow
+from digest.store.listings import Failure
 
-__all__ = ["Failure", "SuppressionRow"]
+__all__ = ["Failure"]
 
 RETRY = declare("delivery.retry_failed", Role.EDITOR, "retry an edition's failed deliveries")
 RELEASE = declare("delivery.release_held", Role.EDITOR, "send an edition's held deliveries again")
-UNSUPPRESS = declare("suppression.remove", Role.EDITOR, "remove an address from the suppression list")
 
 
 @dataclass(frozen=True)
@@ -55,25 +53,6 @@ def release_held(ops: Operations, actor: Actor, edition_id: int) -> Reopened:
         return Reopened(edition_id, n)
 
 
-def remove_suppression(
-    ops: Operations, actor: Actor, *, suppression_id: int | None = None, address: str = ""
-) -> SuppressionRow:
-    """Remove one entry of the suppression list, by id or by address; NotFoundError
-    when there is none."""
-    with ops.act(actor, UNSUPPRESS) as act:
-        if address:
-            rows, _ = listings.suppressions(act.store, address=address, limit=1)
-            if not rows:
-                raise NotFoundError(f"{address} is not on the suppression list")
-            suppression_id = rows[0].id
-        removed = None if suppression_id is None else listings.remove_suppression(act.store, suppression_id)
-        if removed is None:
-            raise NotFoundError(f"no suppression {suppression_id}")
-        act.target = f"suppression:{removed.email_hash[:16]}"
-        act.details(reason=removed.reason)
-        return removed
-
-
 # Reads --------------------------------------------------------------------------------
 
 
@@ -85,10 +64,3 @@ def counts(ops: Operations, edition_id: int) -> dict[str, int]:
 def failures(ops: Operations, *, limit: int = 100, edition_ids: Sequence[int] | None = None) -> list[Failure]:
     """The latest failed deliveries with the server's last reply, newest first."""
     return listings.failures(ops.store, edition_ids=edition_ids, limit=limit)
-
-
-def suppressions(
-    ops: Operations, *, address: str = "", limit: int = 50, offset: int = 0
-) -> tuple[list[SuppressionRow], int]:
-    """One page of the suppression list, newest first; ``address`` finds its entry."""
-    return listings.suppressions(ops.store, address=address, limit=limit, offset=offset)

@@ -1,25 +1,24 @@
-"""`digest admins add|list|remove|password`: accounts of the admin console.
+"""`digest admins add|list|remove|password|role`: accounts of the admin console.
 
-Every change is recorded in the audit log as ``cli:<operating-system user>``.
+Every change goes through :mod:`digest.actions.admins` and is recorded in the audit
+log as ``cli:<operating-system user>``.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import click
 
-from digest.admins import check_password, hash_password, parse_role
-from digest.cli.context import AppContext, cli_actor, pass_app, utcnow
+from digest.actions import Operations
+from digest.actions import admins as actions
+from digest.admins import check_password, parse_role
+from digest.cli.context import AppContext, cli_actor, pass_app
 from digest.errors import NotFoundError, ValidationError
-from digest.store import audit
-from digest.store.admins import add_admin, get_admin, list_admins, remove_admin, set_password
 from digest.subscribers.membership import normalise_address
 
-if TYPE_CHECKING:
-    from digest.store import Store
+ROLES = click.Choice(["owner", "editor", "viewer"])
 
 
 def read_password() -> str:
@@ -41,18 +40,14 @@ def admins() -> None:
 
 @admins.command("add")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["owner", "editor", "viewer"]), help="What the admin may do.")
+@click.option("--role", required=True, type=ROLES, help="What the admin may do.")
 @pass_app
 def add(app: AppContext, email: str, role: str) -> None:
     """Create an account; the password is read from stdin, or prompted for."""
-    address = normalise_address(email)
-    store = app.store()
-    if get_admin(store, address) is not None:
-        raise ValidationError(f"email: {address} already has an admin account")
-    password_hash = hash_password(read_password())
-    now = utcnow()
-    admin = add_admin(store, address, parse_role(role), password_hash, now=now)
-    audit.record(store, actor=cli_actor().name, action="admin.add", target=address, details={"role": role}, now=now)
+    ops = app.operations()
+    if actions.account(ops, email) is not None:  # before asking for a password
+        raise ValidationError(f"email: {normalise_address(email)} already has an admin account")
+    admin = actions.add(ops, cli_actor(), email, parse_role(role), read_password())
     click.echo(f"added admin {admin.email} ({admin.role.value})")
 
 
@@ -60,7 +55,7 @@ def add(app: AppContext, email: str, role: str) -> None:
 @pass_app
 def list_(app: AppContext) -> None:
     """List the accounts and their roles."""
-    rows = list_admins(app.store())
+    rows = actions.accounts(app.operations())
     if not rows:
         click.echo("no admin accounts (add one with `digest admins add EMAIL --role owner`)")
         return
@@ -68,16 +63,15 @@ def list_(app: AppContext) -> None:
         click.echo(f"{admin.email}\t{admin.role.value}\tsince {admin.created_at:%Y-%m-%d}")
 
 
-def _account_command(name: str) -> Callable[[Callable[[Store, str], None]], click.Command]:
-    """An ``admins NAME EMAIL`` command: the function gets the store and the normalised
-    address, its docstring is the command's help."""
+def _account_command(name: str) -> Callable[[Callable[[Operations, str], None]], click.Command]:
+    """An ``admins NAME EMAIL`` command: the function gets the operations and the
+    normalised address, its docstring is the command's help."""
 
-    def decorate(action: Callable[[Store, str], None]) -> click.Command:
+    def decorate(action: Callable[[Operations, str], None]) -> click.Command:
         @click.argument("email")
         @pass_app
         def command(app: AppContext, email: str) -> None:
-            address = normalise_address(email)
-            action(app.store(), address)
+            action(app.operations(), normalise_address(email))
 
         return admins.command(name, help=action.__doc__)(command)
 
@@ -85,23 +79,29 @@ def _account_command(name: str) -> Callable[[Callable[[Store, str], None]], clic
 
 
 @_account_command("remove")
-def remove(store: Store, address: str) -> None:
+def remove(ops: Operations, address: str) -> None:
     """Delete an account (its sessions end at their next request)."""
-    remove_admin(store, address)
-    audit.record(store, actor=cli_actor().name, action="admin.remove", target=address, now=utcnow())
+    actions.remove(ops, cli_actor(), address)
     click.echo(f"removed admin {address}")
 
 
 @_account_command("password")
-def password(store: Store, address: str) -> None:
+def password(ops: Operations, address: str) -> None:
     """Set a new password (from stdin, or prompted for)."""
-    if get_admin(store, address) is None:
+    if actions.account(ops, address) is None:
         raise NotFoundError(f"no admin {address}")
-    password_hash = hash_password(read_password())
-    now = utcnow()
-    set_password(store, address, password_hash, now=now)
-    audit.record(store, actor=cli_actor().name, action="admin.password", target=address, now=now)
+    actions.set_password(ops, cli_actor(), address, read_password())
     click.echo(f"password changed for {address}")
+
+
+@admins.command("role")
+@click.argument("email")
+@click.argument("role", type=ROLES)
+@pass_app
+def role(app: AppContext, email: str, role: str) -> None:
+    """Give an account another role (owner, editor or viewer)."""
+    admin = actions.set_role(app.operations(), cli_actor(), email, parse_role(role))
+    click.echo(f"{admin.email} is now {admin.role.value}")
 
 
 def register(group: click.Group) -> None:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.ingest import import_sources
-from digest.store.articles import StoredArticle, list_stored
+from digest.actions import articles as actions
+from digest.actions.articles import StoredArticle
+from digest.cli.context import AppContext, cli_actor, parse_date, pass_app
 
 
 @click.group()
@@ -32,8 +32,7 @@ def import_(app: AppContext, sources: tuple[str, ...], category: str | None, lan
     for JSON Lines) and the rest is still imported; the exit code is 1 when anything
     was rejected.
     """
-    settings, store = app.settings, app.store()
-    report = import_sources(store, settings, list(sources), category=category, language=language, now=utcnow())
+    report = actions.import_(app.operations(), cli_actor(), sources, category=category, language=language)
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
     for line in report.rejections:
@@ -83,10 +82,10 @@ def _as_json(stored: StoredArticle) -> dict[str, Any]:
 @pass_app
 def list_(app: AppContext, date_: str | None, as_json: bool) -> None:
     """List the articles in the store, oldest first (times in the newsletter's timezone)."""
-    settings, store = app.settings, app.store()
-    timezone = str(settings.schedule.timezone)
+    ops = app.operations()
+    timezone = str(ops.settings.schedule.timezone)
     start, end = _day_bounds(date_, timezone)
-    rows = list_stored(store, start, end)
+    rows = actions.stored(ops, start, end)
     if as_json:
         click.echo(json.dumps([_as_json(r) for r in rows], ensure_ascii=False, indent=2))
         return

@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from digest.cli.context import AppContext, pass_app, utcnow
-from digest.ingest import poll_feeds, register_feed
-from digest.ingest.items import ItemError, canonical_url
-from digest.store.feeds import list_feeds, remove_feed
+from digest.actions import feeds as actions
+from digest.cli.context import AppContext, cli_actor, pass_app
 
 
 @click.group()
@@ -25,7 +23,7 @@ def feeds() -> None:
 @pass_app
 def add(app: AppContext, url: str, category: str | None, language: str | None) -> None:
     """Register a feed to poll (again with new options: updates them)."""
-    feed, created = register_feed(app.store(), app.settings, url, now=utcnow(), category=category, language=language)
+    feed, created = actions.add(app.operations(), cli_actor(), url, category=category, language=language)
     extra = ", ".join(x for x in (feed.category, feed.language) if x)
     click.echo(f"{'added' if created else 'updated'} feed {feed.id}: {feed.url}" + (f" ({extra})" if extra else ""))
     if created:
@@ -37,7 +35,7 @@ def add(app: AppContext, url: str, category: str | None, language: str | None) -
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:
     """List registered feeds and their last poll."""
-    rows = list_feeds(app.store())
+    rows = actions.feeds(app.operations())
     if as_json:
         data = [
             {
@@ -75,7 +73,7 @@ def poll(app: AppContext) -> None:
     A feed that fails is reported and recorded; the others are still polled. The
     exit code is 1 when any feed failed or any item was rejected.
     """
-    report = poll_feeds(app.store(), app.settings, now=utcnow())
+    report = actions.poll(app.operations(), cli_actor())
     if not report.feeds:
         click.echo("no feeds registered (add one with `digest feeds add URL`)")
         return
@@ -100,12 +98,8 @@ def poll(app: AppContext) -> None:
 @pass_app
 def remove(app: AppContext, url: str) -> None:
     """Stop polling a feed (its articles stay in the store)."""
-    try:
-        url = canonical_url(url)
-    except ItemError:
-        url = url.strip()  # not a URL we would have registered: let the lookup say so
-    remove_feed(app.store(), url)
-    click.echo(f"removed feed {url}")
+    removed = actions.remove(app.operations(), cli_actor(), url)
+    click.echo(f"removed feed {removed}")
 
 
 def register(group: click.Group) -> None:

@@ -2,55 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
-from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 import click
 
-from digest.cli.context import AppContext, pass_app, utcnow
-from digest.config import Settings
-from digest.deliver.mailer import SMTPMailer
-from digest.errors import ConfigError, DigestError, ValidationError
-from digest.mail.transactional import confirmation_for
-from digest.models import Consent, Subscriber, SubscriberStatus
-from digest.store import subscribers as db
+from digest.actions import subscribers as actions
+from digest.actions import suppressions
+from digest.cli.context import AppContext, cli_actor, pass_app
+from digest.errors import ValidationError
+from digest.models import SubscriberStatus
 from digest.subscribers import csv_file as subs_csv
 from digest.subscribers import membership as subs
 
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
-
-
-def _send_confirmations(settings: Settings, pending: Sequence[Subscriber], now: datetime) -> int:
-    """Send the double opt-in mail to each of ``pending``; returns how many were accepted."""
-    if not pending:
-        return 0
-    try:
-        links = subs.signed_links(settings)
-        mailer = SMTPMailer.from_settings(settings, clock=utcnow)
-    except ConfigError as exc:
-        _warn(f"confirmation mails not sent: {exc}")
-        return 0
-    # One message that cannot be built costs only its own row, never the others'.
-    built: list[tuple[Subscriber, EmailMessage]] = []
-    for sub in pending:
-        try:
-            built.append((sub, confirmation_for(settings, links, sub, now=now)))
-        except (ValueError, DigestError) as exc:
-            _warn(f"confirmation mail to {sub.email} not sent: {exc}")
-    results = asyncio.run(mailer.send_many([m for _, m in built])) if built else []
-    for (sub, _), error in zip(built, results, strict=True):
-        if error is not None:
-            _warn(f"confirmation mail to {sub.email} not sent: {error}")
-    return sum(1 for e in results if e is None)
 
 
 @click.group()
@@ -82,18 +52,17 @@ def add(
     Without --confirmed the subscriber is pending and gets the confirmation mail
     (double opt-in); only confirmed subscribers receive editions.
     """
-    settings, store, now = app.settings, app.store(), utcnow()
-    known = subs.known_topics(settings, store)
-    profile, warnings = subs.check_profile(
-        settings, known, name=name, language=language, topics=topics, timezone=tz, send_at=send_at
+    ops = app.operations()
+    profile, warnings = actions.check_profile(
+        ops, name=name, language=language, topics=topics, timezone=tz, send_at=send_at
     )
     if not confirmed:
-        subs.signed_links(settings)  # fail before adding when no confirmation link can be made
-    sub = subs.add(store, settings, email, profile, consent=Consent(at=now, source="cli"), confirmed=confirmed, now=now)
+        subs.signed_links(ops.settings)  # fail before adding when no confirmation link can be made
+    sub = actions.add(ops, cli_actor(), email, profile, confirmed=confirmed)
     for w in warnings:
         _warn(w)
     click.echo(f"added {sub.email} ({sub.status.value}, id {sub.id})")
-    if not confirmed and _send_confirmations(settings, [sub], now):
+    if not confirmed and actions.send_confirmations(ops, [sub], warn=_warn):
         click.echo("confirmation mail sent")
 
 
@@ -108,18 +77,19 @@ def import_(app: AppContext, file: str, confirmed: bool) -> None:
     in one transaction; addresses already on the list are left unchanged. Exit code 1
     when any row was rejected. New pending subscribers get the confirmation mail.
     """
-    settings, store, now = app.settings, app.store(), utcnow()
+    ops = app.operations()
     if not confirmed:
-        subs.signed_links(settings)
-    report = subs_csv.import_file(store, settings, Path(file), confirmed=confirmed, now=now)
+        subs.signed_links(ops.settings)
+    data = subs_csv.read_file(Path(file))
+    report = actions.import_csv(ops, cli_actor(), data, name=file, confirmed=confirmed)
     for issue in report.warnings:
         click.echo(f"{file}:{issue.line}: warning: {issue.message}", err=True)
     for issue in report.rejected:
         click.echo(f"{file}:{issue.line}: {issue.message}", err=True)
     click.echo(f"imported {report.added}, already on the list {report.unchanged}, rejected {len(report.rejected)}")
-    fresh = [s for s in report.new if s.status is SubscriberStatus.PENDING]
+    fresh = actions.pending_of(report.new)
     if fresh:
-        sent = _send_confirmations(settings, fresh, now)
+        sent = actions.send_confirmations(ops, fresh, warn=_warn)
         click.echo(f"confirmation mails sent: {sent} of {len(fresh)}")
     if not report.ok:
         click.get_current_context().exit(1)
@@ -130,16 +100,16 @@ def import_(app: AppContext, file: str, confirmed: bool) -> None:
 @pass_app
 def export(app: AppContext, out: str | None) -> None:
     """Export subscribers as CSV (re-importable)."""
-    store = app.store()
+    ops, actor = app.operations(), cli_actor()
     if out is None:
-        subs_csv.export_csv(store, sys.stdout)
+        actions.export_csv(ops, actor, sys.stdout)
         return
     target = Path(out)
     # Write next to the target and rename: a failed export never leaves half a file.
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            n = subs_csv.export_csv(store, handle)
+            n = actions.export_csv(ops, actor, handle)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -153,14 +123,14 @@ def export(app: AppContext, out: str | None) -> None:
 @pass_app
 def remove(app: AppContext, email: str, forget: bool) -> None:
     """Unsubscribe an address (or erase it with --forget)."""
-    store, now = app.store(), utcnow()
-    sub = subs.find(store, email)
+    ops = app.operations()
+    sub = actions.find(ops, email)
     assert sub.id is not None
     if forget:
-        subs.forget(store, sub.id, now=now)
+        actions.forget(ops, cli_actor(), sub.id)
         click.echo(f"erased {sub.email}; only a hashed suppression entry remains")
     else:
-        subs.unsubscribe(store, sub.id, now=now, source="cli")
+        actions.unsubscribe(ops, cli_actor(), sub.id)
         click.echo(f"unsubscribed {sub.email} (suppressed)")
 
 
@@ -177,8 +147,7 @@ def list_(app: AppContext, status: str | None, as_json: bool) -> None:
         except ValueError:
             choices = ", ".join(s.value for s in SubscriberStatus)
             raise ValidationError(f"--status: expected one of {choices}, got {status!r}") from None
-    store = app.store()
-    found = [s for s in db.iter_all(store) if wanted is None or s.status is wanted]
+    found = [s for s in actions.every(app.operations()) if wanted is None or s.status is wanted]
     if as_json:
         click.echo(json.dumps([subs.to_dict(s) for s in found], ensure_ascii=False, indent=2))
         return
@@ -200,6 +169,81 @@ def list_(app: AppContext, status: str | None, as_json: bool) -> None:
     for r in [header, *rows]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     click.echo(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}", err=True)
+
+
+@subscribers.command("update")
+@click.argument("email")
+@click.option("--name", help="Name used in the greeting.")
+@click.option("--language", help="Edition language (fr, en).")
+@click.option("--topics", help='Categories to receive, ";"-separated ("" for all).')
+@click.option("--timezone", "tz", help='IANA timezone, e.g. Europe/Paris ("" for the newsletter\'s).')
+@click.option("--send-at", help='Local send time HH:MM ("" for the newsletter\'s).')
+@click.option("--status", type=click.Choice(["confirmed", "unsubscribed"]), help="Confirm or unsubscribe.")
+@click.option("--override-suppression", is_flag=True, help="Confirm a suppressed address anyway (recorded).")
+@pass_app
+def update(
+    app: AppContext,
+    email: str,
+    name: str | None,
+    language: str | None,
+    topics: str | None,
+    tz: str | None,
+    send_at: str | None,
+    status: str | None,
+    override_suppression: bool,
+) -> None:
+    """Change a subscriber's preferences or status; options left out keep their value."""
+    ops = app.operations()
+    sub = actions.find(ops, email)
+    assert sub.id is not None
+    given = {"name": name, "language": language, "topics": topics, "timezone": tz, "send_at": send_at}
+    profile = None
+    if any(v is not None for v in given.values()):
+        current = subs.to_dict(sub)
+        merged = {k: v if v is not None else current[k] for k, v in given.items()}
+        profile, warnings = actions.check_profile(ops, **merged)
+        for w in warnings:
+            _warn(w)
+    changed = actions.update(
+        ops, cli_actor(), sub.id, profile=profile, status=SubscriberStatus(status) if status else None,
+        override_suppression=override_suppression,
+    )  # fmt: skip
+    click.echo(f"updated {changed.email} ({changed.status.value})")
+
+
+@subscribers.command("resend-confirmation")
+@click.argument("email")
+@pass_app
+def resend_confirmation(app: AppContext, email: str) -> None:
+    """Mail a pending subscriber's confirmation link again."""
+    ops = app.operations()
+    sub = actions.find(ops, email)
+    assert sub.id is not None
+    subs.signed_links(ops.settings)
+    pending = actions.resend_confirmation(ops, cli_actor(), sub.id)
+    if actions.send_confirmations(ops, [pending], warn=_warn):
+        click.echo(f"confirmation mail sent to {pending.email}")
+    else:
+        click.get_current_context().exit(1)
+
+
+@subscribers.command("suppress")
+@click.argument("email")
+@click.option("--detail", default="", help="Why (kept with the entry).")
+@pass_app
+def suppress(app: AppContext, email: str, detail: str) -> None:
+    """Put an address on the suppression list: nothing is sent to it any more."""
+    added = suppressions.suppress(app.operations(), cli_actor(), email, detail=detail)
+    click.echo(f"suppressed {subs.normalise_address(email)}" if added else "already suppressed")
+
+
+@subscribers.command("unsuppress")
+@click.argument("email")
+@pass_app
+def unsuppress(app: AppContext, email: str) -> None:
+    """Lift an address's suppression (it is not subscribed again by this)."""
+    removed = suppressions.remove_suppression(app.operations(), cli_actor(), address=email)
+    click.echo(f"lifted the suppression of {subs.normalise_address(email)} ({removed.reason})")
 
 
 def register(group: click.Group) -> None:

@@ -268,6 +268,7 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("web", "token_max_age_days"): (1, False),
     ("web", "subscribe_per_minute"): (1, False),
     ("web", "admin_session_hours"): (0, True),
+    ("web", "admin_session_max_hours"): (0, True),
     ("web", "confirmations_per_address_per_day"): (1, False),
     ("web", "confirmations_per_hour"): (1, False),
     ("web", "max_body_kb"): (1, False),

@@ -156,6 +156,7 @@ class WebSettings:
     token_max_age_days: int = key(60, "Days a link in an email stays valid.")
     subscribe_per_minute: int = key(5, "Subscribe requests allowed per IP address per minute.")
     admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
+    admin_session_max_hours: float = key(72.0, "Hours after sign-in at which an admin console session ends anyway.")
     public_archive: bool = key(False, "Publish past editions at /archive (and /archive/feed.xml).")
     confirmations_per_address_per_day: int = key(2, "Confirmation mails the web form sends one address per 24 h.")
     confirmations_per_hour: int = key(100, "Confirmation mails the web form sends per hour, all addresses.")

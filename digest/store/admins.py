@@ -68,6 +68,14 @@ def set_password(store: Store, email: str, password_hash: str, *, now: datetime)
             raise NotFoundError(f"no admin {email}")
 
 
+def set_role(store: Store, email: str, role: Role, *, now: datetime) -> None:
+    """Change an admin's role; NotFoundError for an unknown address."""
+    query = update(t.admins).where(t.admins.c.email == email).values(role=role.value, updated_at=now)
+    with store.engine.begin() as conn:
+        if conn.execute(query).rowcount == 0:
+            raise NotFoundError(f"no admin {email}")
+
+
 def record_failure(store: Store, keys: list[str], *, now: datetime) -> None:
     """Count one failed sign-in against each of ``keys`` (address and client)."""
     with store.engine.begin() as conn:
@@ -80,6 +88,14 @@ def recent_failures(store: Store, key: str, *, since: datetime) -> int:
     query = select(func.count()).select_from(t.admin_sign_in_failures).where(f.key == key, f.at >= since)
     with store.engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def last_failure(store: Store, key: str) -> datetime | None:
+    """The time of the latest failed sign-in counted against ``key``, or None."""
+    f = t.admin_sign_in_failures.c
+    with store.engine.connect() as conn:
+        found: datetime | None = conn.execute(select(func.max(f.at)).where(f.key == key)).scalar_one()
+    return found
 
 
 def forget_failures(store: Store, *, before: datetime) -> int:

@@ -13,32 +13,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, literal, or_, select
 
-from digest.models import Article, DeliveryState, Subscriber, SubscriberStatus
+from digest.models import Article, DeliveryState, Subscriber, SubscriberQuery, SubscriberStatus
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.articles import row_to_article
 from digest.store.subscribers import address_hash, row_to_subscriber
-
-#: Sort keys of the subscriber list and the column each orders by.
-SUBSCRIBER_SORTS = ("created", "email", "name", "status", "language")
 
 
 def _like(text: str, *, lower: bool = True) -> str:
     """A LIKE pattern finding ``text`` anywhere (lower-cased: addresses are stored so)."""
     text = text.lower() if lower else text
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-@dataclass(frozen=True)
-class SubscriberQuery:
-    """The console's subscriber filters (empty strings filter nothing)."""
-
-    text: str = ""
-    status: str = ""
-    language: str = ""
-    topic: str = ""
-    sort: str = "created"
-    descending: bool = True
 
 
 def _subscriber_filters(q: SubscriberQuery, dialect: str) -> list[ColumnElement[bool]]:

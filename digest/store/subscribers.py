@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from digest import models
 from digest.errors import StoreError
 from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store, immediate
@@ -30,7 +31,7 @@ from digest.store.engine import dialect_insert
 Tx = Connection
 
 #: Statuses that are not sent to and must not come back without a new consent.
-SUPPRESSED_STATUSES = frozenset({SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN})
+SUPPRESSED_STATUSES = models.SUPPRESSED_STATUSES
 
 _CHUNK = 500  # values per IN (...) list
 

@@ -334,9 +334,23 @@ admin_sign_in_failures = Table(
     "admin_sign_in_failures",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(200), nullable=False),  # "email:<hash>" or "ip:<address>"
+    Column("key", String(200), nullable=False),  # "pair:<hash>:<address>", "ip:<address>" or "email:<hash>"
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_admin_sign_in_failures_key_at", "key", "at"),
+)
+
+# Signed-in console sessions (issue 25): the cookie carries a random token, the table
+# only its SHA-256, so a copy of the database opens no session. Deleting a row ends the
+# session at once (sign-out, password or role change, removal).
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("admin_id", Integer, ForeignKey("admins.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("client_ip", String(64), nullable=False, server_default=""),
+    Column("user_agent", String(500), nullable=False, server_default=""),
 )
 
 # The console's subscriber list sorts and filters on these (100,000 rows, < 300 ms).

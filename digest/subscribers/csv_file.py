@@ -265,17 +265,21 @@ def import_bytes(
     return import_text(store, settings, _decode(data, name), name=name, confirmed=confirmed, now=now)
 
 
-def import_file(
-    store: Store, settings: Settings, path: Path, *, confirmed: bool = False, now: datetime
-) -> ImportReport:
-    """Import a CSV file (SourceError when it cannot be read)."""
+def read_file(path: Path) -> bytes:
+    """The bytes of a CSV file to import (SourceError when it cannot be read)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
-    return import_bytes(store, settings, data, name=str(path), confirmed=confirmed, now=now)
+
+
+def import_file(
+    store: Store, settings: Settings, path: Path, *, confirmed: bool = False, now: datetime
+) -> ImportReport:
+    """Import a CSV file (SourceError when it cannot be read)."""
+    return import_bytes(store, settings, read_file(path), name=str(path), confirmed=confirmed, now=now)
 
 
 def subscriber_cells(sub: Subscriber) -> list[str]:

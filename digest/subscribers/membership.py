@@ -34,6 +34,7 @@ from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import consent as consent_db
 from digest.store import subscribers as db
+from digest.store.categories import categories_by_language
 from digest.store.deliveries import skip_open_deliveries
 from digest.store.subscribers import HasProfile
 from digest.subscribers.profile import (
@@ -279,6 +280,16 @@ def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str
         sub = replace(sub, status=SubscriberStatus.BOUNCED)
         db.update_subscriber(tx, sub, now=now)
         return sub
+
+
+def get(store: Store, subscriber_id: int) -> Subscriber | None:
+    """The subscriber with this id (in any status), or None."""
+    return db.get(store, subscriber_id)
+
+
+def topics_by_language(store: Store) -> dict[str, set[str]]:
+    """Language code -> the categories seen on its articles and feeds."""
+    return categories_by_language(store)
 
 
 def find(store: Store, email: str) -> Subscriber:

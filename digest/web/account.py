@@ -21,9 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from digest import i18n
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.mail.fresh_link import preferences_link_message
-from digest.models import Subscriber, SubscriberStatus
-from digest.store import subscribers as db
-from digest.store.categories import categories_by_language
+from digest.models import SUPPRESSED_STATUSES, Subscriber, SubscriberStatus
 from digest.subscribers import membership as subs
 from digest.subscribers import signup as consent
 from digest.web.context import NOINDEX, WebContext, context_of
@@ -153,14 +151,14 @@ async def renew(request: Request) -> Response:
     except NotFoundError:
         return done
     if sub is None:
-        sub = await ctx.db(db.get, ctx.store, ident)
+        sub = await ctx.db(subs.get, ctx.store, ident)
     if sub is None or sub.id is None or sub.status in (SubscriberStatus.BOUNCED, SubscriberStatus.FORGOTTEN):
         return done
     # A request may come from someone who left (that is what it is for); the other two
     # links only make sense for a subscriber still pending, or still on the list.
     if purpose == "confirm" and sub.status is not SubscriberStatus.PENDING:
         return done
-    if purpose == "preferences" and sub.status in db.SUPPRESSED_STATUSES:
+    if purpose == "preferences" and sub.status in SUPPRESSED_STATUSES:
         return done
     if not await confirmation_allowed(ctx, sub.email):
         return done
@@ -211,7 +209,7 @@ async def _prefs_form(
     assert sub.id is not None
     language = sub.language
     configured = list(ctx.settings.newsletter.categories)
-    by_language = await ctx.db(categories_by_language, ctx.store)
+    by_language = await ctx.db(subs.topics_by_language, ctx.store)
     # The reader's language only; topics they already have stay visible (and ticked).
     categories = topics_for(language, configured, by_language, values.get("topics", []))
     now = ctx.now()
@@ -263,7 +261,7 @@ def _linked(purpose: str) -> Callable[[LinkedPage], Callable[[Request], Awaitabl
 @_linked("preferences")
 async def preferences_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /preferences/{token}."""
-    if sub.status in db.SUPPRESSED_STATUSES:
+    if sub.status in SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     banner = ""
     if request.query_params.get("confirmed"):
@@ -281,7 +279,7 @@ async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, s
     form = await read_form(request)
     if refused := await refuse_stale_form(ctx, request, form, sub.language):
         return refused
-    if sub.status in db.SUPPRESSED_STATUSES:
+    if sub.status in SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub, status_code=409)
     topics = (
         form_list(form, "topics") if "topics_text" not in form else subs.split_topics(form_text(form, "topics_text"))
@@ -328,7 +326,7 @@ async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, s
 @_linked("unsubscribe")
 async def unsubscribe_page(request: Request, ctx: WebContext, sub: Subscriber, sub_id: int) -> Response:
     """GET /unsubscribe/{token}: a confirm button, and the gentler preferences option."""
-    if sub.status in db.SUPPRESSED_STATUSES:
+    if sub.status in SUPPRESSED_STATUSES:
         return _gone(ctx, request, sub)
     return ctx.render(
         request,
@@ -359,7 +357,7 @@ async def unsubscribe(request: Request) -> Response:
         with contextlib.suppress(NotFoundError):
             await ctx.db(subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="one-click")
         log.info("unsubscribed (one-click)", extra={"subscriber_id": subscriber_id})
-        sub = await ctx.db(db.get, ctx.store, subscriber_id)
+        sub = await ctx.db(subs.get, ctx.store, subscriber_id)
         language = i18n.language_for(sub.language if sub else None, default=ctx.settings.newsletter.language)
         text = i18n.gettext(language, "You are unsubscribed %(from_newsletter)s.", **ctx.name_phrases(language))
         return PlainTextResponse(text + "\n", headers={"Cache-Control": "no-store", "X-Robots-Tag": NOINDEX})

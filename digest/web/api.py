@@ -10,7 +10,6 @@ editions and deliveries: :mod:`digest.web.api_desk`. The OpenAPI description is 
 from __future__ import annotations
 
 import hmac
-import io
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,12 +21,11 @@ from starlette.routing import Route
 
 from digest.actions import Actor, Door, Forbidden
 from digest.actions import editions as desk
+from digest.actions import subscribers as actions
 from digest.admins import Role
 from digest.errors import DigestError, EditionLocked, NotFoundError, SourceError, ValidationError
-from digest.models import Consent, Subscriber, SubscriberStatus
+from digest.models import Subscriber, SubscriberStatus
 from digest.store import audit
-from digest.store import subscribers as db
-from digest.subscribers import csv_file as subs_csv
 from digest.subscribers import membership as subs
 from digest.web.context import WebContext, context_of
 from digest.web.openapi import spec
@@ -131,7 +129,7 @@ async def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _string(body: dict[str, Any], key: str) -> str | None:
+def text_field(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is None:
         return None
@@ -182,7 +180,7 @@ def _status_param(raw: str | None) -> SubscriberStatus | None:
 
 async def _subscriber(ctx: WebContext, request: Request) -> Subscriber:
     subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(db.get, ctx.store, subscriber_id)
+    sub = await ctx.db(actions.get, ctx.operations(), subscriber_id)
     if sub is None:
         raise NotFoundError(f"no subscriber {subscriber_id}")
     return sub
@@ -192,6 +190,7 @@ async def _subscriber(ctx: WebContext, request: Request) -> Subscriber:
 
 
 @admin
+@acts
 async def list_subscribers(request: Request) -> Response:
     """Subscribers by id; ?status=, ?q= (in address or name), ?limit= (1-500), ?offset=."""
     ctx = context_of(request)
@@ -199,12 +198,12 @@ async def list_subscribers(request: Request) -> Response:
     text = request.query_params.get("q") or None
     limit = int_param(request, "limit", 50, 1, 500)
     offset = int_param(request, "offset", 0, 0, 10**9)
-    items = await ctx.db(db.search, ctx.store, status=status, text=text, limit=limit, offset=offset)
-    total = await ctx.db(db.count, ctx.store, status=status, text=text)
+    items, total = await ctx.db(actions.search, ctx.operations(), status=status, text=text, limit=limit, offset=offset)
     return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
 
 
 @admin
+@acts
 async def create_subscriber(request: Request) -> Response:
     """Add a subscriber; pending ones get the confirmation mail unless told otherwise."""
     ctx = context_of(request)
@@ -212,19 +211,17 @@ async def create_subscriber(request: Request) -> Response:
     unknown = set(body) - {*PROFILE_FIELDS, "email", "confirmed", "override_suppression", "send_confirmation"}
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: unknown field")
-    email = _string(body, "email")
+    email = text_field(body, "email")
     if not email:
         raise ValidationError("email: required")
     confirmed = _flag(body, "confirmed")
-    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
-    profile, warnings = subs.check_profile(
-        ctx.settings, known, name=_string(body, "name"), language=_string(body, "language"),
-        topics=_topics(body), timezone=_string(body, "timezone"), send_at=_string(body, "send_at"),
+    profile, warnings = await ctx.db(
+        actions.check_profile, ctx.operations(), name=text_field(body, "name"), language=text_field(body, "language"),
+        topics=_topics(body), timezone=text_field(body, "timezone"), send_at=text_field(body, "send_at"),
     )  # fmt: skip
-    now = ctx.now()
     sub: Subscriber = await ctx.db(
-        subs.add, ctx.store, ctx.settings, email, profile, consent=Consent(at=now, source="api"),
-        confirmed=confirmed, override_suppression=_flag(body, "override_suppression"), now=now,
+        actions.add, ctx.operations(), API_ACTOR, email, profile, confirmed=confirmed,
+        override_suppression=_flag(body, "override_suppression"),
     )  # fmt: skip
     log.info("subscriber added (api)", extra={"subscriber_id": sub.id, "status": sub.status.value})
     confirmation = "not needed"
@@ -239,6 +236,7 @@ async def create_subscriber(request: Request) -> Response:
 
 
 @admin
+@acts
 async def get_subscriber(request: Request) -> Response:
     """One subscriber."""
     ctx = context_of(request)
@@ -246,6 +244,7 @@ async def get_subscriber(request: Request) -> Response:
 
 
 @admin
+@acts
 async def update_subscriber(request: Request) -> Response:
     """Change preferences (name, language, topics, timezone, send_at) and/or the status
     (confirmed, unsubscribed); fields left out keep their value."""
@@ -257,80 +256,36 @@ async def update_subscriber(request: Request) -> Response:
     sub = await _subscriber(ctx, request)
     subscriber_id = sub.id
     assert subscriber_id is not None
-    now = ctx.now()
     warnings: list[str] = []
+    profile = None
     if any(k in body for k in PROFILE_FIELDS):
-        known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
         current = subs.to_dict(sub)
         merged = {k: body[k] if k in body else current[k] for k in PROFILE_FIELDS}
-        profile, warnings = subs.check_profile(
-            ctx.settings, known, name=_string(merged, "name"), language=_string(merged, "language"),
-            topics=_topics(merged), timezone=_string(merged, "timezone"), send_at=_string(merged, "send_at"),
+        profile, warnings = await ctx.db(
+            actions.check_profile, ctx.operations(), name=text_field(merged, "name"),
+            language=text_field(merged, "language"), topics=_topics(merged),
+            timezone=text_field(merged, "timezone"), send_at=text_field(merged, "send_at"),
         )  # fmt: skip
-        sub = await ctx.db(subs.update_profile, ctx.store, subscriber_id, profile, now=now)
-    status = _status_param(_string(body, "status"))
-    if status is not None and status is not sub.status:
-        sub = await ctx.db(
-            subs.set_status, ctx.store, subscriber_id, status, now=now, source="api",
-            override_suppression=_flag(body, "override_suppression"),
-        )  # fmt: skip
+    status = _status_param(text_field(body, "status"))
+    sub = await ctx.db(
+        actions.update, ctx.operations(), API_ACTOR, subscriber_id, profile=profile, status=status,
+        override_suppression=_flag(body, "override_suppression"),
+    )  # fmt: skip
     return JSONResponse({"subscriber": subs.to_dict(sub), "warnings": warnings})
 
 
 @admin
+@acts
 async def delete_subscriber(request: Request) -> Response:
     """Unsubscribe (suppressed), or with ?forget=true erase the personal data."""
     ctx = context_of(request)
     sub = await _subscriber(ctx, request)
     assert sub.id is not None
     if request.query_params.get("forget", "").lower() in ("1", "true", "yes"):
-        await ctx.db(subs.forget, ctx.store, sub.id, now=ctx.now())
+        await ctx.db(actions.forget, ctx.operations(), API_ACTOR, sub.id)
         return JSONResponse({"id": sub.id, "status": SubscriberStatus.FORGOTTEN.value})
-    left = await ctx.db(subs.unsubscribe, ctx.store, sub.id, now=ctx.now(), source="api")
+    left = await ctx.db(actions.unsubscribe, ctx.operations(), API_ACTOR, sub.id)
     return JSONResponse({"id": sub.id, "status": left.status.value})
-
-
-@admin
-async def import_subscribers(request: Request) -> Response:
-    """Import a CSV body (text/csv, UTF-8); ?confirmed=true marks rows confirmed. The
-    report lists every rejected row with its line; the valid rows are imported."""
-    ctx = context_of(request)
-    chunks: list[bytes] = []
-    async for chunk in request.stream():  # capped by digest.web.middleware.BodyLimit
-        chunks.append(chunk)
-    confirmed = request.query_params.get("confirmed", "").lower() in ("1", "true", "yes")
-    report = await ctx.db(
-        subs_csv.import_bytes, ctx.store, ctx.settings, b"".join(chunks), name="upload.csv",
-        confirmed=confirmed, now=ctx.now(),
-    )  # fmt: skip
-    pending = [s for s in report.new if s.status is SubscriberStatus.PENDING]
-    # Each pending row gets its own mail; one that fails does not stop the others, and
-    # the answer counts what the SMTP server actually accepted.
-    sent = sum([await send_confirmation(ctx, sub) for sub in pending])
-    return JSONResponse(
-        {
-            "ok": report.ok,
-            "added": report.added,
-            "unchanged": report.unchanged,
-            "rejected": [{"line": r.line, "reason": r.message} for r in report.rejected],
-            "warnings": [{"line": w.line, "warning": w.message} for w in report.warnings],
-            "confirmations_queued": sent,  # accepted by the SMTP server
-            "confirmations_failed": len(pending) - sent,
-        }
-    )
-
-
-@admin
-async def export_subscribers(request: Request) -> Response:
-    """Every subscriber (but erased ones) as CSV, re-importable."""
-    ctx = context_of(request)
-    out = io.StringIO()
-    await ctx.db(subs_csv.export_csv, ctx.store, out)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="subscribers.csv"', "Cache-Control": "no-store"},
-    )
 
 
 async def openapi(request: Request) -> Response:
@@ -342,8 +297,6 @@ routes = [
     Route("/openapi.json", openapi, methods=["GET"]),
     Route("/subscribers", list_subscribers, methods=["GET"]),
     Route("/subscribers", create_subscriber, methods=["POST"]),
-    Route("/subscribers/import", import_subscribers, methods=["POST"]),
-    Route("/subscribers/export", export_subscribers, methods=["GET"]),
     Route("/subscribers/{subscriber_id:int}", get_subscriber, methods=["GET"]),
     Route("/subscribers/{subscriber_id:int}", update_subscriber, methods=["PATCH"]),
     Route("/subscribers/{subscriber_id:int}", delete_subscriber, methods=["DELETE"]),

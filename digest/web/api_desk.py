@@ -1,6 +1,6 @@
 """The admin API's side of the console (API parity): the editor's desk (story edits,
-revert, pin, move, approval and its withdrawal, rebuild), deliveries (failures, retry,
-release), the suppression list, and resending a confirmation mail.
+revert, pin, move, approval and its withdrawal, rebuild) and deliveries (failures,
+retry, release); the suppression list and confirmations: :mod:`digest.web.api_people`.
 
 Same bearer token and error shapes as :mod:`digest.web.api` (the token acts as an
 owner). Each change is one call to :mod:`digest.actions`, the same the console and the
@@ -15,7 +15,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,12 +22,10 @@ from starlette.routing import Route
 from digest.actions import deliveries as fixes
 from digest.actions import editions as desk
 from digest.daily.status import edition_deliveries
-from digest.errors import NotFoundError, ValidationError
-from digest.models import Edition, EditionOrder, ItemEdit, SubscriberStatus
-from digest.store import subscribers as db
+from digest.errors import ValidationError
+from digest.models import Edition, EditionOrder, ItemEdit
 from digest.web.api import API_ACTOR, acts, admin, error, int_param, json_object
 from digest.web.context import context_of
-from digest.web.subscribe import send_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -255,52 +252,6 @@ async def release_held(request: Request) -> Response:
     return JSONResponse(_reopened_json(done))
 
 
-@admin
-async def list_suppressions(request: Request) -> Response:
-    """The suppression list, newest first; ?address= finds one address's entry."""
-    ctx = context_of(request)
-    limit, offset = int_param(request, "limit", 50, 1, 500), int_param(request, "offset", 0, 0, 10**9)
-    address = request.query_params.get("address", "").strip()
-    rows, total = await ctx.db(fixes.suppressions, ctx.operations(), address=address, limit=limit, offset=offset)
-    return JSONResponse({"total": total, "items": [_as_json(s) for s in rows]})
-
-
-@admin
-@acts
-async def delete_suppression(request: Request) -> Response:
-    """Remove an address from the suppression list: ?address= (or ?id=)."""
-    ctx = context_of(request)
-    address = request.query_params.get("address", "").strip()
-    raw_id = request.query_params.get("id", "")
-    if not address and not raw_id.isdigit():
-        raise ValidationError("address: give ?address= or ?id=")
-    removed = await ctx.db(
-        fixes.remove_suppression,
-        ctx.operations(),
-        API_ACTOR,
-        address=address,
-        suppression_id=None if address else int(raw_id),
-    )
-    return JSONResponse({"removed": removed.id, "reason": removed.reason})
-
-
-@admin
-async def resend_confirmation(request: Request) -> Response:
-    """Send a pending subscriber's confirmation mail again (202); 409 for any other status."""
-    ctx = context_of(request)
-    subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(db.get, ctx.store, subscriber_id)
-    if sub is None:
-        raise NotFoundError(f"no subscriber {subscriber_id}")
-    if sub.status is not SubscriberStatus.PENDING:
-        return error(409, f"subscriber {subscriber_id} is {sub.status.value}: only pending subscribers confirm")
-    return JSONResponse(
-        {"id": subscriber_id, "confirmation": "queued"},
-        status_code=202,
-        background=BackgroundTask(send_confirmation, ctx, sub),
-    )
-
-
 ITEM = "/editions/{edition_id:int}/items/{position:int}"
 routes = [
     Route("/editions", list_editions, methods=["GET"]),
@@ -316,7 +267,4 @@ routes = [
     Route("/deliveries/{edition_id:int}/retry-failed", retry_failed, methods=["POST"]),
     Route("/deliveries/{edition_id:int}/release-held", release_held, methods=["POST"]),
     Route("/deliveries/failures", failures, methods=["GET"]),
-    Route("/suppressions", list_suppressions, methods=["GET"]),
-    Route("/suppressions", delete_suppression, methods=["DELETE"]),
-    Route("/subscribers/{subscriber_id:int}/resend-confirmation", resend_confirmation, methods=["POST"]),
 ]

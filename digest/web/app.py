@@ -36,17 +36,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from digest.actions import Operations, Store
+from digest.actions.subscribers import smtp_mailer
 from digest.config import Settings, read_secret
-from digest.deliver.mailer import Mailer, SMTPMailer
 from digest.errors import ConfigError
 from digest.logs import register_secret
-from digest.store import Store
 from digest.subscribers import membership as subs
-from digest.web import account, account_request, api, api_desk, pages, public_archive, subscribe
+from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
-from digest.web.context import TEMPLATES, EditionPage, ProofSender, WebContext, context_of
+from digest.web.context import TEMPLATES, EditionPage, Mailer, ProofSender, WebContext, context_of
 from digest.web.csrf import Csrf
 from digest.web.middleware import BodyLimit, Edges, TrustedProxies
 from digest.web.ratelimit import RequestLimiter
@@ -147,7 +147,7 @@ def create_app(
         links=links,
         tokens=links.tokens,
         csrf=Csrf(secret),
-        mailer=mailer if mailer is not None else SMTPMailer.from_settings(settings, clock=clock),
+        mailer=mailer if mailer is not None else smtp_mailer(Operations(settings, store, clock)),
         now=clock,
         subscribe_limiter=RequestLimiter(per_minute, 60.0),
         admin_token=admin_token or None,
@@ -169,7 +169,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=[*api.routes, *api_desk.routes]),
+        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
         Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
@@ -191,5 +191,5 @@ def create_app(
     # the client chose. Every route is exact anyway.
     app.router.redirect_slashes = False
     app.state.web = context
-    app.state.console = Console.create(secret, session_hours=settings.web.admin_session_hours)
+    app.state.console = Console.create(secret)
     return app

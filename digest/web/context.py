@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
 
@@ -14,12 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from digest import i18n
-from digest.actions import Operations
+from digest.actions import Operations, Store
 from digest.config import Settings
-from digest.deliver.mailer import Mailer
 from digest.links import Links
 from digest.mail.jinja import environment
-from digest.store import Store
 from digest.text import names
 from digest.tokens import Tokens
 from digest.web import csrf as csrf_mod
@@ -34,6 +33,14 @@ NOINDEX = "noindex, nofollow"
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class Mailer(Protocol):
+    """What the web app needs to send a one-off mail (confirmation, a fresh link)."""
+
+    async def send(self, message: EmailMessage) -> None:
+        """Send ``message`` to its To address; DeliveryError when it was not accepted."""
+        ...
 
 
 class ProofSender(Protocol):

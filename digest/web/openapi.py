@@ -8,6 +8,7 @@ from typing import Any
 from digest import __version__
 from digest.models import DeliveryState, SubscriberStatus
 from digest.web.openapi_desk import desk_paths
+from digest.web.openapi_people import people_paths
 from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, path_id, ref
 
 _STATUSES = [s.value for s in SubscriberStatus]
@@ -35,6 +36,14 @@ _PROFILE_PROPERTIES: dict[str, Any] = {
 
 def spec() -> dict[str, Any]:
     """The OpenAPI document."""
+    document = _document()
+    paths: dict[str, dict[str, Any]] = document["paths"]
+    for path, operations in people_paths().items():
+        paths.setdefault(path, {}).update(operations)
+    return document
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {

@@ -19,7 +19,7 @@ from digest import i18n
 from digest.errors import TokenError, ValidationError
 from digest.i18n import N_
 from digest.models import Subscriber, SubscriberStatus
-from digest.store import subscribers as db
+from digest.subscribers import membership as subs
 from digest.web.context import WebContext
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -204,7 +204,7 @@ async def subscriber_from_token(
         subscriber_id = ctx.tokens.check(purpose, token, now=ctx.now(), scope=scope)
     except TokenError as exc:
         return token_error_page(ctx, request, purpose, token, exc)
-    sub = await ctx.db(db.get, ctx.store, subscriber_id)
+    sub = await ctx.db(subs.get, ctx.store, subscriber_id)
     if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
         return message_page(
             ctx,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import dashboard, editions, operations, signin, subscribers
+from digest.web.admin import admins, dashboard, editions, operations, signin, subscribers
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -21,7 +21,9 @@ routes = [
     Route("/admin/login", signin.login_form, methods=["GET"]),
     Route("/admin/login", signin.login, methods=["POST"]),
     Route("/admin/logout", signin.logout, methods=["POST"]),
+    Route("/admin/logout-everywhere", signin.logout_everywhere, methods=["POST"]),
     Route("/admin/subscribers", subscribers.subscriber_list, methods=["GET"]),
+    Route("/admin/subscribers/add", subscribers.add_subscriber, methods=["POST"]),
     Route("/admin/subscribers/import", subscribers.import_form, methods=["GET"]),
     Route("/admin/subscribers/import", subscribers.import_upload, methods=["POST"]),
     Route("/admin/subscribers/export", subscribers.export, methods=["GET"]),
@@ -45,10 +47,16 @@ routes = [
     Route("/admin/deliveries/{edition_id:int}/retry-failed", operations.retry_failed, methods=["POST"]),
     Route("/admin/deliveries/{edition_id:int}/release-held", operations.release_held, methods=["POST"]),
     Route("/admin/suppressions/{suppression_id:int}/remove", operations.remove_suppression, methods=["POST"]),
+    Route("/admin/suppressions/add", operations.add_suppression, methods=["POST"]),
     Route("/admin/feeds", operations.feeds, methods=["GET"]),
     Route("/admin/feeds/add", operations.add_feed, methods=["POST"]),
     Route("/admin/feeds/remove", operations.delete_feed, methods=["POST"]),
     Route("/admin/feeds/poll", operations.poll_now, methods=["POST"]),
     Route("/admin/articles", operations.articles, methods=["GET"]),
     Route("/admin/audit", operations.audit_page, methods=["GET"]),
+    Route("/admin/admins", admins.admin_list, methods=["GET"]),
+    Route("/admin/admins/add", admins.add_admin, methods=["POST"]),
+    Route("/admin/admins/role", admins.change_role, methods=["POST"]),
+    Route("/admin/admins/password", admins.set_password, methods=["POST"]),
+    Route("/admin/admins/remove", admins.remove_admin, methods=["POST"]),
 ]

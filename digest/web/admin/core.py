@@ -1,18 +1,18 @@
-"""What every console page shares: the signed session, roles, CSRF, flash messages,
-the language and the templates.
+"""What every console page shares: the session, roles, CSRF, flash messages, the
+language and the templates.
 
-A session is a signed cookie (itsdangerous) holding the admin's address, a
-fingerprint of their password hash (a new password ends every old session) and the
-time of their last request; it ends after ``[web] admin_session_hours`` without a
-request. Handlers are wrapped by :func:`page` (GET) or :func:`action` (POST): without
-a session both answer 303 to /admin/login and show nothing; an action also needs the
-form's CSRF token (403) and a role that allows it (403).
+A session is a row on the server (:mod:`digest.actions.sessions`); the cookie carries
+only its random token, new at each sign-in. It ends after ``[web] admin_session_hours``
+without a request, ``admin_session_max_hours`` after sign-in, at sign-out, and at once
+when the admin's password or role changes or the account is removed. Handlers are
+wrapped by :func:`page` (GET) or :func:`action` (POST): without a session both answer
+303 to /admin/login and show nothing; an action also needs the form's CSRF token (403)
+and a role that allows it (403).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,14 +27,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from digest import i18n
-from digest.actions import Actor, Door
+from digest.actions import Actor, Door, sessions
 from digest.admins import Role
 from digest.i18n import N_
 from digest.mail import jinja
-from digest.store.admins import credentials
 from digest.web import csrf as csrf_mod
 from digest.web.context import WebContext, context_of
 from digest.web.pages import negotiate
+from digest.web.subscribe import client_ip
 
 SESSION_COOKIE = "digest_admin"
 FLASH_COOKIE = "digest_admin_flash"
@@ -58,10 +58,12 @@ ADMIN_CSP = (
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: an admin's address (or "api" for the bearer token) and role."""
+    """Who is acting: an admin's address (or "api" for the bearer token) and role, and
+    the token of the session they act in ("" outside one)."""
 
     email: str
     role: Role
+    token: str = ""
 
     @property
     def actor(self) -> Actor:
@@ -73,14 +75,13 @@ class Principal:
 class Console:
     """The console's shared state (``request.app.state.console``)."""
 
-    sessions: URLSafeSerializer
-    idle_seconds: float
+    signer: URLSafeSerializer
     environments: dict[str, Environment]
 
     @classmethod
-    def create(cls, secret: str, *, session_hours: float) -> Console:
-        """A console signing its cookies with ``secret``."""
-        return cls(URLSafeSerializer(secret, salt="digest.admin.session"), session_hours * 3600, {})
+    def create(cls, secret: str) -> Console:
+        """A console signing its flash messages with ``secret``."""
+        return cls(URLSafeSerializer(secret, salt="digest.admin.session"), {})
 
     def environment(self, language: str, local: Callable[[datetime | None], str]) -> Environment:
         """The one Jinja2 environment of ``language`` (digest.mail.jinja), overlaid
@@ -107,11 +108,6 @@ def root(request: Request) -> str:
     return prefix.rstrip("/")
 
 
-def fingerprint(password_hash: str) -> str:
-    """A short digest of the password hash: a session stays valid until the password changes."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 def language_of(ctx: WebContext, request: Request) -> str:
     """?lang=, else the console cookie, else the browser's preference, else the newsletter's."""
     default: str = ctx.settings.newsletter.language
@@ -121,50 +117,35 @@ def language_of(ctx: WebContext, request: Request) -> str:
     )
 
 
+def client_of(request: Request) -> sessions.Client:
+    """The client's address (:func:`digest.web.subscribe.client_ip`) and User-Agent."""
+    return sessions.Client(client_ip(request), request.headers.get("user-agent", "")[:500])
+
+
 async def current_admin(request: Request) -> Principal | None:
-    """The signed-in admin, or None (no cookie, bad signature, idle too long, account
-    removed, or password changed since)."""
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
+    """The signed-in admin, or None (no cookie, or a session unknown, ended, idle too
+    long or too old)."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
         return None
-    ctx, console = context_of(request), console_of(request)
-    try:
-        payload = console.sessions.loads(raw)
-    except BadSignature:
+    ctx = context_of(request)
+    found = await ctx.db(sessions.current, ctx.operations(), token)
+    if found is None:
         return None
-    if not (isinstance(payload, list) and len(payload) == 3):
-        return None
-    email, print_, seen = payload
-    if not isinstance(email, str) or not isinstance(seen, int):
-        return None
-    if ctx.now().timestamp() - seen > console.idle_seconds:
-        return None
-    found = await ctx.db(credentials, ctx.store, email)
-    if found is None or fingerprint(found[1]) != print_:
-        return None
-    return Principal(found[0].email, found[0].role)
+    return Principal(found.admin.email, found.admin.role, found.token)
 
 
-def start_session(request: Request, response: Response, email: str, password_hash: str) -> None:
-    """Set (or refresh) the session cookie on ``response``."""
-    ctx, console = context_of(request), console_of(request)
-    value = console.sessions.dumps([email, fingerprint(password_hash), int(ctx.now().timestamp())])
+def start_session(request: Request, response: Response, token: str) -> None:
+    """Set the session cookie (the new session's token) on ``response``."""
+    ctx = context_of(request)
     response.set_cookie(
         SESSION_COOKIE,
-        value,
+        token,
         httponly=True,
         samesite="strict",
         secure=ctx.secure_cookies,
         path=f"{root(request)}/admin",
     )
-
-
-async def _refresh(request: Request, response: Response, who: Principal) -> None:
-    # Sliding expiry: every request restarts the idle clock.
-    ctx = context_of(request)
-    found = await ctx.db(credentials, ctx.store, who.email)
-    if found is not None:
-        start_session(request, response, who.email, found[1])
 
 
 def end_session(request: Request, response: Response) -> None:
@@ -174,7 +155,7 @@ def end_session(request: Request, response: Response) -> None:
 
 def flash(request: Request, response: Response, message: str, *, kind: str = "ok") -> None:
     """A message shown once, on the next page (post/redirect/get)."""
-    value = console_of(request).sessions.dumps([kind, message])
+    value = console_of(request).signer.dumps([kind, message])
     response.set_cookie(
         FLASH_COOKIE,
         value,
@@ -190,7 +171,7 @@ def _pop_flash(request: Request) -> tuple[str, str] | None:
     if not raw:
         return None
     try:
-        kind, message = console_of(request).sessions.loads(raw)
+        kind, message = console_of(request).signer.loads(raw)
     except (BadSignature, ValueError, TypeError):
         return None
     return str(kind), str(message)
@@ -292,9 +273,7 @@ def page(handler: PageHandler) -> Handler:
         who = await current_admin(request)
         if who is None:
             return login_redirect(request)
-        response = await handler(request, who)
-        await _refresh(request, response, who)
-        return response
+        return await handler(request, who)
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
@@ -316,9 +295,7 @@ def action(role: Role) -> Callable[[ActionHandler], Handler]:
                     return refused(request, who, 403, gettext(request, "The form had expired. Go back and try again."))
                 if not who.role.allows(role):
                     return refused(request, who, 403, gettext(request, "Your role does not allow this change."))
-                response = await handler(request, who, form)
-            await _refresh(request, response, who)
-            return response
+                return await handler(request, who, form)
 
         wrapped.__name__ = handler.__name__
         wrapped.__doc__ = handler.__doc__

@@ -13,14 +13,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from digest.actions import audit_log
+from digest.actions import articles as article_actions
+from digest.actions import audit_log, suppressions
 from digest.actions import deliveries as fixes
 from digest.actions import editions as desk
+from digest.actions import feeds as feed_actions
 from digest.admins import Role
-from digest.errors import DigestError, NotFoundError
-from digest.store import audit
-from digest.store import listings as console_store
-from digest.store.feeds import list_feeds, remove_feed
+from digest.errors import DigestError
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.subscribers import _offset
@@ -39,7 +38,9 @@ async def deliveries(request: Request, who: Principal) -> Response:
     failures = await ctx.db(fixes.failures, ops, limit=100)
     address = request.query_params.get("address", "").strip()[:320]
     offset = _offset(request)
-    suppressed, total = await ctx.db(fixes.suppressions, ops, address=address, limit=SUPPRESSIONS_PAGE, offset=offset)
+    suppressed, total = await ctx.db(
+        suppressions.suppressions, ctx.operations(), address=address, limit=SUPPRESSIONS_PAGE, offset=offset
+    )
     base = "?" + urlencode({"address": address} if address else {})
     return render(
         request,
@@ -94,42 +95,51 @@ async def release_held(request: Request, who: Principal, form: FormData) -> Resp
 async def remove_suppression(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/suppressions/{suppression_id}/remove."""
     ctx = context_of(request)
-    suppression_id = int(request.path_params["suppression_id"])
+    entry_id = int(request.path_params["suppression_id"])
     try:
-        await ctx.db(fixes.remove_suppression, ctx.operations(), who.actor, suppression_id=suppression_id)
-    except NotFoundError:
+        await ctx.db(suppressions.remove_suppression, ctx.operations(), who.actor, suppression_id=entry_id)
+    except DigestError:
         return redirect(request, "/admin/deliveries", gettext(request, "No such entry."), kind="error")
     return redirect(request, "/admin/deliveries", gettext(request, "Removed from the suppression list."))
+
+
+@action(Role.EDITOR)
+async def add_suppression(request: Request, who: Principal, form: FormData) -> Response:
+    """POST /admin/suppressions/add: ``address`` (and an optional ``detail``) suppressed by hand."""
+    ctx = context_of(request)
+    try:
+        await ctx.db(
+            suppressions.suppress, ctx.operations(), who.actor, text(form, "address", 320),
+            detail=text(form, "detail", 500),
+        )  # fmt: skip
+    except DigestError as exc:
+        return redirect(request, "/admin/deliveries#suppressions", str(exc), kind="error")
+    return redirect(request, "/admin/deliveries#suppressions", gettext(request, "Added to the suppression list."))
 
 
 @page
 async def feeds(request: Request, who: Principal) -> Response:
     """GET /admin/feeds: each feed's last poll and its result or error."""
     ctx = context_of(request)
-    rows = await ctx.db(list_feeds, ctx.store, active_only=False)
+    rows = await ctx.db(feed_actions.feeds, ctx.operations(), active_only=False)
     return render(request, "feeds.html", who, feeds=rows)
 
 
 @action(Role.EDITOR)
 async def add_feed(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/feeds/add: ``url``, ``category``, ``language``."""
-    from digest.ingest import register_feed
-
     ctx = context_of(request)
-    url = text(form, "url", 2048).strip()
     try:
-        feed, created = await ctx.db(
-            register_feed,
-            ctx.store,
-            ctx.settings,
-            url,
-            now=ctx.now(),
+        _feed, created = await ctx.db(
+            feed_actions.add,
+            ctx.operations(),
+            who.actor,
+            text(form, "url", 2048).strip(),
             category=text(form, "category", 100).strip() or None,
             language=text(form, "language", 10).strip() or None,
         )
     except DigestError as exc:
         return redirect(request, "/admin/feeds", str(exc), kind="error")
-    await ctx.db(audit.record, ctx.store, actor=who.email, action="feed.add", target=feed.url[:200], now=ctx.now())
     return redirect(
         request, "/admin/feeds", gettext(request, "Feed added.") if created else gettext(request, "Feed updated.")
     )
@@ -139,30 +149,18 @@ async def add_feed(request: Request, who: Principal, form: FormData) -> Response
 async def delete_feed(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/feeds/remove: ``url``."""
     ctx = context_of(request)
-    url = text(form, "url", 2048)
     try:
-        await ctx.db(remove_feed, ctx.store, url)
+        await ctx.db(feed_actions.remove, ctx.operations(), who.actor, text(form, "url", 2048))
     except DigestError as exc:
         return redirect(request, "/admin/feeds", str(exc), kind="error")
-    await ctx.db(audit.record, ctx.store, actor=who.email, action="feed.remove", target=url[:200], now=ctx.now())
     return redirect(request, "/admin/feeds", gettext(request, "Feed removed."))
 
 
 @action(Role.EDITOR)
 async def poll_now(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/feeds/poll: poll every feed once, now."""
-    from digest.ingest import poll_feeds
-
     ctx = context_of(request)
-    report = await ctx.db(poll_feeds, ctx.store, ctx.settings, now=ctx.now())
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="feed.poll",
-        details={"feeds": len(report.feeds)},
-        now=ctx.now(),
-    )
+    report = await ctx.db(feed_actions.poll, ctx.operations(), who.actor)
     return redirect(request, "/admin/feeds", gettext(request, "%(n)s feeds polled.", n=len(report.feeds)))
 
 
@@ -180,7 +178,7 @@ async def articles(request: Request, who: Principal) -> Response:
     start = local_instant(day, datetime.min.time(), tz)
     end = local_instant(day + timedelta(days=1), datetime.min.time(), tz)
     q = request.query_params.get("q", "").strip()[:200]
-    rows = await ctx.db(console_store.articles_between, ctx.store, start, end, text=q)
+    rows = await ctx.db(article_actions.between, ctx.operations(), start, end, text=q)
     return render(
         request,
         "articles.html",

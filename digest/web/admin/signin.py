@@ -1,26 +1,25 @@
 """Signing in and out of the console.
 
-Failed sign-ins are counted in the database, per address and per client address: after
-:data:`MAX_FAILURES` in :data:`WINDOW` the next attempts get 429, whichever process
-answers. A wrong address and a wrong password take the same time and get the same
-message.
+The throttle and the sessions are :mod:`digest.actions.sessions`'s: a client that
+failed too often for an address, or too often at all, gets 429 with ``Retry-After``;
+a client that has not failed is never refused. A wrong address and a wrong password
+take the same time and get the same message. Every sign-in, failure and sign-out is
+audited with the client's address and user agent.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest.admins import DUMMY_HASH, verify_password
-from digest.errors import ValidationError
+from digest.actions import sessions
 from digest.logs import mask_email
-from digest.store.admins import credentials, forget_failures, recent_failures, record_failure
-from digest.store.subscribers import address_hash
-from digest.subscribers.membership import normalise_address
 from digest.web.admin.core import (
+    Principal,
+    action,
+    client_of,
     current_admin,
     end_session,
     gettext,
@@ -32,12 +31,8 @@ from digest.web.admin.core import (
     text,
 )
 from digest.web.context import context_of
-from digest.web.subscribe import client_ip
 
 log = logging.getLogger(__name__)
-
-MAX_FAILURES = 10
-WINDOW = timedelta(minutes=15)
 
 
 def _next(request: Request, raw: str) -> str:
@@ -59,52 +54,57 @@ def _login_again(request: Request, status_code: int, email: str, error: str, nex
 
 
 async def login(request: Request) -> Response:
-    """POST /admin/login: CSRF, the failure limit, then the password."""
+    """POST /admin/login: CSRF, the throttle, then the password; a new session (a new
+    token: any session the browser had ends)."""
     ctx = context_of(request)
-    now = ctx.now()
     form = await request.form(max_files=0, max_fields=10)
     email = text(form, "email", 320).strip()
-    try:
-        address = normalise_address(email)
-    except ValidationError:
-        address = email.lower()
-    keys = [f"email:{address_hash(address)}", f"ip:{client_ip(request)}"]
-    since = now - WINDOW
-    for key in keys:
-        if await ctx.db(recent_failures, ctx.store, key, since=since) >= MAX_FAILURES:
-            log.warning("admin sign-in refused: too many failures", extra={"key": key.split(":")[0]})
-            response = _login_again(
-                request, 429, email, gettext(request, "Too many failed attempts. Wait 15 minutes and try again.")
-            )
-            response.headers["Retry-After"] = str(int(WINDOW.total_seconds()))
-            return response
     if not await ctx.csrf_ok(request, {"csrf_token": text(form, "csrf_token")}):
         return _login_again(request, 403, email, gettext(request, "The form had expired. Try again."))
-    found = await ctx.db(credentials, ctx.store, address)
-    password = text(form, "password", 1024)
-    # Verify against a dummy hash for an unknown address: the same time either way.
-    ok = verify_password(found[1] if found else DUMMY_HASH, password) and found is not None
-    if not ok or found is None:
-        await ctx.db(record_failure, ctx.store, keys, now=now)
-        await ctx.db(forget_failures, ctx.store, before=now - 2 * WINDOW)
-        log.info("admin sign-in failed", extra={"to": mask_email(address)})
+    client = client_of(request)
+    verdict = await ctx.db(sessions.sign_in, ctx.operations(), email, text(form, "password", 1024), client)
+    if verdict.retry_after:
+        log.warning("admin sign-in refused: too many failures", extra={"to": mask_email(email)})
+        wait = (
+            gettext(request, "Too many failed attempts. Wait 15 minutes and try again.")
+            if verdict.retry_after >= sessions.WINDOW.total_seconds()
+            else gettext(request, "Too many failed attempts. Try again in %(n)s seconds.", n=verdict.retry_after)
+        )
+        response = _login_again(request, 429, email, wait)
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+    if verdict.admin is None:
+        log.info("admin sign-in failed", extra={"to": mask_email(email)})
         wrong = gettext(request, "The email address or the password is wrong.")
         return _login_again(request, 400, email, wrong, text(form, "next", 500))
-    admin, password_hash = found
+    old = request.cookies.get("digest_admin", "")
+    if old:  # the browser's previous session, if any, ends: one token per sign-in
+        await ctx.db(sessions.end_token, ctx.operations(), old)
     done = redirect(request, _next(request, text(form, "next", 500)))
-    start_session(request, done, admin.email, password_hash)
-    log.info("admin signed in", extra={"to": mask_email(admin.email)})
+    start_session(request, done, verdict.token)
+    log.info("admin signed in", extra={"to": mask_email(verdict.admin.email)})
     return done
 
 
 async def logout(request: Request) -> Response:
-    """POST /admin/logout: ends the session (403 without the form's CSRF token)."""
+    """POST /admin/logout: ends the session at once (403 without the form's CSRF token)."""
     ctx = context_of(request)
     form = await request.form(max_files=0, max_fields=10)
+    who = await current_admin(request)
     if not await ctx.csrf_ok(request, {"csrf_token": text(form, "csrf_token")}):
-        return refused(
-            request, await current_admin(request), 403, gettext(request, "The form had expired. Go back and try again.")
-        )
+        return refused(request, who, 403, gettext(request, "The form had expired. Go back and try again."))
+    if who is not None:
+        await ctx.db(sessions.sign_out, ctx.operations(), who.actor, who.token, client_of(request))
     response = redirect(request, "/admin/login", gettext(request, "You are signed out."))
+    end_session(request, response)
+    return response
+
+
+@action(sessions.SIGN_OUT_EVERYWHERE.role)
+async def logout_everywhere(request: Request, who: Principal, form: object) -> Response:
+    """POST /admin/logout-everywhere: ends every session of this account, this one too."""
+    ctx = context_of(request)
+    await ctx.db(sessions.sign_out_everywhere, ctx.operations(), who.actor, client_of(request))
+    response = redirect(request, "/admin/login", gettext(request, "You are signed out everywhere."))
     end_session(request, response)
     return response

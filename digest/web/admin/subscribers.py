@@ -17,15 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from digest import i18n
+from digest.actions import subscribers as actions
 from digest.admins import Role
 from digest.errors import DigestError
-from digest.models import Subscriber, SubscriberStatus
-from digest.store import audit
-from digest.store import listings as console_store
-from digest.store import subscribers as db
-from digest.subscribers import csv_file as subs_csv
-from digest.subscribers import membership as subs
-from digest.web.admin.core import MAX_UPLOAD_BYTES, Principal, action, gettext, page, redirect, render, text
+from digest.models import SUBSCRIBER_SORTS, Subscriber, SubscriberQuery, SubscriberStatus
+from digest.web.admin.core import (
+    MAX_UPLOAD_BYTES,
+    Principal,
+    action,
+    gettext,
+    page,
+    redirect,
+    render,
+    text,
+)
 from digest.web.context import WebContext, context_of
 from digest.web.subscribe import send_confirmation
 
@@ -34,17 +39,17 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 
 
-def _query(request: Request) -> console_store.SubscriberQuery:
+def _query(request: Request) -> SubscriberQuery:
     p = request.query_params
     status = p.get("status", "")
     language = p.get("language", "")
     sort = p.get("sort", "created")
-    return console_store.SubscriberQuery(
+    return SubscriberQuery(
         text=p.get("q", "").strip()[:200],
         status=status if status in {s.value for s in SubscriberStatus} else "",
         language=language if language in i18n.languages() else "",
         topic=p.get("topic", "").strip()[:100],
-        sort=sort if sort in console_store.SUBSCRIBER_SORTS else "created",
+        sort=sort if sort in SUBSCRIBER_SORTS else "created",
         descending=p.get("dir", "desc") != "asc",
     )
 
@@ -61,8 +66,8 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
     """GET /admin/subscribers: ?q=, status, language, topic, sort, dir, offset."""
     ctx = context_of(request)
     q, offset = _query(request), _offset(request)
-    rows, total = await ctx.db(console_store.find_subscribers, ctx.store, q, limit=PAGE_SIZE, offset=offset)
-    topics = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
+    rows, total = await ctx.db(actions.listing, ctx.operations(), q, limit=PAGE_SIZE, offset=offset)
+    topics = await ctx.db(actions.known_topics, ctx.operations())
     filters = {"q": q.text, "status": q.status, "language": q.language, "topic": q.topic}
     base = "?" + urlencode({k: v for k, v in filters.items() if v})
     return render(
@@ -82,7 +87,7 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
 
 
 async def _subscriber(ctx: WebContext, request: Request) -> Subscriber | None:
-    sub = await ctx.db(db.get, ctx.store, int(request.path_params["subscriber_id"]))
+    sub = await ctx.db(actions.get, ctx.operations(), int(request.path_params["subscriber_id"]))
     return sub
 
 
@@ -93,32 +98,46 @@ async def subscriber_page(request: Request, who: Principal) -> Response:
     sub = await _subscriber(ctx, request)
     if sub is None or sub.id is None:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such subscriber."))
-    history = await ctx.db(console_store.delivery_history, ctx.store, sub.id)
+    history = await ctx.db(actions.history, ctx.operations(), sub.id)
     return render(
         request, "subscriber.html", who, sub=sub, history=history, languages=[(c, c) for c in i18n.languages()]
     )
 
 
-async def _act(
-    request: Request, who: Principal, name: str, fn: Callable[..., object], *args: object, **kwargs: object
-) -> Response:
-    """Run a subscriber change, audit it, and come back to the subscriber's page."""
+async def _act(request: Request, fn: Callable[..., object], *args: object, **kwargs: object) -> Response:
+    """Run one subscriber action and come back to the subscriber's page with what happened."""
     ctx = context_of(request)
-    subscriber_id = int(request.path_params["subscriber_id"])
-    back = f"/admin/subscribers/{subscriber_id}"
+    back = f"/admin/subscribers/{request.path_params['subscriber_id']}"
     try:
-        await ctx.db(fn, *args, **kwargs)
+        await ctx.db(fn, ctx.operations(), *args, **kwargs)
     except DigestError as exc:
         return redirect(request, back, str(exc), kind="error")
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action=f"subscriber.{name}",
-        target=f"subscriber:{subscriber_id}",
-        now=ctx.now(),
-    )
     return redirect(request, back, gettext(request, "Saved."))
+
+
+@action(Role.EDITOR)
+async def add_subscriber(request: Request, who: Principal, form: FormData) -> Response:
+    """POST /admin/subscribers/add: email, name, language, topics, ``confirmed``; a
+    pending subscriber gets the confirmation mail."""
+    ctx = context_of(request)
+    confirmed = text(form, "confirmed") == "yes"
+    try:
+        profile, _warnings = await ctx.db(
+            actions.check_profile,
+            ctx.operations(),
+            name=text(form, "name", 200),
+            language=text(form, "language", 10),
+            topics=text(form, "topics", 2000).replace(",", ";"),
+        )
+        sub = await ctx.db(
+            actions.add, ctx.operations(), who.actor, text(form, "email", 320), profile, confirmed=confirmed
+        )
+    except DigestError as exc:
+        return redirect(request, "/admin/subscribers", str(exc), kind="error")
+    response = redirect(request, f"/admin/subscribers/{sub.id}", gettext(request, "Subscriber added."))
+    if sub.status is SubscriberStatus.PENDING:
+        response.background = BackgroundTask(send_confirmation, ctx, sub)
+    return response
 
 
 @action(Role.EDITOR)
@@ -126,11 +145,10 @@ async def edit_subscriber(request: Request, who: Principal, form: FormData) -> R
     """POST /admin/subscribers/{id}/edit: name, language, topics, timezone, send_at."""
     ctx = context_of(request)
     subscriber_id = int(request.path_params["subscriber_id"])
-    known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
     try:
-        profile, _warnings = subs.check_profile(
-            ctx.settings,
-            known,
+        profile, _warnings = await ctx.db(
+            actions.check_profile,
+            ctx.operations(),
             name=text(form, "name", 200),
             language=text(form, "language", 10),
             topics=text(form, "topics", 2000).replace(",", ";"),
@@ -139,45 +157,34 @@ async def edit_subscriber(request: Request, who: Principal, form: FormData) -> R
         )
     except DigestError as exc:
         return redirect(request, f"/admin/subscribers/{subscriber_id}", str(exc), kind="error")
-    return await _act(request, who, "edit", subs.update_profile, ctx.store, subscriber_id, profile, now=ctx.now())
+    return await _act(request, actions.update, who.actor, subscriber_id, profile=profile)
 
 
 @action(Role.EDITOR)
 async def unsubscribe_subscriber(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/unsubscribe."""
-    ctx = context_of(request)
-    subscriber_id = int(request.path_params["subscriber_id"])
-    return await _act(
-        request, who, "unsubscribe", subs.unsubscribe, ctx.store, subscriber_id, now=ctx.now(), source="admin"
-    )
+    return await _act(request, actions.unsubscribe, who.actor, int(request.path_params["subscriber_id"]))
 
 
 @action(Role.EDITOR)
 async def forget_subscriber(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/forget: erase the personal data (kept suppressed)."""
-    ctx = context_of(request)
-    subscriber_id = int(request.path_params["subscriber_id"])
-    return await _act(request, who, "forget", subs.forget, ctx.store, subscriber_id, now=ctx.now())
+    return await _act(request, actions.forget, who.actor, int(request.path_params["subscriber_id"]))
 
 
 @action(Role.EDITOR)
 async def resend_confirmation(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/resend-confirmation: a pending subscriber's double opt-in mail again."""
     ctx = context_of(request)
-    sub = await _subscriber(ctx, request)
     back = f"/admin/subscribers/{request.path_params['subscriber_id']}"
-    if sub is None or sub.status is not SubscriberStatus.PENDING:
+    try:
+        sub = await ctx.db(
+            actions.resend_confirmation, ctx.operations(), who.actor, int(request.path_params["subscriber_id"])
+        )
+    except DigestError:
         return redirect(
             request, back, gettext(request, "Only a pending subscriber gets a confirmation mail."), kind="error"
         )
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="subscriber.resend_confirmation",
-        target=f"subscriber:{sub.id}",
-        now=ctx.now(),
-    )
     response = redirect(request, back, gettext(request, "Confirmation mail sent."))
     response.background = BackgroundTask(send_confirmation, ctx, sub)
     return response
@@ -204,26 +211,10 @@ async def import_upload(request: Request, who: Principal, form: FormData) -> Res
     confirmed = text(form, "confirmed") == "yes"
     name = upload.filename or "upload.csv"
     try:
-        report = await ctx.db(
-            subs_csv.import_bytes, ctx.store, ctx.settings, data, name=name, confirmed=confirmed, now=ctx.now()
-        )
+        report = await ctx.db(actions.import_csv, ctx.operations(), who.actor, data, name=name, confirmed=confirmed)
     except DigestError as exc:
         return render(request, "import.html", who, status_code=400, report=None, failure=str(exc))
-    await ctx.db(
-        audit.record,
-        ctx.store,
-        actor=who.email,
-        action="subscriber.import",
-        target=name[:200],
-        details={
-            "added": report.added,
-            "unchanged": report.unchanged,
-            "rejected": len(report.rejected),
-            "confirmed": confirmed,
-        },
-        now=ctx.now(),
-    )
-    pending = [s for s in report.new if s.status is SubscriberStatus.PENDING]
+    pending = actions.pending_of(report.new)
     response = render(request, "import.html", who, report=report, name=name)
     if pending:
         response.background = BackgroundTask(_confirm_all, ctx, pending)
@@ -240,8 +231,7 @@ async def export(request: Request, who: Principal) -> Response:
     """GET /admin/subscribers/export: every subscriber (but erased ones) as re-importable CSV."""
     ctx = context_of(request)
     out = io.StringIO()
-    await ctx.db(subs_csv.export_csv, ctx.store, out)
-    await ctx.db(audit.record, ctx.store, actor=who.email, action="subscriber.export", now=ctx.now())
+    await ctx.db(actions.export_csv, ctx.operations(), who.actor, out)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

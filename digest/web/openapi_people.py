@@ -1,0 +1,137 @@
+"""The OpenAPI paths of :mod:`digest.web.api_people` that the other parts do not
+describe (adding a suppression, feeds, console accounts), merged into
+:func:`digest.web.openapi.spec` operation by operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, ref
+
+
+def _error(description: str) -> dict[str, Any]:
+    return json_response(ref("Error"), description)
+
+
+def _ok(description: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return json_response(json_object(properties), description)
+
+
+_OBJECT = {"type": "object"}
+_SUPPRESSED = {"suppressed": {"type": "boolean"}, "added": {"type": "boolean"}}
+_ITEMS = {"items": {"type": "array", "items": _OBJECT}}
+_INVALID = {"422": _error("An invalid value; `field` names it."), **UNAUTHORIZED}
+_ROLE = {"type": "string", "enum": ["owner", "editor", "viewer"]}
+_EMAIL = {"name": "email", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def people_paths() -> dict[str, dict[str, Any]]:
+    """The operations, keyed by path (relative to /api) then by method."""
+    return {
+        "/suppressions": {
+            "post": {
+                "summary": "Suppress an address by hand (reason: manual)",
+                "requestBody": json_body(
+                    json_object(
+                        {"email": {"type": "string"}, "detail": {"type": "string"}},
+                        required=["email"],
+                        additionalProperties=False,
+                    )
+                ),
+                "responses": {
+                    "201": _ok("Added.", {"suppressed": {"type": "boolean"}, "added": {"type": "boolean"}}),
+                    "200": _ok(
+                        "Already suppressed.", {"suppressed": {"type": "boolean"}, "added": {"type": "boolean"}}
+                    ),
+                    **_INVALID,
+                },
+            }
+        },
+        "/feeds": {
+            "get": {
+                "summary": "Every registered feed and its last poll",
+                "responses": {"200": _ok("The feeds.", _ITEMS), **UNAUTHORIZED},
+            },
+            "post": {
+                "summary": "Register a feed (again: update its category and language)",
+                "requestBody": json_body(
+                    json_object(
+                        {"url": {"type": "string"}, "category": {"type": "string"}, "language": {"type": "string"}},
+                        required=["url"],
+                        additionalProperties=False,
+                    )
+                ),
+                "responses": {
+                    "201": _ok("Registered.", {"feed": _OBJECT, "created": {"type": "boolean"}}),
+                    "200": _ok("Options updated.", {"feed": _OBJECT, "created": {"type": "boolean"}}),
+                    **_INVALID,
+                },
+            },
+            "delete": {
+                "summary": "Stop polling a feed (its articles stay)",
+                "parameters": [{"name": "url", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _ok("Removed.", {"removed": {"type": "string"}}),
+                    "404": _error("No feed with this URL."),
+                    **_INVALID,
+                },
+            },
+        },
+        "/feeds/poll": {
+            "post": {
+                "summary": "Poll every feed now",
+                "responses": {
+                    "200": _ok(
+                        "Each feed's poll and the totals.",
+                        {
+                            "feeds": {"type": "array", "items": _OBJECT},
+                            "failed": {"type": "integer"},
+                            "summary": {"type": "string"},
+                        },
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/admins": {
+            "get": {
+                "summary": "The console accounts",
+                "responses": {"200": _ok("The accounts.", _ITEMS), **UNAUTHORIZED},
+            },
+            "post": {
+                "summary": "Create a console account",
+                "requestBody": json_body(
+                    json_object(
+                        {"email": {"type": "string"}, "role": _ROLE, "password": {"type": "string", "minLength": 12}},
+                        required=["email", "role", "password"],
+                        additionalProperties=False,
+                    )
+                ),
+                "responses": {"201": _ok("Created.", {"admin": _OBJECT}), **_INVALID},
+            },
+        },
+        "/admins/{email}": {
+            "parameters": [_EMAIL],
+            "patch": {
+                "summary": "Change an account's role and/or password",
+                "requestBody": json_body(
+                    json_object(
+                        {"role": _ROLE, "password": {"type": "string", "minLength": 12}}, additionalProperties=False
+                    )
+                ),
+                "responses": {
+                    "200": _ok("Changed.", {"admin": _OBJECT}),
+                    "404": _error("No such account."),
+                    **_INVALID,
+                },
+            },
+            "delete": {
+                "summary": "Delete an account (refused for the last owner)",
+                "responses": {
+                    "200": _ok("Deleted.", {"removed": {"type": "string"}}),
+                    "404": _error("No such account."),
+                    **_INVALID,
+                },
+            },
+        },
+    }
