@@ -318,3 +318,24 @@ def test_statuses_in_the_spec_match_the_model() -> None:
 
     schema = spec()["components"]["schemas"]["Subscriber"]["properties"]["status"]
     assert schema["enum"] == [s.value for s in SubscriberStatus]
+
+
+def test_every_changing_api_route_goes_through_the_action_layer() -> None:
+    """A POST, PATCH or DELETE handler is marked ``acts``: it changes data only through
+    digest.actions, so its audit row has the action's one name whichever door."""
+    from digest.web import api, api_desk, api_people
+
+    changing = [
+        (module.__name__, route.path)
+        for module in (api, api_desk, api_people)
+        for route in module.routes
+        if set(route.methods or ()) - {"GET", "HEAD"}
+    ]
+    assert len(changing) > 20
+    unmarked = [
+        (module.__name__, route.path)
+        for module in (api, api_desk, api_people)
+        for route in module.routes
+        if set(route.methods or ()) - {"GET", "HEAD"} and not getattr(route.endpoint, "acts", False)
+    ]
+    assert unmarked == []

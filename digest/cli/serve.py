@@ -32,7 +32,6 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
     """
     from digest import logs
     from digest.config import read_secret
-    from digest.deliver.local_inbox import CaptureServer
     from digest.runtime import service
 
     settings = app.settings
@@ -41,10 +40,10 @@ def serve(app: AppContext, host: str | None, port: int | None, demo_smtp: bool) 
     store = app.store()
     listen_host = host or settings.web.host
     listen_port = settings.web.port if port is None else port
-    capture: CaptureServer | None = None
+    capture: service.LocalInbox | None = None
     try:
         if demo_smtp:
-            capture = CaptureServer(settings.path(DEMO_MAIL_DIR)).start()
+            capture = service.local_inbox(settings.path(DEMO_MAIL_DIR))
             settings = settings.with_overrides(capture.smtp_overrides())
             click.echo(f"demo SMTP: every message is saved in {capture.directory} (127.0.0.1:{capture.port})")
         check_outbound(settings, warn=lambda line: click.echo(line, err=True))

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 import uvicorn
@@ -33,6 +34,7 @@ from starlette.types import ASGIApp
 from digest.config import Settings
 from digest.daily.tick import DailyTicker, catch_up_senders
 from digest.deliver.ledger import sender_id as deliver_sender_id
+from digest.deliver.local_inbox import CaptureServer
 from digest.deliver.messages import EditionMessages
 from digest.deliver.sender import run_sender
 from digest.runtime.scheduler import ScheduleRunner
@@ -301,6 +303,17 @@ async def _until_stop(stopper: Stopper, web: asyncio.Task[None] | None, senders:
 
 
 # Assembly ------------------------------------------------------------------------------
+
+
+#: The local capture SMTP server of ``digest serve --demo-smtp``.
+LocalInbox = CaptureServer
+
+
+def local_inbox(directory: Path) -> CaptureServer:
+    """Start a local SMTP server that keeps every message as an .eml file in
+    ``directory`` (``digest serve --demo-smtp``); its ``smtp_overrides()`` point the
+    settings at it, ``stop()`` ends it."""
+    return CaptureServer(directory).start()
 
 
 def sender_loop(settings: Settings, store: Store, *, clock: Clock = utcnow) -> SenderLoop:
