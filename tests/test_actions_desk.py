@@ -130,14 +130,20 @@ def state(store: Store, edition_id: int, *, clocked: bool = True) -> dict[str, A
     }
 
 
+def _acted(action: str) -> bool:
+    """An audited action, but the console's own sign-in (``session.*``), which the
+    console door needs before any action and audits by itself."""
+    return action in ACTIONS and not action.startswith("session.")
+
+
 def audited(store: Store) -> list[tuple[str, str, dict[str, Any]]]:
     """The desk's audit rows, oldest first, door and actor set aside."""
-    rows = [e for e in reversed(audit.recent(store, limit=100)) if e.action in ACTIONS]
+    rows = [e for e in reversed(audit.recent(store, limit=100)) if _acted(e.action)]
     return [(e.action, e.target, {k: v for k, v in e.details.items() if k != "door"}) for e in rows]
 
 
 def doors_of(store: Store) -> set[tuple[str, str]]:
-    return {(e.actor.split(":")[0], e.details["door"]) for e in audit.recent(store, limit=100) if e.action in ACTIONS}
+    return {(e.actor.split(":")[0], e.details["door"]) for e in audit.recent(store, limit=100) if _acted(e.action)}
 
 
 def _fill(value: str, world: World) -> str:
@@ -393,6 +399,7 @@ async def test_every_desk_action_has_a_parity_test() -> None:
     import digest.actions.deliveries  # noqa: F401  (declares its actions)
 
     source = Path(__file__).read_text(encoding="utf-8")
-    ours = {name for name in ACTIONS if name.startswith(("edition.", "delivery.", "suppression."))}
+    # suppression.* are the people's actions: tests/test_actions_people.py holds their cases
+    ours = {name for name in ACTIONS if name.startswith(("edition.", "delivery."))}
     missing = {name for name in ours if f'"{name}"' not in source}
     assert missing == set()
