@@ -160,16 +160,20 @@ def test_importing_the_same_report_twice_counts_it_once(
     assert suppression(store, address) is None  # one soft bounce, limit 2
 
 
-def test_soft_bounces_suppress_at_the_limit(
+def test_soft_bounces_suppress_at_the_limit_only_once_they_span_the_days(
     store: Store, settings: config.Settings, now: datetime, tmp_path: Path
 ) -> None:
     (address,) = add_subscribers(store, 1, now=now)
-    for i in range(2):
+    days = settings.bounces.soft_bounce_days
+    assert days >= 1
+    # limit 2: the second within the hour does not suppress (a 450 never does within a
+    # day), the third, once the run of soft bounces spans the days, does
+    for i, at in enumerate((now, now + timedelta(hours=1), now + timedelta(days=days))):
         path = tmp_path / f"soft{i}.eml"
         path.write_bytes(dsn(address, status="4.2.2", message_id=f"<soft-{i}@mx>", diagnostic="smtp; 452 4.2.2 full"))
-        import_bounces(store, settings, path, now=now)
+        import_bounces(store, settings, path, now=at)
         entry = suppression(store, address)
-        assert (entry is not None) == (i == 1)
+        assert (entry is not None) == (i == 2)
     assert entry is not None and entry.reason == "soft_bounce"
 
 

@@ -267,6 +267,9 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("ingest", "timeout_seconds"): (0, True),
     ("ingest", "max_bytes"): (1, False),
     ("bounces", "soft_limit"): (1, False),
+    ("bounces", "soft_bounce_limit"): (0, False),
+    ("bounces", "soft_bounce_days"): (0, False),
+    ("smtp", "give_up_after_hours"): (0, False),
 }
 
 

@@ -14,6 +14,13 @@ per-message re-encoding (see :func:`wire_form`), others go through ``sendmail``.
 The pool also notices when the server is down: after a run of connection failures
 with no success in between it is *down*, and the sender stops sending until later
 instead of burning every reader's attempts.
+
+``[smtp] connections`` is a ceiling, not a target. The pool opens connections one at a
+time as messages go through (slow start); a 421 at the greeting while others are open
+means the server allows no more: the pool shrinks to the connections it has (:attr:`Pool.limit`;
+the connections beyond it close once their message is done) and grows back one
+connection after :data:`GROW_AFTER` accepted messages, waiting twice as long after each
+shrink. Repeated rate-limit replies (4.7.x) within :data:`THROTTLE_SECONDS` halve it.
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ import asyncio
 import contextlib
 import logging
 import re
-from dataclasses import dataclass, field
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import aiosmtplib
 
 from digest.config import Settings, read_secret
 from digest.deliver.pacer import SendPacer
-from digest.deliver.replies import SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.deliver.replies import Fault, SmtpOutcome, Stage, Verdict, from_exception, sent
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
 
@@ -39,6 +49,11 @@ CONNECT_TRIES = 3
 #: First pause after a connection failure (doubles per failure in a row), and the cap.
 RECONNECT_PAUSE = 0.1
 MAX_RECONNECT_PAUSE = 5.0
+#: Accepted messages after which a throttled pool tries one more connection (doubled
+#: after each shrink), and the rate-limit replies within THROTTLE_SECONDS that halve it.
+GROW_AFTER = 200
+THROTTLE_REPLIES = 3
+THROTTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -124,10 +139,12 @@ class Connection:
                 self.failures += 1
                 return failed
         assert self.client is not None
+        handed_over = [False]  # set once the message's final dot is on the wire
+        wire = None
         try:
             wire = wire_form(message)
             if wire is not None:
-                reply = await _transaction(self.client, message, wire, self.config.timeout)
+                reply = await _transaction(self.client, message, wire, self.config.timeout, handed_over)
             else:
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
@@ -136,6 +153,10 @@ class Connection:
             outcome = from_exception(exc)
             if outcome.broken or not self.client.is_connected:
                 self.drop()
+            if outcome.stage is Stage.UNKNOWN and wire is not None and not handed_over[0]:
+                # Lost or timed out before the message was handed over: it cannot have
+                # been delivered, so nobody is charged (a fault of the connection: ours).
+                outcome = replace(outcome, stage=Stage.MAIL, fault=Fault.OURS)
             return outcome
         self.failures = 0
         self.sent += 1
@@ -193,7 +214,9 @@ def wire_form(message: OutgoingMessage) -> bytes | None:
     return b"." + data if data.startswith(b".") else data
 
 
-async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float) -> str:
+async def _transaction(
+    client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float, handed_over: list[bool]
+) -> str:
     """MAIL, RCPT, DATA with ``wire`` (see :func:`wire_form`): what ``sendmail`` does,
     raising the same exceptions (so replies classify alike), without re-validating the
     addresses and re-encoding the bytes."""
@@ -218,6 +241,7 @@ async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: 
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
         protocol.write(wire)
         protocol.write(b".\r\n")
+        handed_over[0] = True
         response = await protocol.read_response(timeout=timeout)
         if response.code != 250:
             raise aiosmtplib.SMTPDataError(response.code, response.message)
@@ -230,15 +254,30 @@ async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: 
 
 
 class Pool:
-    """``size`` connections to one server sharing one pacer, and whether that
-    server seems down."""
+    """Up to ``size`` connections to one server sharing one pacer: how many the server
+    accepts now (:attr:`limit`), and whether it seems down."""
 
     def __init__(
-        self, config: SMTPConfig, size: int, *, pacer: SendPacer | None = None, down_after: int | None = None
+        self,
+        config: SMTPConfig,
+        size: int,
+        *,
+        pacer: SendPacer | None = None,
+        down_after: int | None = None,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.config = config
         self.pacer = pacer or SendPacer()
         self.connections = [Connection(config, i) for i in range(max(1, size))]
+        self.ceiling = len(self.connections)
+        self.limit = 1  # slow start: one more connection per accepted message
+        self.slow_start = True
+        self.grow_after = GROW_AFTER
+        self.shrinks = 0
+        self._accepted_since = 0
+        self._throttle_times: list[float] = []
+        self._changed = asyncio.Event()
+        self.stop = stop or asyncio.Event()
         # Down after this many connection failures in a row across the pool.
         self.down_after = down_after if down_after is not None else max(4, 2 * len(self.connections))
         self.failures_in_row = 0
@@ -254,23 +293,85 @@ class Pool:
         """Try again after a pause: forget the failures (not a fatal error)."""
         self.failures_in_row = 0
 
+    # How many connections -----------------------------------------------------------
+
+    def _set_limit(self, limit: int, why: str) -> None:
+        limit = max(1, min(self.ceiling, limit))
+        if limit == self.limit:
+            return
+        log.log(
+            logging.WARNING if limit < self.limit else logging.INFO,
+            "SMTP connections " + ("reduced" if limit < self.limit else "increased"),
+            extra={"connections": limit, "was": self.limit, "reason": why},
+        )
+        self.limit = limit
+        self._accepted_since = 0
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def shrink(self, limit: int, why: str) -> None:
+        """The server accepts no more than ``limit`` connections for now: wait twice as
+        long as last time before trying one more."""
+        self.slow_start = False
+        self.shrinks += 1
+        self.grow_after = GROW_AFTER * 2 ** (self.shrinks - 1)
+        self._set_limit(min(limit, self.limit), why)
+
+    def _accepted(self) -> None:
+        if self.slow_start:
+            self._set_limit(self.limit + 1, "slow start")
+            return
+        self._accepted_since += 1
+        if self._accepted_since >= self.grow_after and self.limit < self.ceiling:
+            self._set_limit(self.limit + 1, f"{self._accepted_since} messages accepted")
+
+    def _rate_limited(self, outcome: SmtpOutcome) -> None:
+        now = time.monotonic()
+        self._throttle_times = [t for t in self._throttle_times if t > now - THROTTLE_SECONDS] + [now]
+        if len(self._throttle_times) >= THROTTLE_REPLIES and self.limit > 1:
+            self._throttle_times.clear()
+            self.shrink(self.limit // 2, outcome.message)
+
+    async def admit(self, index: int) -> bool:
+        """Wait until connection ``index`` may send (it is within :attr:`limit`);
+        False when the pool was stopped meanwhile."""
+        while index >= self.limit and not self.stop.is_set():
+            await _first_of(self._changed.wait(), self.stop.wait())
+        return not self.stop.is_set()
+
+    # Sending ------------------------------------------------------------------------
+
     async def _send(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
-        await self.pacer.acquire()
+        if self.stop.is_set():
+            return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
+        if self.pacer.would_wait():  # a pause or a rate: wait, unless the send stops meanwhile
+            if not await _first_of(self.pacer.acquire(), self.stop.wait()):
+                return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
+        else:
+            await self.pacer.acquire()
         outcome = await connection.send(message)
         if outcome.throttle:
             self.pacer.slow_down()
             log.warning("SMTP server throttling; slowing down", extra={"reply": outcome.message})
+            if outcome.stage is not Stage.CONNECT:
+                self._rate_limited(outcome)
         elif outcome.verdict is Verdict.SENT:
             self.pacer.accepted()
+            self._accepted()
         return outcome
 
     async def deliver(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
-        """Send ``message`` on ``connection`` at the pool's pace; a connection failure
-        is retried on a fresh connection up to :data:`CONNECT_TRIES` times (pausing in
-        between). Throttling replies slow the whole pool down."""
+        """Send ``message`` on ``connection`` at the pool's pace. A 421 at the greeting
+        while other connections are open shrinks the pool (the message is the caller's
+        to send on another); any other connection failure is retried on a fresh
+        connection up to :data:`CONNECT_TRIES` times, pausing in between."""
         outcome = await self._send(connection, message)
         tries = 1
         while outcome.stage is Stage.CONNECT and outcome.verdict is Verdict.RETRY:
+            others = sum(1 for c in self.connections if c is not connection and c.connected)
+            if outcome.throttle and others:
+                self.shrink(others, outcome.message)
+                return outcome
             self.failures_in_row += 1
             self.last_error = outcome.message
             if outcome.fatal:
@@ -281,13 +382,16 @@ class Pool:
                 "SMTP connection failed; reconnecting",
                 extra={"connection": connection.index, "error": outcome.message, "pause": connection.pause()},
             )
-            await asyncio.sleep(connection.pause())
+            await _first_of(asyncio.sleep(connection.pause()), self.stop.wait())
             outcome = await self._send(connection, message)
             tries += 1
         if outcome.fatal:
             self.fatal = outcome.message
-        if outcome.verdict is not Verdict.RETRY or outcome.stage is not Stage.UNKNOWN:
-            self.failures_in_row = 0
+        if outcome.code is not None or outcome.verdict is Verdict.SENT:
+            self.failures_in_row = 0  # the server answered: it is up
+        elif outcome.verdict is not Verdict.UNTRIED:  # no reply at all: count it towards "down"
+            self.failures_in_row += 1
+            self.last_error = outcome.message
         return outcome
 
     async def close(self) -> None:
@@ -298,6 +402,21 @@ class Pool:
     def opened(self) -> int:
         """Connections opened so far (reuse shows as few openings for many messages)."""
         return sum(c.opened for c in self.connections)
+
+
+async def _first_of(work: Coroutine[Any, Any, Any], interrupt: Coroutine[Any, Any, Any]) -> bool:
+    """Run ``work`` unless ``interrupt`` finishes first (then ``work`` is cancelled);
+    True when ``work`` completed."""
+    task, other = asyncio.ensure_future(work), asyncio.ensure_future(interrupt)
+    try:
+        await asyncio.wait({task, other}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, other):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
+    return task.done() and not task.cancelled()
 
 
 async def send_each(config: SMTPConfig, messages: list[OutgoingMessage]) -> list[SmtpOutcome]:

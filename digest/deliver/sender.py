@@ -28,12 +28,14 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from digest import metrics
 from digest.config import Settings
+from digest.deliver.breaker import Breaker
+from digest.deliver.jobs import Job, Jobs
 from digest.deliver.ledger import Claims
 from digest.deliver.options import SenderOptions, SendReport
 from digest.deliver.pacer import SendPacer
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 #: Pause after the server went down, doubling while it stays down, at most this.
 DOWN_PAUSE = 5.0
 MAX_DOWN_PAUSE = 300.0
+#: Times a message refused by a throttling server goes back to the queue before it is
+#: put back to wait (no attempt charged).
+MAX_REQUEUES = 3
 
 
 class MessageSource(Protocol):
@@ -64,13 +69,6 @@ class MessageSource(Protocol):
 def utcnow() -> datetime:
     """The real clock, the default of ``run_sender(now=...)``."""
     return datetime.now(UTC)
-
-
-@dataclass
-class _Job:
-    row: ClaimedDelivery
-    message: OutgoingMessage | None
-    error: str = ""
 
 
 class Sender:
@@ -94,7 +92,10 @@ class Sender:
         self.clock = clock
         self.rng = rng or random.Random()
         self.pacer = SendPacer(options.rate_per_second)
-        self.pool = Pool(smtp, options.connections, pacer=self.pacer)
+        # Set by a stop request or a tripped breaker: nothing more goes on the wire.
+        self.halt = asyncio.Event()
+        self.pool = Pool(smtp, options.connections, pacer=self.pacer, stop=self.halt)
+        self.breaker = Breaker()
         self.claims = Claims(
             store,
             sender_id,
@@ -102,6 +103,7 @@ class Sender:
             lease=options.lease,
             in_flight_policy=options.in_flight_policy,
             soft_limit=options.soft_limit,
+            soft_days=options.soft_days,
             clock=clock,
             edition_ids=edition_ids,
         )
@@ -113,6 +115,7 @@ class Sender:
         self._wake_flusher = asyncio.Event()
         self._held: set[int] = set()  # claimed rows without a written outcome
         self._started: set[int] = set()  # held rows marked sending
+        self._fresh = 0  # rows claimed on their first attempt (what the breaker judges)
 
     # The loop -----------------------------------------------------------------------
 
@@ -120,31 +123,37 @@ class Sender:
         """Send until nothing is due (or, with ``keep_polling``, until ``stop`` is set).
 
         One pipeline for the whole run: the feeder claims batch after batch while the
-        connections keep sending, so no batch boundary leaves them idle.
+        connections keep sending, so no batch boundary leaves them idle. A stop request
+        ends it within seconds: messages on the wire finish, the rest go back to wait.
         """
-        queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=len(self.pool.connections))
+        queue = Jobs(len(self.pool.connections))
         finished = asyncio.Event()
         try:
             await self.claims.find_dead()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._flusher(finished))
                 group.create_task(self._renew_leases(finished))
+                watcher = group.create_task(self._watch_stop(stop))
                 workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
                 try:
                     await self._feed(queue, stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
                     await queue.join()  # every message marked sending is sent and settled
                 finally:
-                    for worker in workers:  # idle on an empty queue (unless cancelled from outside)
-                        worker.cancel()
-                    await asyncio.gather(*workers, return_exceptions=True)
+                    for task in (*workers, watcher):  # idle on an empty queue (unless cancelled from outside)
+                        task.cancel()
+                    await asyncio.gather(*workers, watcher, return_exceptions=True)
                     finished.set()
                     self._wake_flusher.set()
         finally:
+            self.report.interrupted = stop.is_set()
             await self._shutdown()
         return self.report
 
-    async def _feed(self, queue: asyncio.Queue[_Job], stop: asyncio.Event, *, keep_polling: bool,
-                    poll_seconds: float) -> None:  # fmt: skip
+    async def _watch_stop(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.halt.set()
+
+    async def _feed(self, queue: Jobs, stop: asyncio.Event, *, keep_polling: bool, poll_seconds: float) -> None:
         """Claim batches; make a window of messages at a time, mark those rows
         sending in one transaction, queue them for the connections."""
         down_pause = DOWN_PAUSE
@@ -153,10 +162,12 @@ class Sender:
             rows = await self.claims.claim()
             if rows:
                 self.report.claimed += len(rows)
+                self._fresh += sum(1 for r in rows if r.attempts == 0)
+                self.breaker.expected = self._fresh
                 self.report.editions.update(r.edition_id for r in rows)
                 self._held.update(r.id for r in rows)
                 for start in range(0, len(rows), window):
-                    if stop.is_set() or self.pool.down:
+                    if self.halt.is_set() or self.pool.down:
                         break
                     await self._queue_window(rows[start : start + window], queue)
                 unstarted = [r.id for r in rows if r.id in self._held and r.id not in self._started]
@@ -167,6 +178,17 @@ class Sender:
                 self.report.fatal = self.pool.fatal
                 log.error("sending stopped", extra={"error": self.pool.fatal})
                 return
+            if self.breaker.tripped is not None:
+                await queue.join()
+                await self._settle_trip()
+                if not keep_polling:
+                    return
+                await _wait(stop, down_pause)
+                down_pause = min(MAX_DOWN_PAUSE, down_pause * 2)
+                self.breaker, self.report.stopped, self._fresh = Breaker(), "", 0
+                if not stop.is_set():
+                    self.halt.clear()
+                continue
             if self.pool.down:
                 self.report.server_down = self.pool.last_error
                 log.warning("SMTP server unavailable", extra={"error": self.pool.last_error})
@@ -183,7 +205,7 @@ class Sender:
                 await _wait(stop, poll_seconds)
                 await self.claims.find_dead()
 
-    async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job]) -> None:
+    async def _queue_window(self, rows: list[ClaimedDelivery], queue: Jobs) -> None:
         jobs = [self._prepare(row) for row in rows]
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
@@ -197,49 +219,84 @@ class Sender:
             else:
                 await queue.put(job)
 
+    async def _settle_trip(self) -> None:
+        """The breaker tripped: every outcome is written; give back the attempts its
+        evidence cost the readers."""
+        await self._flush()
+        self.report.stopped = self.breaker.describe()
+        self.report.stopped_fault = self.breaker.tripped.value if self.breaker.tripped else ""
+        log.error("sending stopped", extra={"error": self.report.stopped})
+        if self.breaker.evidence:
+            note = f"not charged: the send stopped ({self.report.stopped})"
+            self.report.refunded += await self.claims.refund(self.breaker.evidence, note)
+            self.breaker.evidence = []
+
     async def _shutdown(self) -> None:
         try:
             await self._flush()
+            if self.breaker.tripped is not None and self.breaker.evidence:
+                await self._settle_trip()
             if self._held:  # every row claimed is in _held until its outcome is written
                 self.report.released += await self.claims.release(sorted(self._held))
             await self.pool.close()
             self.report.connections_opened = self.pool.opened
             self.report.throttled = self.pacer.throttled
+            self.report.pool_limit = self.pool.limit
             if self.report.editions:
                 await self.claims.finish(self.report.editions)
         finally:
             self.claims.close()
 
-    def _prepare(self, row: ClaimedDelivery) -> _Job:
+    def _prepare(self, row: ClaimedDelivery) -> Job:
         try:
-            return _Job(row, self.messages.message_for(row))
+            return Job(row, self.messages.message_for(row))
         except Exception as exc:  # a bad row must not stop the send of everyone else
             log.exception("could not compose a message", extra={"delivery": row.id})
-            return _Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
+            return Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
 
-    async def _work(self, connection: Connection, queue: asyncio.Queue[_Job]) -> None:
-        """Send the queued messages on one connection."""
+    async def _work(self, connection: Connection, queue: Jobs) -> None:
+        """Send the queued messages on one connection, while the pool allows it."""
         while True:
+            if connection.index >= self.pool.limit and connection.connected:
+                await connection.close()  # the server allows fewer connections: free ours
+            await self.pool.admit(connection.index)
             job = await queue.get()
+            assert job.message is not None
+            if connection.index >= self.pool.limit and not self.halt.is_set():
+                queue.put_back(job)  # the pool shrank while this connection waited
+                continue
+            if self.halt.is_set():
+                reason = self.report.stopped or self.breaker.describe() or "not sent: the send was stopped"
+                outcome = SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, reason)
+            elif self.pool.down:  # don't knock on a closed door: retry later
+                reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
+                outcome = SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, reason)
+            else:
+                outcome = await self.pool.deliver(connection, job.message)
+                if outcome.throttle and not outcome.charged and job.requeued < MAX_REQUEUES:
+                    job.requeued += 1  # not this connection's to send now: another takes it
+                    queue.put_back(job)
+                    continue
             try:
-                assert job.message is not None
-                if self.pool.down:  # don't knock on a closed door: retry later
-                    reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
-                    outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
-                else:
-                    outcome = await self.pool.deliver(connection, job.message)
                 # The next message waits until this outcome is committed: a crash never
                 # leaves more than one sent-but-unwritten message per connection.
                 await self._queue_result(job, outcome, wait=True)
             finally:
-                queue.task_done()
+                queue.done()
 
     # Outcomes -----------------------------------------------------------------------
 
-    def _queue_result(self, job: _Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
+    def _queue_result(self, job: Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
         """Queue the outcome for the flusher's next group commit; the future returned
         is done once it is written (awaited by the connection with ``wait``)."""
         message_id = job.message.message_id if job.message is not None else ""
+        was_tripped = self.breaker.tripped is not None
+        if self.breaker.observe(job.row.id, outcome, first_attempt=job.row.attempts == 0):
+            if not was_tripped:
+                self.halt.set()  # nothing more goes out; the evidence is refunded at the end
+                log.error("sending stopping", extra={"error": self.breaker.describe()})
+            elif outcome.charged and outcome.verdict is not Verdict.SENT:
+                outcome = replace(outcome, verdict=Verdict.UNTRIED)  # after the trip: not charged
         result = attempt_result(
             job.row,
             outcome,
@@ -249,7 +306,10 @@ class Sender:
             retry_base_seconds=self.options.retry_base_seconds,
             rng=self.rng,
         )
-        if result.outcome != "sent":
+        if result.outcome == "untried" and outcome.throttle:
+            # A server still throttling after the requeues: wait a little before trying again.
+            result = replace(result, retry_at=result.at + timedelta(seconds=self.options.retry_base_seconds))
+        if result.outcome not in ("sent", "untried"):
             log.info(
                 "delivery " + ("will be retried" if result.outcome == "retry" else "failed"),
                 extra={
@@ -257,6 +317,7 @@ class Sender:
                     "to": mask_email(job.row.subscriber.email),
                     "attempt": job.row.attempts + 1,
                     "reply": result.message,
+                    "fault": result.fault,
                     "suppressed": bool(result.suppress),
                 },
             )
@@ -296,6 +357,7 @@ class Sender:
         self.report.retrying += recorded.retry
         self.report.failed += recorded.failed
         self.report.suppressed += recorded.suppressed
+        self.report.untried += recorded.untried
         if recorded.lost:
             self.report.lost += len(recorded.lost)
             log.warning(

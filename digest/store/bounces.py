@@ -1,6 +1,8 @@
 """Bounce and complaint reports received after the send (DSNs, ARF), and what they do
-to an address: a hard bounce or a complaint suppresses it at once, soft bounces once
-they reach the limit.
+to an address: a hard bounce or a complaint suppresses it at once; soft bounces only
+once ``soft_bounce_limit`` of them span at least ``soft_bounce_days`` with no delivery
+in between (a delivery resets the count, so a 450 never suppresses within a day and a
+reader reachable two days out of three is never suppressed).
 
 Each (report, recipient) is recorded once (unique ``report_id`` + address hash), so a
 mailbox imported twice counts nothing twice. Only the address's hash is stored, and
@@ -12,10 +14,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from digest.models import SubscriberStatus
 from digest.store import Store, immediate
@@ -59,13 +61,13 @@ class Bounce:
     diagnostic: str = ""
 
 
-def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: int) -> Effect:
+def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: int, soft_days: float = 0.0) -> Effect:
     """Record ``bounce`` and apply it (in one transaction)."""
     email = bounce.address.strip().lower()
     digest = address_hash(email)
     diagnostic = bounce.diagnostic.replace(bounce.address, "[recipient]").replace(email, "[recipient]")
     with immediate(store.engine) as conn:
-        sub = conn.execute(select(S.id, S.soft_bounces).where(S.email == email)).first()
+        sub = conn.execute(select(S.id).where(S.email == email)).first()
         values = {
             "report_id": bounce.report_id,
             "email_hash": digest,
@@ -83,20 +85,17 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
             return Effect.DUPLICATE
         detail = f"{bounce.status} {diagnostic}".strip()
         if bounce.kind is BounceKind.SOFT:
-            count = (sub.soft_bounces if sub is not None else 0) + 1
             if sub is not None:
-                conn.execute(update(t.subscribers).where(S.id == sub.id).values(soft_bounces=count))
+                reached = count_soft_bounce(conn, sub.id, now=now, limit=soft_limit, days=soft_days)
             else:  # not (or no longer) a subscriber: count this address's reports instead
-                count = len(
-                    conn.execute(
-                        select(t.bounces.c.id).where(
-                            t.bounces.c.email_hash == digest, t.bounces.c.kind == BounceKind.SOFT.value
-                        )
-                    ).all()
+                soft = select(func.count(), func.min(t.bounces.c.received_at)).where(
+                    t.bounces.c.email_hash == digest, t.bounces.c.kind == BounceKind.SOFT.value
                 )
-            if count < soft_limit:
+                count, first = conn.execute(soft).one()
+                reached = int(count) if _reached(int(count), first, now, soft_limit, soft_days) else 0
+            if not reached:
                 return Effect.COUNTED
-            reason, detail = "soft_bounce", f"{count} soft bounces (limit {soft_limit}); last: {detail}"
+            reason, detail = "soft_bounce", f"{reached} soft bounces (limit {soft_limit}); last: {detail}"
         else:
             reason = "hard_bounce" if bounce.kind is BounceKind.HARD else "complaint"
         if sub is not None:
@@ -106,20 +105,52 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
     return Effect.SUPPRESSED if added else Effect.ALREADY_SUPPRESSED
 
 
-def apply_bounces(conn: Connection, results: Sequence[AttemptResult], *, soft_limit: int) -> int:
+def apply_bounces(conn: Connection, results: Sequence[AttemptResult], *, soft_limit: int, soft_days: float) -> int:
     """For SMTP-time outcomes: suppress hard-bounced addresses, count soft bounces and
-    suppress at the limit. Returns how many addresses were newly suppressed."""
+    suppress once they reach the limit over the days (:func:`count_soft_bounce`); a
+    delivery resets the count. Returns how many addresses were newly suppressed."""
     suppressed = 0
+    delivered = [r.subscriber_id for r in results if r.outcome == "sent"]
+    for i in range(0, len(delivered), 500):
+        conn.execute(
+            update(t.subscribers)
+            .where(S.id.in_(delivered[i : i + 500]), S.soft_bounces > 0)
+            .values(soft_bounces=0, soft_bounce_since=None)
+        )
     for r in results:
         if r.suppress:
             suppressed += suppress_subscriber(conn, r.subscriber_id, r.suppress, now=r.at, detail=r.message)
         elif r.soft_bounce:
-            conn.execute(update(t.subscribers).where(S.id == r.subscriber_id).values(soft_bounces=S.soft_bounces + 1))
-            count = conn.execute(select(S.soft_bounces).where(S.id == r.subscriber_id)).scalar()
-            if count is not None and count >= soft_limit:
-                detail = f"{count} soft bounces (limit {soft_limit}); last: {r.message}"
+            count = count_soft_bounce(conn, r.subscriber_id, now=r.at, limit=soft_limit, days=soft_days)
+            if count:
+                detail = f"{count} soft bounces (limit {soft_limit}, over {soft_days:g} days); last: {r.message}"
                 suppressed += suppress_subscriber(conn, r.subscriber_id, "soft_bounce", now=r.at, detail=detail)
     return suppressed
+
+
+def count_soft_bounce(conn: Connection, subscriber_id: int, *, now: datetime, limit: int, days: float) -> int:
+    """Count one soft bounce for the subscriber (the first since their last delivery
+    starts the run); the count when the address must now be suppressed (``limit``
+    reached and the run spans at least ``days``), else 0."""
+    conn.execute(
+        update(t.subscribers)
+        .where(S.id == subscriber_id)
+        .values(soft_bounces=S.soft_bounces + 1, soft_bounce_since=func.coalesce(S.soft_bounce_since, now))
+    )
+    row = conn.execute(select(S.soft_bounces, S.soft_bounce_since).where(S.id == subscriber_id)).first()
+    if row is None:
+        return 0
+    return int(row.soft_bounces) if _reached(int(row.soft_bounces), row.soft_bounce_since, now, limit, days) else 0
+
+
+def _reached(count: int, since: datetime | None, now: datetime, limit: int, days: float) -> bool:
+    if count < limit:
+        return False
+    if since is None or days <= 0:
+        return True
+    if since.tzinfo is None:  # SQLite's MIN() bypasses the column type
+        since = since.replace(tzinfo=UTC)
+    return now - since >= timedelta(days=days)
 
 
 def suppress_subscriber(conn: Connection, subscriber_id: int, reason: str, *, now: datetime, detail: str) -> int:
