@@ -30,6 +30,7 @@ import contextlib
 import logging
 import re
 import time
+from pathlib import Path
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +39,7 @@ import aiosmtplib
 
 from digest.config import Settings, read_secret
 from digest.deliver.pacer import SendPacer
+from digest.errors import DeliveryError
 from digest.deliver.replies import Fault, SmtpOutcome, Stage, Verdict, from_exception, sent
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
@@ -75,6 +77,8 @@ class SMTPConfig:
         password = (read_secret(settings, "smtp", "password") or "") if smtp.username else ""
         register_secret(password)
         ca_file = str(settings.path(smtp.ca_file)) if smtp.ca_file else ""
+        if ca_file and not Path(ca_file).is_file():
+            raise DeliveryError(f"[smtp] ca_file {ca_file}: no such file (to check {smtp.host}'s certificate)")
         return cls(
             host=smtp.host,
             port=smtp.port,
@@ -373,9 +377,9 @@ class Pool:
                 self.shrink(others, outcome.message)
                 return outcome
             self.failures_in_row += 1
-            self.last_error = outcome.message
+            self.last_error = self._where(outcome.message)
             if outcome.fatal:
-                self.fatal = outcome.message
+                self.fatal = self._where(outcome.message)
             if tries >= CONNECT_TRIES or self.down:
                 return outcome
             log.info(
@@ -386,13 +390,16 @@ class Pool:
             outcome = await self._send(connection, message)
             tries += 1
         if outcome.fatal:
-            self.fatal = outcome.message
+            self.fatal = self._where(outcome.message)
         if outcome.code is not None or outcome.verdict is Verdict.SENT:
             self.failures_in_row = 0  # the server answered: it is up
         elif outcome.verdict is not Verdict.UNTRIED:  # no reply at all: count it towards "down"
             self.failures_in_row += 1
-            self.last_error = outcome.message
+            self.last_error = self._where(outcome.message)
         return outcome
+
+    def _where(self, message: str) -> str:
+        return f"{self.config.host}:{self.config.port}: {message}"
 
     async def close(self) -> None:
         """Close every connection."""

@@ -42,7 +42,7 @@ from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
 from digest.deliver.replies import SmtpOutcome, Stage, Verdict, attempt_result
 from digest.logs import mask_email
-from digest.models import OutgoingMessage
+from digest.models import DeliveryState, OutgoingMessage
 from digest.store import Store
 from digest.store.claims import ClaimedDelivery
 from digest.store.outcomes import AttemptResult
@@ -162,7 +162,7 @@ class Sender:
             rows = await self.claims.claim()
             if rows:
                 self.report.claimed += len(rows)
-                self._fresh += sum(1 for r in rows if r.attempts == 0)
+                self._fresh += sum(1 for r in rows if r.attempts == 0 and r.state is DeliveryState.PENDING)
                 self.breaker.expected = self._fresh
                 self.report.editions.update(r.edition_id for r in rows)
                 self._held.update(r.id for r in rows)
@@ -291,7 +291,8 @@ class Sender:
         is done once it is written (awaited by the connection with ``wait``)."""
         message_id = job.message.message_id if job.message is not None else ""
         was_tripped = self.breaker.tripped is not None
-        if self.breaker.observe(job.row.id, outcome, first_attempt=job.row.attempts == 0):
+        fresh = job.row.attempts == 0 and job.row.state is DeliveryState.PENDING
+        if self.breaker.observe(job.row.id, outcome, first_attempt=fresh):
             if not was_tripped:
                 self.halt.set()  # nothing more goes out; the evidence is refunded at the end
                 log.error("sending stopping", extra={"error": self.breaker.describe()})

@@ -120,12 +120,20 @@ def apply_bounces(conn: Connection, results: Sequence[AttemptResult], *, soft_li
     for r in results:
         if r.suppress:
             suppressed += suppress_subscriber(conn, r.subscriber_id, r.suppress, now=r.at, detail=r.message)
-        elif r.soft_bounce:
+        elif r.soft_bounce and not _failed_before(conn, r.delivery_id):  # one soft bounce per edition
             count = count_soft_bounce(conn, r.subscriber_id, now=r.at, limit=soft_limit, days=soft_days)
             if count:
                 detail = f"{count} soft bounces (limit {soft_limit}, over {soft_days:g} days); last: {r.message}"
                 suppressed += suppress_subscriber(conn, r.subscriber_id, "soft_bounce", now=r.at, detail=detail)
     return suppressed
+
+
+def _failed_before(conn: Connection, delivery_id: int) -> bool:
+    """The delivery failed before this failure (retried by a later send): its soft
+    bounce was counted then."""
+    a = t.delivery_attempts.c
+    query = select(func.count()).where(a.delivery_id == delivery_id, a.outcome == "failed")
+    return int(conn.execute(query).scalar_one()) > 1
 
 
 def count_soft_bounce(conn: Connection, subscriber_id: int, *, now: datetime, limit: int, days: float) -> int:
