@@ -298,6 +298,7 @@ WRITERS = {
     ("digest.store.delivery_admin", "bring_forward"): "waiting rows due now",
     ("digest.store.delivery_admin", "reopen_missed"): "skipped -> pending",
     ("digest.store.delivery_admin", "_reopen"): "held -> retry, failed -> retry",
+    ("digest.store.delivery_admin", "retry_temporary"): "failed (temporary, ours) -> retry while the edition is fresh",
     ("digest.store.subscribers", "erase"): "an erased address scrubbed from last_error (no state change)",
 }
 

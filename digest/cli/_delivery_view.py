@@ -164,8 +164,7 @@ def print_status(console: Console, settings: Settings, report: StatusReport) -> 
             " (sender gone: settled by in_flight_policy on the next send)" if r["sender_dead"] else
             f" (lease until {r['lease_until']})"))  # fmt: skip
         _list(console, "held", info["held"], lambda r: r["last_error"] + " — `digest send --release-held`")
-        _list(console, "failed", info["failed"], lambda r: r["last_error"] + (" (suppressed)" if r["suppressed"] else "")
-              + (f" ({r['fault']})" if r["fault"] and not r["suppressed"] else ""))  # fmt: skip
+        _list(console, "failed", info["failed"], _failure)
         _list(console, "retrying", info["retrying"], lambda r: f"{r['last_error']}; attempt {r['attempts'] + 1} at "
               f"{_when(datetime.fromisoformat(r['due_at']), settings)}")  # fmt: skip
         _list(console, "waiting", info["pending"], lambda r: f"{r['last_error']}; due "
@@ -176,6 +175,12 @@ def print_status(console: Console, settings: Settings, report: StatusReport) -> 
             if temporary:
                 console.print(f"  {temporary} failed for a temporary reason: the next `digest send` tries them "
                               f"again until {until}")  # fmt: skip
+
+
+def _failure(r: dict[str, Any]) -> str:
+    if r["suppressed"]:
+        return f"{r['last_error']} (suppressed)"
+    return f"{r['last_error']} ({r['fault']})" if r["fault"] else r["last_error"]
 
 
 def _list(console: Console, title: str, rows: list[dict[str, Any]], detail: Any) -> None:

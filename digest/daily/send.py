@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
-from digest.errors import DigestError
 from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
 from digest.daily.desk import require_approved
 from digest.daily.helper_processes import helper_command, start_helpers, tie_to_parent
@@ -32,6 +31,7 @@ from digest.deliver.pool import SMTPConfig
 from digest.deliver.proofs import send_proofs
 from digest.deliver.replies import SmtpOutcome
 from digest.deliver.sender import run_sender
+from digest.errors import DigestError
 from digest.mail.compose import EditionComposer
 from digest.models import Edition, EditionStatus, OutgoingMessage
 from digest.store import Store

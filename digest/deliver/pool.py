@@ -30,17 +30,17 @@ import contextlib
 import logging
 import re
 import time
-from pathlib import Path
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import aiosmtplib
 
 from digest.config import Settings, read_secret
 from digest.deliver.pacer import SendPacer
-from digest.errors import DeliveryError
 from digest.deliver.replies import Fault, SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.errors import DeliveryError
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
 

@@ -62,7 +62,7 @@ def retry_temporary(store: Store, edition_ids: Collection[int], *, now: datetime
                 updated_at=now,
                 claimed_by=None,
                 lease_until=None,
-            )  # fmt: skip
+            )
         )
     return int(result.rowcount or 0)
 
