@@ -4,6 +4,11 @@ refusing everyone, a relay down, 450s, a connection limit), and its exit status.
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,12 +17,14 @@ import pytest
 from delivery_support import add_edition, add_subscribers, delivered_to
 from smtp_server import SMTPServer
 from sqlalchemy import func, select
-from test_deliver_cli import run, write_config
+from test_deliver_cli import SECRET, run, write_config
 
 from digest.store import Store
 from digest.store import tables as t
 
 D = t.deliveries.c
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("DIGEST_TEST_DATABASE_URL", "")
 RELAY_DENIED = "554 5.7.1 <reader0@example.org>: Relay access denied; authentication required"
 
 
@@ -196,3 +203,78 @@ def test_a_relay_limiting_connections_gets_no_more_than_a_handful_of_421s_and_ev
     assert result.exit_code == 0, result.output
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
     assert 1 <= smtp.refused_over_limit <= 6, smtp.refused_over_limit
+
+
+def _start(config: Path, day: date, log: Path) -> subprocess.Popen[bytes]:
+    """`digest send` in a process group of its own, as a terminal runs it (its helper
+    processes join the group, so Ctrl-C reaches them too)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "digest", "--config", str(config), "send", "--date", day.isoformat()],
+            cwd=ROOT,
+            env=os.environ | {"DIGEST_SECRET_KEY": SECRET},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_ctrl_c_stops_a_throttled_send_within_ten_seconds_with_nothing_lost_or_charged(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
+) -> None:
+    addresses = add_subscribers(store, 2000, now=now)
+    day = now.date()
+    add_edition(store, day=day, now=real_now())
+    smtp.limit_connections(2)
+    text = write_config(tmp_path, db_url, smtp).read_text()
+    config = tmp_path / "two.toml"
+    config.write_text(text.replace("connections = 3", "connections = 8").replace("processes = 1", "processes = 2"))
+    proc = _start(config, day, tmp_path / "send.log")
+    try:
+        smtp.wait_for(300, timeout=60)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    output = (tmp_path / "send.log").read_text()
+    assert took < 10, (took, output)
+    assert code == 3, output
+    assert "readers still waiting" in output.strip().splitlines()[-1]
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(D.state, D.attempts)).all()
+    assert not [r for r in rows if r.state == "sending"]
+    assert {r.attempts for r in rows if r.state != "sent"} == {0}  # nobody charged for the stop
+    assert sum(1 for r in rows if r.state == "sent") == len(smtp.received)
+    result = run(config, "send", "--date", day.isoformat())
+    assert result.exit_code == 0, result.output
+    assert delivered_to(smtp.received) == {a: 1 for a in addresses}
+
+
+@pytest.mark.parametrize(
+    "db_url",
+    [pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="DIGEST_TEST_DATABASE_URL not set"))],
+    indirect=True,
+)
+def test_two_concurrent_senders_summaries_add_up_to_the_messages_delivered(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
+) -> None:
+    addresses = add_subscribers(store, 1500, now=now)
+    day = now.date()
+    add_edition(store, day=day, now=real_now())
+    text = write_config(tmp_path, db_url, smtp).read_text()
+    config = tmp_path / "two.toml"
+    config.write_text(text.replace("processes = 1", "processes = 2"))
+    procs = [_start(config, day, tmp_path / f"send{i}.log") for i in range(2)]
+    for proc in procs:
+        proc.wait(timeout=120)
+    outputs = [(tmp_path / f"send{i}.log").read_text() for i in range(2)]
+    runs = [re.search(r"this run: ([\d,]+) sent, ([\d,]+) failed", out) for out in outputs]
+    assert all(runs), outputs
+    sent = [int(m.group(1).replace(",", "")) for m in runs if m]
+    assert delivered_to(smtp.received) == {a: 1 for a in addresses}
+    assert sum(sent) == len(smtp.received) == 1500, (sent, outputs)
+    assert [p.returncode for p in procs] == [0, 0], outputs

@@ -63,9 +63,11 @@ def _register() -> None:
         serve,
         subscribers,
         summarize,
+        suppressions,
     )
 
-    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, summarize, admins, desk):
+    for module in (init, articles, feeds, subscribers, edition, preview, send, serve, demo, summarize, admins, desk,
+                   suppressions):  # fmt: skip
         module.register(cli)
 
 

@@ -126,6 +126,31 @@ def fault_of(code: int, message: str, stage: Stage) -> Fault:
     return Fault.READER
 
 
+_REPLY = re.compile(r"(?:^|[\s;:])([245]\d\d)[ -]+(.*)$")
+_CAUSES = {"hard_bounce": "hard", "soft_bounce": "soft"}
+
+
+def suppression_cause(reason: str, detail: str) -> str:
+    """Which class of refusal a suppression came from: ``ours`` (our relay, policy,
+    size: never the reader's doing), ``soft`` or ``hard``; other reasons as they are
+    (unsubscribed, complaint, forgotten, manual). Read from the reply kept in its
+    detail ("550 5.1.1 ...", "5.7.1 smtp; 554 5.7.1 ...", "3 soft bounces ...; last: ...")."""
+    if reason not in _CAUSES:
+        return reason
+    last = detail.rsplit("last: ", 1)[-1]
+    match = _REPLY.search(last)
+    if match is not None:
+        fault = fault_of(int(match.group(1)), match.group(2), Stage.RCPT)
+    else:
+        enhanced = enhanced_status(last)
+        if enhanced is None:
+            return _CAUSES[reason]
+        fault = fault_of(enhanced[0] * 100 + 50, last, Stage.RCPT)
+    if fault is Fault.OURS:
+        return "ours"
+    return "soft" if fault is Fault.TEMPORARY or reason == "soft_bounce" else "hard"
+
+
 def enhanced_status(text: str) -> tuple[int, int, int] | None:
     """The RFC 3463 code at the start of a reply text ("5.1.1 user unknown"), or None."""
     match = _ENHANCED.match(text)

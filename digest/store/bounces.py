@@ -22,9 +22,10 @@ from sqlalchemy import Connection, func, select, update
 from digest.models import SubscriberStatus
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.store.consent import record_override
 from digest.store.deliveries import skip_open_deliveries
 from digest.store.engine import dialect_insert
-from digest.store.subscribers import address_hash, suppress
+from digest.store.subscribers import address_hash, suppress, unsuppress
 
 if TYPE_CHECKING:
     from digest.store.outcomes import AttemptResult
@@ -177,3 +178,58 @@ def suppress_subscriber(conn: Connection, subscriber_id: int, reason: str, *, no
         )
     skip_open_deliveries(conn, subscriber_id, now=now, reason=f"not sent: address suppressed ({reason})")
     return int(added)
+
+
+@dataclass(frozen=True)
+class SuppressionEntry:
+    """One entry of the suppression list, with the address when a subscriber row still
+    names it ("" after an erasure: only the hash is kept)."""
+
+    email: str
+    email_hash: str
+    reason: str
+    detail: str
+    created_at: datetime
+
+
+def suppression_entries(store: Store, *, reasons: Sequence[str] = (), limit: int = 1000) -> list[SuppressionEntry]:
+    """The newest ``limit`` suppressions (only ``reasons`` when given), each with its
+    address looked up among the subscribers who are not confirmed."""
+    sup = t.suppressions.c
+    query = select(sup.email_hash, sup.reason, sup.detail, sup.created_at).order_by(sup.created_at.desc(), sup.id)
+    if reasons:
+        query = query.where(sup.reason.in_(list(reasons)))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query.limit(limit)).all()
+        wanted = {r.email_hash for r in rows}
+        emails: dict[str, str] = {}
+        addresses = select(S.email).where(S.status != SubscriberStatus.CONFIRMED.value)
+        for email in conn.execute(addresses.execution_options(yield_per=1000)).scalars():
+            digest = address_hash(email)
+            if digest in wanted:
+                emails[digest] = email
+    return [
+        SuppressionEntry(emails.get(r.email_hash, ""), r.email_hash, r.reason, r.detail, r.created_at) for r in rows
+    ]
+
+
+def lift_suppression(store: Store, address: str, *, source: str, note: str, now: datetime) -> SuppressionEntry | None:
+    """Lift ``address``'s suppression (recorded as an override, ``note`` saying why) and
+    put a bounced subscriber back on the list with a clean soft-bounce count. Returns
+    the suppression lifted, or None when the address was not suppressed."""
+    email = address.strip().lower()
+    sup = t.suppressions.c
+    with immediate(store.engine) as conn:
+        row = conn.execute(
+            select(sup.reason, sup.detail, sup.created_at).where(sup.email_hash == address_hash(email))
+        ).first()
+        if row is None:
+            return None
+        record_override(conn, email, reason=row.reason, source=source, detail=note, now=now)
+        unsuppress(conn, email)
+        conn.execute(
+            update(t.subscribers)
+            .where(S.email == email, S.status == SubscriberStatus.BOUNCED.value)
+            .values(status=SubscriberStatus.CONFIRMED.value, soft_bounces=0, soft_bounce_since=None, updated_at=now)
+        )
+    return SuppressionEntry(email, address_hash(email), row.reason, row.detail, row.created_at)
