@@ -220,7 +220,7 @@ def test_forwarded_address_is_traced_back_to_the_subscriber() -> None:
 
 
 def test_policy_refusals_are_soft_not_hard() -> None:
-    assert classify("failed", "5.7.1", "smtp; 554 5.7.1 spam") is BounceKind.SOFT
+    assert classify("failed", "5.7.1", "smtp; 554 5.7.1 spam") is BounceKind.OURS  # never the reader's bounce
     assert classify("failed", "5.2.2", "smtp; 552 5.2.2 mailbox full") is BounceKind.SOFT
     assert classify("failed", "5.1.10", "smtp; 550 5.1.10 null MX") is BounceKind.HARD
     assert classify("failed", "", "smtp; 550 no such user") is BounceKind.HARD
@@ -263,8 +263,9 @@ def test_dsn_round_trip(local: str, domain: str, klass: int, subject: int, detai
     status = f"{klass}.{subject}.{detail}"
     (bounce,) = parse_report(dsn(recipient, status=status, diagnostic=f"smtp; {klass}50 {status} refused"))
     assert bounce.address == recipient and bounce.status == status
-    hard = klass == 5 and subject not in (3, 6, 7) and (subject, detail) != (2, 2)
-    assert bounce.kind is (BounceKind.HARD if hard else BounceKind.SOFT)
+    ours = klass == 5 and (subject in (3, 5, 6, 7) or (subject, detail) == (2, 3))
+    hard = klass == 5 and not ours and (subject, detail) != (2, 2)
+    assert bounce.kind is (BounceKind.OURS if ours else BounceKind.HARD if hard else BounceKind.SOFT)
 
 
 @given(st.binary(max_size=400))

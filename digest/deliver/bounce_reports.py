@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _ADDRESS = re.compile(r"<?([^<>\s;]+@[^<>\s;]+)>?")
 _VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
-_NOT_THE_ADDRESS = frozenset({3, 6, 7})
+_NOT_THE_ADDRESS = frozenset({3, 5, 6, 7})
 
 
 class NotAReport(ValueError):
@@ -88,7 +88,9 @@ def classify(action: str, status: str, diagnostic: str) -> BounceKind | None:
         code = re.search(r"\b([45])\d\d\b", diagnostic)
         return BounceKind.HARD if code and code.group(1) == "5" else BounceKind.SOFT
     klass, subject, detail = (int(g) for g in match.groups())
-    if klass == 5 and (subject, detail) != (2, 2) and subject not in _NOT_THE_ADDRESS:
+    if klass == 5 and (subject in _NOT_THE_ADDRESS or (subject, detail) == (2, 3)):
+        return BounceKind.OURS  # policy, system, content, size: never the reader's bounce
+    if klass == 5 and (subject, detail) != (2, 2):
         return BounceKind.HARD
     return BounceKind.SOFT
 

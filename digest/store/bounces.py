@@ -39,6 +39,7 @@ class BounceKind(enum.StrEnum):
     HARD = "hard"  # permanent (5.x.x): suppress now
     SOFT = "soft"  # temporary (4.x.x), or a policy refusal: suppress after the limit
     COMPLAINT = "complaint"  # the reader marked the mail as spam: suppress now
+    OURS = "ours"  # policy, system, content, size (5.3, 5.5, 5.6, 5.7, 5.2.3): recorded, never counted
 
 
 class Effect(enum.StrEnum):
@@ -47,6 +48,7 @@ class Effect(enum.StrEnum):
     DUPLICATE = "duplicate"  # this report was imported before
     SUPPRESSED = "suppressed"  # the address is now suppressed
     COUNTED = "counted"  # a soft bounce counted, the limit not reached
+    NOT_THE_READER = "not_the_reader"  # a refusal of ours: recorded, nothing counted
     ALREADY_SUPPRESSED = "already_suppressed"
 
 
@@ -85,6 +87,8 @@ def record_bounce(store: Store, bounce: Bounce, *, now: datetime, soft_limit: in
         if not conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount:
             return Effect.DUPLICATE
         detail = f"{bounce.status} {diagnostic}".strip()
+        if bounce.kind is BounceKind.OURS:
+            return Effect.NOT_THE_READER
         if bounce.kind is BounceKind.SOFT:
             if sub is not None:
                 reached = count_soft_bounce(conn, sub.id, now=now, limit=soft_limit, days=soft_days)
