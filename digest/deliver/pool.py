@@ -9,7 +9,7 @@ before it counts as a failed attempt.
 
 Messages are pre-built bytes (never ``send_message``, which would serialise an
 EmailMessage again for every reader); bytes already in wire form skip aiosmtplib's
-per-message re-encoding (see :func:`wire_form`), others go through ``sendmail``.
+per-message re-encoding (see :mod:`digest.deliver.wire`), others go through ``sendmail``.
 
 The pool also notices when the server is down: after a run of connection failures
 with no success in between it is *down*, and the sender stops sending until later
@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ import aiosmtplib
 from digest.config import Settings, read_secret
 from digest.deliver.pacer import SendPacer
 from digest.deliver.replies import Fault, SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.deliver.wire import transaction, wire_form
 from digest.errors import DeliveryError
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
@@ -148,7 +148,7 @@ class Connection:
         try:
             wire = wire_form(message)
             if wire is not None:
-                reply = await _transaction(self.client, message, wire, self.config.timeout, handed_over)
+                reply = await transaction(self.client, message, wire, self.config.timeout, handed_over)
             else:
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
@@ -187,74 +187,6 @@ class Connection:
             await asyncio.wait_for(client.quit(), timeout=min(5.0, self.config.timeout))
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             client.close()
-
-
-_PLAIN_ADDRESS = re.compile(r"[!#-;=?-~]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII)
-_LINE_DOT = re.compile(rb"\n\.")  # a literal pattern: sre finds it faster than ``in``
-
-
-def wire_form(message: OutgoingMessage) -> bytes | None:
-    """The message's bytes as DATA puts them on the wire (dots at line starts doubled),
-    or None when they need aiosmtplib's full treatment: a bare CR or LF, no final CRLF,
-    or an address that is not plain ASCII.
-
-    digest.mail.compose builds CRLF-only bytes, so a few C-speed scans and one replace here
-    stand in for aiosmtplib's two regular-expression passes over every 50 KB message
-    (normalising line ends, doubling dots), which cost more than the rest of a
-    transaction. A bare CR or LF is never sent as it is (it would open the door to SMTP
-    smuggling): such bytes go through :meth:`aiosmtplib.SMTP.sendmail`.
-    """
-    data = message.data
-    if not data.endswith(b"\r\n"):
-        return None
-    rest = data.replace(b"\r\n", b"")
-    if b"\r" in rest or b"\n" in rest:
-        return None
-    for address in (message.mail_from, message.rcpt_to):
-        if not address.isascii() or _PLAIN_ADDRESS.fullmatch(address) is None:
-            return None
-    if _LINE_DOT.search(data):
-        data = data.replace(b"\n.", b"\n..")
-    return b"." + data if data.startswith(b".") else data
-
-
-async def _transaction(
-    client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float, handed_over: list[bool]
-) -> str:
-    """MAIL, RCPT, DATA with ``wire`` (see :func:`wire_form`): what ``sendmail`` does,
-    raising the same exceptions (so replies classify alike), without re-validating the
-    addresses and re-encoding the bytes."""
-    if client.is_ehlo_or_helo_needed:
-        await client.ehlo()
-    mail = [b"FROM:<" + message.mail_from.encode("ascii") + b">"]
-    if client.supports_extension("size"):
-        mail.append(b"SIZE=%d" % len(message.data))  # RFC 1870: the size before dot-stuffing
-    try:
-        response = await client.execute_command(b"MAIL", *mail)
-        if response.code != 250:
-            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.mail_from)
-        response = await client.execute_command(b"RCPT", b"TO:<" + message.rcpt_to.encode("ascii") + b">")
-        if response.code not in (250, 251):
-            refused = aiosmtplib.SMTPRecipientRefused(response.code, response.message, message.rcpt_to)
-            raise aiosmtplib.SMTPRecipientsRefused([refused])
-        response = await client.execute_command(b"DATA")
-        if response.code != 354:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        protocol.write(wire)
-        protocol.write(b".\r\n")
-        handed_over[0] = True
-        response = await protocol.read_response(timeout=timeout)
-        if response.code != 250:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
-        if client.is_connected:  # reset the envelope for the next message, as sendmail does
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await client.rset()
-        raise
-    return response.message
 
 
 class Pool:

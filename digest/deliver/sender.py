@@ -32,7 +32,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from digest import metrics
 from digest.config import Settings
 from digest.deliver.breaker import Breaker
 from digest.deliver.jobs import Job, Jobs
@@ -41,11 +40,11 @@ from digest.deliver.options import SenderOptions, SendReport
 from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
 from digest.deliver.replies import SmtpOutcome, Stage, Verdict, attempt_result
+from digest.deliver.writer import GroupCommit
 from digest.logs import mask_email
 from digest.models import DeliveryState, OutgoingMessage
 from digest.store import Store
 from digest.store.claims import ClaimedDelivery
-from digest.store.outcomes import AttemptResult
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +107,14 @@ class Sender:
             edition_ids=edition_ids,
         )
         self.report = SendReport()
-        # Outcomes waiting for the next group commit, with the futures their
-        # connections wait on (None: nobody waits, e.g. a message never composed).
-        self._results: list[tuple[AttemptResult, asyncio.Future[None] | None]] = []
-        self._flush_lock = asyncio.Lock()
-        self._wake_flusher = asyncio.Event()
         self._held: set[int] = set()  # claimed rows without a written outcome
         self._started: set[int] = set()  # held rows marked sending
         self._fresh = 0  # rows claimed on their first attempt (what the breaker judges)
+        self.writer = GroupCommit(self.claims, self.report, self._settled)
+
+    def _settled(self, delivery_id: int) -> None:
+        self._held.discard(delivery_id)
+        self._started.discard(delivery_id)
 
     # The loop -----------------------------------------------------------------------
 
@@ -131,7 +130,7 @@ class Sender:
         try:
             await self.claims.find_dead()
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._flusher(finished))
+                group.create_task(self.writer.run(finished))
                 group.create_task(self._renew_leases(finished))
                 watcher = group.create_task(self._watch_stop(stop))
                 workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
@@ -143,7 +142,7 @@ class Sender:
                         task.cancel()
                     await asyncio.gather(*workers, watcher, return_exceptions=True)
                     finished.set()
-                    self._wake_flusher.set()
+                    self.writer.wake()
         finally:
             self.report.interrupted = stop.is_set()
             await self._shutdown()
@@ -222,7 +221,7 @@ class Sender:
     async def _settle_trip(self) -> None:
         """The breaker tripped: every outcome is written; give back the attempts its
         evidence cost the readers."""
-        await self._flush()
+        await self.writer.flush()
         self.report.stopped = self.breaker.describe()
         self.report.stopped_fault = self.breaker.tripped.value if self.breaker.tripped else ""
         log.error("sending stopped", extra={"error": self.report.stopped})
@@ -233,7 +232,7 @@ class Sender:
 
     async def _shutdown(self) -> None:
         try:
-            await self._flush()
+            await self.writer.flush()
             if self.breaker.tripped is not None and self.breaker.evidence:
                 await self._settle_trip()
             if self._held:  # every row claimed is in _held until its outcome is written
@@ -323,56 +322,7 @@ class Sender:
                 },
             )
             self.report.last_errors = [*self.report.last_errors[-4:], result.message]
-        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._results.append((result, written if wait else None))
-        self._wake_flusher.set()
-        return written
-
-    async def _flush(self) -> None:
-        async with self._flush_lock:
-            waiting, self._results = self._results, []
-            if not waiting:
-                return
-            results = [result for result, _ in waiting]
-            try:
-                recorded = await self.claims.record(results)
-            except BaseException as exc:
-                for _, written in waiting:  # the connections waiting on it stop too
-                    if written is not None and not written.done():
-                        if isinstance(exc, Exception):
-                            written.set_exception(exc)
-                        else:
-                            written.cancel()
-                raise
-            for _, written in waiting:
-                if written is not None and not written.done():
-                    written.set_result(None)
-        tally: dict[tuple[str, int | None], int] = {}
-        for r in results:
-            self._held.discard(r.delivery_id)
-            self._started.discard(r.delivery_id)
-            tally[r.outcome, r.code] = tally.get((r.outcome, r.code), 0) + 1
-        for (outcome, code), count in tally.items():
-            metrics.message_outcome(outcome, code, count=count)
-        self.report.sent += recorded.sent
-        self.report.retrying += recorded.retry
-        self.report.failed += recorded.failed
-        self.report.suppressed += recorded.suppressed
-        self.report.untried += recorded.untried
-        if recorded.lost:
-            self.report.lost += len(recorded.lost)
-            log.warning(
-                "lease lost before the outcome was written; another sender may send these again",
-                extra={"deliveries": list(recorded.lost)},
-            )
-
-    async def _flusher(self, finished: asyncio.Event) -> None:
-        """Write outcomes as soon as there are any: one transaction for all those
-        waiting (group commit), never a wait for a batch size or a timer."""
-        while not (finished.is_set() and not self._results):
-            await self._wake_flusher.wait()
-            self._wake_flusher.clear()
-            await self._flush()
+        return self.writer.queue(result, wait=wait)
 
     async def _renew_leases(self, finished: asyncio.Event) -> None:
         interval = max(0.5, self.options.lease.total_seconds() / 3)

@@ -90,10 +90,11 @@ def run_counts(
     return out
 
 
-def left_over(store: Store, edition_ids: Collection[int]) -> dict[str, int]:
+def left_over(store: Store, edition_ids: Collection[int], *, now: datetime) -> dict[str, int]:
     """Rows of these editions nobody has finished with, by why: ``waiting`` (pending,
     retry, sending, held, or failed for a temporary reason or a fault of ours) and
-    ``ours`` (those whose last refusal was ours)."""
+    ``ours`` (those whose last refusal was ours). Rows another live sender holds (an
+    unexpired lease: a concurrent send at work) are its to finish, not counted."""
     if not edition_ids:
         return {"waiting": 0, "ours": 0}
     open_or_retriable = or_(D.state.in_(list(OPEN)), (D.state == DeliveryState.FAILED.value) & D.fault.in_(
@@ -101,6 +102,7 @@ def left_over(store: Store, edition_ids: Collection[int]) -> dict[str, int]:
     query = (
         select(D.fault, func.count())
         .where(D.edition_id.in_(list(edition_ids)), open_or_retriable, D.subscriber_id.in_(_confirmed()))
+        .where(or_(D.claimed_by.is_(None), D.lease_until < now))
         .group_by(D.fault)
     )
     out = {"waiting": 0, "ours": 0}
