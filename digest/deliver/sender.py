@@ -18,7 +18,11 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   at most the connections.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
-request, a server that went down) are released for another sender at once.
+request, a server that went down) are released for another sender at once, and rows
+marked ``sending`` but not yet on the wire go back to wait uncharged (``untried``), so a
+stop request ends the loop within seconds. Outcomes pass the :class:`Breaker` first:
+when refusals of ours or temporary ones dominate it trips, nothing more goes out, and
+the attempts its evidence cost are given back.
 """
 
 from __future__ import annotations
