@@ -162,6 +162,9 @@ def test_explicit_send_leaves_rows_in_backoff_and_now_forces_them_with_a_warning
     again = run(config, "send", "--date", day.isoformat())
     assert again.exit_code == 3 and "1 wait for their retry time" in again.output
     assert len(smtp.messages_to(addresses[2])) == 0
+    status = run(config, "status", "--date", day.isoformat())
+    assert "retrying (1):" in status.output  # who is waiting, and until when
+    assert f"{addresses[2]}: 451 4.3.0 try again later; attempt 2 at" in status.output
     forced = run(config, "send", "--date", day.isoformat(), "--now")
     assert forced.exit_code == 0, forced.output
     assert "warning: --now: 1 deliveries sent before the end of their retry backoff" in forced.output
@@ -187,6 +190,25 @@ def test_exit_status_is_0_when_all_delivered_1_for_a_fault_of_ours_3_for_readers
     assert "this run: 11 sent, 0 failed, 1 to retry" in waiting.output
     done = run(config, "send", "--date", day.isoformat(), "--now")
     assert done.exit_code == 0 and "this run: 1 sent" in done.output
+
+
+def test_552_at_mail_from_stops_the_send_naming_it_and_nobody_is_charged(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
+) -> None:
+    addresses = add_subscribers(store, 8, now=now)
+    day = now.date()
+    add_edition(store, day=day, now=real_now())
+    config = write_config(tmp_path, db_url, smtp)
+    smtp.fail_command("MAIL", "552 5.3.4 Message size exceeds fixed limit", times=None)
+    result = run(config, "send", "--date", day.isoformat())
+    assert result.exit_code == 1, result.output
+    last = result.output.strip().splitlines()[-1]
+    refusal = "MAIL FROM refused: 552 5.3.4 Message size exceeds fixed limit"
+    assert last == f"error: sending stopped: {smtp.host}:{smtp.port}: {refusal}"
+    assert attempts_and_states(store) == ({0}, {"pending": 8}) and charged_attempts(store) == []
+    smtp.reset()
+    assert run(config, "send", "--date", day.isoformat()).exit_code == 0
+    assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
