@@ -30,7 +30,7 @@ from digest.store.outcomes import AttemptResult, Recorded
 _T = TypeVar("_T")
 
 
-_RUNS = itertools.count(1)
+_RUNS = itertools.count(1000)  # above the indexes of a service's own senders (0, 1, ...)
 
 
 def sender_id(index: int = 0) -> str:
