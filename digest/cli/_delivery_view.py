@@ -128,8 +128,9 @@ def print_summary(console: Console, settings: Settings, summary: SendSummary, re
     console.print(table)
     if summary.resent_after_crash:
         console.print(
-            f"{summary.resent_after_crash} were in flight when a sender stopped and were sent again "
-            "(possible duplicates)"
+            f"{summary.resent_after_crash} were in flight when a sender stopped and were sent again; "
+            f"at most {summary.possible_duplicates} of them can have reached their reader twice "
+            "(one message on the wire per connection of each stopped sender)"
         )
     for row in summary.failures:
         console.print(f"  [red]failed[/red] {escape(row.email)}: {escape(row.last_error)}{_suppressed(row)}")

@@ -194,7 +194,7 @@ def send(
     host = me.split(":")[0]
     run = admin.run_counts(store, ids, [me, *(f"{host}:{pid}:" for pid in helper_pids)], since=started)
     out.report = replace(report, sent=run["sent"], failed=run["failed"], retrying=run["retry"], untried=run["untried"])
-    out.summary = send_summary(store, out.editions)
+    out.summary = send_summary(store, out.editions, connections=settings.smtp.connections)
     out.exit_code, out.verdict = run_verdict(report, admin.left_over(store, ids, now=clock()), out.summary)
     return out
 

@@ -170,11 +170,13 @@ class SendSummary:
     next_retry: datetime | None
     resent_after_crash: int
     failures: list[DeliveryRow]
+    possible_duplicates: int = 0  # of those resent, the most that can have been delivered twice
 
 
-def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 10) -> SendSummary:
-    """Counts by state over ``editions``, the next retry, rows resent after a crash and
-    the first ``failures`` failed rows."""
+def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 10, connections: int = 1) -> SendSummary:
+    """Counts by state over ``editions``, the next retry, rows resent after a crash (and
+    how many of them can be duplicates with ``connections`` per sender) and the first
+    ``failures`` failed rows."""
     ids = [ed.id for ed in editions if ed.id is not None]
     return SendSummary(
         editions=list(editions),
@@ -182,6 +184,7 @@ def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 1
         next_retry=admin.next_due(store, ids),
         resent_after_crash=admin.resent_after_crash(store, ids),
         failures=admin.rows_in(store, ids, ["failed"], limit=failures),
+        possible_duplicates=admin.possible_duplicates(store, ids, per_sender=connections),
     )
 
 

@@ -295,6 +295,24 @@ def resent_after_crash(store: Store, edition_ids: Collection[int]) -> int:
         return int(conn.execute(query).scalar_one())
 
 
+def possible_duplicates(store: Store, edition_ids: Collection[int], *, per_sender: int) -> int:
+    """Of the rows resent after their sender stopped mid-send, how many can have reached
+    their reader twice: a sender has at most one message on the wire per connection
+    (the others it had marked were still queued), so at most ``per_sender`` per stopped
+    sender, and only rows actually sent again."""
+    if not edition_ids:
+        return 0
+    a = t.delivery_attempts.c
+    resent = (
+        select(a.sender, func.count(func.distinct(a.delivery_id)))
+        .select_from(t.delivery_attempts.join(t.deliveries, D.id == a.delivery_id))
+        .where(D.edition_id.in_(list(edition_ids)), a.outcome == "in_flight", D.state == DeliveryState.SENT.value)
+        .group_by(a.sender)
+    )
+    with store.engine.connect() as conn:
+        return sum(min(int(n), per_sender) for _, n in conn.execute(resent))
+
+
 def recipients(store: Store, edition_id: int, *, language: str, batch: int = 500) -> Iterator[Subscriber]:
     """Confirmed subscribers of ``language`` the edition has not reached yet (no row,
     or a row still open), read in batches by id: what a send would mail now."""
