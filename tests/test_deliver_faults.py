@@ -300,3 +300,23 @@ def test_two_concurrent_senders_summaries_add_up_to_the_messages_delivered(
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
     assert sum(sent) == len(smtp.received) == 1500, (sent, outputs)
     assert [p.returncode for p in procs] == [0, 0], outputs
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_helper_processes_say_why_they_stopped(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
+) -> None:
+    add_subscribers(store, 1200, now=now)
+    day = now.date()
+    add_edition(store, day=day, now=real_now())
+    text = write_config(tmp_path, db_url, smtp).read_text()
+    config = tmp_path / "helpers.toml"
+    config.write_text(text.replace("processes = 1", "processes = 2"))
+    smtp.fail_command("RCPT", RELAY_DENIED, times=None)
+    result = run(config, "send", "--date", day.isoformat())
+    assert result.exit_code == 1, result.output
+    assert "Relay access denied" in result.output.strip().splitlines()[-1]
+    helper = [line for line in result.output.splitlines() if line.startswith("warning: helper sender")]
+    assert helper and all("exited with 1: error: sending stopped:" in line and "5.7.1" in line for line in helper)
+    attempts, states = attempts_and_states(store)
+    assert attempts == {0} and suppressed(store) == 0 and set(states) <= {"pending"}
