@@ -163,7 +163,8 @@ def send(
         say(f"released {admin.release_held(store, ids, now=now)} held deliveries")
     if options.retry_failed:
         say(f"retrying {admin.retry_failed(store, ids, now=now)} failed deliveries")
-    again = admin.retry_temporary(store, fresh_editions(settings, out.editions, now), now=now)
+    fresh = fresh_editions(settings, out.editions, now)
+    again = admin.retry_temporary(store, fresh, now=now)
     if again:
         say(f"retrying {again:,} deliveries that ran out of attempts for a temporary reason")
     fan_out_now(store, out.editions, now=now)
@@ -195,7 +196,7 @@ def send(
     run = admin.run_counts(store, ids, [me, *(f"{host}:{pid}:" for pid in helper_pids)], since=started)
     out.report = replace(report, sent=run["sent"], failed=run["failed"], retrying=run["retry"], untried=run["untried"])
     out.summary = send_summary(store, out.editions, connections=settings.smtp.connections)
-    out.exit_code, out.verdict = run_verdict(report, admin.left_over(store, ids, now=clock()), out.summary)
+    out.exit_code, out.verdict = run_verdict(report, admin.left_over(store, ids, now=clock(), fresh=fresh), out.summary)
     return out
 
 

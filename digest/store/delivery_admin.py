@@ -90,15 +90,18 @@ def run_counts(
     return out
 
 
-def left_over(store: Store, edition_ids: Collection[int], *, now: datetime) -> dict[str, int]:
+def left_over(
+    store: Store, edition_ids: Collection[int], *, now: datetime, fresh: Collection[int] = ()
+) -> dict[str, int]:
     """Rows of these editions nobody has finished with, by why: ``waiting`` (pending,
-    retry, sending, held, or failed for a temporary reason or a fault of ours) and
-    ``ours`` (those whose last refusal was ours). Rows another live sender holds (an
-    unexpired lease: a concurrent send at work) are its to finish, not counted."""
+    retry, sending, held, or — in the ``fresh`` editions, still retried by later sends —
+    failed for a temporary reason or a fault of ours) and ``ours`` (those whose last
+    refusal was ours). Rows another live sender holds (an unexpired lease: a concurrent
+    send at work) are its to finish, not counted."""
     if not edition_ids:
         return {"waiting": 0, "ours": 0}
-    open_or_retriable = or_(D.state.in_(list(OPEN)), (D.state == DeliveryState.FAILED.value) & D.fault.in_(
-        ["temporary", "ours"]))  # fmt: skip
+    retriable = (D.state == DeliveryState.FAILED.value) & D.fault.in_(["temporary", "ours"])
+    open_or_retriable = or_(D.state.in_(list(OPEN)), retriable & D.edition_id.in_(list(fresh)))
     query = (
         select(D.fault, func.count())
         .where(D.edition_id.in_(list(edition_ids)), open_or_retriable, D.subscriber_id.in_(_confirmed()))
