@@ -11,6 +11,11 @@ Usage::
         smtp.disconnect_on("DATA")                   # drop the connection after the data, no reply
         smtp.stall_on("RCPT", seconds=5)             # answer late (client timeouts)
         smtp.fail_greeting("421 4.3.2 busy")         # next connection greeted with 421 and closed
+        smtp.limit_connections(2)                    # a 3rd simultaneous connection gets 421 (Postfix's
+                                                     # smtpd_client_connection_count_limit)
+        smtp.refuse_connections()                    # the relay is down: connection refused ...
+        smtp.accept_connections()                    # ... until it is back, on the same port
+        smtp.reset()                                 # every fault and record forgotten (between tests)
         ... send to smtp.host, smtp.port ...
         smtp.wait_for(3)                             # block until 3 messages arrived
         smtp.received[0].message()["Subject"]
@@ -84,6 +89,10 @@ class RecordingHandler:
     rcpt_faults: dict[str, list[Fault]] = field(default_factory=dict)
     command_faults: dict[str, list[Fault]] = field(default_factory=dict)
     connections: int = 0
+    open_connections: int = 0  # connections open right now
+    connection_limit: int | None = None  # simultaneous connections allowed (None: any)
+    limit_reply: str = "421 4.7.0 Error: too many connections from 127.0.0.1"
+    refused_over_limit: int = 0  # connections greeted with limit_reply
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
 
@@ -188,11 +197,27 @@ class _FaultySMTP(SMTP):
         self._greeted = False
         self._recording = handler
 
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._greeted:
+            with self._recording.lock:
+                self._recording.open_connections -= 1
+        super().connection_lost(error)
+
     async def push(self, status: Any) -> None:
         if not self._greeted:
             self._greeted = True
             with self._recording.lock:
                 self._recording.connections += 1
+                self._recording.open_connections += 1
+                limit = self._recording.connection_limit
+                over = limit is not None and self._recording.open_connections > limit
+                if over:
+                    self._recording.refused_over_limit += 1
+            if over:
+                await super().push(self._recording.limit_reply)
+                assert self.transport is not None
+                self.transport.close()
+                await asyncio.sleep(3600)  # connection_lost cancels the session
             fault = self._recording.take(self._recording.command_faults.get("CONNECT", []))
             if fault is not None:
                 reply = await self._recording.apply(self, fault)
@@ -292,13 +317,56 @@ class SMTPServer:
             return list(self.handler.received)
 
     def clear(self) -> None:
-        """Forget what was received and every fault."""
+        """Forget what was received and every fault (as :meth:`reset`)."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a fresh server: what was received, every fault, the connection
+        limit forgotten, and listening again if it was refusing connections."""
         with self.handler.lock:
             self.handler.received.clear()
             self.handler.commands.clear()
             self.handler.rcpt_faults.clear()
             self.handler.command_faults.clear()
             self.handler.connections = 0
+            self.handler.connection_limit = None
+            self.handler.refused_over_limit = 0
+        self.accept_connections()
+
+    @property
+    def refused_over_limit(self) -> int:
+        """Connections greeted with the limit's 421 so far."""
+        with self.handler.lock:
+            return self.handler.refused_over_limit
+
+    def limit_connections(self, limit: int | None, reply: str = "") -> None:
+        """Allow at most ``limit`` simultaneous connections (None: any); one more is
+        greeted with ``reply`` (a 421) and closed, as Postfix does."""
+        with self.handler.lock:
+            self.handler.connection_limit = limit
+            if reply:
+                self.handler.limit_reply = reply
+
+    def refuse_connections(self) -> None:
+        """Stop listening: connecting gives "connection refused" (the relay is down).
+        Connections already open stay open."""
+        server = self._controller.server
+        if server is None or not server.is_serving():
+            return
+        loop = self._controller.loop
+        asyncio.run_coroutine_threadsafe(_close(server), loop).result(timeout=10)
+
+    def accept_connections(self) -> None:
+        """Listen again on the same port after :meth:`refuse_connections`."""
+        server = self._controller.server
+        if server is not None and server.is_serving():
+            return
+        loop = self._controller.loop
+
+        async def reopen() -> Any:
+            return await self._controller._create_server()
+
+        self._controller.server = asyncio.run_coroutine_threadsafe(reopen(), loop).result(timeout=10)
 
     # Faults -------------------------------------------------------------------
 
@@ -339,6 +407,10 @@ class SMTPServer:
         with self.handler.lock:
             self.handler.command_faults.setdefault(command, []).append(fault)
         return fault
+
+
+async def _close(server: asyncio.AbstractServer) -> None:
+    server.close()  # stops listening; the sessions open go on
 
 
 def running_server() -> Iterator[SMTPServer]:

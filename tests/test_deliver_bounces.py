@@ -160,16 +160,20 @@ def test_importing_the_same_report_twice_counts_it_once(
     assert suppression(store, address) is None  # one soft bounce, limit 2
 
 
-def test_soft_bounces_suppress_at_the_limit(
+def test_soft_bounces_suppress_at_the_limit_only_once_they_span_the_days(
     store: Store, settings: config.Settings, now: datetime, tmp_path: Path
 ) -> None:
     (address,) = add_subscribers(store, 1, now=now)
-    for i in range(2):
+    days = settings.bounces.soft_bounce_days
+    assert days >= 1
+    # limit 2: the second within the hour does not suppress (a 450 never does within a
+    # day), the third, once the run of soft bounces spans the days, does
+    for i, at in enumerate((now, now + timedelta(hours=1), now + timedelta(days=days))):
         path = tmp_path / f"soft{i}.eml"
         path.write_bytes(dsn(address, status="4.2.2", message_id=f"<soft-{i}@mx>", diagnostic="smtp; 452 4.2.2 full"))
-        import_bounces(store, settings, path, now=now)
+        import_bounces(store, settings, path, now=at)
         entry = suppression(store, address)
-        assert (entry is not None) == (i == 1)
+        assert (entry is not None) == (i == 2)
     assert entry is not None and entry.reason == "soft_bounce"
 
 
@@ -216,7 +220,7 @@ def test_forwarded_address_is_traced_back_to_the_subscriber() -> None:
 
 
 def test_policy_refusals_are_soft_not_hard() -> None:
-    assert classify("failed", "5.7.1", "smtp; 554 5.7.1 spam") is BounceKind.SOFT
+    assert classify("failed", "5.7.1", "smtp; 554 5.7.1 spam") is BounceKind.OURS  # never the reader's bounce
     assert classify("failed", "5.2.2", "smtp; 552 5.2.2 mailbox full") is BounceKind.SOFT
     assert classify("failed", "5.1.10", "smtp; 550 5.1.10 null MX") is BounceKind.HARD
     assert classify("failed", "", "smtp; 550 no such user") is BounceKind.HARD
@@ -259,8 +263,9 @@ def test_dsn_round_trip(local: str, domain: str, klass: int, subject: int, detai
     status = f"{klass}.{subject}.{detail}"
     (bounce,) = parse_report(dsn(recipient, status=status, diagnostic=f"smtp; {klass}50 {status} refused"))
     assert bounce.address == recipient and bounce.status == status
-    hard = klass == 5 and subject not in (3, 6, 7) and (subject, detail) != (2, 2)
-    assert bounce.kind is (BounceKind.HARD if hard else BounceKind.SOFT)
+    ours = klass == 5 and (subject in (3, 5, 6, 7) or (subject, detail) == (2, 3))
+    hard = klass == 5 and not ours and (subject, detail) != (2, 2)
+    assert bounce.kind is (BounceKind.OURS if ours else BounceKind.HARD if hard else BounceKind.SOFT)
 
 
 @given(st.binary(max_size=400))

@@ -145,6 +145,25 @@ def test_sent_only_from_sending_and_every_attempt_recorded(store: Store, now: da
     assert retry.id == ids[1] and retry.attempts == 1 and retry.state is DeliveryState.RETRY
 
 
+def test_possible_duplicates_count_at_most_one_per_connection_of_each_stopped_sender(
+    store: Store, now: datetime
+) -> None:
+    add_subscribers(store, 6, now=now)
+    edition = add_edition(store, day=now.date(), now=now)
+    fanout.fan_out(store, edition, language="fr", due_at_for=lambda tz, at: now, now=now)
+    rows = claims.claim(store, "dead:1:0", batch=6, now=now, lease=LEASE)
+    claims.mark_sending(store, "dead:1:0", [r.id for r in rows[:5]], now=now, lease=LEASE)  # a window of 5
+    later = now + LEASE * 2
+    again = claims.claim(store, "live:2:0", batch=6, now=later, lease=LEASE)
+    claims.mark_sending(store, "live:2:0", [r.id for r in again], now=later, lease=LEASE)
+    sent = [outcomes.AttemptResult(r.id, r.subscriber.id or 0, "sent", later, 250, "250 OK") for r in again]
+    outcomes.record(store, "live:2:0", sent)
+    assert admin.resent_after_crash(store, [edition]) == 5
+    # two connections: of the five marked sending, at most two were on the wire
+    assert admin.possible_duplicates(store, [edition], per_sender=2) == 2
+    assert admin.possible_duplicates(store, [edition], per_sender=8) == 5
+
+
 def test_rows_in_flight_at_a_crash_are_resent_by_default(store: Store, now: datetime) -> None:
     add_subscribers(store, 3, now=now)
     edition = add_edition(store, day=now.date(), now=now)
@@ -293,10 +312,12 @@ WRITERS = {
     ("digest.store.claims", "<module>"): "pending/retry -> sending (mark_sending's statement)",
     ("digest.store.claims", "renew"): "a lease extended",
     ("digest.store.claims", "release"): "a lease given back",
-    ("digest.store.outcomes", "_settle"): "sending -> sent/retry/failed",
+    ("digest.store.outcomes", "_settle"): "sending -> sent/retry/failed, or back to wait (untried)",
+    ("digest.store.outcomes", "refund"): "retry/failed -> pending/retry (a stopped send's charges given back)",
     ("digest.store.delivery_admin", "bring_forward"): "waiting rows due now",
     ("digest.store.delivery_admin", "reopen_missed"): "skipped -> pending",
     ("digest.store.delivery_admin", "_reopen"): "held -> retry, failed -> retry",
+    ("digest.store.delivery_admin", "retry_temporary"): "failed (temporary, ours) -> retry while the edition is fresh",
     ("digest.store.subscribers", "erase"): "an erased address scrubbed from last_error (no state change)",
 }
 

@@ -141,7 +141,9 @@ async def test_plain_connection_is_refused_where_starttls_is_required(
     prepare(store, now)
     report = await send(store, settings_for(tmp_path, starttls, security="none"), now)
     assert report.sent == 0 and starttls.received == []
-    assert report.fatal.startswith("MAIL FROM refused: 530")  # stopped, not every reader failed
+    assert report.fatal.startswith(
+        f"{starttls.host}:{starttls.port}: MAIL FROM refused: 530"
+    )  # stopped, not every reader failed
     with store.engine.connect() as conn:
         assert "failed" not in set(conn.execute(select(t.deliveries.c.state)).scalars())
 

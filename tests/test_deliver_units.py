@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 
 from digest.deliver.ledger import local_dead_senders, sender_id
 from digest.deliver.pacer import SendPacer
-from digest.deliver.replies import MAX_BACKOFF, Stage, Verdict, backoff, enhanced_status, from_exception, from_reply
+from digest.deliver.replies import (
+    MAX_BACKOFF,
+    Fault,
+    Stage,
+    Verdict,
+    backoff,
+    enhanced_status,
+    from_exception,
+    from_reply,
+)
 from digest.errors import ConfigError
 from digest.mail.envelope import check_template, envelope_from, is_verp
 
@@ -25,31 +34,42 @@ def refused(code: int, message: str) -> aiosmtplib.SMTPRecipientsRefused:
 
 
 @pytest.mark.parametrize(
-    ("exc", "verdict", "suppress", "throttle"),
+    ("exc", "verdict", "suppress", "throttle", "fault", "charged"),
     [
-        (refused(550, "5.1.1 no such user"), Verdict.FAILED, True, False),
-        (refused(550, "no such user"), Verdict.FAILED, True, False),
-        (refused(554, "5.7.1 blocked by policy"), Verdict.FAILED, False, False),
-        (refused(552, "5.2.2 mailbox full"), Verdict.FAILED, False, False),
-        (refused(451, "4.3.0 try again later"), Verdict.RETRY, False, False),
-        (refused(450, "4.7.28 rate limited, slow down"), Verdict.RETRY, False, True),
-        (refused(421, "4.7.0 too many connections"), Verdict.RETRY, False, True),
-        (aiosmtplib.SMTPDataError(554, "Transaction failed"), Verdict.FAILED, True, False),
-        (aiosmtplib.SMTPDataError(552, "5.3.4 message too big"), Verdict.FAILED, False, False),
-        (aiosmtplib.SMTPDataError(451, "4.3.0 local error"), Verdict.RETRY, False, False),
-        (aiosmtplib.SMTPDataError(454, "4.7.0 throttled"), Verdict.RETRY, False, True),
-        (aiosmtplib.SMTPServerDisconnected("gone"), Verdict.RETRY, False, False),
-        (aiosmtplib.SMTPReadTimeoutError("no reply"), Verdict.RETRY, False, False),
-        (aiosmtplib.SMTPConnectResponseError(421, "busy"), Verdict.RETRY, False, True),
-        (ConnectionRefusedError(111, "refused"), Verdict.RETRY, False, False),
+        (refused(550, "5.1.1 no such user"), Verdict.FAILED, True, False, Fault.READER, True),
+        (refused(550, "no such user"), Verdict.FAILED, True, False, Fault.READER, True),
+        (refused(550, "5.2.1 mailbox disabled"), Verdict.FAILED, True, False, Fault.READER, True),
+        (refused(554, "5.7.1 blocked by policy"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (refused(554, "5.7.1 Relay access denied"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (refused(550, "5.5.1 syntax"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (refused(552, "5.2.2 mailbox full"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (refused(451, "4.3.0 try again later"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (refused(450, "4.2.0 mailbox busy"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (refused(450, "4.7.28 rate limited, slow down"), Verdict.RETRY, False, True, Fault.TEMPORARY, False),
+        (refused(421, "4.7.0 too many connections"), Verdict.RETRY, False, True, Fault.TEMPORARY, False),
+        (aiosmtplib.SMTPDataError(554, "Transaction failed"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (aiosmtplib.SMTPDataError(552, "5.3.4 message too big"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (aiosmtplib.SMTPDataError(552, "message too big"), Verdict.RETRY, False, False, Fault.OURS, True),
+        (aiosmtplib.SMTPDataError(451, "4.3.0 local error"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (aiosmtplib.SMTPDataError(454, "4.7.0 throttled"), Verdict.RETRY, False, True, Fault.TEMPORARY, False),
+        (aiosmtplib.SMTPServerDisconnected("gone"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (aiosmtplib.SMTPReadTimeoutError("no reply"), Verdict.RETRY, False, False, Fault.TEMPORARY, True),
+        (aiosmtplib.SMTPConnectResponseError(421, "busy"), Verdict.RETRY, False, True, Fault.TEMPORARY, False),
+        (ConnectionRefusedError(111, "refused"), Verdict.RETRY, False, False, Fault.OURS, False),
     ],
 )
-def test_replies_are_classified_per_rfc_5321(
-    exc: BaseException, verdict: Verdict, suppress: bool, throttle: bool
+def test_replies_are_classified_per_rfc_5321_by_whose_fault_they_are(
+    exc: BaseException, verdict: Verdict, suppress: bool, throttle: bool, fault: Fault, charged: bool
 ) -> None:
     outcome = from_exception(exc)
     assert (outcome.verdict, outcome.suppress, outcome.throttle) == (verdict, suppress, throttle)
+    assert (outcome.fault, outcome.charged) == (fault, charged)
     assert not outcome.fatal
+
+
+def test_552_at_mail_from_is_ours_stops_the_send_and_charges_nobody() -> None:
+    outcome = from_exception(aiosmtplib.SMTPSenderRefused(552, "5.3.4 message size exceeds limit", "b@x.org"))
+    assert outcome.fatal and outcome.fault is Fault.OURS and not outcome.charged
 
 
 def test_sender_refused_and_login_refused_stop_the_send_without_failing_readers() -> None:

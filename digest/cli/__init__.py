@@ -64,6 +64,7 @@ COMMANDS: dict[str, Declared] = {
     "serve": Declared(("digest.cli.serve",), "Run the web app, the scheduler and sender workers until SIGTERM/SIGINT."),
     "status": Declared(_SEND, "Delivery counts by state, in-flight rows and failures with their last error."),
     "subscribers": Declared(("digest.cli.subscribers",), "Add, import, export, remove and list subscribers."),
+    "suppressions": Declared(("digest.cli.suppressions",), "The suppression list."),
     "summarize": Declared(
         ("digest.cli.summarize",), "Summarise each line of FILE (or - for stdin) as the edition would."
     ),

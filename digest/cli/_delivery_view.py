@@ -112,8 +112,12 @@ def print_summary(console: Console, settings: Settings, summary: SendSummary, re
     console.print(
         f"this run: {report.sent:,} sent, {report.failed:,} failed, {report.retrying:,} to retry"
         + (f", {report.suppressed:,} addresses suppressed" if report.suppressed else "")
+        + (f", {report.untried:,} not tried (no attempt charged)" if report.untried else "")
+        + (f", {report.refunded:,} given back their attempt" if report.refunded else "")
         + (f", throttled {report.throttled}x by the server" if report.throttled else "")
+        + (f", {report.pool_limit} connections accepted" if report.throttled and report.pool_limit else "")
     )
+    console.print("edition so far:")
     table = Table(show_header=False, box=None, pad_edge=False)
     for key, label in STATES:
         if state[key] or key in ("sent", "failed", "retry", "sending"):
@@ -124,8 +128,9 @@ def print_summary(console: Console, settings: Settings, summary: SendSummary, re
     console.print(table)
     if summary.resent_after_crash:
         console.print(
-            f"{summary.resent_after_crash} were in flight when a sender stopped and were sent again "
-            "(possible duplicates)"
+            f"{summary.resent_after_crash} were in flight when a sender stopped and were sent again; "
+            f"at most {summary.possible_duplicates} of them can have reached their reader twice "
+            "(one message on the wire per connection of each stopped sender)"
         )
     for row in summary.failures:
         console.print(f"  [red]failed[/red] {escape(row.email)}: {escape(row.last_error)}{_suppressed(row)}")
@@ -160,11 +165,23 @@ def print_status(console: Console, settings: Settings, report: StatusReport) -> 
             " (sender gone: settled by in_flight_policy on the next send)" if r["sender_dead"] else
             f" (lease until {r['lease_until']})"))  # fmt: skip
         _list(console, "held", info["held"], lambda r: r["last_error"] + " — `digest send --release-held`")
-        _list(
-            console, "failed", info["failed"], lambda r: r["last_error"] + (" (suppressed)" if r["suppressed"] else "")
-        )
+        _list(console, "failed", info["failed"], _failure)
         _list(console, "retrying", info["retrying"], lambda r: f"{r['last_error']}; attempt {r['attempts'] + 1} at "
               f"{_when(datetime.fromisoformat(r['due_at']), settings)}")  # fmt: skip
+        _list(console, "waiting", info["pending"], lambda r: f"{r['last_error']}; due "
+              f"{_when(datetime.fromisoformat(r['due_at']), settings)}")  # fmt: skip
+        if info["retried_until"]:
+            until = _when(datetime.fromisoformat(info["retried_until"]), settings)
+            temporary = sum(1 for r in info["failed"] if r["fault"] in ("temporary", "ours"))
+            if temporary:
+                console.print(f"  {temporary} failed for a temporary reason: the next `digest send` tries them "
+                              f"again until {until}")  # fmt: skip
+
+
+def _failure(r: dict[str, Any]) -> str:
+    if r["suppressed"]:
+        return f"{r['last_error']} (suppressed)"
+    return f"{r['last_error']} ({r['fault']})" if r["fault"] else r["last_error"]
 
 
 def _list(console: Console, title: str, rows: list[dict[str, Any]], detail: Any) -> None:

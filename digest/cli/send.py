@@ -23,17 +23,26 @@ from digest.errors import DeliveryError
 @click.option(
     "--release-held", is_flag=True, help="Also send the deliveries held after a crash (in_flight_policy = hold)."
 )
+@click.option("--now", "force_now", is_flag=True, help="Also send deliveries still in their retry backoff (warns).")
 @pass_app
 def send(
-    app: AppContext, date_: str | None, to: tuple[str, ...], dry_run: bool, retry_failed: bool, release_held: bool
+    app: AppContext,
+    date_: str | None,
+    to: tuple[str, ...],
+    dry_run: bool,
+    retry_failed: bool,
+    release_held: bool,
+    force_now: bool,
 ) -> None:
     """Fan out the date's editions and send them now to every confirmed subscriber who
-    has not had them; running it again (or after a crash) sends only what is left."""
+    has not had them; running it again (or after a crash) sends only what is left.
+    Exit status: 0 every due reader delivered, 1 stopped by a fault of ours (the
+    relay's reply named), 3 readers still waiting for a temporary reason."""
     from rich.console import Console
 
     from digest.cli._delivery_view import print_dry_run, print_proofs, print_summary, progress_bar
     from digest.config.public_links import check_outbound
-    from digest.daily.send import SendOptions
+    from digest.daily.send import SendOptions, StillWaiting
     from digest.daily.send import send as run_send
 
     check_outbound(app.settings, warn=lambda line: click.echo(line, err=True))
@@ -44,6 +53,7 @@ def send(
         dry_run=dry_run,
         retry_failed=retry_failed,
         release_held=release_held,
+        force_now=force_now,
         config_path=app.config_path,
     )
     with progress_bar(console) as progress:
@@ -63,12 +73,10 @@ def send(
         print_dry_run(console, outcome.dry_run)
     elif outcome.report is not None and outcome.summary is not None:
         print_summary(console, app.settings, outcome.summary, outcome.report)
-        if outcome.report.fatal:
-            raise DeliveryError(f"sending stopped: {outcome.report.fatal}")
-        if outcome.report.server_down:
-            raise DeliveryError(
-                f"SMTP server unavailable ({outcome.report.server_down}); run `digest send` again later"
-            )
+        if outcome.exit_code == 1:
+            raise DeliveryError(outcome.verdict)
+        if outcome.exit_code == 3:
+            raise StillWaiting(outcome.verdict)
 
 
 @click.command()
@@ -109,8 +117,13 @@ def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], pare
             report = asyncio.run(
                 run_until_idle(settings, store, list(edition_ids) or None, clock=utcnow, parent_pid=parent_pid)
             )
+            # A helper says why it stopped (its parent shows the line): ours, or the server down.
             if report.fatal:
                 raise DeliveryError(f"sending stopped: {report.fatal}")
+            if report.stopped:
+                raise DeliveryError(f"sending stopped: {report.stopped}")
+            if report.server_down:
+                raise DeliveryError(f"SMTP server unavailable ({report.server_down})")
         else:
             asyncio.run(service.run_worker(settings, store))
     finally:

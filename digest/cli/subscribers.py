@@ -246,6 +246,19 @@ def unsuppress(app: AppContext, email: str) -> None:
     click.echo(f"lifted the suppression of {subs.normalise_address(email)} ({removed.reason})")
 
 
+@subscribers.command()
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit log), e.g. 'relay misconfigured on 12 May'.")
+@pass_app
+def reconfirm(app: AppContext, email: str, reason: str) -> None:
+    """Lift a suppression caused by our relay or by soft bounces (never a hard bounce,
+    a complaint or an unsubscription) and put the subscriber back on the list."""
+    from digest.actions.reconfirm import reconfirm as lift
+
+    lifted = lift(app.operations(), cli_actor(), email, reason=reason)
+    click.echo(f"{lifted.email}: suppression lifted ({lifted.reason}, cause {lifted.cause}); back on the list")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(subscribers)

@@ -281,6 +281,9 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("summarize", "max_input_words"): (50, False),
     ("summarize", "temperature"): (0, False),
     ("summarize", "deadline_minutes"): (1, False),
+    ("bounces", "soft_bounce_limit"): (0, False),
+    ("bounces", "soft_bounce_days"): (0, False),
+    ("smtp", "give_up_after_hours"): (0, False),
 }
 
 

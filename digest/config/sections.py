@@ -115,6 +115,9 @@ class SMTPSettings:
     in_flight_policy: str = key(
         "resend", "After a crash, rows caught mid-DATA: resend or hold.", choices=("resend", "hold")
     )
+    give_up_after_hours: float = key(
+        24.0, "Rows failed for temporary reasons are retried by later sends until the edition is this old."
+    )
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,9 @@ class IngestSettings:
 class BouncesSettings:
     """``[bounces]``: suppression after bounces."""
 
-    soft_limit: int = key(3, "Soft bounces (4.x.x) after which an address is suppressed.")
+    soft_limit: int = key(3, "Older name of soft_bounce_limit (used when soft_bounce_limit is 0).")
+    soft_bounce_limit: int = key(0, "Soft bounces with no delivery in between that suppress; 0 = soft_limit.")
+    soft_bounce_days: float = key(3.0, "Days those soft bounces must span before the address is suppressed.")
 
 
 @dataclass(frozen=True)

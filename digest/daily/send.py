@@ -17,19 +17,21 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from digest.config import Settings
 from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
 from digest.daily.desk import require_approved
 from digest.daily.helper_processes import helper_command, start_helpers, tie_to_parent
 from digest.daily.status import SendSummary, left_to_send, send_summary
-from digest.deliver.ledger import sender_id
+from digest.deliver.ledger import new_sender_id
 from digest.deliver.messages import EditionMessages
 from digest.deliver.options import SendReport
+from digest.deliver.pool import SMTPConfig
 from digest.deliver.proofs import send_proofs
 from digest.deliver.replies import SmtpOutcome
 from digest.deliver.sender import run_sender
+from digest.errors import DigestError
 from digest.mail.compose import EditionComposer
 from digest.models import Edition, EditionStatus, OutgoingMessage
 from digest.store import Store
@@ -46,6 +48,12 @@ DRY_RUN_ERRORS = 10
 Say = Callable[[str], None]
 
 
+class StillWaiting(DigestError):
+    """A send ended with readers still waiting for a temporary reason (exit status 3)."""
+
+    exit_code = 3
+
+
 @dataclass(frozen=True)
 class SendOptions:
     """What the operator asked for (``digest send``'s options)."""
@@ -55,6 +63,8 @@ class SendOptions:
     dry_run: bool = False
     retry_failed: bool = False
     release_held: bool = False
+    #: ``--now``: rows waiting for a retry go now too, before their backoff ends.
+    force_now: bool = False
     #: The config file helper processes are started with (None: their default).
     config_path: str | None = None
 
@@ -91,6 +101,10 @@ class SendResult:
     dry_run: list[DryRunEdition] | None = None
     report: SendReport | None = None
     summary: SendSummary | None = None
+    #: How the run ended for the exit status: 0 every due reader delivered, 1 stopped
+    #: by a fault of ours, 3 readers still waiting (temporary); ``verdict`` says why.
+    exit_code: int = 0
+    verdict: str = ""
 
 
 def day_editions(store: Store, settings: Settings, day: date, now: datetime, *, build: bool) -> list[Edition]:
@@ -143,43 +157,72 @@ def send(
         out.dry_run = dry_run(settings, store, out.editions, now=now)
         return out
     require_approved(settings, store, out.editions)  # review mode: only approved editions go out
+    SMTPConfig.from_settings(settings)  # a missing ca_file or password stops us before any row moves
     ids = [ed.id for ed in out.editions if ed.id is not None]
     if options.release_held:
         say(f"released {admin.release_held(store, ids, now=now)} held deliveries")
     if options.retry_failed:
         say(f"retrying {admin.retry_failed(store, ids, now=now)} failed deliveries")
+    fresh = fresh_editions(settings, out.editions, now)
+    again = admin.retry_temporary(store, fresh, now=now)
+    if again:
+        say(f"retrying {again:,} deliveries that ran out of attempts for a temporary reason")
     fan_out_now(store, out.editions, now=now)
+    if options.force_now:
+        moved = admin.bring_forward(store, ids, now=now, retries=True)
+        if moved:
+            warn(f"warning: --now: {moved:,} deliveries sent before the end of their retry backoff")
     due = admin.due_count(store, now=now, edition_ids=ids)
     before = admin.counts(store, ids)
     # Rows left in flight by a sender that stopped are sent again: they count as to send.
     to_send = due + before["sending"]
-    if to_send == 0:
+    backing_off = before["retry"] - admin.due_count_in(store, ids, "retry", now=now)
+    if to_send == 0 and not backing_off:
         say("nothing left to send: every confirmed subscriber has had the edition (`digest status`)")
     else:
         say(f"{to_send:,} to send")
+    if backing_off and not options.force_now:
+        say(f"{backing_off:,} wait for their retry time (`digest status`; `digest send --now` sends them now)")
     helpers = helper_count(settings) if due >= HELPER_THRESHOLD else 0
     command = helper_command(options.config_path, ids)
-    report = asyncio.run(
+    me, started = new_sender_id(), clock()
+    report, helper_pids = asyncio.run(
         _send(
             settings, store, ids, due=to_send, helpers=helpers, command=command, clock=clock, warn=warn,
-            progress=progress,
+            progress=progress, me=me,
         )
     )  # fmt: skip
-    out.report = whole_run(report, before, admin.counts(store, ids))
-    out.summary = send_summary(store, out.editions)
+    host = me.split(":")[0]
+    run = admin.run_counts(store, ids, [me, *(f"{host}:{pid}:" for pid in helper_pids)], since=started)
+    out.report = replace(report, sent=run["sent"], failed=run["failed"], retrying=run["retry"], untried=run["untried"])
+    out.summary = send_summary(store, out.editions, connections=settings.smtp.connections)
+    out.exit_code, out.verdict = run_verdict(report, admin.left_over(store, ids, now=clock(), fresh=fresh), out.summary)
     return out
 
 
-def whole_run(report: SendReport, before: dict[str, int], after: dict[str, int]) -> SendReport:
-    """This process's ``report`` with the counts of the whole send, helper processes
-    included (from the rows: ``before`` and ``after`` counts by state), so the closing
-    summary adds up to the "to send" line."""
-    return replace(
-        report,
-        sent=after["sent"] - before["sent"],
-        failed=after["failed"] - before["failed"],
-        retrying=after["retry"],  # the rows waiting for another attempt when the send ended
-    )
+def fresh_editions(settings: Settings, editions: Sequence[Edition], now: datetime) -> list[int]:
+    """Ids of the editions still young enough that rows failed for temporary reasons
+    are retried (``[smtp] give_up_after_hours`` since they were built)."""
+    limit = timedelta(hours=float(settings.smtp.give_up_after_hours))
+    return [ed.id for ed in editions if ed.id is not None and (ed.built_at is None or now - ed.built_at < limit)]
+
+
+def run_verdict(report: SendReport, left: dict[str, int], summary: SendSummary) -> tuple[int, str]:
+    """The exit status of a send and its one line: 1 when a fault of ours stopped it,
+    3 when readers are still waiting (temporary, or the send was interrupted), else 0."""
+    if report.fatal:
+        return 1, f"sending stopped: {report.fatal}"
+    if report.stopped and report.stopped_fault == "ours":
+        return 1, f"sending stopped: {report.stopped}; nobody was charged for it, fix it and run `digest send` again"
+    if report.server_down:
+        return 1, f"SMTP server unavailable ({report.server_down}); run `digest send` again later"
+    if report.stopped:
+        return 3, f"sending stopped: {report.stopped}; run `digest send` again later"
+    if left["waiting"]:
+        why = "interrupted; " if report.interrupted else ""
+        when = f", next retry {summary.next_retry.isoformat(timespec='minutes')}" if summary.next_retry else ""
+        return 3, f"{why}{left['waiting']:,} readers still waiting for the edition{when} (`digest status`)"
+    return 0, ""
 
 
 def helper_count(settings: Settings) -> int:
@@ -202,20 +245,22 @@ async def _send(
     clock: Callable[[], datetime],
     warn: Say,
     progress: Callable[[SendProgress], None] | None,
-) -> SendReport:
-    """This process's sender loop, ``helpers`` helper processes, and the progress feed."""
+    me: str,
+) -> tuple[SendReport, list[int]]:
+    """This process's sender loop (as sender ``me``), ``helpers`` helper processes, and
+    the progress feed; the report and the helpers' process ids."""
     stop, done = asyncio.Event(), asyncio.Event()
     messages = EditionMessages.from_settings(settings, store, clock=clock)
     with _signals(stop), start_helpers(command, helpers, warn) as procs:
         watcher = asyncio.create_task(_follow(store, ids, due, done, clock, progress))
         try:
-            report = await run_sender(store, settings, messages, sender_id=sender_id(), stop=stop, edition_ids=ids)
+            report = await run_sender(store, settings, messages, sender_id=me, stop=stop, edition_ids=ids)
             while any(p.poll() is None for p in procs) and not stop.is_set():
                 await asyncio.sleep(0.2)
         finally:
             done.set()
             await watcher
-    return report
+    return report, [p.pid for p in procs]
 
 
 async def _follow(
@@ -302,5 +347,5 @@ async def until_idle(
     messages = EditionMessages.from_settings(settings, store, clock=clock)
     with _signals(stop):
         return await run_sender(
-            store, settings, messages, sender_id=sender_id(), stop=stop, edition_ids=edition_ids, now=clock
+            store, settings, messages, sender_id=new_sender_id(), stop=stop, edition_ids=edition_ids, now=clock
         )

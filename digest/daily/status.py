@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from digest.config import Settings
@@ -56,6 +56,7 @@ class DeliveryLine:
             "lease_until": r.lease_until.isoformat() if r.lease_until else None,
             "updated_at": r.updated_at.isoformat(),
             "suppressed": self.suppressed,
+            "fault": r.fault,
         }
         if self.sender_dead is not None:
             out["sender_dead"] = self.sender_dead
@@ -74,6 +75,10 @@ class EditionDeliveries:
     held: list[DeliveryLine] = field(default_factory=list)
     failed: list[DeliveryLine] = field(default_factory=list)
     retrying: list[DeliveryLine] = field(default_factory=list)
+    #: Rows waiting with a note (put back untried, or given their attempt back).
+    pending: list[DeliveryLine] = field(default_factory=list)
+    #: Until when the next sends retry rows failed for a temporary reason.
+    retried_until: datetime | None = None
 
     @property
     def total(self) -> int:
@@ -93,6 +98,8 @@ class EditionDeliveries:
             "held": [line.as_dict() for line in self.held],
             "failed": [line.as_dict() for line in self.failed],
             "retrying": [line.as_dict() for line in self.retrying],
+            "pending": [line.as_dict() for line in self.pending],
+            "retried_until": self.retried_until.isoformat() if self.retried_until else None,
         }
 
 
@@ -113,8 +120,11 @@ class StatusReport:
         }
 
 
-def edition_deliveries(store: Store, edition: Edition, *, now: datetime) -> EditionDeliveries:
-    """Where ``edition``'s deliveries stand at ``now``."""
+def edition_deliveries(
+    store: Store, edition: Edition, *, now: datetime, give_up_after_hours: float = 24.0
+) -> EditionDeliveries:
+    """Where ``edition``'s deliveries stand at ``now``; rows failed for a temporary
+    reason are retried by later sends until ``give_up_after_hours`` after it was built."""
     assert edition.id is not None
     ids = [edition.id]
     in_flight = admin.rows_in(store, ids, ["sending"], limit=ROW_LIMIT)
@@ -135,6 +145,8 @@ def edition_deliveries(store: Store, edition: Edition, *, now: datetime) -> Edit
         held=lines("held"),
         failed=lines("failed"),
         retrying=lines("retry"),
+        pending=[line for line in lines("pending") if line.row.last_error],
+        retried_until=(edition.built_at + timedelta(hours=give_up_after_hours)) if edition.built_at else None,
     )
 
 
@@ -143,7 +155,10 @@ def delivery_status(store: Store, settings: Settings, day: date | None, *, now: 
     newsletter's timezone) and its deliveries at ``now``."""
     day = edition_day(settings, day, now)
     editions = editions_for_date(store, settings.newsletter.name, day)
-    return StatusReport(day, now, [edition_deliveries(store, ed, now=now) for ed in editions])
+    hours = float(settings.smtp.give_up_after_hours)
+    return StatusReport(
+        day, now, [edition_deliveries(store, ed, now=now, give_up_after_hours=hours) for ed in editions]
+    )
 
 
 @dataclass(frozen=True)
@@ -155,11 +170,13 @@ class SendSummary:
     next_retry: datetime | None
     resent_after_crash: int
     failures: list[DeliveryRow]
+    possible_duplicates: int = 0  # of those resent, the most that can have been delivered twice
 
 
-def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 10) -> SendSummary:
-    """Counts by state over ``editions``, the next retry, rows resent after a crash and
-    the first ``failures`` failed rows."""
+def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 10, connections: int = 1) -> SendSummary:
+    """Counts by state over ``editions``, the next retry, rows resent after a crash (and
+    how many of them can be duplicates with ``connections`` per sender) and the first
+    ``failures`` failed rows."""
     ids = [ed.id for ed in editions if ed.id is not None]
     return SendSummary(
         editions=list(editions),
@@ -167,6 +184,7 @@ def send_summary(store: Store, editions: Sequence[Edition], *, failures: int = 1
         next_retry=admin.next_due(store, ids),
         resent_after_crash=admin.resent_after_crash(store, ids),
         failures=admin.rows_in(store, ids, ["failed"], limit=failures),
+        possible_duplicates=admin.possible_duplicates(store, ids, per_sender=connections),
     )
 
 

@@ -8,7 +8,7 @@ Per recipient of a DSN whose Action is ``failed``:
   (mailbox full) and refusals about policy, content or the system (5.3, 5.6, 5.7),
   which say nothing against the address and count as soft bounces;
 * Status 4.x.x (gave up after retrying): a soft bounce; the address is suppressed once
-  it has ``[bounces] soft_limit`` of them.
+  it has ``[bounces] soft_bounce_limit`` of them over ``soft_bounce_days``.
 
 ``delayed``, ``delivered``, ``relayed`` and ``expanded`` are news, not bounces. A
 complaint suppresses the address at once. The recipient is taken from the VERP
@@ -37,6 +37,7 @@ from pathlib import Path
 
 from digest.config import Settings
 from digest.deliver.mailto import requested_subscriber
+from digest.deliver.options import soft_bounce_limit
 from digest.errors import NotFoundError, SourceError
 from digest.logs import mask_email
 from digest.mail.envelope import recipients_from_headers
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _ADDRESS = re.compile(r"<?([^<>\s;]+@[^<>\s;]+)>?")
 _VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
-_NOT_THE_ADDRESS = frozenset({3, 6, 7})
+_NOT_THE_ADDRESS = frozenset({3, 5, 6, 7})
 
 
 class NotAReport(ValueError):
@@ -87,7 +88,9 @@ def classify(action: str, status: str, diagnostic: str) -> BounceKind | None:
         code = re.search(r"\b([45])\d\d\b", diagnostic)
         return BounceKind.HARD if code and code.group(1) == "5" else BounceKind.SOFT
     klass, subject, detail = (int(g) for g in match.groups())
-    if klass == 5 and (subject, detail) != (2, 2) and subject not in _NOT_THE_ADDRESS:
+    if klass == 5 and (subject in _NOT_THE_ADDRESS or (subject, detail) == (2, 3)):
+        return BounceKind.OURS  # policy, system, content, size: never the reader's bounce
+    if klass == 5 and (subject, detail) != (2, 2):
         return BounceKind.HARD
     return BounceKind.SOFT
 
@@ -253,7 +256,8 @@ def import_bounces(store: Store, settings: Settings, source: Path, *, now: datet
     """Read every report in ``source`` and apply it (see the module docstring)."""
     summary = ImportSummary()
     template: str = settings.smtp.envelope_from
-    soft_limit: int = settings.bounces.soft_limit
+    soft_limit = soft_bounce_limit(settings)
+    soft_days = float(settings.bounces.soft_bounce_days)
     tokens = signed_links(settings).tokens if settings.newsletter.unsubscribe_mailto else None
     for name, data, new_file in read_messages(source):
         summary.messages += 1
@@ -269,7 +273,7 @@ def import_bounces(store: Store, settings: Settings, source: Path, *, now: datet
                 summary.unsubscribed += 1
         for bounce in bounces:
             summary.reports += 1
-            effect = record_bounce(store, bounce, now=now, soft_limit=soft_limit)
+            effect = record_bounce(store, bounce, now=now, soft_limit=soft_limit, soft_days=soft_days)
             if effect is Effect.DUPLICATE:
                 summary.duplicates += 1
                 continue

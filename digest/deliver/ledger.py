@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import os
 import socket
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -29,10 +30,19 @@ from digest.store.outcomes import AttemptResult, Recorded
 _T = TypeVar("_T")
 
 
+_RUNS = itertools.count(1000)  # above the indexes of a service's own senders (0, 1, ...)
+
+
 def sender_id(index: int = 0) -> str:
     """``host:pid:index``: names a sender so an operator (and :func:`local_dead_senders`)
     can tell which machine and process holds a row."""
     return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+def new_sender_id() -> str:
+    """A sender id no other sender loop of this process has used (``host:pid:n``), so two
+    sends in one process never share claims and each run's attempts can be told apart."""
+    return sender_id(next(_RUNS))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -75,6 +85,7 @@ class Claims:
         lease: timedelta,
         in_flight_policy: str,
         soft_limit: int,
+        soft_days: float = 0.0,
         clock: Callable[[], datetime],
         edition_ids: Collection[int] | None = None,
     ) -> None:
@@ -84,6 +95,7 @@ class Claims:
         self.lease = lease
         self.policy = in_flight_policy
         self.soft_limit = soft_limit
+        self.soft_days = soft_days
         self.clock = clock
         self.edition_ids = list(edition_ids) if edition_ids is not None else None
         self.dead: list[str] = []
@@ -119,7 +131,13 @@ class Claims:
 
     async def record(self, results: Sequence[AttemptResult]) -> Recorded:
         """Write outcomes (sent only after a 250), attempts and suppressions."""
-        return await self._run(outcomes.record, self.store, self.sender, results, soft_limit=self.soft_limit)
+        return await self._run(
+            outcomes.record, self.store, self.sender, results, soft_limit=self.soft_limit, soft_days=self.soft_days
+        )
+
+    async def refund(self, ids: Sequence[int], note: str) -> int:
+        """Give back the attempts a stopped send charged (see :func:`outcomes.refund`)."""
+        return await self._run(outcomes.refund, self.store, ids, now=self.clock(), note=note)
 
     async def renew(self, ids: Sequence[int]) -> int:
         """Extend the lease on rows still held."""

@@ -21,6 +21,7 @@ class SenderOptions:
     retry_base_seconds: float = 60.0
     in_flight_policy: str = "resend"
     soft_limit: int = 3
+    soft_days: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SenderOptions:
@@ -36,8 +37,14 @@ class SenderOptions:
             max_attempts=smtp.max_attempts,
             retry_base_seconds=float(smtp.retry_base_seconds),
             in_flight_policy=smtp.in_flight_policy,
-            soft_limit=settings.bounces.soft_limit,
+            soft_limit=soft_bounce_limit(settings),
+            soft_days=float(settings.bounces.soft_bounce_days),
         )
+
+
+def soft_bounce_limit(settings: Settings) -> int:
+    """``[bounces] soft_bounce_limit``, or its older name ``soft_limit`` when it is 0."""
+    return int(settings.bounces.soft_bounce_limit or settings.bounces.soft_limit)
 
 
 @dataclass
@@ -53,8 +60,14 @@ class SendReport:
     released: int = 0
     throttled: int = 0
     connections_opened: int = 0
+    untried: int = 0  # rows put back to wait with no attempt charged (nothing reached their server)
+    refunded: int = 0  # rows given back the attempt a stopped send had charged them
     server_down: str = ""  # the last connection error when the server stopped answering
     fatal: str = ""  # a configuration problem that stopped the loop (login, TLS)
+    stopped: str = ""  # why the send stopped early: a dominating fault ("ours: 554 5.7.1 ...")
+    stopped_fault: str = ""  # its class: ours or temporary
+    interrupted: bool = False  # a stop request (SIGINT/SIGTERM) ended it
+    pool_limit: int = 0  # connections the server accepted at the end (after throttling)
     editions: set[int] = field(default_factory=set)
     last_errors: list[str] = field(default_factory=list)
 

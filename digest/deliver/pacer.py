@@ -71,6 +71,10 @@ class SendPacer:
             return 0.0
         return len(self._recent) / WINDOW
 
+    def would_wait(self) -> bool:
+        """True when :meth:`acquire` may have to wait (a pause or a rate applies)."""
+        return self.rate > 0 or self._clock() < self._paused_until or self._lock.locked()
+
     async def acquire(self) -> None:
         """Wait for the pool's turn to start a message."""
         async with self._lock:  # waiters queue up in order

@@ -9,11 +9,18 @@ before it counts as a failed attempt.
 
 Messages are pre-built bytes (never ``send_message``, which would serialise an
 EmailMessage again for every reader); bytes already in wire form skip aiosmtplib's
-per-message re-encoding (see :func:`wire_form`), others go through ``sendmail``.
+per-message re-encoding (see :mod:`digest.deliver.wire`), others go through ``sendmail``.
 
 The pool also notices when the server is down: after a run of connection failures
 with no success in between it is *down*, and the sender stops sending until later
 instead of burning every reader's attempts.
+
+``[smtp] connections`` is a ceiling, not a target. The pool opens connections one at a
+time as messages go through (slow start); a 421 at the greeting while others are open
+means the server allows no more: the pool shrinks to the connections it has (:attr:`Pool.limit`;
+the connections beyond it close once their message is done) and grows back one
+connection after :data:`GROW_AFTER` accepted messages, waiting twice as long after each
+shrink. Repeated rate-limit replies (4.7.x) within :data:`THROTTLE_SECONDS` halve it.
 """
 
 from __future__ import annotations
@@ -21,14 +28,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-from dataclasses import dataclass, field
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 
 from digest.config import Settings, read_secret
 from digest.deliver.pacer import SendPacer
-from digest.deliver.replies import SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.deliver.replies import Fault, SmtpOutcome, Stage, Verdict, from_exception, sent
+from digest.deliver.wire import transaction, wire_form
+from digest.errors import DeliveryError
 from digest.logs import register_secret
 from digest.models import OutgoingMessage
 
@@ -39,6 +51,11 @@ CONNECT_TRIES = 3
 #: First pause after a connection failure (doubles per failure in a row), and the cap.
 RECONNECT_PAUSE = 0.1
 MAX_RECONNECT_PAUSE = 5.0
+#: Accepted messages after which a throttled pool tries one more connection (doubled
+#: after each shrink), and the rate-limit replies within THROTTLE_SECONDS that halve it.
+GROW_AFTER = 200
+THROTTLE_REPLIES = 3
+THROTTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,8 @@ class SMTPConfig:
         password = (read_secret(settings, "smtp", "password") or "") if smtp.username else ""
         register_secret(password)
         ca_file = str(settings.path(smtp.ca_file)) if smtp.ca_file else ""
+        if ca_file and not Path(ca_file).is_file():
+            raise DeliveryError(f"[smtp] ca_file {ca_file}: no such file (to check {smtp.host}'s certificate)")
         return cls(
             host=smtp.host,
             port=smtp.port,
@@ -124,10 +143,12 @@ class Connection:
                 self.failures += 1
                 return failed
         assert self.client is not None
+        handed_over = [False]  # set once the message's final dot is on the wire
+        wire = None
         try:
             wire = wire_form(message)
             if wire is not None:
-                reply = await _transaction(self.client, message, wire, self.config.timeout)
+                reply = await transaction(self.client, message, wire, self.config.timeout, handed_over)
             else:
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
@@ -136,6 +157,10 @@ class Connection:
             outcome = from_exception(exc)
             if outcome.broken or not self.client.is_connected:
                 self.drop()
+            if outcome.stage is Stage.UNKNOWN and wire is not None and not handed_over[0]:
+                # Lost or timed out before the message was handed over: it cannot have
+                # been delivered, so nobody is charged (a fault of the connection: ours).
+                outcome = replace(outcome, stage=Stage.MAIL, fault=Fault.OURS)
             return outcome
         self.failures = 0
         self.sent += 1
@@ -164,81 +189,31 @@ class Connection:
             client.close()
 
 
-_PLAIN_ADDRESS = re.compile(r"[!#-;=?-~]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII)
-_LINE_DOT = re.compile(rb"\n\.")  # a literal pattern: sre finds it faster than ``in``
-
-
-def wire_form(message: OutgoingMessage) -> bytes | None:
-    """The message's bytes as DATA puts them on the wire (dots at line starts doubled),
-    or None when they need aiosmtplib's full treatment: a bare CR or LF, no final CRLF,
-    or an address that is not plain ASCII.
-
-    digest.mail.compose builds CRLF-only bytes, so a few C-speed scans and one replace here
-    stand in for aiosmtplib's two regular-expression passes over every 50 KB message
-    (normalising line ends, doubling dots), which cost more than the rest of a
-    transaction. A bare CR or LF is never sent as it is (it would open the door to SMTP
-    smuggling): such bytes go through :meth:`aiosmtplib.SMTP.sendmail`.
-    """
-    data = message.data
-    if not data.endswith(b"\r\n"):
-        return None
-    rest = data.replace(b"\r\n", b"")
-    if b"\r" in rest or b"\n" in rest:
-        return None
-    for address in (message.mail_from, message.rcpt_to):
-        if not address.isascii() or _PLAIN_ADDRESS.fullmatch(address) is None:
-            return None
-    if _LINE_DOT.search(data):
-        data = data.replace(b"\n.", b"\n..")
-    return b"." + data if data.startswith(b".") else data
-
-
-async def _transaction(client: aiosmtplib.SMTP, message: OutgoingMessage, wire: bytes, timeout: float) -> str:
-    """MAIL, RCPT, DATA with ``wire`` (see :func:`wire_form`): what ``sendmail`` does,
-    raising the same exceptions (so replies classify alike), without re-validating the
-    addresses and re-encoding the bytes."""
-    if client.is_ehlo_or_helo_needed:
-        await client.ehlo()
-    mail = [b"FROM:<" + message.mail_from.encode("ascii") + b">"]
-    if client.supports_extension("size"):
-        mail.append(b"SIZE=%d" % len(message.data))  # RFC 1870: the size before dot-stuffing
-    try:
-        response = await client.execute_command(b"MAIL", *mail)
-        if response.code != 250:
-            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, message.mail_from)
-        response = await client.execute_command(b"RCPT", b"TO:<" + message.rcpt_to.encode("ascii") + b">")
-        if response.code not in (250, 251):
-            refused = aiosmtplib.SMTPRecipientRefused(response.code, response.message, message.rcpt_to)
-            raise aiosmtplib.SMTPRecipientsRefused([refused])
-        response = await client.execute_command(b"DATA")
-        if response.code != 354:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-        protocol.write(wire)
-        protocol.write(b".\r\n")
-        response = await protocol.read_response(timeout=timeout)
-        if response.code != 250:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
-        if client.is_connected:  # reset the envelope for the next message, as sendmail does
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await client.rset()
-        raise
-    return response.message
-
-
 class Pool:
-    """``size`` connections to one server sharing one pacer, and whether that
-    server seems down."""
+    """Up to ``size`` connections to one server sharing one pacer: how many the server
+    accepts now (:attr:`limit`), and whether it seems down."""
 
     def __init__(
-        self, config: SMTPConfig, size: int, *, pacer: SendPacer | None = None, down_after: int | None = None
+        self,
+        config: SMTPConfig,
+        size: int,
+        *,
+        pacer: SendPacer | None = None,
+        down_after: int | None = None,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.config = config
         self.pacer = pacer or SendPacer()
         self.connections = [Connection(config, i) for i in range(max(1, size))]
+        self.ceiling = len(self.connections)
+        self.limit = 1  # slow start: one more connection per accepted message
+        self.slow_start = True
+        self.grow_after = GROW_AFTER
+        self.shrinks = 0
+        self._accepted_since = 0
+        self._throttle_times: list[float] = []
+        self._changed = asyncio.Event()
+        self.stop = stop or asyncio.Event()
         # Down after this many connection failures in a row across the pool.
         self.down_after = down_after if down_after is not None else max(4, 2 * len(self.connections))
         self.failures_in_row = 0
@@ -254,41 +229,109 @@ class Pool:
         """Try again after a pause: forget the failures (not a fatal error)."""
         self.failures_in_row = 0
 
+    # How many connections -----------------------------------------------------------
+
+    def _set_limit(self, limit: int, why: str) -> None:
+        limit = max(1, min(self.ceiling, limit))
+        if limit == self.limit:
+            return
+        log.log(
+            logging.WARNING if limit < self.limit else logging.INFO,
+            "SMTP connections " + ("reduced" if limit < self.limit else "increased"),
+            extra={"connections": limit, "was": self.limit, "reason": why},
+        )
+        self.limit = limit
+        self._accepted_since = 0
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def shrink(self, limit: int, why: str) -> None:
+        """The server accepts no more than ``limit`` connections for now: wait twice as
+        long as last time before trying one more."""
+        self.slow_start = False
+        self.shrinks += 1
+        self.grow_after = GROW_AFTER * 2 ** (self.shrinks - 1)
+        self._set_limit(min(limit, self.limit), why)
+
+    def _accepted(self) -> None:
+        if self.slow_start:
+            self._set_limit(self.limit + 1, "slow start")
+            return
+        self._accepted_since += 1
+        if self._accepted_since >= self.grow_after and self.limit < self.ceiling:
+            self._set_limit(self.limit + 1, f"{self._accepted_since} messages accepted")
+
+    def _rate_limited(self, outcome: SmtpOutcome) -> None:
+        now = time.monotonic()
+        self._throttle_times = [t for t in self._throttle_times if t > now - THROTTLE_SECONDS] + [now]
+        if len(self._throttle_times) >= THROTTLE_REPLIES and self.limit > 1:
+            self._throttle_times.clear()
+            self.shrink(self.limit // 2, outcome.message)
+
+    async def admit(self, index: int) -> bool:
+        """Wait until connection ``index`` may send (it is within :attr:`limit`);
+        False when the pool was stopped meanwhile."""
+        while index >= self.limit and not self.stop.is_set():
+            await _first_of(self._changed.wait(), self.stop.wait())
+        return not self.stop.is_set()
+
+    # Sending ------------------------------------------------------------------------
+
     async def _send(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
-        await self.pacer.acquire()
+        if self.stop.is_set():
+            return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
+        if self.pacer.would_wait():  # a pause or a rate: wait, unless the send stops meanwhile
+            if not await _first_of(self.pacer.acquire(), self.stop.wait()):
+                return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
+        else:
+            await self.pacer.acquire()
         outcome = await connection.send(message)
         if outcome.throttle:
             self.pacer.slow_down()
             log.warning("SMTP server throttling; slowing down", extra={"reply": outcome.message})
+            if outcome.stage is not Stage.CONNECT:
+                self._rate_limited(outcome)
         elif outcome.verdict is Verdict.SENT:
             self.pacer.accepted()
+            self._accepted()
         return outcome
 
     async def deliver(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
-        """Send ``message`` on ``connection`` at the pool's pace; a connection failure
-        is retried on a fresh connection up to :data:`CONNECT_TRIES` times (pausing in
-        between). Throttling replies slow the whole pool down."""
+        """Send ``message`` on ``connection`` at the pool's pace. A 421 at the greeting
+        while other connections are open shrinks the pool (the message is the caller's
+        to send on another); any other connection failure is retried on a fresh
+        connection up to :data:`CONNECT_TRIES` times, pausing in between."""
         outcome = await self._send(connection, message)
         tries = 1
         while outcome.stage is Stage.CONNECT and outcome.verdict is Verdict.RETRY:
+            others = sum(1 for c in self.connections if c is not connection and c.connected)
+            if outcome.throttle and others:
+                self.shrink(others, outcome.message)
+                return outcome
             self.failures_in_row += 1
-            self.last_error = outcome.message
+            self.last_error = self._where(outcome.message)
             if outcome.fatal:
-                self.fatal = outcome.message
+                self.fatal = self._where(outcome.message)
             if tries >= CONNECT_TRIES or self.down:
                 return outcome
             log.info(
                 "SMTP connection failed; reconnecting",
                 extra={"connection": connection.index, "error": outcome.message, "pause": connection.pause()},
             )
-            await asyncio.sleep(connection.pause())
+            await _first_of(asyncio.sleep(connection.pause()), self.stop.wait())
             outcome = await self._send(connection, message)
             tries += 1
         if outcome.fatal:
-            self.fatal = outcome.message
-        if outcome.verdict is not Verdict.RETRY or outcome.stage is not Stage.UNKNOWN:
-            self.failures_in_row = 0
+            self.fatal = self._where(outcome.message)
+        if outcome.code is not None or outcome.verdict is Verdict.SENT:
+            self.failures_in_row = 0  # the server answered: it is up
+        elif outcome.verdict is not Verdict.UNTRIED:  # no reply at all: count it towards "down"
+            self.failures_in_row += 1
+            self.last_error = self._where(outcome.message)
         return outcome
+
+    def _where(self, message: str) -> str:
+        return f"{self.config.host}:{self.config.port}: {message}"
 
     async def close(self) -> None:
         """Close every connection."""
@@ -298,6 +341,21 @@ class Pool:
     def opened(self) -> int:
         """Connections opened so far (reuse shows as few openings for many messages)."""
         return sum(c.opened for c in self.connections)
+
+
+async def _first_of(work: Coroutine[Any, Any, Any], interrupt: Coroutine[Any, Any, Any]) -> bool:
+    """Run ``work`` unless ``interrupt`` finishes first (then ``work`` is cancelled);
+    True when ``work`` completed."""
+    task, other = asyncio.ensure_future(work), asyncio.ensure_future(interrupt)
+    try:
+        await asyncio.wait({task, other}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, other):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
+    return task.done() and not task.cancelled()
 
 
 async def send_each(config: SMTPConfig, messages: list[OutgoingMessage]) -> list[SmtpOutcome]:

@@ -18,7 +18,11 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   at most the connections.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
-request, a server that went down) are released for another sender at once.
+request, a server that went down) are released for another sender at once, and rows
+marked ``sending`` but not yet on the wire go back to wait uncharged (``untried``), so a
+stop request ends the loop within seconds. Outcomes pass the :class:`Breaker` first:
+when refusals of ours or temporary ones dominate it trips, nothing more goes out, and
+the attempts its evidence cost are given back.
 """
 
 from __future__ import annotations
@@ -28,28 +32,32 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from digest import metrics
 from digest.config import Settings
+from digest.deliver.breaker import Breaker
+from digest.deliver.jobs import Job, Jobs
 from digest.deliver.ledger import Claims
 from digest.deliver.options import SenderOptions, SendReport
 from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
 from digest.deliver.replies import SmtpOutcome, Stage, Verdict, attempt_result
+from digest.deliver.writer import GroupCommit
 from digest.logs import mask_email
-from digest.models import OutgoingMessage
+from digest.models import DeliveryState, OutgoingMessage
 from digest.store import Store
 from digest.store.claims import ClaimedDelivery
-from digest.store.outcomes import AttemptResult
 
 log = logging.getLogger(__name__)
 
 #: Pause after the server went down, doubling while it stays down, at most this.
 DOWN_PAUSE = 5.0
 MAX_DOWN_PAUSE = 300.0
+#: Times a message refused by a throttling server goes back to the queue before it is
+#: put back to wait (no attempt charged).
+MAX_REQUEUES = 3
 
 
 class MessageSource(Protocol):
@@ -64,13 +72,6 @@ class MessageSource(Protocol):
 def utcnow() -> datetime:
     """The real clock, the default of ``run_sender(now=...)``."""
     return datetime.now(UTC)
-
-
-@dataclass
-class _Job:
-    row: ClaimedDelivery
-    message: OutgoingMessage | None
-    error: str = ""
 
 
 class Sender:
@@ -94,7 +95,10 @@ class Sender:
         self.clock = clock
         self.rng = rng or random.Random()
         self.pacer = SendPacer(options.rate_per_second)
-        self.pool = Pool(smtp, options.connections, pacer=self.pacer)
+        # Set by a stop request or a tripped breaker: nothing more goes on the wire.
+        self.halt = asyncio.Event()
+        self.pool = Pool(smtp, options.connections, pacer=self.pacer, stop=self.halt)
+        self.breaker = Breaker()
         self.claims = Claims(
             store,
             sender_id,
@@ -102,17 +106,19 @@ class Sender:
             lease=options.lease,
             in_flight_policy=options.in_flight_policy,
             soft_limit=options.soft_limit,
+            soft_days=options.soft_days,
             clock=clock,
             edition_ids=edition_ids,
         )
         self.report = SendReport()
-        # Outcomes waiting for the next group commit, with the futures their
-        # connections wait on (None: nobody waits, e.g. a message never composed).
-        self._results: list[tuple[AttemptResult, asyncio.Future[None] | None]] = []
-        self._flush_lock = asyncio.Lock()
-        self._wake_flusher = asyncio.Event()
         self._held: set[int] = set()  # claimed rows without a written outcome
         self._started: set[int] = set()  # held rows marked sending
+        self._fresh = 0  # rows claimed on their first attempt (what the breaker judges)
+        self.writer = GroupCommit(self.claims, self.report, self._settled)
+
+    def _settled(self, delivery_id: int) -> None:
+        self._held.discard(delivery_id)
+        self._started.discard(delivery_id)
 
     # The loop -----------------------------------------------------------------------
 
@@ -120,31 +126,37 @@ class Sender:
         """Send until nothing is due (or, with ``keep_polling``, until ``stop`` is set).
 
         One pipeline for the whole run: the feeder claims batch after batch while the
-        connections keep sending, so no batch boundary leaves them idle.
+        connections keep sending, so no batch boundary leaves them idle. A stop request
+        ends it within seconds: messages on the wire finish, the rest go back to wait.
         """
-        queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=len(self.pool.connections))
+        queue = Jobs(len(self.pool.connections))
         finished = asyncio.Event()
         try:
             await self.claims.find_dead()
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._flusher(finished))
+                group.create_task(self.writer.run(finished))
                 group.create_task(self._renew_leases(finished))
+                watcher = group.create_task(self._watch_stop(stop))
                 workers = [group.create_task(self._work(c, queue)) for c in self.pool.connections]
                 try:
                     await self._feed(queue, stop, keep_polling=keep_polling, poll_seconds=poll_seconds)
                     await queue.join()  # every message marked sending is sent and settled
                 finally:
-                    for worker in workers:  # idle on an empty queue (unless cancelled from outside)
-                        worker.cancel()
-                    await asyncio.gather(*workers, return_exceptions=True)
+                    for task in (*workers, watcher):  # idle on an empty queue (unless cancelled from outside)
+                        task.cancel()
+                    await asyncio.gather(*workers, watcher, return_exceptions=True)
                     finished.set()
-                    self._wake_flusher.set()
+                    self.writer.wake()
         finally:
+            self.report.interrupted = stop.is_set()
             await self._shutdown()
         return self.report
 
-    async def _feed(self, queue: asyncio.Queue[_Job], stop: asyncio.Event, *, keep_polling: bool,
-                    poll_seconds: float) -> None:  # fmt: skip
+    async def _watch_stop(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.halt.set()
+
+    async def _feed(self, queue: Jobs, stop: asyncio.Event, *, keep_polling: bool, poll_seconds: float) -> None:
         """Claim batches; make a window of messages at a time, mark those rows
         sending in one transaction, queue them for the connections."""
         down_pause = DOWN_PAUSE
@@ -153,10 +165,12 @@ class Sender:
             rows = await self.claims.claim()
             if rows:
                 self.report.claimed += len(rows)
+                self._fresh += sum(1 for r in rows if r.attempts == 0 and r.state is DeliveryState.PENDING)
+                self.breaker.expected = self._fresh
                 self.report.editions.update(r.edition_id for r in rows)
                 self._held.update(r.id for r in rows)
                 for start in range(0, len(rows), window):
-                    if stop.is_set() or self.pool.down:
+                    if self.halt.is_set() or self.pool.down:
                         break
                     await self._queue_window(rows[start : start + window], queue)
                 unstarted = [r.id for r in rows if r.id in self._held and r.id not in self._started]
@@ -167,6 +181,17 @@ class Sender:
                 self.report.fatal = self.pool.fatal
                 log.error("sending stopped", extra={"error": self.pool.fatal})
                 return
+            if self.breaker.tripped is not None:
+                await queue.join()
+                await self._settle_trip()
+                if not keep_polling:
+                    return
+                await _wait(stop, down_pause)
+                down_pause = min(MAX_DOWN_PAUSE, down_pause * 2)
+                self.breaker, self.report.stopped, self._fresh = Breaker(), "", 0
+                if not stop.is_set():
+                    self.halt.clear()
+                continue
             if self.pool.down:
                 self.report.server_down = self.pool.last_error
                 log.warning("SMTP server unavailable", extra={"error": self.pool.last_error})
@@ -183,7 +208,7 @@ class Sender:
                 await _wait(stop, poll_seconds)
                 await self.claims.find_dead()
 
-    async def _queue_window(self, rows: list[ClaimedDelivery], queue: asyncio.Queue[_Job]) -> None:
+    async def _queue_window(self, rows: list[ClaimedDelivery], queue: Jobs) -> None:
         jobs = [self._prepare(row) for row in rows]
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
@@ -197,49 +222,85 @@ class Sender:
             else:
                 await queue.put(job)
 
+    async def _settle_trip(self) -> None:
+        """The breaker tripped: every outcome is written; give back the attempts its
+        evidence cost the readers."""
+        await self.writer.flush()
+        self.report.stopped = self.breaker.describe()
+        self.report.stopped_fault = self.breaker.tripped.value if self.breaker.tripped else ""
+        log.error("sending stopped", extra={"error": self.report.stopped})
+        if self.breaker.evidence:
+            note = f"not charged: the send stopped ({self.report.stopped})"
+            self.report.refunded += await self.claims.refund(self.breaker.evidence, note)
+            self.breaker.evidence = []
+
     async def _shutdown(self) -> None:
         try:
-            await self._flush()
+            await self.writer.flush()
+            if self.breaker.tripped is not None and self.breaker.evidence:
+                await self._settle_trip()
             if self._held:  # every row claimed is in _held until its outcome is written
                 self.report.released += await self.claims.release(sorted(self._held))
             await self.pool.close()
             self.report.connections_opened = self.pool.opened
             self.report.throttled = self.pacer.throttled
+            self.report.pool_limit = self.pool.limit
             if self.report.editions:
                 await self.claims.finish(self.report.editions)
         finally:
             self.claims.close()
 
-    def _prepare(self, row: ClaimedDelivery) -> _Job:
+    def _prepare(self, row: ClaimedDelivery) -> Job:
         try:
-            return _Job(row, self.messages.message_for(row))
+            return Job(row, self.messages.message_for(row))
         except Exception as exc:  # a bad row must not stop the send of everyone else
             log.exception("could not compose a message", extra={"delivery": row.id})
-            return _Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
+            return Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
 
-    async def _work(self, connection: Connection, queue: asyncio.Queue[_Job]) -> None:
-        """Send the queued messages on one connection."""
+    async def _work(self, connection: Connection, queue: Jobs) -> None:
+        """Send the queued messages on one connection, while the pool allows it."""
         while True:
+            if connection.index >= self.pool.limit and connection.connected:
+                await connection.close()  # the server allows fewer connections: free ours
+            await self.pool.admit(connection.index)
             job = await queue.get()
+            assert job.message is not None
+            if connection.index >= self.pool.limit and not self.halt.is_set():
+                queue.put_back(job)  # the pool shrank while this connection waited
+                continue
+            if self.halt.is_set():
+                reason = self.report.stopped or self.breaker.describe() or "not sent: the send was stopped"
+                outcome = SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, reason)
+            elif self.pool.down:  # don't knock on a closed door: retry later
+                reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
+                outcome = SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, reason)
+            else:
+                outcome = await self.pool.deliver(connection, job.message)
+                if outcome.throttle and not outcome.charged and job.requeued < MAX_REQUEUES:
+                    job.requeued += 1  # not this connection's to send now: another takes it
+                    queue.put_back(job)
+                    continue
             try:
-                assert job.message is not None
-                if self.pool.down:  # don't knock on a closed door: retry later
-                    reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
-                    outcome = SmtpOutcome(Verdict.RETRY, Stage.CONNECT, None, reason)
-                else:
-                    outcome = await self.pool.deliver(connection, job.message)
                 # The next message waits until this outcome is committed: a crash never
                 # leaves more than one sent-but-unwritten message per connection.
                 await self._queue_result(job, outcome, wait=True)
             finally:
-                queue.task_done()
+                queue.done()
 
     # Outcomes -----------------------------------------------------------------------
 
-    def _queue_result(self, job: _Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
+    def _queue_result(self, job: Job, outcome: SmtpOutcome, *, wait: bool = False) -> asyncio.Future[None]:
         """Queue the outcome for the flusher's next group commit; the future returned
         is done once it is written (awaited by the connection with ``wait``)."""
         message_id = job.message.message_id if job.message is not None else ""
+        was_tripped = self.breaker.tripped is not None
+        fresh = job.row.attempts == 0 and job.row.state is DeliveryState.PENDING
+        if self.breaker.observe(job.row.id, outcome, first_attempt=fresh):
+            if not was_tripped:
+                self.halt.set()  # nothing more goes out; the evidence is refunded at the end
+                log.error("sending stopping", extra={"error": self.breaker.describe()})
+            elif outcome.charged and outcome.verdict is not Verdict.SENT:
+                outcome = replace(outcome, verdict=Verdict.UNTRIED)  # after the trip: not charged
         result = attempt_result(
             job.row,
             outcome,
@@ -249,7 +310,10 @@ class Sender:
             retry_base_seconds=self.options.retry_base_seconds,
             rng=self.rng,
         )
-        if result.outcome != "sent":
+        if result.outcome == "untried" and outcome.throttle:
+            # A server still throttling after the requeues: wait a little before trying again.
+            result = replace(result, retry_at=result.at + timedelta(seconds=self.options.retry_base_seconds))
+        if result.outcome not in ("sent", "untried"):
             log.info(
                 "delivery " + ("will be retried" if result.outcome == "retry" else "failed"),
                 extra={
@@ -257,59 +321,12 @@ class Sender:
                     "to": mask_email(job.row.subscriber.email),
                     "attempt": job.row.attempts + 1,
                     "reply": result.message,
+                    "fault": result.fault,
                     "suppressed": bool(result.suppress),
                 },
             )
             self.report.last_errors = [*self.report.last_errors[-4:], result.message]
-        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._results.append((result, written if wait else None))
-        self._wake_flusher.set()
-        return written
-
-    async def _flush(self) -> None:
-        async with self._flush_lock:
-            waiting, self._results = self._results, []
-            if not waiting:
-                return
-            results = [result for result, _ in waiting]
-            try:
-                recorded = await self.claims.record(results)
-            except BaseException as exc:
-                for _, written in waiting:  # the connections waiting on it stop too
-                    if written is not None and not written.done():
-                        if isinstance(exc, Exception):
-                            written.set_exception(exc)
-                        else:
-                            written.cancel()
-                raise
-            for _, written in waiting:
-                if written is not None and not written.done():
-                    written.set_result(None)
-        tally: dict[tuple[str, int | None], int] = {}
-        for r in results:
-            self._held.discard(r.delivery_id)
-            self._started.discard(r.delivery_id)
-            tally[r.outcome, r.code] = tally.get((r.outcome, r.code), 0) + 1
-        for (outcome, code), count in tally.items():
-            metrics.message_outcome(outcome, code, count=count)
-        self.report.sent += recorded.sent
-        self.report.retrying += recorded.retry
-        self.report.failed += recorded.failed
-        self.report.suppressed += recorded.suppressed
-        if recorded.lost:
-            self.report.lost += len(recorded.lost)
-            log.warning(
-                "lease lost before the outcome was written; another sender may send these again",
-                extra={"deliveries": list(recorded.lost)},
-            )
-
-    async def _flusher(self, finished: asyncio.Event) -> None:
-        """Write outcomes as soon as there are any: one transaction for all those
-        waiting (group commit), never a wait for a batch size or a timer."""
-        while not (finished.is_set() and not self._results):
-            await self._wake_flusher.wait()
-            self._wake_flusher.clear()
-            await self._flush()
+        return self.writer.queue(result, wait=wait)
 
     async def _renew_leases(self, finished: asyncio.Event) -> None:
         interval = max(0.5, self.options.lease.total_seconds() / 3)

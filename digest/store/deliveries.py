@@ -7,6 +7,7 @@ NOTHING``), is the whole truth about who got what. Its life::
     pending --claim--> (pending, claimed_by=S) --mark_sending--> sending --250--> sent
                                                                   |--4xx--> retry (due later) --> ...
                                                                   |--5xx / too many 4xx--> failed
+                                                                  |--not tried--> back to wait (untried)
     sending, lease expired (S died mid-DATA) --> retry now (policy resend) | held (policy hold)
 
 Each transition is written in exactly one function; everything else calls it:
@@ -19,7 +20,10 @@ pending/retry: claim (a lease)        :func:`digest.store.claims.claim`
 lease renewed, claim given back       :func:`~digest.store.claims.renew`, :func:`~digest.store.claims.release`
 pending/retry -> sending              :func:`digest.store.claims.mark_sending`
 sending (sender gone) -> retry/held   :func:`digest.store.claims.settle_in_flight`
-sending -> sent, retry, failed        :func:`digest.store.outcomes.record`
+sending -> sent, retry, failed,       :func:`digest.store.outcomes.record`
+  or back to pending/retry (untried)
+retry/failed -> pending/retry         :func:`digest.store.outcomes.refund` (a stopped send's
+                                      charges given back)
 pending/retry -> skipped              :func:`skip_rows` (claims, the scheduler's catch-up,
                                       a subscriber leaving or suppressed)
 held -> retry, failed -> retry        :func:`digest.store.delivery_admin.release_held`,

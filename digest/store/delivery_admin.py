@@ -23,18 +23,98 @@ from digest.store.deliveries import OPEN, WAITING, D, S
 from digest.store.subscribers import in_batches
 
 
-def bring_forward(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
-    """Make the editions' waiting rows (pending, or retry after a backoff) due at ``now``:
-    an operator's explicit send means now. Returns the rows moved."""
+def bring_forward(store: Store, edition_ids: Collection[int], *, now: datetime, retries: bool = False) -> int:
+    """Make the editions' pending rows (waiting for their own send time) due at ``now``:
+    an operator's explicit send means now. Rows waiting for a retry keep their backoff
+    unless ``retries`` (``digest send --now``). Returns the rows moved."""
+    if not edition_ids:
+        return 0
+    states = list(WAITING) if retries else [DeliveryState.PENDING.value]
+    with immediate(store.engine) as conn:
+        result = conn.execute(
+            update(t.deliveries)
+            .where(D.edition_id.in_(list(edition_ids)), D.state.in_(states), D.due_at > now)
+            .values(due_at=now, updated_at=now)
+        )
+    return int(result.rowcount or 0)
+
+
+def retry_temporary(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
+    """Rows of these editions that ran out of attempts for a temporary reason or a fault
+    of ours (never the reader's) get a new series of attempts, due ``now``, for
+    subscribers still confirmed. The caller decides the editions are still fresh.
+    Returns how many."""
     if not edition_ids:
         return 0
     with immediate(store.engine) as conn:
         result = conn.execute(
             update(t.deliveries)
-            .where(D.edition_id.in_(list(edition_ids)), D.state.in_(WAITING), D.due_at > now)
-            .values(due_at=now, updated_at=now)
+            .where(
+                D.edition_id.in_(list(edition_ids)),
+                D.state == DeliveryState.FAILED.value,
+                D.fault.in_(["temporary", "ours"]),
+                D.subscriber_id.in_(_confirmed()),
+            )
+            .values(
+                state=DeliveryState.RETRY.value,
+                due_at=now,
+                attempts=0,
+                updated_at=now,
+                claimed_by=None,
+                lease_until=None,
+            )
         )
     return int(result.rowcount or 0)
+
+
+def run_counts(
+    store: Store, edition_ids: Collection[int], senders: Sequence[str], *, since: datetime
+) -> dict[str, int]:
+    """Attempts written since ``since`` by the senders named (an id, or ``host:pid:`` for
+    every sender of a process) on these editions' rows, by outcome: what one run did,
+    whatever other senders did meanwhile."""
+    out = {"sent": 0, "retry": 0, "failed": 0, "untried": 0, "in_flight": 0, "refunded": 0}
+    if not edition_ids or not senders:
+        return out
+    a = t.delivery_attempts.c
+    who = or_(*(a.sender.startswith(s, autoescape=True) if s.endswith(":") else a.sender == s for s in senders))
+    query = (
+        select(a.outcome, func.count())
+        .select_from(t.delivery_attempts.join(t.deliveries, D.id == a.delivery_id))
+        .where(D.edition_id.in_(list(edition_ids)), a.at >= since, who)
+        .group_by(a.outcome)
+    )
+    with store.engine.connect() as conn:
+        for outcome, n in conn.execute(query):
+            out[outcome] = int(n)
+    return out
+
+
+def left_over(
+    store: Store, edition_ids: Collection[int], *, now: datetime, fresh: Collection[int] = ()
+) -> dict[str, int]:
+    """Rows of these editions nobody has finished with, by why: ``waiting`` (pending,
+    retry, sending, held, or — in the ``fresh`` editions, still retried by later sends —
+    failed for a temporary reason or a fault of ours) and ``ours`` (those whose last
+    refusal was ours). Rows another live sender holds (an unexpired lease: a concurrent
+    send at work) are its to finish, not counted."""
+    if not edition_ids:
+        return {"waiting": 0, "ours": 0}
+    retriable = (D.state == DeliveryState.FAILED.value) & D.fault.in_(["temporary", "ours"])
+    open_or_retriable = or_(D.state.in_(list(OPEN)), retriable & D.edition_id.in_(list(fresh)))
+    query = (
+        select(D.fault, func.count())
+        .where(D.edition_id.in_(list(edition_ids)), open_or_retriable, D.subscriber_id.in_(_confirmed()))
+        .where(or_(D.claimed_by.is_(None), D.lease_until < now))
+        .group_by(D.fault)
+    )
+    out = {"waiting": 0, "ours": 0}
+    with store.engine.connect() as conn:
+        for fault, n in conn.execute(query):
+            out["waiting"] += int(n)
+            if fault == "ours":
+                out["ours"] += int(n)
+    return out
 
 
 def reopen_missed(store: Store, edition_ids: Collection[int], *, now: datetime) -> int:
@@ -116,6 +196,15 @@ def due_count(store: Store, *, now: datetime, edition_ids: Collection[int] | Non
         return int(conn.execute(query).scalar_one())
 
 
+def due_count_in(store: Store, edition_ids: Collection[int], state: str, *, now: datetime) -> int:
+    """Rows of these editions in ``state`` due at ``now``."""
+    if not edition_ids:
+        return 0
+    query = select(func.count()).where(D.edition_id.in_(list(edition_ids)), D.state == state, D.due_at <= now)
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def next_due(store: Store, edition_ids: Collection[int]) -> datetime | None:
     """When the editions' next waiting row falls due (None when nothing waits)."""
     if not edition_ids:
@@ -160,6 +249,7 @@ class DeliveryRow:
     lease_until: datetime | None
     updated_at: datetime
     subscriber_status: str
+    fault: str = ""
 
 
 def rows_in(
@@ -182,6 +272,7 @@ def rows_in(
             D.lease_until,
             D.updated_at,
             S.status.label("subscriber_status"),
+            D.fault,
         )
         .join(t.subscribers, S.id == D.subscriber_id)
         .where(D.edition_id.in_(list(edition_ids)), D.state.in_(list(states)))
@@ -205,6 +296,24 @@ def resent_after_crash(store: Store, edition_ids: Collection[int]) -> int:
     )
     with store.engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def possible_duplicates(store: Store, edition_ids: Collection[int], *, per_sender: int) -> int:
+    """Of the rows resent after their sender stopped mid-send, how many can have reached
+    their reader twice: a sender has at most one message on the wire per connection
+    (the others it had marked were still queued), so at most ``per_sender`` per stopped
+    sender, and only rows actually sent again."""
+    if not edition_ids:
+        return 0
+    a = t.delivery_attempts.c
+    resent = (
+        select(a.sender, func.count(func.distinct(a.delivery_id)))
+        .select_from(t.delivery_attempts.join(t.deliveries, D.id == a.delivery_id))
+        .where(D.edition_id.in_(list(edition_ids)), a.outcome == "in_flight", D.state == DeliveryState.SENT.value)
+        .group_by(a.sender)
+    )
+    with store.engine.connect() as conn:
+        return sum(min(int(n), per_sender) for _, n in conn.execute(resent))
 
 
 def recipients(store: Store, edition_id: int, *, language: str, batch: int = 500) -> Iterator[Subscriber]:

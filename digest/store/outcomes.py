@@ -1,6 +1,9 @@
 """Outcomes of SMTP transactions written on the rows a sender holds in ``sending``:
-``sent`` (only after the server's 250), ``retry`` (due again later) or ``failed``, one
-``delivery_attempts`` row each, and the suppressions the replies call for.
+``sent`` (only after the server's 250), ``retry`` (due again later), ``failed``, or
+``untried`` (nothing reached the reader's server: the row goes back to wait and gets its
+attempt back), one ``delivery_attempts`` row each, and the suppressions the replies call
+for. :func:`refund` gives back the attempts of rows refused for a fault of ours once a
+send has stopped for it.
 
 Guarded by ``claimed_by``: a sender that lost its lease cannot overwrite what the new
 holder does.
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 
 from digest.models import DeliveryState
 from digest.store import Store, immediate
@@ -26,9 +29,10 @@ from digest.store.deliveries import CHUNK, D
 class AttemptResult:
     """The outcome of one SMTP transaction, to be written by :func:`record`.
 
-    ``outcome`` is ``sent``, ``retry`` or ``failed``; ``retry_at`` is set for retry.
-    ``suppress`` names a suppression reason (``hard_bounce``) when the address must
-    never be mailed again; ``soft_bounce`` counts towards [bounces] soft_limit.
+    ``outcome`` is ``sent``, ``retry``, ``failed`` or ``untried``; ``retry_at`` is set
+    for retry and untried. ``suppress`` names a suppression reason (``hard_bounce``) when
+    the address must never be mailed again; ``soft_bounce`` counts towards [bounces]
+    soft_bounce_limit; ``fault`` says whose fault a refusal was (reader, temporary, ours).
     """
 
     delivery_id: int
@@ -41,6 +45,7 @@ class AttemptResult:
     message_id: str = ""
     suppress: str = ""
     soft_bounce: bool = False
+    fault: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Recorded:
     failed: int = 0
     suppressed: int = 0
     lost: tuple[int, ...] = ()
+    untried: int = 0
 
 
 def _settle(**values: Any) -> Any:
@@ -69,20 +75,32 @@ def _settle(**values: Any) -> Any:
 
 
 _SENT = _settle(state=DeliveryState.SENT.value, sent_at=bindparam("b_at"), message_id=bindparam("b_message_id"),
-                last_error="")  # fmt: skip
-_RETRY = _settle(state=DeliveryState.RETRY.value, due_at=bindparam("b_retry_at"), last_error=bindparam("b_message"))
-_FAILED = _settle(state=DeliveryState.FAILED.value, last_error=bindparam("b_message"))
-_STATEMENTS = {"sent": _SENT, "retry": _RETRY, "failed": _FAILED}
+                last_error="", fault="")  # fmt: skip
+_RETRY = _settle(state=DeliveryState.RETRY.value, due_at=bindparam("b_retry_at"), last_error=bindparam("b_message"),
+                 fault=bindparam("b_fault"))  # fmt: skip
+_FAILED = _settle(state=DeliveryState.FAILED.value, last_error=bindparam("b_message"), fault=bindparam("b_fault"))
+# Nothing reached the reader's server: the attempt mark_sending counted is given back.
+_UNTRIED = _settle(
+    state=case((D.attempts > 1, DeliveryState.RETRY.value), else_=DeliveryState.PENDING.value),
+    attempts=D.attempts - 1,
+    due_at=bindparam("b_retry_at"),
+    last_error=bindparam("b_message"),
+    fault=bindparam("b_fault"),
+)
+_STATEMENTS = {"sent": _SENT, "retry": _RETRY, "failed": _FAILED, "untried": _UNTRIED}
 
 
 class _LeaseLost(Exception):
     """Some rows of a batch of outcomes are not this sender's any more."""
 
 
-def record(store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int = 3) -> Recorded:
+def record(
+    store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int = 3, soft_days: float = 0.0
+) -> Recorded:
     """Write the outcomes of SMTP transactions in one transaction: the rows' new
     states, one ``delivery_attempts`` row each, and suppressions (hard bounces now,
-    soft ones once a subscriber reached ``soft_limit``).
+    soft ones once a subscriber reached ``soft_limit`` over ``soft_days``; a delivery
+    resets the count).
 
     Guarded by ``claimed_by``: a row this sender no longer holds in ``sending`` is
     left alone and reported in :attr:`Recorded.lost`.
@@ -90,13 +108,19 @@ def record(store: Store, sender_id: str, results: Sequence[AttemptResult], *, so
     if not results:
         return Recorded()
     try:  # the usual case: every row is still ours, the guarded updates say so
-        return _record(store, sender_id, results, soft_limit=soft_limit, check_first=False)
+        return _record(store, sender_id, results, soft_limit=soft_limit, soft_days=soft_days, check_first=False)
     except _LeaseLost:  # rolled back: sort ours from the lost ones first
-        return _record(store, sender_id, results, soft_limit=soft_limit, check_first=True)
+        return _record(store, sender_id, results, soft_limit=soft_limit, soft_days=soft_days, check_first=True)
 
 
 def _record(
-    store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int, check_first: bool
+    store: Store,
+    sender_id: str,
+    results: Sequence[AttemptResult],
+    *,
+    soft_limit: int,
+    soft_days: float,
+    check_first: bool,
 ) -> Recorded:
     with immediate(store.engine) as conn:
         kept, lost = list(results), tuple[int, ...]()
@@ -104,7 +128,7 @@ def _record(
             ours = _sending_for(conn, sender_id, [r.delivery_id for r in results])
             kept = [r for r in results if r.delivery_id in ours]
             lost = tuple(r.delivery_id for r in results if r.delivery_id not in ours)
-        counts = {"sent": 0, "retry": 0, "failed": 0}
+        counts = {"sent": 0, "retry": 0, "failed": 0, "untried": 0}
         for outcome, statement in _STATEMENTS.items():
             params = [_params(r, sender_id) for r in kept if r.outcome == outcome]
             if params:
@@ -126,8 +150,8 @@ def _record(
                     for r in kept
                 ],
             )
-        suppressed = apply_bounces(conn, kept, soft_limit=soft_limit)
-    return Recorded(counts["sent"], counts["retry"], counts["failed"], suppressed, lost)
+        suppressed = apply_bounces(conn, kept, soft_limit=soft_limit, soft_days=soft_days)
+    return Recorded(counts["sent"], counts["retry"], counts["failed"], suppressed, lost, counts["untried"])
 
 
 def _sending_for(conn: Connection, sender_id: str, ids: Iterable[int]) -> set[int]:
@@ -153,4 +177,35 @@ def _params(r: AttemptResult, sender_id: str) -> dict[str, Any]:
         "b_message": r.message,
         "b_message_id": r.message_id,
         "b_retry_at": r.retry_at or r.at,
+        "b_fault": r.fault,
     }
+
+
+def refund(store: Store, delivery_ids: Sequence[int], *, now: datetime, note: str) -> int:
+    """Give back the attempt of rows refused for a fault that stopped the send (ours,
+    or a temporary one that hit everyone): a row still waiting or failed with that
+    refusal and no claim on it becomes due ``now`` with one attempt less. Returns how
+    many rows changed."""
+    changed = 0
+    reopen = (DeliveryState.RETRY.value, DeliveryState.FAILED.value)
+    with immediate(store.engine) as conn:
+        for i in range(0, len(delivery_ids), CHUNK):
+            ids = list(delivery_ids[i : i + CHUNK])
+            statement = (
+                update(t.deliveries)
+                .where(D.id.in_(ids), D.state.in_(reopen), D.claimed_by.is_(None), D.attempts > 0)
+                .values(
+                    state=case((D.attempts > 1, DeliveryState.RETRY.value), else_=DeliveryState.PENDING.value),
+                    attempts=D.attempts - 1,
+                    due_at=now,
+                    last_error=note,
+                    updated_at=now,
+                )
+            )
+            changed += int(conn.execute(statement).rowcount or 0)
+            conn.execute(
+                insert(t.delivery_attempts),
+                [{"delivery_id": i, "at": now, "code": None, "message": note, "outcome": "refunded", "sender": ""}
+                 for i in ids],
+            )  # fmt: skip
+    return changed

@@ -142,11 +142,12 @@ subscribers = Table(
     *_profile_columns(),
     Column("status", String(20), nullable=False, index=True),
     *_consent_columns(recorded=False),
-    Column("soft_bounces", Integer, nullable=False, server_default="0"),
+    Column("soft_bounces", Integer, nullable=False, server_default="0"),  # since the last delivery
     Column("created_at", UTCDateTime(), nullable=False),
     Column("confirmed_at", UTCDateTime()),
     Column("unsubscribed_at", UTCDateTime()),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("soft_bounce_since", UTCDateTime()),  # the first soft bounce since the last delivery
 )
 
 # Suppressions hold only a hash of the normalised address, so an erased ("forgotten")
@@ -213,6 +214,8 @@ deliveries = Table(
     Column("sent_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Whose fault the last refusal was (reader, temporary, ours; "" when none).
+    Column("fault", String(10), nullable=False, server_default=""),
     UniqueConstraint("edition_id", "subscriber_id", name="uq_deliveries_edition_subscriber"),
     # Claims read due rows in (due_at, id) order and stop after a batch: the index
     # serves that order, so a claim costs the same on a 10k and a 1M row table.
