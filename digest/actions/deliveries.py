@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from digest.actions.core import Actor, Operations, declare
 from digest.admins import Role
+from digest.deliver.bounce_reports import ImportSummary, import_bounces
 from digest.store import delivery_admin, listings
 from digest.store.listings import Failure
 
-__all__ = ["Failure"]
+__all__ = ["Failure", "ImportSummary"]
 
 RETRY = declare("delivery.retry_failed", Role.EDITOR, "retry an edition's failed deliveries")
 RELEASE = declare("delivery.release_held", Role.EDITOR, "send an edition's held deliveries again")
@@ -64,3 +66,25 @@ def counts(ops: Operations, edition_id: int) -> dict[str, int]:
 def failures(ops: Operations, *, limit: int = 100, edition_ids: Sequence[int] | None = None) -> list[Failure]:
     """The latest failed deliveries with the server's last reply, newest first."""
     return listings.failures(ops.store, edition_ids=edition_ids, limit=limit)
+
+
+# Bounce reports ---------------------------------------------------------------------
+
+IMPORT_BOUNCES = declare("bounce.import", Role.EDITOR, "read bounce and complaint reports, suppress what they say")
+
+
+def import_bounce_reports(ops: Operations, actor: Actor, source: Path) -> ImportSummary:
+    """Read the DSNs and complaints in ``source`` (a file, an mbox or a Maildir) and
+    apply them; audited with the counts. The reports are applied as they are read
+    (a Maildir's messages move to cur/ one by one), so the audit row follows them."""
+    ops.allow(actor, IMPORT_BOUNCES)
+    summary = import_bounces(ops.store, ops.settings, source, now=ops.clock())
+    with ops.act(actor, IMPORT_BOUNCES, target=str(source)[:200]) as act:
+        act.details(
+            messages=summary.messages,
+            hard=summary.hard,
+            soft=summary.soft,
+            complaints=summary.complaints,
+            suppressed=summary.suppressed,
+        )
+    return summary

@@ -18,12 +18,9 @@ from digest.errors import DeliveryError, ValidationError
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.daily.send import DryRunEdition, SendProgress
-    from digest.daily.status import SendSummary, StatusReport
-    from digest.deliver.options import SendReport
-    from digest.deliver.replies import SmtpOutcome
+    from digest.daily.send import DryRunEdition, SendProgress, SendReport, SmtpOutcome
+    from digest.daily.status import DeliveryRow, SendSummary, StatusReport
     from digest.models import OutgoingMessage
-    from digest.store.delivery_admin import DeliveryRow
 
 #: States in the order an operator reads them, and their names in summaries.
 STATES = (
@@ -78,7 +75,7 @@ def _when(value: datetime | None, settings: Settings) -> str:
 
 def print_proofs(console: Console, results: Sequence[tuple[OutgoingMessage, SmtpOutcome]]) -> None:
     """Each test copy and the server's answer; DeliveryError when any was refused."""
-    from digest.deliver.replies import Verdict
+    from digest.daily.send import Verdict
 
     failed = 0
     for message, outcome in results:

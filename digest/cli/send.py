@@ -141,9 +141,10 @@ def bounces() -> None:
 def bounces_import(app: AppContext, source: Path) -> None:
     """Read DSNs (RFC 3464) and complaints (ARF) from a file, an mbox or a Maildir, and
     suppress bounced addresses (hard bounces at once, soft ones at [bounces] soft_limit)."""
-    from digest.deliver.bounce_reports import import_bounces
+    from digest.actions.deliveries import import_bounce_reports
+    from digest.cli.context import cli_actor
 
-    summary = import_bounces(app.store(), app.settings, source, now=utcnow())
+    summary = import_bounce_reports(app.operations(), cli_actor(), source)
     click.echo(
         f"{summary.messages} messages read: {summary.hard} hard bounces, {summary.soft} soft bounces, "
         f"{summary.complaints} complaints; {summary.suppressed} addresses suppressed"

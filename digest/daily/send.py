@@ -26,10 +26,13 @@ from digest.daily.helper_processes import helper_command, start_helpers, tie_to_
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.ledger import new_sender_id
 from digest.deliver.messages import EditionMessages
-from digest.deliver.options import SendReport
+from digest.deliver.options import SendReport as SendReport
 from digest.deliver.pool import SMTPConfig
 from digest.deliver.proofs import send_proofs
-from digest.deliver.replies import SmtpOutcome
+
+# Re-exported (as X) for the CLI, which imports no digest.deliver module.
+from digest.deliver.replies import SmtpOutcome as SmtpOutcome
+from digest.deliver.replies import Verdict as Verdict
 from digest.deliver.sender import run_sender
 from digest.errors import DigestError
 from digest.mail.compose import EditionComposer

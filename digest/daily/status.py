@@ -19,7 +19,8 @@ from digest.deliver.ledger import local_dead_senders
 from digest.models import Edition
 from digest.store import Store
 from digest.store import delivery_admin as admin
-from digest.store.delivery_admin import DeliveryRow, counts
+from digest.store.delivery_admin import DeliveryRow as DeliveryRow  # re-exported for the CLI
+from digest.store.delivery_admin import counts
 from digest.store.editions import editions_for_date
 
 #: Rows listed per state at most (the text report shows fewer; --json all of these).
