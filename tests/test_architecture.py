@@ -174,9 +174,6 @@ def test_every_module_imports_downwards_only() -> None:
     assert [v for v in _all_violations() if " is a door " not in v] == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the action layer (issue 21, item 1) moves the doors' writes behind digest.actions"
-)
 def test_doors_import_no_store_deliver_or_ingest() -> None:
     assert [v for v in _all_violations() if " is a door " in v] == []
 
