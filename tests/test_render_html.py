@@ -101,7 +101,8 @@ def test_header_shows_name_date_and_reading_time(fr: Variant) -> None:
 def test_lead_story_then_top_stories_with_their_category_then_en_bref(fr: Variant) -> None:
     root = doc(fr)
     sections = [h.text_content() for h in root.xpath("//h2")]
-    assert sections == ["À la une", "En bref"]
+    # "Aujourd'hui" under the masthead; "À la une" over the lead only, "Les titres" over the rest.
+    assert sections == ["Aujourd’hui", "À la une", "Les titres", "En bref"]
     headlines = [h.text_content() for h in root.xpath("//h3")]
     assert headlines == [typeset(i.title, "fr") for i in french_edition().top]
     assert root.xpath("//h3")[0].get("class").split() == ["headline", "lead-headline"]
@@ -167,7 +168,7 @@ def test_topics_select_categories_case_insensitively_and_say_so() -> None:
     assert sel.topics == ("Économie", "Sport")
     only = variant(edition, ["économie", "Sport"])
     root = doc(only)
-    assert [h.text_content() for h in root.xpath("//h2")] == ["À la une", "En bref"]
+    assert [h.text_content() for h in root.xpath("//h2")] == ["Aujourd’hui", "À la une", "Les titres", "En bref"]
     assert {p.text_content() for p in root.xpath("//p[@class='kicker']")} <= {"Économie", "Sport"}
     assert "Vous ne recevez que vos rubriques\u00a0: Économie, Sport." in root.text_content()
     # the header's reading time is the variant's own, counted like the edition's

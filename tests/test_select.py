@@ -89,13 +89,15 @@ def test_score_parts_are_transparent() -> None:
     day = fixture_day()
     long_read = score_parts(by_guid(day, "eau-longue"), start=START, end=END)
     short = score_parts(by_guid(day, "tram-breve"), start=START, end=END)
+    vote = score_parts(by_guid(day, "budget-a"), start=START, end=END)
     assert long_read.standfirst == 1.0 and short.standfirst == 0.0
-    assert long_read.substance > 0.8 > 0.1 > short.substance
+    # Length is not news value: the vote (officials, figures, a decision) outweighs the long feature.
+    assert vote.hard >= 0.75 > long_read.hard
     fresh = score_parts(article("Frais", "Mot. " * 300, hours_before_end=0.5), start=START, end=END)
     stale = score_parts(article("Rassis", "Mot. " * 300, hours_before_end=23), start=START, end=END)
     assert fresh.recency > 0.95 and stale.recency < 0.05
-    parts = ScoreParts(recency=1.0, substance=0.5, standfirst=1.0, coverage=0.5, category_weight=2.0, balance=0.7)
-    assert parts.base == pytest.approx(0.35 + 0.35 * 0.5 + 0.15 + 0.15 * 0.5)
+    parts = ScoreParts(recency=1.0, hard=0.5, standfirst=1.0, coverage=0.5, category_weight=2.0, balance=0.7)
+    assert parts.base == pytest.approx(0.15 + 0.35 * 0.5 + 0.05 + 0.45 * 0.5)
     assert parts.total == pytest.approx(parts.base * 2.0 * 0.7)
     assert "recency 1.00" in parts.describe() and "x weight 2.00 x balance 0.70" in parts.describe()
 

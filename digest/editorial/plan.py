@@ -11,8 +11,15 @@ footer's legal lines are not part of the read.) Stories are taken in
    other categories still have stories. The first is the lead story ("À la une" /
    "Top story") with a fuller :data:`digest.editorial.summarize.LEAD` summary; the others get
    a :data:`digest.editorial.summarize.TOP` summary and show their category above the headline;
-2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
+2. the day's best light story (trivia: :attr:`digest.editorial.pick.Pick.light`), if
+   any, closes the edition in the "Et enfin" / "And finally" slot with a one-sentence
+   summary; trivia is never a top story nor a brief, so at most one is shown;
+3. the rest of the budget goes to "En bref" / "In brief": one sentence per story
    (:data:`digest.editorial.summarize.BRIEF`), grouped by category, under the same share rule.
+
+A story's summary comes from the article that reports it; when that one gives no usable
+summary (a single sentence too long for a brief), from the next of its articles that
+is not an angle piece.
 
 A summary is only computed for a story that can still fit: the cheapest it could
 cost (its headline, labels and a shortest summary) is checked first, and the search
@@ -21,7 +28,7 @@ candidates costs a few dozen summaries, not 500.
 
 Items are stored in reading order: the lead, the other top stories by importance,
 then briefs by category, the categories in ``categories`` order first, then in order
-of their best story. The edition's ``word_count`` is :func:`edition_words` of what
+of their best story, then the "Et enfin" story. The edition's ``word_count`` is :func:`edition_words` of what
 it shows, and its reading time is that count over the reading speed, rounded up.
 """
 
@@ -41,9 +48,28 @@ from digest.editorial.pick import (
     pick_stories,
     source_name,
 )
-from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts, summarize_article
+from digest.editorial.summarize import (
+    BRIEF,
+    LEAD,
+    MIN_SENTENCE_WORDS,
+    TOP,
+    Style,
+    Summary,
+    accepts,
+    summarize_article,
+)
 from digest.i18n import N_, gettext
-from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
+from digest.models import (
+    Article,
+    Edition,
+    EditionItem,
+    EditionStatus,
+    ItemKind,
+    Link,
+    reading_minutes,
+    words_per_minute,
+)
+from digest.text.signals import is_angle
 from digest.urls import host_of
 from digest.words import word_count
 
@@ -64,6 +90,7 @@ MASTHEAD_WORDS = 9
 #: Words a reader sees around the stories (messages of the catalogues, digest.i18n).
 BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
 LEAD_LABEL = N_("Top story")
+FINALLY_LABEL = N_("And finally")
 
 
 def item_label(minutes: int) -> str:
@@ -94,6 +121,8 @@ def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: st
     tops = [i for i in items if i.kind is ItemKind.TOP]
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
     n = masthead_words(newsletter)
+    if any(i.kind is ItemKind.FINALLY for i in items):
+        n += word_count(gettext(language, FINALLY_LABEL))
     if tops:
         n += word_count(gettext(language, LEAD_LABEL))
     n += sum(word_count(i.category) for i in tops) + sum(word_count(c) for c in brief_categories)
@@ -128,9 +157,16 @@ class _Draft:
     kind: ItemKind
     category: str
     summary: Summary
+    #: The article the summary was taken from (the reporting piece, unless it had none).
+    source_article: Article | None = None
+
+    @property
+    def summary_of(self) -> Article:
+        """The article whose headline and summary the item shows."""
+        return self.source_article or self.pick.article
 
     def item(self, position: int) -> EditionItem:
-        a = self.pick.article
+        a = self.summary_of
         return EditionItem(
             position=position,
             kind=self.kind,
@@ -140,7 +176,14 @@ class _Draft:
             summary=self.summary.text,
             reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
             article_id=a.id,
-            also_read=self.pick.also_read,
+            also_read=tuple(
+                link
+                for link in (
+                    Link(self.pick.article.title, self.pick.article.url, source_name(self.pick.article)),
+                    *self.pick.also_read,
+                )
+                if link.url != a.url
+            ),
             source=a.source.strip(),
         )
 
@@ -209,6 +252,8 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         if kind is ItemKind.TOP:
             lead = 0 if any(d.kind is ItemKind.TOP for d in drafts) else word_count(gettext(language, LEAD_LABEL))
             return word_count(cat) + lead
+        if kind is ItemKind.FINALLY:
+            return word_count(gettext(language, FINALLY_LABEL))
         n = 0 if (kind, cat) in sections else word_count(cat)
         if not any(k is ItemKind.BRIEF for k, _ in sections):
             n += word_count(gettext(language, BRIEF_LABEL))
@@ -237,12 +282,16 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
 
     # 1. Top stories, in rank order; a story that is capped, too thin or too long
     # waits. The first placed is the lead: a LEAD summary when it has one, else TOP.
+    # Trivia is set apart: one of it may close the edition, none is a top story or a brief.
+    light = [(rank, p) for rank, p in enumerate(picks) if p.light]
     top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
     top_limit = budget * TOP_SHARE
     pending: list[tuple[int, Pick]] = []
-    remaining = Counter(category(p) for p in picks)
+    remaining = Counter(category(p) for p in picks if not p.light)
     misses = 0
     for rank, pick in enumerate(picks):
+        if pick.light:
+            continue
         cat = category(pick)
         remaining[cat] -= 1
         if len(drafts) >= rules.top_stories or misses >= MAX_MISSES or used >= top_limit:
@@ -257,11 +306,11 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             continue
         draft = None
         if not drafts:
-            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, LEAD))
+            lead = _summarised(rank, pick, ItemKind.TOP, cat, LEAD)
             if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
                 draft = lead
         if draft is None:
-            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarize_article(pick.article, TOP))
+            draft = _summarised(rank, pick, ItemKind.TOP, cat, TOP)
         n = cost(draft)
         if not accepts(TOP, draft.summary) or used + n > top_limit:
             misses += 1
@@ -270,7 +319,14 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         misses = 0
         place(draft, n)
 
-    # 2. Briefs, in rank order, under the share rule while other categories have
+    # 2. The best light story closes the edition, when it fits in what is left.
+    for rank, pick in light[:1]:
+        closing = _summarised(rank, pick, ItemKind.FINALLY, category(pick), BRIEF)
+        n = cost(closing)
+        if closing.summary.sentences and used + n <= budget:
+            place(closing, n)
+
+    # 3. Briefs, in rank order, under the share rule while other categories have
     # stories left; a capped story is reconsidered as soon as the edition grows.
     waiting = Counter(category(p) for _, p in pending)
     misses = 0
@@ -288,7 +344,7 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
             if used + floor(pick, ItemKind.BRIEF, cat) > budget:
                 misses += 1  # cannot fit whatever its summary: no summary computed
                 break
-            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarize_article(pick.article, BRIEF))
+            draft = _summarised(rank, pick, ItemKind.BRIEF, cat, BRIEF)
             n = cost(draft)
             if used + n > budget:
                 misses += 1
@@ -297,6 +353,21 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
                 place(draft, n)
             break
     return drafts
+
+
+def _summarised(rank: int, pick: Pick, kind: ItemKind, category: str, style: Style) -> _Draft:
+    """The draft of ``pick`` as ``kind``, summarised in ``style`` from the reporting article,
+    or from the next of the story's articles that is not an angle when it gives none."""
+    first = _Draft(rank, pick, kind, category, summarize_article(pick.article, style))
+    if accepts(style, first.summary):
+        return first
+    for other in pick.also:
+        if is_angle(other.title, other.category):
+            continue
+        summary = summarize_article(other, style)
+        if accepts(style, summary):
+            return _Draft(rank, pick, kind, category, summary, other)
+    return first
 
 
 def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft]:
@@ -310,6 +381,8 @@ def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft
     def key(d: _Draft) -> tuple[int, int, int, int]:
         if d.kind is ItemKind.TOP:
             return (0, 0, 0, d.rank)
+        if d.kind is ItemKind.FINALLY:
+            return (2, 0, 0, d.rank)
         order = configured.get(d.category.casefold())
         group = (0, order) if order is not None else (1, best_rank[d.category])
         return (1, group[0], group[1], d.rank)
