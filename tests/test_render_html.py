@@ -4,11 +4,14 @@ view's choices (topics, reading time, "En bref" limit)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import lxml.html
 import pytest
+from browser_support import CHROMIUM
 from email_samples import english_edition, french_edition, links, mail_settings
 
 from digest.editorial.plan import edition_words
@@ -216,3 +219,34 @@ def test_stories_without_url_or_summary_still_render() -> None:
     assert root.xpath("string(//h3[1])") == typeset(bare.title, "fr")
     assert typeset(brief.title, "fr") in root.text_content()
     assert edition.items[-1].kind is ItemKind.BRIEF
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
+    reason="headless Chromium (/usr/bin/chromium) not installed",
+)
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_read_the_article_and_footer_links_are_44_pixels_tall_at_375(edition: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ed = french_edition() if edition == "fr" else english_edition()
+    page_html = variant(ed).rendered.html
+    path = tmp_path / "edition.html"
+    path.write_text(page_html, encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
+            page.goto(path.as_uri())
+            targets = page.locator("a.read, .footer-links a")
+            # every top story's "Read the article" and the three footer links
+            assert targets.count() == len(ed.top) + 3
+            for i in range(targets.count()):
+                box = targets.nth(i).bounding_box()
+                assert box is not None and box["height"] >= 44, (targets.nth(i).inner_text(), box)
+        finally:
+            browser.close()

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from newsday import expected, newsday, short
 
 from digest.editorial.pick import (
     DEFAULT_DUPLICATE_SIMILARITY,
+    Pick,
     ScoreParts,
     category_weight,
     fingerprints,
@@ -183,3 +185,58 @@ def test_selection_is_deterministic() -> None:
     first = [p.article.url for p in pick_stories(day, language="fr", start=START, end=END)]
     again = [p.article.url for p in pick_stories(list(reversed(day)), language="fr", start=START, end=END)]
     assert first == again
+
+
+# The six-outlet day (tests/fixtures/newsday): what an editor makes of it.
+
+
+def newsday_picks() -> list[Pick]:
+    return pick_stories(newsday(), language="en", start=START, end=END)
+
+
+def story_of(picks: list[Pick], guid: str) -> Pick:
+    return next(p for p in picks if guid in {short(a.guid) for a in (p.article, *p.also)})
+
+
+def test_every_event_told_by_several_outlets_is_one_story() -> None:
+    picks = newsday_picks()
+    for name, event in expected()["events"].items():
+        story = story_of(picks, event["guids"][0])
+        assert {short(a.guid) for a in (story.article, *story.also)} == set(event["guids"]), name
+        assert story.outlets == len({a.source for a in (story.article, *story.also)}) >= 2
+
+
+def test_no_look_alike_is_merged_with_the_event_it_resembles() -> None:
+    picks = newsday_picks()
+    for alike, event in expected()["lookalikes"]:
+        assert story_of(picks, alike) is not story_of(picks, event), (alike, event)
+        assert not story_of(picks, alike).also, alike
+
+
+def test_the_story_is_told_by_the_report_not_the_analysis_or_the_explainer() -> None:
+    picks = newsday_picks()
+    for name, event in expected()["events"].items():
+        story = story_of(picks, event["guids"][0])
+        if "not_shown" in event:
+            assert short(story.article.guid) != event["not_shown"], name
+            assert event["not_shown"] in {short(a.guid) for a in story.also}, name
+
+
+def test_news_value_not_length_orders_the_day_and_trivia_sinks() -> None:
+    picks = newsday_picks()
+    order = [short(p.article.guid) for p in picks]
+    assert order[0] == "quake-a"  # 4 outlets, 14 dead, a state of emergency
+    trivia = set(expected()["trivia"])
+    assert {short(p.article.guid) for p in picks if p.light} == trivia
+    events = {short(story_of(picks, e["guids"][0]).article.guid) for e in expected()["events"].values()}
+    # Every event told by several outlets ranks above every trivia item.
+    assert max(order.index(g) for g in events) < min(order.index(g) for g in trivia)
+    # The long solar-irrigation feature no longer outranks a single-outlet decision.
+    assert order.index("like-town") < order.index("solar")
+    assert "coverage" in picks[0].parts.describe() and "hard" in picks[0].parts.describe()
+
+
+def test_a_story_of_one_outlet_has_no_coverage_and_four_outlets_nearly_full() -> None:
+    picks = newsday_picks()
+    assert story_of(picks, "quake-a").parts.coverage == pytest.approx(0.875)
+    assert story_of(picks, "theatre").parts.coverage == 0.0

@@ -31,9 +31,11 @@ OFFICIAL = re.compile(
 )
 # A figure that measures: a percentage, money, a count of people or things (not a bare year or time).
 FIGURE = re.compile(
-    r"\d[\d.,\u00a0\u202f ]*\s?(?:%|per ?cent|pour ?cent|millions?|billions?|milliards?|euros?|dollars?|dirhams?"
-    r"|pounds?|jobs|emplois|people|personnes|homes|foyers|households|ménages|votes|voix|km/h|operations"
-    r"|opérations|workers|salariés|buildings|bâtiments)\b|[€$£]\s?\d",
+    r"\d[\d.,\u00a0\u202f ]*[\s-]?(?:%|‰|(?:per ?cent|pour ?cent|millions?|billions?|milliards?|euros?|dollars?"
+    r"|dirhams?|pounds?|jobs|emplois|people|personnes|homes|foyers|households|ménages|votes|voix|km/h|operations"
+    r"|opérations|workers|salariés|buildings|bâtiments)\b)|[€$£]\s?\d"
+    # A count of things: three digits or more (not a year) before a word, "400 écoles", "1,200 staff".
+    r"|\b(?!(?:19|20)\d\d\b)\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*\d?\d{2}\s+[^\W\d_]{3,}",
     _I,
 )
 CASUALTIES = re.compile(

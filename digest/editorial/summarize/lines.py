@@ -61,7 +61,9 @@ _BACKGROUND = {
     "en": re.compile(
         r"\b(?:founded|created|established|born|opened|launched|since|last \w+(?: \w+)? in|in)"
         r"\s+(?:19\d\d|200\d|201\d)\b"
-        r"|^(?:[A-Z][\w’'-]*\s){1,4}had\s+(?:been\s+|\w+ed\b|\w+en\b)",
+        # A pluperfect main clause ("The strike had caused..."), not reported speech ("said it had").
+        r"|^(?![^.]*\b(?:said|says|told|reported|announced|confirmed)\b)(?:[\w’'-]+\s){1,5}had\s+"
+        r"(?:been\s+|\w+ed\b|\w+en\b)",
         0,
     ),
 }
