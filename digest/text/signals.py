@@ -53,6 +53,7 @@ DECISION = re.compile(
 SERVICE = re.compile(
     r"\b(?:strike|walkout|walk out|suspended|closed|shut|cancelled|canceled|will not run|disrupted|closure"
     r"|grève|suspendu|suspendus|suspendue|fermé|fermée|fermés|fermées|annulés?|perturbé|perturbés|coupure"
+    r"|interrompue?s?|fermeture|ne circuler(?:a|ont) pas|no trains|will be closed"
     r"|from (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|(?:à partir|dès) (?:de )?(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche))\b",
     _I,
