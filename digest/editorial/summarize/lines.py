@@ -31,7 +31,9 @@ _BYLINE = re.compile(
 # A photo credit, on its own or inside the caption it ends.
 CREDIT = re.compile(
     r"\((?:photos?|crédits?|credits?|illustration|image)\b|\bphotos?\s*:|©|/\s*(?:AFP|Reuters|AP|MAP|Getty)\b"
-    r"|\b(?:AFP|REUTERS|Getty Images|Shutterstock)\s*\)?\s*$",
+    r"|\b(?:AFP|REUTERS|Getty Images|Shutterstock)\s*\)?\s*$"
+    # a video's credit glued to its title: "...de pauvretépar euronews (en français)"
+    r"|(?-i:[a-zà-ÿ]par [a-z][\w-]* \()",
     _I,
 )
 
@@ -53,18 +55,18 @@ _CONTEXT = {
 }
 
 _BACKGROUND = {
+    # A founding, a birth, an opening, with the year: "a fondé l'association en 2014".
     "fr": re.compile(
-        r"\b(?:fondée?s?|créée?s?|née?s?|inaugurée?s?|lancée?s?|depuis|remonte à)\s+(?:en\s+)?(?:19|20)\d\d\b"
-        r"|\b(?:en|dès)\s+(?:19\d\d|200\d|201\d)\b",
+        r"\b(?:fondée?s?|créée?s?|née?s?|inaugurée?s?)\s+(?:[\w’'-]+\s+){0,4}(?:en|dès)\s+(?:19|20)\d\d\b",
         _I,
     ),
     "en": re.compile(
-        r"\b(?:founded|created|established|born|opened|launched|since|last \w+(?: \w+)? in|in)"
-        r"\s+(?:19\d\d|200\d|201\d)\b"
+        r"\b(?:founded|established|born)\s+(?:[^\W\d_]+\s+){0,4}in\s+(?:19|20)\d\d\b"
+        r"|\blast (?:suffered|hit|struck|happened|won)\b[^.]*\bin\s+(?:19|20)\d\d\b"
         # A pluperfect main clause ("The strike had caused..."), not reported speech ("said it had").
         r"|^(?![^.]*\b(?:said|says|told|reported|announced|confirmed)\b)(?:[\w’'-]+\s){1,5}had\s+"
         r"(?:been\s+|\w+ed\b|\w+en\b)",
-        0,
+        _I,
     ),
 }
 _WORD = re.compile(r"[^\W_]+")
