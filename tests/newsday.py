@@ -41,15 +41,19 @@ def load_day(path: Path) -> list[Article]:
     return out
 
 
-def expected() -> dict[str, Any]:
-    """What an editor makes of the newsday."""
-    data: dict[str, Any] = json.loads((NEWSDAY / "expected.json").read_text(encoding="utf-8"))
+#: The six-outlet days: (articles file, what an editor makes of it).
+DAYS = {"en": ("day.jsonl", "expected.json"), "fr": ("jour.jsonl", "jour.expected.json")}
+
+
+def expected(language: str = "en") -> dict[str, Any]:
+    """What an editor makes of the newsday in ``language``."""
+    data: dict[str, Any] = json.loads((NEWSDAY / DAYS[language][1]).read_text(encoding="utf-8"))
     return data
 
 
-def newsday() -> list[Article]:
-    """The six-outlet English day."""
-    return load_day(NEWSDAY / "day.jsonl")
+def newsday(language: str = "en") -> list[Article]:
+    """The six-outlet English day, or the French one."""
+    return load_day(NEWSDAY / DAYS[language][0])
 
 
 def short(guid: str) -> str:
@@ -77,6 +81,7 @@ def fixture_days() -> list[tuple[str, list[Article], str, datetime]]:
     sample_end = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
     return [
         ("newsday-en", newsday(), "en", END),
+        ("newsday-fr", newsday("fr"), "fr", END),
         ("briefing-fr", briefing, "fr", END),
         ("briefing-en", briefing, "en", END),
         ("sample-fr", sample, "fr", sample_end),

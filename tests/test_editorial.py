@@ -372,9 +372,12 @@ def _keys(name: str, day: dict[str, Any]) -> list[str]:
     return list(day["singles"].get(name) or day["trivia_keys"][name])
 
 
-def test_the_newsday_leads_with_the_story_an_editor_would_choose_and_keeps_trivia_out_of_the_top() -> None:
-    day, articles = expected(), newsday()
-    edition = build(articles, "en")
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_newsday_leads_with_the_story_an_editor_would_choose_and_keeps_trivia_out_of_the_top(
+    language: str,
+) -> None:
+    day, articles = expected(language), newsday(language)
+    edition = build(articles, language)
     by_url = {a.url: short(a.guid) for a in articles}
     assert _story_name(edition.items[0], day, by_url) == day["lead"]
     assert edition.items[0].kind is ItemKind.TOP
@@ -401,6 +404,16 @@ def test_the_newsday_lead_summary_has_no_dateline_caption_or_background() -> Non
     assert lead.summary.startswith("A magnitude 6.1 earthquake")  # "VELMORA — " cut off
     assert "Rescuers search through rubble" not in lead.summary  # the photo's caption
     assert "1987" not in lead.summary  # background
+
+
+def test_the_french_newsday_keeps_captions_background_and_bare_referents_out() -> None:
+    edition = build(newsday("fr"), "fr")
+    text = " ".join(i.summary for i in edition.items)
+    assert "Des voyageurs attendent" not in text  # a caption
+    assert "a fondé l’association" not in text  # background
+    assert "la proportion a presque doublé" not in text  # a bare referent
+    assert "Associé au poulet" not in text  # leans on a sentence not shown
+    assert not any(i.summary.startswith("KÉNITRA") for i in edition.items)  # a dateline
 
 
 def test_a_story_shows_its_sources_and_links_to_the_others() -> None:

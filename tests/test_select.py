@@ -190,32 +190,35 @@ def test_selection_is_deterministic() -> None:
 # The six-outlet day (tests/fixtures/newsday): what an editor makes of it.
 
 
-def newsday_picks() -> list[Pick]:
-    return pick_stories(newsday(), language="en", start=START, end=END)
+def newsday_picks(language: str = "en") -> list[Pick]:
+    return pick_stories(newsday(language), language=language, start=START, end=END)
 
 
 def story_of(picks: list[Pick], guid: str) -> Pick:
     return next(p for p in picks if guid in {short(a.guid) for a in (p.article, *p.also)})
 
 
-def test_every_event_told_by_several_outlets_is_one_story() -> None:
-    picks = newsday_picks()
-    for name, event in expected()["events"].items():
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_event_told_by_several_outlets_is_one_story(language: str) -> None:
+    picks = newsday_picks(language)
+    for name, event in expected(language)["events"].items():
         story = story_of(picks, event["guids"][0])
         assert {short(a.guid) for a in (story.article, *story.also)} == set(event["guids"]), name
         assert story.outlets == len({a.source for a in (story.article, *story.also)}) >= 2
 
 
-def test_no_look_alike_is_merged_with_the_event_it_resembles() -> None:
-    picks = newsday_picks()
-    for alike, event in expected()["lookalikes"]:
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_look_alike_is_merged_with_the_event_it_resembles(language: str) -> None:
+    picks = newsday_picks(language)
+    for alike, event in expected(language)["lookalikes"]:
         assert story_of(picks, alike) is not story_of(picks, event), (alike, event)
         assert not story_of(picks, alike).also, alike
 
 
-def test_the_story_is_told_by_the_report_not_the_analysis_or_the_explainer() -> None:
-    picks = newsday_picks()
-    for name, event in expected()["events"].items():
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_story_is_told_by_the_report_not_the_analysis_or_the_explainer(language: str) -> None:
+    picks = newsday_picks(language)
+    for name, event in expected(language)["events"].items():
         story = story_of(picks, event["guids"][0])
         if "not_shown" in event:
             assert short(story.article.guid) != event["not_shown"], name

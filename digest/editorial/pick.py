@@ -14,7 +14,8 @@ a name and some words but not the event's figures: two articles that each carry
 :data:`LOOKALIKE_FIGURES` figures and share none stay apart unless their cosine is
 :data:`SURE_SIMILARITY` or more. An angle piece (an explainer, an analysis, a question in
 the headline: :func:`digest.text.signals.is_angle`) joins the story it resembles most
-from :data:`ANGLE_SIMILARITY`: it rarely repeats the event's figures.
+from :data:`ANGLE_SIMILARITY`, or from :data:`ANGLE_FLOOR` when no other story comes close
+(:data:`ANGLE_MARGIN`): it rarely repeats the event's figures or words.
 
 **Which article tells the story.** The piece that reports the news: not an angle, most
 hard-news signals (:func:`digest.text.signals.hard_news`), a publisher standfirst, then the
@@ -81,8 +82,11 @@ SHARED_ANCHORS = 3
 #: events unless their cosine reaches SURE_SIMILARITY.
 LOOKALIKE_FIGURES = 2
 SURE_SIMILARITY = 0.45
-#: Cosine from which an angle piece (explainer, analysis) joins the story it resembles most.
+#: Cosine from which an angle piece (explainer, analysis) joins the story it resembles most;
+#: from ANGLE_FLOOR it joins when that story resembles it ANGLE_MARGIN times more than any other.
 ANGLE_SIMILARITY = 0.15
+ANGLE_FLOOR = 0.08
+ANGLE_MARGIN = 1.5
 # A figure: digits with an optional decimal part ("2,25", "1.6", "300 000" is "300", "000").
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 # A proper name: a capitalised word that does not start a sentence or a line.
@@ -91,6 +95,7 @@ _FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 _NAME = re.compile(
     r"[A-ZÀ-ÖØ-Þ](?<=(?:[^\W\d_][\s\u00a0«“\"'’(]|[,;:][\s\u00a0])[A-ZÀ-ÖØ-Þ])(?<![.!?]\s[A-ZÀ-ÖØ-Þ])[^\W\d_]{2,}"
 )
+_PERCENT = re.compile(r"[ \u00a0\u202f]?(?:%|per ?cent|pour ?cent)")
 DEFAULT_CATEGORY_DECAY = 0.7
 
 # How the parts add up (they sum to 1, so a base score is between 0 and 1). Chosen on
@@ -296,7 +301,7 @@ def fold_duplicates(stories: list[_Story], *, language: str, threshold: float) -
                 dots[m] = get(m, 0.0) + weight * w
         me = len(members)
         members.append(story.article)
-        target = _join(story, dots, threshold, facts, me)
+        target = _join(story, dots, threshold, facts, me, group_of)
         if target is None:
             target = len(kept)
             kept.append(story)
@@ -315,11 +320,13 @@ def _join(
     threshold: float,
     facts: Callable[[int], tuple[frozenset[str], frozenset[str]]],
     me: int,
+    groups: Sequence[int],
 ) -> int | None:
     """The member whose story ``story`` (member ``me``) joins, or None for a story of its own."""
+    angle = is_angle(story.article.title, story.article.category)
     near = sorted((m for m, d in dots.items() if d >= ANCHOR_SIMILARITY), key=lambda m: (-dots[m], m))
     if not near:
-        return None
+        return _angle_home(dots, groups) if angle else None
     mine = facts(me)
     for m in near:
         d = dots[m]
@@ -328,9 +335,26 @@ def _join(
             return m
         if _same_facts(mine, theirs):
             return m
-    if is_angle(story.article.title, story.article.category) and dots[near[0]] >= ANGLE_SIMILARITY:
-        return near[0]
+    if angle:
+        return _angle_home(dots, groups)
     return None
+
+
+def _angle_home(dots: dict[int, float], groups: Sequence[int]) -> int | None:
+    """The member whose story an angle piece joins: the most similar story from
+    :data:`ANGLE_SIMILARITY`, or from :data:`ANGLE_FLOOR` when no other story comes
+    within :data:`ANGLE_MARGIN` of it (similarity per story: its closest member)."""
+    best: dict[int, tuple[float, int]] = {}
+    for m, d in dots.items():
+        g = groups[m]
+        if d > best.get(g, (0.0, -1))[0]:
+            best[g] = (d, m)
+    ranked = sorted(best.values(), reverse=True)
+    if not ranked or ranked[0][0] < ANGLE_FLOOR:
+        return None
+    top, member = ranked[0]
+    second = ranked[1][0] if len(ranked) > 1 else 0.0
+    return member if top >= ANGLE_SIMILARITY or top >= ANGLE_MARGIN * second else None
 
 
 def _lookalike(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
@@ -342,13 +366,17 @@ def anchors(article: Article, stopwords: frozenset[str] = frozenset()) -> tuple[
     """The figures and proper names of an article's title, standfirst and lead.
 
     Figures are normalised ("2,25" = "2.25"); years (1900-2099) and numbers up to 31
-    (days, small counts) say little about which event it is and are left out. Names
-    are lowercased capitalised words inside a sentence, stop-words aside.
+    (days, small counts) say little about which event it is and are left out, unless a
+    percent sign follows ("5 %" is the rise, kept as "5%"). Names are lowercased
+    capitalised words inside a sentence, stop-words aside.
     """
     text = f"{article.title}\n{article.summary}\n{_lead(article.body)}"
     figures = set()
     for m in _FIGURE.finditer(text):
         figure = m.group().replace(",", ".")
+        if _PERCENT.match(text, m.end()):
+            figures.add(figure + "%")
+            continue
         if "." not in figure and (int(figure) <= 31 or 1900 <= int(figure) <= 2099):
             continue
         figures.add(figure)
