@@ -186,7 +186,11 @@ def source_name(article: Article) -> str:
     """The outlet's name, else the URL's host without "www."."""
     if article.source:
         return article.source
-    return host_of(article.url)
+    return _host(article.url)
+
+
+#: Hosts parsed once per URL: a story's outlets are counted on every build.
+_host = functools.lru_cache(maxsize=4096)(host_of)
 
 
 def article_words(article: Article) -> int:
@@ -208,9 +212,7 @@ def in_window(candidates: Sequence[Article], *, language: str, start: datetime, 
 
 def score_parts(article: Article, *, start: datetime, end: datetime, category_weight: float = 1.0) -> ScoreParts:
     """Recency, hard news, standfirst and lightness of one article (coverage and balance come later)."""
-    span = (end - start).total_seconds()
-    age = (end - article.published_at).total_seconds()
-    recency = min(1.0, max(0.0, 1.0 - age / span)) if span > 0 else 1.0
+    recency = _recency(article, start, end)
     lead = _lead(article.body, HARD_LEAD_WORDS)
     hard = hard_news(f"{article.title}\n{article.summary}\n{lead}")
     if is_angle(article.title, article.category):
@@ -218,6 +220,13 @@ def score_parts(article: Article, *, start: datetime, end: datetime, category_we
     standfirst = 1.0 if article.summary.strip() else 0.0
     light = is_trivia(article.title, article.category, lead)
     return ScoreParts(recency, hard, standfirst, category_weight=category_weight, light=light)
+
+
+def _recency(article: Article, start: datetime, end: datetime) -> float:
+    """1.0 at the end of the window, 0.0 at its start."""
+    span = (end - start).total_seconds()
+    age = (end - article.published_at).total_seconds()
+    return min(1.0, max(0.0, 1.0 - age / span)) if span > 0 else 1.0
 
 
 #: Words of the body read for hard-news signals: the news is in the first sentences.
@@ -264,7 +273,7 @@ def pick_stories(
     for s in stories:
         p = s.parts
         outlets = len({source_name(a) for a in (s.article, *s.also)})
-        recency = max([p.recency, *(score_parts(a, start=start, end=end).recency for a in s.also)])
+        recency = max([p.recency, *(_recency(a, start, end) for a in s.also)])
         s.parts = ScoreParts(
             recency, p.hard, p.standfirst, 1.0 - 0.5 ** (outlets - 1), p.category_weight, light=p.light
         )
