@@ -479,3 +479,11 @@ def test_scores_and_ranges_never_break_in_either_language() -> None:
 def test_newsletter_locale_sets_each_edition_date(locales: tuple[str, ...], english: str, french: str) -> None:
     assert english in html_root(variant(english_edition(), locales=locales)).text_content()
     assert french in html_root(variant(french_edition(), locales=locales)).text_content()
+
+
+def test_the_and_finally_story_survives_storing_the_edition(store: Store) -> None:
+    built = build(newsday(), "en")
+    built = replace(built, items=tuple(replace(i, article_id=None) for i in built.items))  # articles not stored
+    stored = save_edition(store, built, rebuild=False, now=END)
+    assert [i.kind for i in stored.items] == [i.kind for i in built.items]
+    assert stored.items[-1].kind is ItemKind.FINALLY
