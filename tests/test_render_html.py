@@ -250,3 +250,20 @@ def test_read_the_article_and_footer_links_are_44_pixels_tall_at_375(edition: st
                 assert box is not None and box["height"] >= 44, (targets.nth(i).inner_text(), box)
         finally:
             browser.close()
+
+
+def test_every_label_of_the_email_templates_has_curly_apostrophes() -> None:
+    from digest import i18n
+
+    folder = Path(__file__).resolve().parent.parent / "templates" / "email"
+    labels: set[str] = set()
+    plurals: set[tuple[str, str]] = set()
+    for template in folder.iterdir():
+        text = template.read_text(encoding="utf-8")
+        labels.update(re.findall(r'(?<![n])_\("([^"]+)"', text))
+        plurals.update(re.findall(r'ngettext\("([^"]+)", "([^"]+)"', text))
+    assert "That’s all for today. See you tomorrow morning." in labels and plurals
+    for language in ("fr", "en"):
+        shown = [i18n.gettext(language, label) for label in labels]
+        shown += [i18n.ngettext(language, one, many, n, num=n) for one, many in plurals for n in (1, 2)]
+        assert not [s for s in shown if "'" in s], language
