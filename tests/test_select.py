@@ -243,3 +243,31 @@ def test_a_story_of_one_outlet_has_no_coverage_and_four_outlets_nearly_full() ->
     picks = newsday_picks()
     assert story_of(picks, "quake-a").parts.coverage == pytest.approx(0.875)
     assert story_of(picks, "theatre").parts.coverage == 0.0
+
+
+def test_two_reports_that_disagree_on_the_toll_still_make_one_story() -> None:
+    first = article(
+        "Quake in Velmora kills 14, says governor Anja Thorsen",
+        "A 6.1 earthquake struck Velmora on Saturday, killing 14 people and injuring 80, governor Anja Thorsen "
+        "said. Rescuers from Station Road to the Halden bridge searched 300 damaged buildings.",
+        language="en",
+        source="A",
+    )
+    second = article(  # other words, other figures (cosine 0.18): the people and places decide
+        "Toll climbs to 15 after tremor",
+        "Fifteen dead and 92 hurt: the toll of the 6.2 tremor rose overnight, Anja Thorsen told reporters in "
+        "Velmora. Teams between Station Road and the Halden bridge have checked 320 houses.",
+        language="en",
+        source="B",
+    )
+    cup = article(
+        "Velmora United win the regional cup 3-1",
+        "Velmora United beat Portmere 3-1 on Saturday, with 2 goals from Elsa Varga before 4,500 fans, "
+        "the club's 12th regional cup.",
+        language="en",
+        source="C",
+    )
+    picks = pick_stories([first, second, cup], language="en", start=START, end=END)
+    assert len(picks) == 2
+    quake = next(p for p in picks if p.also)
+    assert {quake.article.url, *(a.url for a in quake.also)} == {first.url, second.url}

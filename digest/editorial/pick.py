@@ -9,10 +9,11 @@ and lead. An article joins a story when it resembles *any* of its articles (not 
 first) by cosine (``duplicate_similarity``), or, failing that, when it is at least
 loosely similar (:data:`ANCHOR_SIMILARITY`) and shares :data:`SHARED_ANCHORS` *anchors*
 with one of them: figures ("2,25 %", "1,200"; not years or day numbers) and proper names,
-at least one of each. Look-alikes (the same club, company or town in another event) share
-a name and some words but not the event's figures: two articles that each carry
-:data:`LOOKALIKE_FIGURES` figures and share none stay apart unless their cosine is
-:data:`SURE_SIMILARITY` or more. An angle piece (an explainer, an analysis, a question in
+at least one of each, or :data:`SHARED_NAMES` names (reports that disagree on a figure).
+Look-alikes (the same club, company or town in another event) share a name and some
+words but not the event's figures: two articles that each carry :data:`LOOKALIKE_FIGURES`
+figures, share none and share at most :data:`LOOKALIKE_NAMES` names stay apart unless
+their cosine is :data:`SURE_SIMILARITY` or more. An angle piece (an explainer, an analysis, a question in
 the headline: :func:`digest.text.signals.is_angle`) joins the story it resembles most
 from :data:`ANGLE_SIMILARITY`, or from :data:`ANGLE_FLOOR` when no other story comes close
 (:data:`ANGLE_MARGIN`): it rarely repeats the event's figures or words.
@@ -78,9 +79,13 @@ DEFAULT_DUPLICATE_SIMILARITY = 0.3
 #: anchors (at least one figure and one name) they must share.
 ANCHOR_SIMILARITY = 0.15
 SHARED_ANCHORS = 3
+#: Or this many proper names and no figure: two reports that disagree on a toll still
+#: name the same people and places (look-alikes share one or two: the club, the town).
+SHARED_NAMES = 4
 #: Look-alikes: two articles with this many figures each and none in common are two
 #: events unless their cosine reaches SURE_SIMILARITY.
 LOOKALIKE_FIGURES = 2
+LOOKALIKE_NAMES = 2
 SURE_SIMILARITY = 0.45
 #: Cosine from which an angle piece (explainer, analysis) joins the story it resembles most;
 #: from ANGLE_FLOOR it joins when that story resembles it ANGLE_MARGIN times more than any other.
@@ -367,8 +372,11 @@ def _angle_home(dots: dict[int, float], groups: Sequence[int]) -> int | None:
 
 
 def _lookalike(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
-    """Two articles each with their own figures, none shared: the same names in two events."""
-    return len(a[0]) >= LOOKALIKE_FIGURES and len(b[0]) >= LOOKALIKE_FIGURES and not a[0] & b[0]
+    """Two articles each with their own figures, none shared, and at most
+    :data:`LOOKALIKE_NAMES` names in common: the same club or town in two events (two
+    reports of one event that disagree on a toll still share its people and places)."""
+    own_figures = len(a[0]) >= LOOKALIKE_FIGURES and len(b[0]) >= LOOKALIKE_FIGURES and not a[0] & b[0]
+    return own_figures and len(a[1] & b[1]) <= LOOKALIKE_NAMES
 
 
 def anchors(article: Article, stopwords: frozenset[str] = frozenset()) -> tuple[frozenset[str], frozenset[str]]:
@@ -407,7 +415,7 @@ def _calendar_words(language: str) -> frozenset[str]:
 def _same_facts(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
     """At least :data:`SHARED_ANCHORS` anchors in common, a figure and a name among them."""
     figures, names = len(a[0] & b[0]), len(a[1] & b[1])
-    return figures >= 1 and names >= 1 and figures + names >= SHARED_ANCHORS
+    return (figures >= 1 and names >= 1 and figures + names >= SHARED_ANCHORS) or names >= SHARED_NAMES
 
 
 def _lead(body: str, words: int = LEAD_WORDS) -> str:
