@@ -69,6 +69,7 @@ from digest.models import (
     reading_minutes,
     words_per_minute,
 )
+from digest.text.headlines import short_form
 from digest.text.signals import is_angle
 from digest.urls import host_of
 from digest.words import word_count
@@ -91,6 +92,9 @@ MASTHEAD_WORDS = 9
 BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
 LEAD_LABEL = N_("Top story")
 FINALLY_LABEL = N_("And finally")
+TOP_STORIES_LABEL, TODAY_LABEL, SOURCES_WORDS = N_("Top stories"), N_("Today"), 2  # "3 sources"
+#: Longest line of the "Aujourd'hui" / "Today" list under the masthead (characters).
+TODAY_CHARS = 60
 
 
 def item_label(minutes: int) -> str:
@@ -104,7 +108,13 @@ def item_words(item: EditionItem, language: str) -> int:
     n += word_count(item.source or host_of(item.url))
     if item.also_read:
         n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(link.title) for link in item.also_read)
+        n += SOURCES_WORDS
     return n
+
+
+def today_words(title: str) -> int:
+    """Words of a top story's line in the "Aujourd'hui" / "Today" list."""
+    return word_count(short_form(title, TODAY_CHARS))
 
 
 def masthead_words(newsletter: str) -> int:
@@ -113,8 +123,9 @@ def masthead_words(newsletter: str) -> int:
 
 
 def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
-    """Every word the edition shows: the masthead, the lead's label, each top story's
-    category, "En bref" and its category headings, and every item. An edition
+    """Every word the edition shows: the masthead, the "Aujourd'hui" list, the lead's
+    label, "Les titres", each top story's category, "En bref" and its category headings,
+    "Et enfin", and every item (with its "3 sources"). An edition
     without items counts nothing: it is not sent."""
     if not items:
         return 0
@@ -124,7 +135,10 @@ def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: st
     if any(i.kind is ItemKind.FINALLY for i in items):
         n += word_count(gettext(language, FINALLY_LABEL))
     if tops:
-        n += word_count(gettext(language, LEAD_LABEL))
+        n += word_count(gettext(language, LEAD_LABEL)) + word_count(gettext(language, TODAY_LABEL))
+        n += sum(today_words(i.title) for i in tops)
+    if len(tops) > 1:
+        n += word_count(gettext(language, TOP_STORIES_LABEL))
     n += sum(word_count(i.category) for i in tops) + sum(word_count(c) for c in brief_categories)
     if brief_categories:
         n += word_count(gettext(language, BRIEF_LABEL))
@@ -246,12 +260,15 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
     def category(p: Pick) -> str:
         return spelling[(p.article.category.strip() or default_category).casefold()]
 
-    def heading_words(kind: ItemKind, cat: str) -> int:
-        """Words a new item of ``kind`` adds around itself: a top story's category
-        (and the lead's label for the first), a brief's category heading and "En bref"."""
+    def heading_words(kind: ItemKind, cat: str, title: str) -> int:
+        """Words a new item of ``kind`` adds around itself: a top story's category and
+        its line in "Aujourd'hui" (with the lead's and the list's labels for the first,
+        "Les titres" for the second), a brief's category heading and "En bref"."""
         if kind is ItemKind.TOP:
-            lead = 0 if any(d.kind is ItemKind.TOP for d in drafts) else word_count(gettext(language, LEAD_LABEL))
-            return word_count(cat) + lead
+            tops = sum(1 for d in drafts if d.kind is ItemKind.TOP)
+            labels = (LEAD_LABEL, TODAY_LABEL) if tops == 0 else (TOP_STORIES_LABEL,) if tops == 1 else ()
+            shown = sum(word_count(gettext(language, label)) for label in labels)
+            return word_count(cat) + today_words(title) + shown
         if kind is ItemKind.FINALLY:
             return word_count(gettext(language, FINALLY_LABEL))
         n = 0 if (kind, cat) in sections else word_count(cat)
@@ -267,11 +284,13 @@ def plan(picks: Sequence[Pick], *, language: str, rules: EditionRules, reserved:
         n = word_count(a.title) + word_count(item_label(minutes)) + word_count(source_name(a))
         if pick.also:
             n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(x.title) for x in pick.also)
+            n += SOURCES_WORDS
         style = TOP if kind is ItemKind.TOP else BRIEF
-        return n + heading_words(kind, cat) + style.min_sentences * MIN_SENTENCE_WORDS
+        return n + heading_words(kind, cat, a.title) + style.min_sentences * MIN_SENTENCE_WORDS
 
     def cost(draft: _Draft) -> int:
-        return item_words(draft.item(0), language) + heading_words(draft.kind, draft.category)
+        item = draft.item(0)
+        return item_words(item, language) + heading_words(draft.kind, draft.category, item.title)
 
     def place(draft: _Draft, n: int) -> None:
         nonlocal used

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest import i18n
-from digest.editorial.plan import edition_words
+from digest.editorial.plan import TODAY_CHARS, edition_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.text.headlines import short_form
 from digest.text.typography import typeset
@@ -23,8 +23,6 @@ from digest.urls import host_of
 SUBJECT_CHARS = 60
 #: Longest preheader text (characters); clients show 40-140.
 PREHEADER_CHARS = 140
-#: Longest line of the "Aujourd'hui" / "Today" list under the masthead.
-TODAY_CHARS = 60
 
 
 @dataclass(frozen=True)
