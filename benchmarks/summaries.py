@@ -18,7 +18,10 @@ OrangeSum paper used; it drops every non-ASCII letter). Lead-k is the first k
 sentences of the raw text as a plain regex splitter finds them (furniture
 included, as the data sets' READMEs report it), and "Lead-k clean" the first k of
 the sentences the summariser sees (furniture removed), in the same run; the target
-compares with Lead-2 in French and Lead-3 in English. Beside ROUGE: the share of
+compares with Lead-2 in French and Lead-3 in English. "Lead, same length" is the
+article's first words (of the clean sentences) cut to the word count of each digest
+summary of that article: the baseline a summary must beat to be worth more than the
+article's own opening, shown for both languages. Beside ROUGE: the share of
 summaries that open on a sentence leaning on one before it, the summaries with page
 furniture (markers listed in :data:`FURNITURE`, independent of the summariser's own
 list), the summaries that end inside a quotation, and the summariser's median time
@@ -100,6 +103,13 @@ def first_sentence(summary: str, language: str) -> str:
     return sentences[0].text if sentences else summary
 
 
+def length_matched(sentences: Sequence[str], summary: str) -> str:
+    """The article's first words (its clean sentences, in order) cut to as many words as ``summary``:
+    the baseline a summary must beat to be worth more than the article's own opening."""
+    n = len(summary.split())
+    return " ".join(" ".join(sentences).split()[:n])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="folder with source_documents.txt, gold.txt")
@@ -141,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = {
         f"Lead-{k}": [" ".join(s[:k]) for s in plain],
         f"Lead-{k} clean": [" ".join(s[:k]) for s in clean],
+        "Lead, same length": [length_matched(s, o) for s, o in zip(clean, outputs, strict=True)],
         f"digest {args.style}": outputs,
     }
     if titles_path is not None:
@@ -172,9 +183,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             f" {furniture:9d} {in_quote:8d}"
         )
     lead, lead_clean = scores[f"Lead-{k}"][0], scores[f"Lead-{k} clean"][0]
+    matched = scores["Lead, same length"][0]
     for name in (n for n in rows if n.startswith("digest")):
         ours = scores[name][0]
-        print(f"{name} - Lead-{k}, R1: {ours - lead:+.2f}; vs Lead-{k} clean: {ours - lead_clean:+.2f}")
+        print(
+            f"{name} - Lead-{k}, R1: {ours - lead:+.2f}; vs Lead-{k} clean: {ours - lead_clean:+.2f};"
+            f" vs lead at the same length: {ours - matched:+.2f}"
+        )
     print(f"empty summaries: {sum(1 for o in outputs if not o)} of {n}")
     print(
         f"time per article: {statistics.median(ms):.2f} ms median, {statistics.fmean(ms):.2f} ms mean, "

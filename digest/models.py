@@ -87,6 +87,7 @@ class ItemKind(enum.StrEnum):
 
     TOP = "top"  # a top story: headline and a summary of about 45 words
     BRIEF = "brief"  # an "En bref" line: headline and one sentence
+    FINALLY = "finally"  # the one light story that closes the edition ("Et enfin" / "And finally")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from digest.editorial.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_s
 from digest.editorial.summarizer import EXTRACTIVE
 from digest.i18n import gettext
 from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
+from digest.text.headlines import short_form
 from digest.urls import host_of
 from digest.words import word_count
 
@@ -112,14 +113,17 @@ def test_total_words_within_the_budget_and_reading_time_is_words_over_speed() ->
 def test_word_count_includes_masthead_headlines_section_titles_and_links() -> None:
     shown = 2 + 4 + 5  # "Le Brief", "dimanche 29 novembre 2026", "Temps de lecture : 5 minutes"
     shown += word_count("À la une")  # the lead story's label
+    shown += word_count("Aujourd’hui") + word_count("Les titres")  # the list's and the other top stories' labels
     for item in FR.top:
         shown += word_count(item.category)  # each top story shows its category
+        shown += word_count(short_form(item.title, 60))  # and its line in "Aujourd'hui"
     shown += word_count(gettext("fr", BRIEF_LABEL)) + sum(word_count(s.category) for s in FR.sections(ItemKind.BRIEF))
     for item in FR.items:
         shown += word_count(item.title) + word_count(item.summary) + 2  # "N min"
         shown += word_count(item.source or host_of(item.url))  # the publisher
         if item.also_read:
             shown += word_count("Lire aussi :") + sum(word_count(link.title) for link in item.also_read)
+            shown += 2  # "2 sources"
     assert FR.word_count == shown
 
 

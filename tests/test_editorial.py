@@ -9,17 +9,20 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import lxml.html
 import pytest
 from email_samples import english_edition, french_edition, links, mail_settings
+from newsday import build, expected, fixture_days, newsday, short
 
 from digest.editorial.plan import MAX_MISSES, EditionRules, assemble_edition
 from digest.editorial.summarize import Style, Summary
 from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.mail.compose import EditionComposer
 from digest.mail.variant import Variant
-from digest.models import Article, Edition, ItemKind
+from digest.mail.view import subject_line as v_subject
+from digest.models import Article, Edition, EditionItem, ItemKind
 from digest.store import Store
 from digest.store.editions import save_edition
 from digest.text.typography import NB_HYPHEN, NBSP, NNBSP, typeset
@@ -200,7 +203,7 @@ def test_the_lead_story_comes_first_with_a_fuller_summary_then_stories_by_import
     assert tops and tops[0] is edition.items[0]
     assert len(tops[0].summary.split()) > max(len(t.summary.split()) for t in tops[1:])
     html = html_root(variant(edition))
-    assert html.xpath("string(//h2[1])") == "À la une"
+    assert html.xpath("string((//h2[@class='section-title'])[1])") == "À la une"
     lead = html.xpath("//h3[contains(@class, 'lead-headline')]")
     assert len(lead) == 1 and lead[0].text_content() == typeset(tops[0].title, "fr")
     assert "== À LA UNE ==" in variant(edition).rendered.text
@@ -214,7 +217,7 @@ def test_each_story_shows_its_publisher_and_the_host_only_without_one() -> None:
     assert "exemple-1.example" not in text  # a named publisher's host is not shown
 
 
-def test_subject_is_the_top_headline_cut_at_a_word_within_60_characters() -> None:
+def test_subject_is_composed_from_the_lead_headline_within_60_characters_never_cut() -> None:
     long = replace(
         french_edition().items[0],
         title="Sécurité régionale : le Maroc et ses voisins signent un accord de coopération inédit à Rabat",
@@ -222,9 +225,9 @@ def test_subject_is_the_top_headline_cut_at_a_word_within_60_characters() -> Non
     edition = replace(french_edition(), items=(long, *french_edition().items[1:]))
     subject = variant(edition).rendered.subject
     assert len(subject) <= 60
-    assert subject.endswith("…")
-    kept = subject[:-1].replace(NBSP, " ")
-    assert long.title.startswith(kept) and long.title[len(kept)] == " "  # a word boundary
+    assert not subject.endswith("…") and "…" not in subject
+    # The news side of the kicker, ending where a phrase ends.
+    assert subject.replace(NBSP, " ") == "Le Maroc et ses voisins signent un accord de coopération"
     assert not subject[0].isdigit() and "novembre" not in subject.lower()  # no date in front
 
 
@@ -357,3 +360,137 @@ def test_the_publisher_name_survives_storing_the_edition(store: Store) -> None:
     assert [i.source for i in stored.items] == [i.source for i in built.items]
     assert "Le Courrier de l’Oriental" in {i.source for i in stored.items}
     assert "" in {i.source for i in stored.items}  # the article without one stays empty: the host is shown
+
+
+# The six-outlet day (tests/fixtures/newsday) as an editor would send it.
+
+
+def _story_name(item: EditionItem, day: dict[str, Any], by_url: dict[str, str]) -> str:
+    guid = by_url[item.url]
+    for name, event in day["events"].items():
+        if guid in event["guids"]:
+            return name
+    return guid
+
+
+def _keys(name: str, day: dict[str, Any]) -> list[str]:
+    if name in day["events"]:
+        return list(day["events"][name]["keys"])
+    return list(day["singles"].get(name) or day["trivia_keys"][name])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_newsday_leads_with_the_story_an_editor_would_choose_and_keeps_trivia_out_of_the_top(
+    language: str,
+) -> None:
+    day, articles = expected(language), newsday(language)
+    edition = build(articles, language)
+    by_url = {a.url: short(a.guid) for a in articles}
+    assert _story_name(edition.items[0], day, by_url) == day["lead"]
+    assert edition.items[0].kind is ItemKind.TOP
+    trivia = set(day["trivia"])
+    assert not {by_url[i.url] for i in edition.items if i.kind is not ItemKind.FINALLY} & trivia
+    closing = [i for i in edition.items if i.kind is ItemKind.FINALLY]
+    assert len(closing) <= 1 and all(by_url[i.url] in trivia for i in closing)
+    assert closing and edition.items[-1] is closing[0]  # "And finally" closes the edition
+    shown = [_story_name(i, day, by_url) for i in edition.items]
+    assert len(shown) == len(set(shown))  # every event once
+
+
+def test_the_newsday_stories_carry_a_key_name_or_figure_below_the_headline() -> None:
+    day, articles = expected(), newsday()
+    edition = build(articles, "en")
+    by_url = {a.url: short(a.guid) for a in articles}
+    carried = [any(key in i.summary for key in _keys(_story_name(i, day, by_url), day)) for i in edition.items]
+    assert len(carried) >= 20
+    assert sum(carried) / len(carried) >= 0.9, [i.title for i, c in zip(edition.items, carried, strict=True) if not c]
+
+
+def test_the_newsday_lead_summary_has_no_dateline_caption_or_background() -> None:
+    lead = build(newsday(), "en").items[0]
+    assert lead.summary.startswith("A magnitude 6.1 earthquake")  # "VELMORA — " cut off
+    assert "Rescuers search through rubble" not in lead.summary  # the photo's caption
+    assert "1987" not in lead.summary  # background
+
+
+def test_the_french_newsday_keeps_captions_background_and_bare_referents_out() -> None:
+    edition = build(newsday("fr"), "fr")
+    text = " ".join(i.summary for i in edition.items)
+    assert "Des voyageurs attendent" not in text  # a caption
+    assert "a fondé l’association" not in text  # background
+    assert "la proportion a presque doublé" not in text  # a bare referent
+    assert "Associé au poulet" not in text  # leans on a sentence not shown
+    assert not any(i.summary.startswith("KÉNITRA") for i in edition.items)  # a dateline
+
+
+def test_a_story_shows_its_sources_and_links_to_the_others() -> None:
+    edition = build(newsday(), "en")
+    html = html_root(variant(edition)).text_content()
+    assert "4 sources" in html and "Also read" in html
+    lead = edition.items[0]
+    assert {link.source for link in lead.also_read} == {"City Courier", "Daily Signal", "Valley Observer"}
+
+
+def test_the_newsday_page_has_today_top_story_top_stories_and_and_finally() -> None:
+    root = html_root(variant(build(newsday(), "en")))
+    assert [h.text_content() for h in root.xpath("//h2")] == [
+        "Today",
+        "Top story",
+        "Top stories",
+        "In brief",
+        "And finally",
+    ]
+    today = [li.text_content() for li in root.xpath("//ul[@class='today']/li")]
+    assert today[0] == "Earthquake in Velmora kills 14 and injures 80" and 3 <= len(today) <= 6
+
+
+@pytest.mark.parametrize("name", [name for name, *_ in fixture_days()])
+def test_subjects_are_never_cut_with_an_ellipsis_on_any_fixture_day(name: str) -> None:
+    _name, articles, language, end = next(d for d in fixture_days() if d[0] == name)
+    edition = build(articles, language, end=end)
+    rendered = variant(edition).rendered
+    assert rendered.subject and len(rendered.subject) <= 60
+    assert not rendered.subject.rstrip().endswith(("…", "...")), rendered.subject
+    first_title = edition.items[0].title
+    assert rendered.subject.split()[0].strip("’'") in first_title  # composed from the lead story
+    # the preheader never repeats the subject
+    assert rendered.subject not in html_root(variant(edition)).xpath("string(//div[@class='preheader'][1])")
+
+
+def test_every_long_headline_gets_a_subject_without_an_ellipsis() -> None:
+    titles = [a.title for _n, arts, *_ in fixture_days() for a in arts] + [
+        "Festival du film : un premier long métrage tourné dans le Haut Atlas remporte le grand prix",
+        "Supercalifragilisticexpialidociouslyextraordinarilylongwordthatneverends and more",
+    ]
+    for title in titles:
+        subject = v_subject(title)
+        assert 0 < len(subject) <= 60 and "…" not in subject, (title, subject)
+        assert subject.split()[-1].lower() not in {"de", "la", "le", "the", "of", "à", "and", "et"}, subject
+
+
+def test_scores_and_ranges_never_break_in_either_language() -> None:
+    assert typeset("Redhaven lose 4-0, women win 2-1", "en") == f"Redhaven lose 4{NB_HYPHEN}0, women win 2{NB_HYPHEN}1"
+    assert (
+        typeset("Le Raja bat le Wydad 2-1 (10-12 h)", "fr") == f"Le Raja bat le Wydad 2{NB_HYPHEN}1 (10{NB_HYPHEN}12 h)"
+    )
+    assert typeset("https://x.example/a-1", "fr") == "https://x.example/a-1"  # not between digits
+
+
+@pytest.mark.parametrize(
+    ("locales", "english", "french"),
+    [
+        (("en_US", "fr_FR"), "Sunday, November 29, 2026", "dimanche 29 novembre 2026"),
+        (("en_GB", "fr_MA"), "Sunday, 29 November 2026", "dimanche 29 novembre 2026"),
+    ],
+)
+def test_newsletter_locale_sets_each_edition_date(locales: tuple[str, ...], english: str, french: str) -> None:
+    assert english in html_root(variant(english_edition(), locales=locales)).text_content()
+    assert french in html_root(variant(french_edition(), locales=locales)).text_content()
+
+
+def test_the_and_finally_story_survives_storing_the_edition(store: Store) -> None:
+    built = build(newsday(), "en")
+    built = replace(built, items=tuple(replace(i, article_id=None) for i in built.items))  # articles not stored
+    stored = save_edition(store, built, rebuild=False, now=END)
+    assert [i.kind for i in stored.items] == [i.kind for i in built.items]
+    assert stored.items[-1].kind is ItemKind.FINALLY

@@ -4,11 +4,14 @@ view's choices (topics, reading time, "En bref" limit)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import lxml.html
 import pytest
+from browser_support import CHROMIUM
 from email_samples import english_edition, french_edition, links, mail_settings
 
 from digest.editorial.plan import edition_words
@@ -101,7 +104,8 @@ def test_header_shows_name_date_and_reading_time(fr: Variant) -> None:
 def test_lead_story_then_top_stories_with_their_category_then_en_bref(fr: Variant) -> None:
     root = doc(fr)
     sections = [h.text_content() for h in root.xpath("//h2")]
-    assert sections == ["À la une", "En bref"]
+    # "Aujourd'hui" under the masthead; "À la une" over the lead only, "Les titres" over the rest.
+    assert sections == ["Aujourd’hui", "À la une", "Les titres", "En bref"]
     headlines = [h.text_content() for h in root.xpath("//h3")]
     assert headlines == [typeset(i.title, "fr") for i in french_edition().top]
     assert root.xpath("//h3")[0].get("class").split() == ["headline", "lead-headline"]
@@ -167,7 +171,7 @@ def test_topics_select_categories_case_insensitively_and_say_so() -> None:
     assert sel.topics == ("Économie", "Sport")
     only = variant(edition, ["économie", "Sport"])
     root = doc(only)
-    assert [h.text_content() for h in root.xpath("//h2")] == ["À la une", "En bref"]
+    assert [h.text_content() for h in root.xpath("//h2")] == ["Aujourd’hui", "À la une", "Les titres", "En bref"]
     assert {p.text_content() for p in root.xpath("//p[@class='kicker']")} <= {"Économie", "Sport"}
     assert "Vous ne recevez que vos rubriques\u00a0: Économie, Sport." in root.text_content()
     # the header's reading time is the variant's own, counted like the edition's
@@ -215,3 +219,51 @@ def test_stories_without_url_or_summary_still_render() -> None:
     assert root.xpath("string(//h3[1])") == typeset(bare.title, "fr")
     assert typeset(brief.title, "fr") in root.text_content()
     assert edition.items[-1].kind is ItemKind.BRIEF
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and os.environ.get("DIGEST_REQUIRE_BROWSER") != "1",
+    reason="headless Chromium (/usr/bin/chromium) not installed",
+)
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_read_the_article_and_footer_links_are_44_pixels_tall_at_375(edition: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ed = french_edition() if edition == "fr" else english_edition()
+    page_html = variant(ed).rendered.html
+    path = tmp_path / "edition.html"
+    path.write_text(page_html, encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
+            page.goto(path.as_uri())
+            targets = page.locator("a.read, .footer-links a")
+            # every top story's "Read the article" and the three footer links
+            assert targets.count() == len(ed.top) + 3
+            for i in range(targets.count()):
+                box = targets.nth(i).bounding_box()
+                assert box is not None and box["height"] >= 44, (targets.nth(i).inner_text(), box)
+        finally:
+            browser.close()
+
+
+def test_every_label_of_the_email_templates_has_curly_apostrophes() -> None:
+    from digest import i18n
+
+    folder = Path(__file__).resolve().parent.parent / "templates" / "email"
+    labels: set[str] = set()
+    plurals: set[tuple[str, str]] = set()
+    for template in folder.iterdir():
+        text = template.read_text(encoding="utf-8")
+        labels.update(re.findall(r'(?<![n])_\("([^"]+)"', text))
+        plurals.update(re.findall(r'ngettext\("([^"]+)", "([^"]+)"', text))
+    assert "That’s all for today. See you tomorrow morning." in labels and plurals
+    for language in ("fr", "en"):
+        shown = [i18n.gettext(language, label) for label in labels]
+        shown += [i18n.ngettext(language, one, many, n, num=n) for one, many in plurals for n in (1, 2)]
+        assert not [s for s in shown if "'" in s], language

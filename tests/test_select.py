@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from newsday import expected, newsday, short
 
 from digest.editorial.pick import (
     DEFAULT_DUPLICATE_SIMILARITY,
+    Pick,
     ScoreParts,
     category_weight,
     fingerprints,
@@ -89,13 +91,15 @@ def test_score_parts_are_transparent() -> None:
     day = fixture_day()
     long_read = score_parts(by_guid(day, "eau-longue"), start=START, end=END)
     short = score_parts(by_guid(day, "tram-breve"), start=START, end=END)
+    vote = score_parts(by_guid(day, "budget-a"), start=START, end=END)
     assert long_read.standfirst == 1.0 and short.standfirst == 0.0
-    assert long_read.substance > 0.8 > 0.1 > short.substance
+    # Length is not news value: the vote (officials, figures, a decision) outweighs the long feature.
+    assert vote.hard >= 0.75 > long_read.hard
     fresh = score_parts(article("Frais", "Mot. " * 300, hours_before_end=0.5), start=START, end=END)
     stale = score_parts(article("Rassis", "Mot. " * 300, hours_before_end=23), start=START, end=END)
     assert fresh.recency > 0.95 and stale.recency < 0.05
-    parts = ScoreParts(recency=1.0, substance=0.5, standfirst=1.0, coverage=0.5, category_weight=2.0, balance=0.7)
-    assert parts.base == pytest.approx(0.35 + 0.35 * 0.5 + 0.15 + 0.15 * 0.5)
+    parts = ScoreParts(recency=1.0, hard=0.5, standfirst=1.0, coverage=0.5, category_weight=2.0, balance=0.7)
+    assert parts.base == pytest.approx(0.15 + 0.35 * 0.5 + 0.05 + 0.45 * 0.5)
     assert parts.total == pytest.approx(parts.base * 2.0 * 0.7)
     assert "recency 1.00" in parts.describe() and "x weight 2.00 x balance 0.70" in parts.describe()
 
@@ -181,3 +185,89 @@ def test_selection_is_deterministic() -> None:
     first = [p.article.url for p in pick_stories(day, language="fr", start=START, end=END)]
     again = [p.article.url for p in pick_stories(list(reversed(day)), language="fr", start=START, end=END)]
     assert first == again
+
+
+# The six-outlet day (tests/fixtures/newsday): what an editor makes of it.
+
+
+def newsday_picks(language: str = "en") -> list[Pick]:
+    return pick_stories(newsday(language), language=language, start=START, end=END)
+
+
+def story_of(picks: list[Pick], guid: str) -> Pick:
+    return next(p for p in picks if guid in {short(a.guid) for a in (p.article, *p.also)})
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_event_told_by_several_outlets_is_one_story(language: str) -> None:
+    picks = newsday_picks(language)
+    for name, event in expected(language)["events"].items():
+        story = story_of(picks, event["guids"][0])
+        assert {short(a.guid) for a in (story.article, *story.also)} == set(event["guids"]), name
+        assert story.outlets == len({a.source for a in (story.article, *story.also)}) >= 2
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_look_alike_is_merged_with_the_event_it_resembles(language: str) -> None:
+    picks = newsday_picks(language)
+    for alike, event in expected(language)["lookalikes"]:
+        assert story_of(picks, alike) is not story_of(picks, event), (alike, event)
+        assert not story_of(picks, alike).also, alike
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_story_is_told_by_the_report_not_the_analysis_or_the_explainer(language: str) -> None:
+    picks = newsday_picks(language)
+    for name, event in expected(language)["events"].items():
+        story = story_of(picks, event["guids"][0])
+        if "not_shown" in event:
+            assert short(story.article.guid) != event["not_shown"], name
+            assert event["not_shown"] in {short(a.guid) for a in story.also}, name
+
+
+def test_news_value_not_length_orders_the_day_and_trivia_sinks() -> None:
+    picks = newsday_picks()
+    order = [short(p.article.guid) for p in picks]
+    assert order[0] == "quake-a"  # 4 outlets, 14 dead, a state of emergency
+    trivia = set(expected()["trivia"])
+    assert {short(p.article.guid) for p in picks if p.light} == trivia
+    events = {short(story_of(picks, e["guids"][0]).article.guid) for e in expected()["events"].values()}
+    # Every event told by several outlets ranks above every trivia item.
+    assert max(order.index(g) for g in events) < min(order.index(g) for g in trivia)
+    # The long solar-irrigation feature no longer outranks a single-outlet decision.
+    assert order.index("like-town") < order.index("solar")
+    assert "coverage" in picks[0].parts.describe() and "hard" in picks[0].parts.describe()
+
+
+def test_a_story_of_one_outlet_has_no_coverage_and_four_outlets_nearly_full() -> None:
+    picks = newsday_picks()
+    assert story_of(picks, "quake-a").parts.coverage == pytest.approx(0.875)
+    assert story_of(picks, "theatre").parts.coverage == 0.0
+
+
+def test_two_reports_that_disagree_on_the_toll_still_make_one_story() -> None:
+    first = article(
+        "Quake in Velmora kills 14, says governor Anja Thorsen",
+        "A 6.1 earthquake struck Velmora on Saturday, killing 14 people and injuring 80, governor Anja Thorsen "
+        "said. Rescuers from Station Road to the Halden bridge searched 300 damaged buildings.",
+        language="en",
+        source="A",
+    )
+    second = article(  # other words, other figures (cosine 0.18): the people and places decide
+        "Toll climbs to 15 after tremor",
+        "Fifteen dead and 92 hurt: the toll of the 6.2 tremor rose overnight, Anja Thorsen told reporters in "
+        "Velmora. Teams between Station Road and the Halden bridge have checked 320 houses.",
+        language="en",
+        source="B",
+    )
+    cup = article(
+        "Velmora United win the regional cup 3-1",
+        "Velmora United beat Portmere 3-1 on Saturday, with 2 goals from Elsa Varga before 4,500 fans, "
+        "the club's 12th regional cup.",
+        language="en",
+        source="C",
+    )
+    picks = pick_stories([first, second, cup], language="en", start=START, end=END)
+    assert len(picks) == 2
+    quake = next(p for p in picks if p.also)
+    assert {quake.article.url, *(a.url for a in quake.also)} == {first.url, second.url}

@@ -11,8 +11,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from digest.editorial.summarize import (
+    BRIEF,
     DEFAULT_WEIGHTS,
     FRENCH_WEIGHTS,
+    TOP,
     Style,
     article_sentences,
     is_boilerplate,
@@ -20,9 +22,18 @@ from digest.editorial.summarize import (
     split_sentences,
     summarize,
     summarize_article,
+    summarize_story,
     weights_for,
 )
 from digest.editorial.summarize.language import language
+from digest.editorial.summarize.lines import (
+    has_credit,
+    is_background,
+    is_byline,
+    leans_on_context,
+    restates,
+    strip_dateline,
+)
 from digest.editorial.summarize.sentences import split_paragraphs
 from digest.models import Article
 
@@ -348,3 +359,78 @@ def test_one_line_standfirst_serves_a_one_line_brief() -> None:
     standfirst = "Deux milliards d'euros pour rénover 4 000 écoles d'ici 2030."
     brief = summarize_article(_article(standfirst), Style(max_sentences=1, max_words=30))
     assert brief.source == "publisher" and brief.text == standfirst
+
+
+# Every line carries the news (issue 24): no caption, dateline, byline, background or
+# sentence leaning on one the reader does not see; a brief says more than its headline.
+
+
+def test_a_dateline_is_cut_and_the_sentence_kept() -> None:
+    text = (
+        "RABAT (MAP) — Le gouvernement a adopté jeudi un plan de 12 milliards de dirhams pour les routes rurales. "
+        "Les travaux commenceront en mars dans six régions, a précisé le ministre de l’Équipement."
+    )
+    summary = summarize_story(text, language="fr", style=TOP)
+    assert summary.text.startswith("Le gouvernement a adopté jeudi")
+    assert strip_dateline("LONDON — Prices rose.") == "Prices rose."
+    assert strip_dateline("NATO allies met on Friday.") == "NATO allies met on Friday."
+
+
+def test_a_caption_and_its_credit_never_make_a_summary() -> None:
+    text = (
+        "La SNCF a annulé samedi 40 % des TGV au départ de Paris en raison d’une grève des aiguilleurs.\n\n"
+        "Des voyageurs attendent sur un quai de la gare de Lyon, samedi. (Photo : Léa Martin / AFP)\n\n"
+        "Le mouvement doit durer jusqu’à lundi, selon les syndicats SUD-Rail et CGT-Cheminots, "
+        "qui réclament 300 embauches."
+    )
+    for style in (TOP, BRIEF):
+        summary = summarize_story(text, language="fr", style=style)
+        assert summary.sentences and "voyageurs attendent" not in summary.text
+    assert has_credit("Rescuers search the rubble. (Photo: Ledger/K. Marr)")
+    assert not has_credit("Keeper John Hale (pictured) rescued three kayakers.")
+
+
+def test_a_byline_is_not_a_sentence() -> None:
+    assert is_byline("By Lena Ortiz") and is_byline("Par Karim Alaoui")
+    assert not is_byline("By Monday the trains were running again.")
+    text = "By Lena Ortiz\n\nAt least fourteen people died when a tremor shook Velmora on Saturday, officials said."
+    assert summarize_story(text, language="en", style=BRIEF).text.startswith("At least fourteen")
+
+
+def test_a_sentence_leaning_on_one_not_shown_never_opens_a_summary() -> None:
+    assert leans_on_context("Le syndicat a annoncé de son côté une grève mardi.", "fr")
+    assert leans_on_context("Dans les villes moyennes, la proportion a presque doublé.", "fr")
+    assert leans_on_context("Associé au poulet, il donne un tajine parfumé.", "fr")
+    assert leans_on_context("The union, however, rejected the offer.", "en")
+    assert not leans_on_context("La proportion de jeunes diplômés a doublé en dix ans.", "fr")
+    text = (
+        "La hausse des loyers touche désormais 30 % des ménages des grandes villes, selon l’Observatoire. "
+        "Dans les villes moyennes, la proportion a presque doublé en cinq ans."
+    )
+    summary = summarize_story(text, language="fr", style=TOP)
+    assert summary.text.startswith("La hausse des loyers")
+    brief = summarize_story(text, language="fr", style=BRIEF)
+    assert not brief.text.startswith("Dans les villes moyennes")
+
+
+def test_background_is_a_last_resort() -> None:
+    assert is_background("Latifa Chraïbi a fondé l’association Derb Al Qalam en 2014.", "fr")
+    assert is_background("The strike had caused queues of lorries.", "en")
+    assert not is_background("The port reopened on Saturday after a two-day strike.", "en")
+    text = (
+        "Latifa Chraïbi a fondé l’association Derb Al Qalam en 2014. "
+        "L’association ouvre lundi à Fès une école du soir pour 120 adultes, avec le soutien de la commune."
+    )
+    assert summarize_story(text, language="fr", style=BRIEF).text.startswith("L’association ouvre lundi")
+
+
+def test_a_brief_that_restates_its_headline_gives_the_next_fact_instead() -> None:
+    title = "Northline fares to rise in January"
+    text = (
+        "Northline fares will rise in January. "
+        "Season tickets go up by 2.5% and single fares by 3% from January 5, the operator said."
+    )
+    assert restates(title, "Northline fares will rise in January.")
+    assert not restates(title, "Season tickets go up by 2.5% and single fares by 3% from January 5.")
+    brief = summarize_story(text, language="en", style=BRIEF, title=title)
+    assert brief.text.startswith("Season tickets go up by 2.5%")

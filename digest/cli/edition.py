@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.editorial.plan import BRIEF_LABEL
+from digest.editorial.plan import BRIEF_LABEL, FINALLY_LABEL
 from digest.i18n import gettext
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 
@@ -98,6 +98,10 @@ def outline(ed: Edition, *, what: str, budget: int, width: int = 100) -> str:
         for section in briefs:
             lines.append(f"  [italic]{escape(section.category)}[/italic]")
             lines.extend(_brief(item, width) for item in section.items)
+    closing = [i for i in ed.items if i.kind is ItemKind.FINALLY]
+    if closing:
+        lines.append(f"\n[bold]{escape(gettext(ed.language, FINALLY_LABEL))}[/bold]")
+        lines.extend(_brief(item, width) for item in closing)
     return "\n".join(lines)
 
 

@@ -39,6 +39,8 @@ CONFIG = """\
 name = "Le Brief"
 sender = "Le Brief <brief@demo.digest.localhost>"
 postal_address = "Le Brief (demo), 1 rue de l'Exemple, 20000 Casablanca, Maroc"
+# Dates as Moroccan French and British English write them.
+locale = ["fr_MA", "en_GB"]
 base_url = "http://127.0.0.1:8000"
 
 [database]

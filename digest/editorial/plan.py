@@ -11,8 +11,15 @@ footer's legal lines are not part of the read.) Stories are taken in
    other categories still have stories. The first is the lead story ("À la une" /
    "Top story") with a fuller :data:`digest.editorial.summarize.LEAD` summary; the others get
    a :data:`digest.editorial.summarize.TOP` summary and show their category above the headline;
-2. the rest of the budget goes to "En bref" / "In brief": one sentence per story
+2. the day's best light story (trivia: :attr:`digest.editorial.pick.Pick.light`), if
+   any, closes the edition in the "Et enfin" / "And finally" slot with a one-sentence
+   summary; trivia is never a top story nor a brief, so at most one is shown;
+3. the rest of the budget goes to "En bref" / "In brief": one sentence per story
    (:data:`digest.editorial.summarize.BRIEF`), grouped by category, under the same share rule.
+
+A story's summary comes from the article that reports it; when that one gives no usable
+summary (a single sentence too long for a brief), from the next of its articles that
+is not an angle piece.
 
 A summary is only computed for a story that can still fit: the cheapest it could
 cost (its headline, labels and a shortest summary) is checked first, and the search
@@ -21,7 +28,7 @@ candidates costs a few dozen summaries, not 500.
 
 Items are stored in reading order: the lead, the other top stories by importance,
 then briefs by category, the categories in ``categories`` order first, then in order
-of their best story. The edition's ``word_count`` is :func:`edition_words` of what
+of their best story, then the "Et enfin" story. The edition's ``word_count`` is :func:`edition_words` of what
 it shows, and its reading time is that count over the reading speed, rounded up.
 """
 
@@ -41,10 +48,21 @@ from digest.editorial.pick import (
     pick_stories,
     source_name,
 )
-from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Summary, accepts
+from digest.editorial.summarize import BRIEF, LEAD, MIN_SENTENCE_WORDS, TOP, Style, Summary, accepts
 from digest.editorial.summarizer import Summarizer
 from digest.i18n import N_, gettext
-from digest.models import Article, Edition, EditionItem, EditionStatus, ItemKind, reading_minutes, words_per_minute
+from digest.models import (
+    Article,
+    Edition,
+    EditionItem,
+    EditionStatus,
+    ItemKind,
+    Link,
+    reading_minutes,
+    words_per_minute,
+)
+from digest.text.headlines import short_form
+from digest.text.signals import is_angle
 from digest.urls import host_of
 from digest.words import word_count
 
@@ -65,6 +83,10 @@ MASTHEAD_WORDS = 9
 #: Words a reader sees around the stories (messages of the catalogues, digest.i18n).
 BRIEF_LABEL, ALSO_READ_LABEL, DEFAULT_CATEGORY = N_("In brief"), N_("Also read:"), N_("News")
 LEAD_LABEL = N_("Top story")
+FINALLY_LABEL = N_("And finally")
+TOP_STORIES_LABEL, TODAY_LABEL, SOURCES_WORDS = N_("Top stories"), N_("Today"), 2  # "3 sources"
+#: Longest line of the "Aujourd'hui" / "Today" list under the masthead (characters).
+TODAY_CHARS = 60
 
 
 def item_label(minutes: int) -> str:
@@ -78,7 +100,13 @@ def item_words(item: EditionItem, language: str) -> int:
     n += word_count(item.source or host_of(item.url))
     if item.also_read:
         n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(link.title) for link in item.also_read)
+        n += SOURCES_WORDS
     return n
+
+
+def today_words(title: str) -> int:
+    """Words of a top story's line in the "Aujourd'hui" / "Today" list."""
+    return word_count(short_form(title, TODAY_CHARS))
 
 
 def masthead_words(newsletter: str) -> int:
@@ -87,16 +115,22 @@ def masthead_words(newsletter: str) -> int:
 
 
 def edition_words(items: Sequence[EditionItem], language: str, *, newsletter: str = "") -> int:
-    """Every word the edition shows: the masthead, the lead's label, each top story's
-    category, "En bref" and its category headings, and every item. An edition
+    """Every word the edition shows: the masthead, the "Aujourd'hui" list, the lead's
+    label, "Les titres", each top story's category, "En bref" and its category headings,
+    "Et enfin", and every item (with its "3 sources"). An edition
     without items counts nothing: it is not sent."""
     if not items:
         return 0
     tops = [i for i in items if i.kind is ItemKind.TOP]
     brief_categories = {i.category for i in items if i.kind is ItemKind.BRIEF}
     n = masthead_words(newsletter)
+    if any(i.kind is ItemKind.FINALLY for i in items):
+        n += word_count(gettext(language, FINALLY_LABEL))
     if tops:
-        n += word_count(gettext(language, LEAD_LABEL))
+        n += word_count(gettext(language, LEAD_LABEL)) + word_count(gettext(language, TODAY_LABEL))
+        n += sum(today_words(i.title) for i in tops)
+    if len(tops) > 1:
+        n += word_count(gettext(language, TOP_STORIES_LABEL))
     n += sum(word_count(i.category) for i in tops) + sum(word_count(c) for c in brief_categories)
     if brief_categories:
         n += word_count(gettext(language, BRIEF_LABEL))
@@ -129,9 +163,16 @@ class _Draft:
     kind: ItemKind
     category: str
     summary: Summary
+    #: The article the summary was taken from (the reporting piece, unless it had none).
+    source_article: Article | None = None
+
+    @property
+    def summary_of(self) -> Article:
+        """The article whose headline and summary the item shows."""
+        return self.source_article or self.pick.article
 
     def item(self, position: int) -> EditionItem:
-        a = self.pick.article
+        a = self.summary_of
         return EditionItem(
             position=position,
             kind=self.kind,
@@ -141,7 +182,14 @@ class _Draft:
             summary=self.summary.text,
             reading_minutes=a.reading_minutes or reading_minutes(article_words(a), a.language),
             article_id=a.id,
-            also_read=self.pick.also_read,
+            also_read=tuple(
+                link
+                for link in (
+                    Link(self.pick.article.title, self.pick.article.url, source_name(self.pick.article)),
+                    *self.pick.also_read,
+                )
+                if link.url != a.url
+            ),
             source=a.source.strip(),
         )
 
@@ -208,12 +256,17 @@ def plan(
     def category(p: Pick) -> str:
         return spelling[(p.article.category.strip() or default_category).casefold()]
 
-    def heading_words(kind: ItemKind, cat: str) -> int:
-        """Words a new item of ``kind`` adds around itself: a top story's category
-        (and the lead's label for the first), a brief's category heading and "En bref"."""
+    def heading_words(kind: ItemKind, cat: str, title: str) -> int:
+        """Words a new item of ``kind`` adds around itself: a top story's category and
+        its line in "Aujourd'hui" (with the lead's and the list's labels for the first,
+        "Les titres" for the second), a brief's category heading and "En bref"."""
         if kind is ItemKind.TOP:
-            lead = 0 if any(d.kind is ItemKind.TOP for d in drafts) else word_count(gettext(language, LEAD_LABEL))
-            return word_count(cat) + lead
+            tops = sum(1 for d in drafts if d.kind is ItemKind.TOP)
+            labels = (LEAD_LABEL, TODAY_LABEL) if tops == 0 else (TOP_STORIES_LABEL,) if tops == 1 else ()
+            shown = sum(word_count(gettext(language, label)) for label in labels)
+            return word_count(cat) + today_words(title) + shown
+        if kind is ItemKind.FINALLY:
+            return word_count(gettext(language, FINALLY_LABEL))
         n = 0 if (kind, cat) in sections else word_count(cat)
         if not any(k is ItemKind.BRIEF for k, _ in sections):
             n += word_count(gettext(language, BRIEF_LABEL))
@@ -227,11 +280,13 @@ def plan(
         n = word_count(a.title) + word_count(item_label(minutes)) + word_count(source_name(a))
         if pick.also:
             n += word_count(gettext(language, ALSO_READ_LABEL)) + sum(word_count(x.title) for x in pick.also)
+            n += SOURCES_WORDS
         style = TOP if kind is ItemKind.TOP else BRIEF
-        return n + heading_words(kind, cat) + style.min_sentences * MIN_SENTENCE_WORDS
+        return n + heading_words(kind, cat, a.title) + style.min_sentences * MIN_SENTENCE_WORDS
 
     def cost(draft: _Draft) -> int:
-        return item_words(draft.item(0), language) + heading_words(draft.kind, draft.category)
+        item = draft.item(0)
+        return item_words(item, language) + heading_words(draft.kind, draft.category, item.title)
 
     def place(draft: _Draft, n: int) -> None:
         nonlocal used
@@ -242,12 +297,16 @@ def plan(
 
     # 1. Top stories, in rank order; a story that is capped, too thin or too long
     # waits. The first placed is the lead: a LEAD summary when it has one, else TOP.
+    # Trivia is set apart: one of it may close the edition, none is a top story or a brief.
+    light = [(rank, p) for rank, p in enumerate(picks) if p.light]
     top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
     top_limit = budget * TOP_SHARE
     pending: list[tuple[int, Pick]] = []
-    remaining = Counter(category(p) for p in picks)
+    remaining = Counter(category(p) for p in picks if not p.light)
     misses = 0
     for rank, pick in enumerate(picks):
+        if pick.light:
+            continue
         cat = category(pick)
         remaining[cat] -= 1
         if len(drafts) >= rules.top_stories or misses >= MAX_MISSES or used >= top_limit:
@@ -262,11 +321,11 @@ def plan(
             continue
         draft = None
         if not drafts:
-            lead = _Draft(rank, pick, ItemKind.TOP, cat, summarizer.summarize(pick.article, LEAD))
+            lead = _summarised(summarizer, rank, pick, ItemKind.TOP, cat, LEAD)
             if accepts(LEAD, lead.summary) and used + cost(lead) <= top_limit:
                 draft = lead
         if draft is None:
-            draft = _Draft(rank, pick, ItemKind.TOP, cat, summarizer.summarize(pick.article, TOP))
+            draft = _summarised(summarizer, rank, pick, ItemKind.TOP, cat, TOP)
         n = cost(draft)
         if not accepts(TOP, draft.summary) or used + n > top_limit:
             misses += 1
@@ -275,7 +334,14 @@ def plan(
         misses = 0
         place(draft, n)
 
-    # 2. Briefs, in rank order, under the share rule while other categories have
+    # 2. The best light story closes the edition, when it fits in what is left.
+    for rank, pick in light[:1]:
+        closing = _summarised(summarizer, rank, pick, ItemKind.FINALLY, category(pick), BRIEF)
+        n = cost(closing)
+        if closing.summary.sentences and used + n <= budget:
+            place(closing, n)
+
+    # 3. Briefs, in rank order, under the share rule while other categories have
     # stories left; a capped story is reconsidered as soon as the edition grows.
     waiting = Counter(category(p) for _, p in pending)
     misses = 0
@@ -293,7 +359,7 @@ def plan(
             if used + floor(pick, ItemKind.BRIEF, cat) > budget:
                 misses += 1  # cannot fit whatever its summary: no summary computed
                 break
-            draft = _Draft(rank, pick, ItemKind.BRIEF, cat, summarizer.summarize(pick.article, BRIEF))
+            draft = _summarised(summarizer, rank, pick, ItemKind.BRIEF, cat, BRIEF)
             n = cost(draft)
             if used + n > budget:
                 misses += 1
@@ -302,6 +368,22 @@ def plan(
                 place(draft, n)
             break
     return drafts
+
+
+def _summarised(summarizer: Summarizer, rank: int, pick: Pick, kind: ItemKind, category: str, style: Style) -> _Draft:
+    """The draft of ``pick`` as ``kind``, summarised by ``summarizer`` in ``style`` from the
+    reporting article, or from the next of the story's articles that is not an angle when
+    it gives none."""
+    first = _Draft(rank, pick, kind, category, summarizer.summarize(pick.article, style))
+    if accepts(style, first.summary):
+        return first
+    for other in pick.also:
+        if is_angle(other.title, other.category):
+            continue
+        summary = summarizer.summarize(other, style)
+        if accepts(style, summary):
+            return _Draft(rank, pick, kind, category, summary, other)
+    return first
 
 
 def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft]:
@@ -315,6 +397,8 @@ def _ordered(drafts: Sequence[_Draft], categories: Sequence[str]) -> list[_Draft
     def key(d: _Draft) -> tuple[int, int, int, int]:
         if d.kind is ItemKind.TOP:
             return (0, 0, 0, d.rank)
+        if d.kind is ItemKind.FINALLY:
+            return (2, 0, 0, d.rank)
         order = configured.get(d.category.casefold())
         group = (0, order) if order is not None else (1, best_rank[d.category])
         return (1, group[0], group[1], d.rank)

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest import i18n
-from digest.editorial.plan import edition_words
+from digest.editorial.plan import TODAY_CHARS, edition_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
+from digest.text.headlines import short_form
 from digest.text.typography import typeset
 from digest.urls import host_of
 
@@ -44,6 +45,8 @@ class StoryView:
     source: str
     also_read: tuple[LinkView, ...] = ()
     category: str = ""
+    #: Outlets reporting the story ("3 sources"): the item's own and its "Lire aussi" links'.
+    sources: int = 1
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class EditionView:
     date_subject: str
     reading_minutes: int
     lead: StoryView | None  # the day's top story ("À la une"), fuller summary
-    top_stories: tuple[StoryView, ...]  # the other top stories, by importance
+    top_stories: tuple[StoryView, ...]  # the other top stories ("Les titres"), by importance
     brief_sections: tuple[SectionView, ...]
     preheader: str
     headline: str  # the subject line: the top headline, at most SUBJECT_CHARS
@@ -92,12 +95,16 @@ class EditionView:
     dropped_briefs: int = 0
     postal_address: str = ""
     logo_url: str = ""
+    finally_story: StoryView | None = None  # the light story that closes the edition ("Et enfin")
+    #: "Aujourd'hui" / "Today" under the masthead: the top stories' headlines.
+    today: tuple[str, ...] = ()
 
     @property
     def stories(self) -> tuple[StoryView, ...]:
-        """Every story shown, top stories first."""
+        """Every story shown, top stories first, the "Et enfin" story last."""
         lead = (self.lead,) if self.lead else ()
-        return (*lead, *self.top_stories, *(s for sec in self.brief_sections for s in sec.stories))
+        last = (self.finally_story,) if self.finally_story else ()
+        return (*lead, *self.top_stories, *(s for sec in self.brief_sections for s in sec.stories), *last)
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,9 @@ def _story(item: EditionItem, language: str) -> StoryView:
         source=item.source or source_of(item.url),
         also_read=tuple(_link(link, language) for link in item.also_read),
         category=item.category,
+        sources=len(
+            {item.source or source_of(item.url), *(link.source or source_of(link.url) for link in item.also_read)}
+        ),
     )
 
 
@@ -157,6 +167,12 @@ def _sections(items: Sequence[EditionItem], language: str) -> tuple[SectionView,
     for item in items:
         order.setdefault(item.category, []).append(_story(item, language))
     return tuple(SectionView(c, tuple(s)) for c, s in order.items())
+
+
+def subject_line(title: str, limit: int = SUBJECT_CHARS) -> str:
+    """A subject a person would write from the lead's headline, at most ``limit``
+    characters and never cut with "…" (see :func:`digest.text.headlines.short_form`)."""
+    return short_form(title, limit)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -180,22 +196,24 @@ def build(
     lang = edition.language
     tops = [i for i in selection.items if i.kind is ItemKind.TOP]
     briefs = [i for i in selection.items if i.kind is ItemKind.BRIEF]
+    closing = next((i for i in selection.items if i.kind is ItemKind.FINALLY), None)
     dropped = 0
     if brief_limit is not None and brief_limit < len(briefs):
         keep = {i.position for i in sorted(briefs, key=lambda i: i.position)[: max(0, brief_limit)]}
         dropped = len(briefs) - len(keep)
         briefs = [i for i in briefs if i.position in keep]
-    shown = tops + briefs
+    shown = tops + briefs + ([closing] if closing else [])
     if len(shown) == len(edition.items) and edition.reading_minutes > 0:
         minutes = edition.reading_minutes  # the edition's own figure, as it was built
     else:
         # a topic subset or fewer briefs: counted the way the edition counts itself
         minutes = reading_minutes(edition_words(shown, lang, newsletter=masthead.newsletter), lang)
-    # The subject is the day's top headline; the preheader, shown after it, carries
-    # the next headlines (or the top story's summary when there is no other).
+    # The subject is composed from the lead story's headline (never cut with "…");
+    # the preheader, shown after it, carries the next stories (or the lead's summary
+    # when there is no other), never the subject again.
     ordered = tops + briefs
-    headline = typeset(shorten(ordered[0].title, SUBJECT_CHARS), lang) if ordered else ""
-    rest = [i.title.strip() for i in ordered[1:4] if i.title.strip()]
+    headline = typeset(subject_line(ordered[0].title), lang) if ordered else ""
+    rest = [short_form(i.title, SUBJECT_CHARS) for i in ordered[1:4] if i.title.strip()]
     teaser = " · ".join(rest) if rest else (ordered[0].summary if ordered else "")
     preheader = typeset(shorten(teaser, PREHEADER_CHARS), lang)
     locale = masthead.locale(lang)
@@ -216,4 +234,6 @@ def build(
         dropped_briefs=dropped,
         postal_address=masthead.postal_address,
         logo_url=masthead.logo_url,
+        finally_story=_story(closing, lang) if closing else None,
+        today=tuple(typeset(short_form(i.title, TODAY_CHARS), lang) for i in tops),
     )

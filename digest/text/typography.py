@@ -9,7 +9,9 @@ U+00A0 goes before ":". Only spaces already in the text are replaced (and the
 missing ones inside « »): no space is invented where the writer left none, so
 URLs and times ("20:15") are untouched.
 
-English keeps a number and its unit word together: "3-minute" takes the
+Every language keeps a score or a range in one piece: the hyphen between two numbers
+("2-1", "10-12") becomes the non-breaking hyphen U+2011, so "2-" never ends a line
+above "1". English also keeps a number and its unit word together: "3-minute" takes the
 non-breaking hyphen U+2011, which every mail client honours (CSS nowrap does not
 reach the plain-text part).
 
@@ -34,12 +36,15 @@ _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
 _GROUP_SPACE = re.compile(r"[ \u00a0\u202f]")
 # "3-minute", "10-year-old": a number joined to a word by a hyphen.
 _NUMBER_HYPHEN = re.compile(r"(?<=\d)-(?=[^\W\d_])")
+# A score or a range, "2-1", "10-12 h", "1990-1995": one piece in every language.
+_SCORE_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
 
 
 def typeset(text: str, language: str) -> str:
     """``text`` with the no-break spaces and hyphens of ``language`` ("fr", "en",
     "fr_MA"...); other languages are returned unchanged."""
     lang = language.lower()[:2]
+    text = _SCORE_HYPHEN.sub(NB_HYPHEN, text)
     if lang == "fr":
         return _french(text)
     if lang == "en":

@@ -72,7 +72,8 @@ def edition_listing(
         ),
         reading_time=i18n.ngettext(language, "Reading time: %(num)d minute", "Reading time: %(num)d minutes", minutes),
         top_sections=top,
-        briefs=[_safe(i) for i in edition.briefs],
+        # the briefs, then the light story that closes the edition ("Et enfin")
+        briefs=[_safe(i) for i in edition.items if i.kind is not ItemKind.TOP],
         share_url=share_url,
         **more,
     )

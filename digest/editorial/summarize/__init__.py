@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from digest.editorial.summarize.anaphora import leans_back
 from digest.editorial.summarize.language import language as get_language
+from digest.editorial.summarize.lines import has_credit, is_byline, restates, strip_dateline
 from digest.editorial.summarize.quotes import balanced
 from digest.editorial.summarize.scoring import (
     DEFAULT_WEIGHTS,
@@ -92,8 +93,9 @@ class Summary:
 def article_sentences(text: str, language: str, *, title: str = "", limit: int | None = None) -> list[Sentence]:
     """The sentences of ``text`` that may appear in a summary (the first ``limit``).
 
-    Drops page furniture, fragments of fewer than :data:`MIN_SENTENCE_WORDS` words
-    and a repeat of the headline; indexes are renumbered so position still counts
+    Drops page furniture, bylines, captions (a photo credit and the sentence it follows),
+    fragments of fewer than :data:`MIN_SENTENCE_WORDS` words and a repeat of the headline;
+    cuts datelines ("VELMORA — "); indexes are renumbered so position still counts
     from the first real sentence.
     """
     return _counted_sentences(text, language, title=title, limit=limit)[0]
@@ -109,15 +111,24 @@ def _counted_sentences(
     for s in iter_sentences(text, language):
         if limit is not None and len(kept) >= limit:
             break
-        n = word_count(s.text)
+        if has_credit(s.text):
+            # A caption: the credit, and the sentence of its paragraph it follows.
+            if kept and kept[-1].paragraph == s.paragraph:
+                kept.pop()
+                counts.pop()
+            continue
+        body = strip_dateline(s.text)
+        n = word_count(body)
         if (
             n >= MIN_SENTENCE_WORDS
-            and not is_boilerplate(s.text, words=n)
-            and (not headline or _normalise(s.text) != headline)
+            and not is_byline(body)
+            and not is_boilerplate(body, words=n)
+            and (not headline or _normalise(body) != headline)
         ):
             # Renumbered only once something was dropped before it (a frozen dataclass
             # costs a microsecond to build).
-            kept.append(s if s.index == len(kept) else Sentence(s.text, len(kept), s.paragraph))
+            same = s.index == len(kept) and body is s.text
+            kept.append(s if same else Sentence(body, len(kept), s.paragraph))
             counts.append(n)
     return kept, counts
 
@@ -178,9 +189,9 @@ def summarize_story(
     else the sentences of ``text`` that best cover its gist (scored with ``weights``,
     the language's own by default: the product never passes them, benchmarks/scorer_grid.py does)."""
     publisher = standfirst_summary(standfirst, language=language, style=style, title=title)
-    if publisher is not None:
+    if publisher is not None and not (style.max_sentences == 1 and restates(title, publisher.text)):
         return publisher
-    return summarize(
+    summary = summarize(
         text,
         language=language,
         title=title,
@@ -191,6 +202,15 @@ def summarize_story(
         min_words=style.min_words,
         weights=weights,
     )
+    if style.max_sentences == 1 and summary.sentences and restates(title, summary.text):
+        # A one-line brief that only says its headline again: the next sentence adding a fact.
+        for s in article_sentences(text, language, title=title, limit=MAX_SCORED_SENTENCES):
+            n = word_count(s.text)
+            fits = style.max_words is None or n <= style.max_words
+            fresh = s.text != summary.text and not restates(title, s.text)
+            if fits and fresh and balanced(s.text) and not leans_back(s.text, language):
+                return Summary((s.text,), "extract")
+    return summary
 
 
 def summarize_article(article: Article, style: Style) -> Summary:

@@ -15,9 +15,11 @@ summary's words and the gist, where a word is only worth what the gist still lac
 redundancy removal MMR gives, without a separate weight); stop when no sentence
 raises it, or when every sentence left would take the summary further from the
 length its style states (``target_words``) than it already is. Long sentences pay
-through the precision side; fragments, quote-only sentences, questions and short French
-scene-setting lines (:mod:`digest.editorial.summarize.scene`) are held back; sentences come out
-in article order.
+through the precision side; fragments, quote-only sentences, questions, short French
+scene-setting lines (:mod:`digest.editorial.summarize.scene`) and background
+(:func:`digest.editorial.summarize.lines.is_background`) are held back; a sentence leaning on
+context mid-sentence (:func:`digest.editorial.summarize.lines.leans_on_context`) comes only with
+the one before it; sentences come out in article order.
 
 Where the constants come from. They were first chosen on articles 1-500 of the
 OrangeSum *test* split, which a test split must never be used for. They have since
@@ -65,6 +67,7 @@ from dataclasses import dataclass
 from digest.editorial.summarize.anaphora import leans_back
 from digest.editorial.summarize.language import Language
 from digest.editorial.summarize.language import language as get_language
+from digest.editorial.summarize.lines import is_background, leans_on_context
 from digest.editorial.summarize.quotes import scan
 from digest.editorial.summarize.scene import is_scene_setting
 from digest.editorial.summarize.sentences import Sentence
@@ -175,7 +178,12 @@ def score_sentences(
     ):
         covered = _gain(Counter(toks), Counter(), gist.expected)
         penalty = 1.0
-        if q > weights.mostly_quoted or _QUESTION.search(s.text) or is_scene_setting(s.text, lang.code, words=n):
+        if (
+            q > weights.mostly_quoted
+            or _QUESTION.search(s.text)
+            or is_scene_setting(s.text, lang.code, words=n)
+            or is_background(s.text, lang.code)
+        ):
             penalty = 0.0
         out.append(
             ScoredSentence(
@@ -186,7 +194,7 @@ def score_sentences(
                 q,
                 covered / weights.expected_words,
                 penalty,
-                leans_back=leans_back(s.text, lang.code),
+                leans_back=leans_back(s.text, lang.code) or leans_on_context(s.text, lang.code),
                 whole=not still_open and not stray,
             )
         )
