@@ -84,6 +84,7 @@ class RecordingHandler:
     rcpt_faults: dict[str, list[Fault]] = field(default_factory=dict)
     command_faults: dict[str, list[Fault]] = field(default_factory=dict)
     connections: int = 0
+    open_sessions: set[SMTP] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
 
@@ -187,6 +188,14 @@ class _FaultySMTP(SMTP):
         super().__init__(handler, **kwargs)
         self._greeted = False
         self._recording = handler
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._recording.open_sessions.add(self)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._recording.open_sessions.discard(self)
+        super().connection_lost(error)
 
     async def push(self, status: Any) -> None:
         if not self._greeted:
@@ -299,6 +308,25 @@ class SMTPServer:
             self.handler.rcpt_faults.clear()
             self.handler.command_faults.clear()
             self.handler.connections = 0
+
+    def reset(self) -> None:
+        """Make the server as good as new between tests: drop the connections still open
+        (a client of the last test must not deliver into the next one), then :meth:`clear`."""
+        loop = self._controller.loop
+        dropped = threading.Event()
+
+        def drop() -> None:
+            for session in list(self.handler.open_sessions):
+                if session.transport is not None:
+                    session.transport.abort()
+            # abort() schedules connection_lost, which cancels the session's task: let
+            # both run before the test goes on.
+            loop.call_soon(loop.call_soon, dropped.set)
+
+        if loop.is_running():
+            loop.call_soon_threadsafe(drop)
+            dropped.wait(5)
+        self.clear()
 
     # Faults -------------------------------------------------------------------
 

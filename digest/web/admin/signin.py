@@ -14,7 +14,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest.admins import DUMMY_HASH, verify_password
+from digest.admins import verify_password
 from digest.errors import ValidationError
 from digest.logs import mask_email
 from digest.store.admins import credentials, forget_failures, recent_failures, record_failure
@@ -82,8 +82,8 @@ async def login(request: Request) -> Response:
         return _login_again(request, 403, email, gettext(request, "The form had expired. Try again."))
     found = await ctx.db(credentials, ctx.store, address)
     password = text(form, "password", 1024)
-    # Verify against a dummy hash for an unknown address: the same time either way.
-    ok = verify_password(found[1] if found else DUMMY_HASH, password) and found is not None
+    # An unknown address is verified against a dummy hash: the same time either way.
+    ok = verify_password(found[1] if found else None, password) and found is not None
     if not ok or found is None:
         await ctx.db(record_failure, ctx.store, keys, now=now)
         await ctx.db(forget_failures, ctx.store, before=now - 2 * WINDOW)
