@@ -8,10 +8,12 @@ articles; an owner also manages admins. The API bearer token acts as an owner.
 from __future__ import annotations
 
 import enum
+import functools
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from digest.errors import ValidationError
@@ -19,7 +21,12 @@ from digest.errors import ValidationError
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
-_hasher = PasswordHasher()
+#: The environment variable naming the argon2 parameters new hashes are made with: one of
+#: argon2-cffi's profiles (``rfc_9106_low_memory``, the default: 3 passes over 64 MiB;
+#: ``rfc_9106_high_memory``; ``cheapest``, for test suites only). A stored hash keeps its
+#: own parameters, so changing this never locks anyone out.
+HASH_PROFILE_ENV = "DIGEST_PASSWORD_HASH_PROFILE"
+DEFAULT_HASH_PROFILE = "rfc_9106_low_memory"
 
 
 class Role(enum.StrEnum):
@@ -66,19 +73,34 @@ def check_password(password: str) -> str:
     return password
 
 
+@functools.cache
+def hasher() -> PasswordHasher:
+    """The argon2id hasher of the profile named by ``DIGEST_PASSWORD_HASH_PROFILE``."""
+    name = os.environ.get(HASH_PROFILE_ENV, "").strip().lower() or DEFAULT_HASH_PROFILE
+    parameters = getattr(profiles, name.upper(), None)
+    if not name.isidentifier() or not isinstance(parameters, Parameters):
+        choices = ", ".join(n.lower() for n in dir(profiles) if isinstance(getattr(profiles, n), Parameters))
+        raise ValidationError(f"{HASH_PROFILE_ENV}: expected one of {choices}, got {name!r}")
+    return PasswordHasher.from_parameters(parameters)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to verify against when the address is unknown, made with the same
+    parameters as real ones, so that a wrong address and a wrong password take the same time."""
+    return hasher().hash("not-a-real-password-for-timing")
+
+
 def hash_password(password: str) -> str:
     """The argon2id hash of a checked password."""
-    return _hasher.hash(check_password(password))
+    return hasher().hash(check_password(password))
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``stored_hash`` (False for a malformed hash)."""
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash`` (False for a malformed hash). With no
+    stored hash (an unknown address) it checks against :func:`dummy_hash`, taking as
+    long, and answers False."""
     try:
-        return _hasher.verify(stored_hash, password[:MAX_PASSWORD_LENGTH])
+        return hasher().verify(stored_hash or dummy_hash(), password[:MAX_PASSWORD_LENGTH]) and bool(stored_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-#: A hash to verify against when the address is unknown, so that a wrong address and
-#: a wrong password take the same time.
-DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")

@@ -1,29 +1,51 @@
 """Shared fixtures: real databases (a SQLite file always, PostgreSQL when
-DIGEST_TEST_DATABASE_URL is set), each test getting its own empty schema."""
+DIGEST_TEST_DATABASE_URL is set), each test getting its own; a real SMTP server.
+
+What is costly is paid once per worker (pytest-xdist process), not once per test: the
+migrations (each test's ``store`` is a copy of a migrated template, see
+database_support), the SMTP server (one per worker, cleared before each test) and the
+PostgreSQL database (one per worker, a schema per test)."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from database_support import (
+    Statement,
+    copy_sqlite,
+    migrated_sqlite_template,
+    record_migrations,
+    replay,
+    schema_of,
+    schema_url,
+)
 from hypothesis import settings as hypothesis_settings
 from smtp_server import SMTPServer
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 from web_support import Clock, RecordingProofSender
 
 from digest.store import Store
 
-# No per-example deadline: the machine is shared and timing is the benchmarks' job. In CI
-# the examples are derandomised, so a run is reproducible and never flaky; locally they
-# stay random, which is how new failing cases are found.
-hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
-hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+# Hypothesis profiles. No per-example deadline: the machine is shared and timing is the
+# benchmarks' job. "ci" (what .ci/run uses): 100 examples per property, derandomised, so
+# a run is reproducible and never flaky. "dev" (the default): 100 random examples, which
+# is how new failing cases are found. "thorough": 1,000 random examples per property,
+# chosen with `pytest --hypothesis-profile=thorough` (see the README).
+hypothesis_settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Admin passwords are hashed with argon2's cheapest parameters in tests (digest.admins
+# reads this variable; production keeps RFC 9106's): subprocesses inherit it too.
+os.environ.setdefault("DIGEST_PASSWORD_HASH_PROFILE", "cheapest")
 
 PG_URL = os.environ.get("DIGEST_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,13 +59,19 @@ BACKENDS = [
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A PostgreSQL database created for this test run and dropped after it."""
+    """A PostgreSQL database created for this worker's run and dropped after it.
+
+    Its commits do not wait for the WAL to reach the disk (``synchronous_commit = off``,
+    set on this database only): what a commit makes visible and when is unchanged; only
+    a crash of the server itself could lose the last commits, which no test needs.
+    """
     if not PG_URL:
         pytest.skip("DIGEST_TEST_DATABASE_URL not set")
     name = f"digest_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
@@ -53,21 +81,43 @@ def pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def pg_url(pg_database: str) -> Iterator[str]:
-    """An empty schema in the run's PostgreSQL database, used through search_path."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg_database else "?"
-    url = f"{pg_database}{sep}options=-csearch_path%3D{schema}"
+@pytest.fixture(scope="session")
+def pg_engine(pg_database: str) -> Iterator[Engine]:
+    """One pooled connection to the worker's database, for creating schemas."""
+    engine = create_engine(pg_database, poolclass=StaticPool)
     try:
-        yield url
+        yield engine
     finally:
-        with admin.connect() as conn:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_database: str, pg_engine: Engine) -> list[Statement]:
+    """The SQL the migrations send, recorded once per worker in a template schema."""
+    with pg_engine.begin() as conn:
+        conn.execute(text('CREATE SCHEMA "template"'))
+    return record_migrations(schema_url(pg_database, "template"))
+
+
+@pytest.fixture
+def pg_url(pg_database: str, pg_engine: Engine) -> Iterator[str]:
+    """An empty schema of its own in the run's PostgreSQL database, used through
+    search_path, dropped after the test (dropping them all with the database at the end
+    of the run was slower: its one checkpoint then unlinks every table at once)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with pg_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema_url(pg_database, schema)
+    finally:
+        with pg_engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the current schema, migrated once per worker."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "digest.db")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -80,14 +130,31 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    """A store with the current schema, on each backend."""
+def store(request: pytest.FixtureRequest, db_url: str) -> Iterator[Store]:
+    """A store with the current schema, on each backend, at ``db_url``: a copy of the
+    worker's migrated template (see database_support)."""
+    if db_url.startswith("sqlite"):
+        copy_sqlite(request.getfixturevalue("sqlite_template"), db_url)
+    else:
+        replay(request.getfixturevalue("pg_engine"), schema_of(db_url), request.getfixturevalue("pg_template"))
     s = Store(db_url)
-    s.init()
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_template: Path) -> Callable[[Path], Store]:
+    """Make a store with the current schema in a SQLite file at a given path (a copy of
+    the worker's template), for tests that need SQLite whatever the backend."""
+
+    def make(path: Path) -> Store:
+        url = f"sqlite:///{path}"
+        copy_sqlite(sqlite_template, url)
+        return Store(url)
+
+    return make
 
 
 @pytest.fixture
@@ -103,11 +170,20 @@ def seed_text() -> str:
     return (FIXTURES / "seed" / "news_page.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    """A real SMTP server (aiosmtpd) on a free port, recording what it receives."""
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    """The worker's SMTP server, started once (see ``smtp``)."""
     with SMTPServer() as server:
         yield server
+
+
+@pytest.fixture
+def smtp(smtp_server: SMTPServer) -> SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free port, recording what it receives: the
+    worker's one server, reset (nothing received, no fault, no connection open) before
+    each test. A test that needs other server options starts its own SMTPServer."""
+    smtp_server.reset()
+    return smtp_server
 
 
 @pytest.fixture
@@ -120,3 +196,9 @@ def clock(now: datetime) -> Clock:
 def proofs() -> RecordingProofSender:
     """What the admin API's test sends were asked to deliver (no mail leaves)."""
     return RecordingProofSender()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long tests (marked ``slow`` or ``browser``) first, so that with two
+    workers they overlap the many short ones instead of finishing the run alone."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1)

@@ -93,6 +93,7 @@ class RecordingHandler:
     connection_limit: int | None = None  # simultaneous connections allowed (None: any)
     limit_reply: str = "421 4.7.0 Error: too many connections from 127.0.0.1"
     refused_over_limit: int = 0  # connections greeted with limit_reply
+    open_sessions: set[SMTP] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
 
@@ -197,7 +198,12 @@ class _FaultySMTP(SMTP):
         self._greeted = False
         self._recording = handler
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._recording.open_sessions.add(self)
+
     def connection_lost(self, error: Exception | None) -> None:
+        self._recording.open_sessions.discard(self)
         if self._greeted:
             with self._recording.lock:
                 self._recording.open_connections -= 1
@@ -317,12 +323,8 @@ class SMTPServer:
             return list(self.handler.received)
 
     def clear(self) -> None:
-        """Forget what was received and every fault (as :meth:`reset`)."""
-        self.reset()
-
-    def reset(self) -> None:
-        """Back to a fresh server: what was received, every fault, the connection
-        limit forgotten, and listening again if it was refusing connections."""
+        """Forget what was received, every fault and the connection limit, and listen
+        again if it was refusing connections (:meth:`reset` also drops open connections)."""
         with self.handler.lock:
             self.handler.received.clear()
             self.handler.commands.clear()
@@ -367,6 +369,25 @@ class SMTPServer:
             return await self._controller._create_server()
 
         self._controller.server = asyncio.run_coroutine_threadsafe(reopen(), loop).result(timeout=10)
+
+    def reset(self) -> None:
+        """Make the server as good as new between tests: drop the connections still open
+        (a client of the last test must not deliver into the next one), then :meth:`clear`."""
+        loop = self._controller.loop
+        dropped = threading.Event()
+
+        def drop() -> None:
+            for session in list(self.handler.open_sessions):
+                if session.transport is not None:
+                    session.transport.abort()
+            # abort() schedules connection_lost, which cancels the session's task: let
+            # both run before the test goes on.
+            loop.call_soon(loop.call_soon, dropped.set)
+
+        if loop.is_running():
+            loop.call_soon_threadsafe(drop)
+            dropped.wait(5)
+        self.clear()
 
     # Faults -------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,11 +47,10 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def site(tmp_path: Path, migrated_sqlite: Callable[[Path], Store]) -> Iterator[Site]:
     """The app on a free port, with three admins, readers and today's edition."""
     now = datetime.now(UTC)
-    store = Store(f"sqlite:///{tmp_path / 'browser.db'}")
-    store.init()
+    store = migrated_sqlite(tmp_path / "browser.db")
     for email, role in (("owner@example.org", Role.OWNER), ("editor@example.org", Role.EDITOR),
                         ("viewer@example.org", Role.VIEWER)):  # fmt: skip
         make_admin(store, email, role, now)

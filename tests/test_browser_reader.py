@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -50,9 +50,8 @@ def _rendered(edition_id: int, subscriber_id: int) -> str | None:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    store = Store(f"sqlite:///{tmp_path / 'reader.db'}")
-    store.init()
+def site(tmp_path: Path, migrated_sqlite: Callable[[Path], Store]) -> Iterator[Site]:
+    store = migrated_sqlite(tmp_path / "reader.db")
     zoe = add_subscriber(store, "zoe@example.org", NOW, name="Zoé", language="fr")
     add_subscriber(store, "sam@example.org", NOW, name="Sam", language="en")
     yesterday = NOW - timedelta(days=1)

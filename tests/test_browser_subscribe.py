@@ -5,7 +5,7 @@ unsubscribes. Each page is screenshotted at 375 px and 1280 px into test-artifac
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +33,9 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def site(tmp_path: Path, migrated_sqlite: Callable[[Path], Store]) -> Iterator[Site]:
     """The app served by uvicorn on a free port, over a SQLite file and a real SMTP server."""
-    store = Store(f"sqlite:///{tmp_path / 'browser.db'}")
-    store.init()
+    store = migrated_sqlite(tmp_path / "browser.db")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from digest.actions.core import Actor, Door, Operations, declare
-from digest.admins import DUMMY_HASH, Admin, Role, verify_password
+from digest.admins import Admin, Role, verify_password
 from digest.errors import ValidationError
 from digest.logs import mask_email
 from digest.store import admins as accounts
@@ -120,7 +120,7 @@ def sign_in(ops: Operations, typed: str, password: str, client: Client) -> Verdi
     if wait:
         return Verdict(retry_after=wait)
     found = accounts.credentials(ops.store, address)
-    ok = verify_password(found[1] if found else DUMMY_HASH, password) and found is not None
+    ok = verify_password(found[1] if found else None, password) and found is not None
     seen = {"ip": client.ip, "user_agent": client.user_agent[:200]}
     if not ok or found is None:
         who = Actor(address if found else "unknown", _ANONYMOUS, Door.CONSOLE)
