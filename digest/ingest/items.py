@@ -75,6 +75,7 @@ class Item:
     source: str = ""
     where: str = ""
     plain_text: bool = False  # title, summary, author are plain text (JSON Lines), not markup (feeds)
+    from_page: bool = False  # the body is a page's article text, its captions already taken out by the markup
 
 
 def canonical_url(url: str) -> str:
@@ -145,7 +146,7 @@ def to_article(
         body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
     else:
         paragraphs = text_to_paragraphs(item.body)
-    paragraphs = strip_boilerplate(paragraphs, title=title)
+    paragraphs = strip_boilerplate(paragraphs, title=title, labels=not item.from_page)
     body = join_paragraphs(paragraphs)
     if not body:
         raise ItemError("body: empty (no article text)")

@@ -24,6 +24,10 @@ from digest.ingest.items import Item
 from digest.ingest.text import clean_line, is_excerpt_of, join_paragraphs, paragraphs_to_html
 from digest.text.boilerplate import strip_boilerplate
 from digest.urls import host_of
+from digest.words import word_count
+
+#: Under this many words, the page is read a second time more widely (see extract_page).
+SHORT_ARTICLE_WORDS = 150
 
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle", "report"}
 _ARTICLE_TYPES |= {"opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting"}
@@ -49,19 +53,19 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     article_url = _choose_url(url, meta.get("canonical", "") or meta.get("og:url", ""))
     if not article_url:
         raise SourceError(f"{where}: the page has no canonical link; import it by its URL instead")
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=article_url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        favor_precision=True,
-    )
-    if not isinstance(doc, Document) or doc.body is None:
+    doc = _extract(tree, article_url, wide=False)
+    if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
     title = clean_line(meta.get("headline", "") or meta.get("og:title", "") or (doc.title or ""))
-    paragraphs = strip_boilerplate(_paragraphs(doc.body), title=title)
+    paragraphs = strip_boilerplate(_paragraphs(doc.body), title=title, labels=False)
+    if word_count(" ".join(paragraphs)) < SHORT_ARTICLE_WORDS:
+        # A short result often means the article sits in a table or a shape the
+        # default mode judged too thin: read the page again more widely, keep the longer.
+        wide = _extract(trafilatura.load_html(content), article_url, wide=True)
+        if wide is not None:
+            more = strip_boilerplate(_paragraphs(wide.body), title=title, labels=False)
+            if word_count(" ".join(more)) > word_count(" ".join(paragraphs)):
+                paragraphs = more
     if not paragraphs:
         raise SourceError(f"{where}: no article text found on the page")
     body = join_paragraphs(paragraphs)
@@ -80,16 +84,37 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
         source=meta.get("site_name", "") or (doc.sitename or "") or host_of(article_url),
         where=where,
         plain_text=True,  # meta values and extracted text, not markup
+        from_page=True,
     )
 
 
+def _extract(tree: Any, url: str, *, wide: bool) -> Any:
+    """trafilatura's article (a Document with a body) or None; ``wide``: tables and recall mode."""
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=wide,
+        include_images=False,
+        favor_recall=wide,
+    )
+    return doc if isinstance(doc, Document) and doc.body is not None else None
+
+
 def _paragraphs(body: Any) -> list[str]:
-    """trafilatura's output tree: one paragraph per block (p, head, item, quote)."""
+    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table row)."""
     out: list[str] = []
-    for el in body.iter("p", "head", "item", "quote"):
-        if el.getparent() is not None and el.getparent().tag in ("quote",) and el.tag == "p":
+    for el in body.iter("p", "head", "item", "quote", "row"):
+        parent = el.getparent()
+        if parent is not None and parent.tag == "quote" and el.tag == "p":
             continue  # read with its quote
-        text = clean_line("".join(el.itertext()))
+        if el.tag != "row" and any(a.tag == "row" for a in el.iterancestors()):
+            continue  # read with its table row
+        if el.tag == "row":
+            text = clean_line(" ".join(clean_line("".join(cell.itertext())) for cell in el))
+        else:
+            text = clean_line("".join(el.itertext()))
         if text:
             out.append(text)
     return out
