@@ -10,7 +10,7 @@ import click
 from digest.cli.context import AppContext, pass_app, utcnow
 from digest.ingest import poll_feeds, register_feed
 from digest.ingest.items import ItemError, canonical_url
-from digest.store.feeds import list_feeds, remove_feed
+from digest.store.feeds import list_feeds, page_outcomes, remove_feed
 
 
 @click.group()
@@ -22,11 +22,19 @@ def feeds() -> None:
 @click.argument("url")
 @click.option("--category", help="Category given to the feed's articles.")
 @click.option("--language", help="Language of the feed's articles.")
+@click.option(
+    "--full-text",
+    type=click.Choice(["auto", "always", "never"]),
+    help="Read the page each item links to: auto (when the item is only an excerpt, the default), always, never.",
+)
 @pass_app
-def add(app: AppContext, url: str, category: str | None, language: str | None) -> None:
+def add(app: AppContext, url: str, category: str | None, language: str | None, full_text: str | None) -> None:
     """Register a feed to poll (again with new options: updates them)."""
-    feed, created = register_feed(app.store(), app.settings, url, now=utcnow(), category=category, language=language)
-    extra = ", ".join(x for x in (feed.category, feed.language) if x)
+    feed, created = register_feed(
+        app.store(), app.settings, url, now=utcnow(), category=category, language=language, full_text=full_text
+    )
+    full_text = f"full text {feed.full_text}" if feed.full_text != "auto" else ""
+    extra = ", ".join(x for x in (feed.category, feed.language, full_text) if x)
     click.echo(f"{'added' if created else 'updated'} feed {feed.id}: {feed.url}" + (f" ({extra})" if extra else ""))
     if created:
         click.echo("run `digest feeds poll` to fetch it now; `digest serve` polls it on schedule")
@@ -38,6 +46,7 @@ def add(app: AppContext, url: str, category: str | None, language: str | None) -
 def list_(app: AppContext, as_json: bool) -> None:
     """List registered feeds and their last poll."""
     rows = list_feeds(app.store())
+    pages = page_outcomes(app.store())
     if as_json:
         data = [
             {
@@ -50,6 +59,8 @@ def list_(app: AppContext, as_json: bool) -> None:
                 "last_modified": f.last_modified,
                 "last_polled_at": f.last_polled_at.isoformat() if f.last_polled_at else None,
                 "last_error": f.last_error,
+                "full_text": f.full_text,
+                "pages": pages.get(f.id or 0, {}),
             }
             for f in rows
         ]
@@ -65,6 +76,9 @@ def list_(app: AppContext, as_json: bool) -> None:
         options = ", ".join(x for x in (f.category, f.language) if x)
         click.echo(f"{f.id:>3}  {f.url}" + (f"  [{options}]" if options else "") + (f"  {f.title}" if f.title else ""))
         click.echo(f"     {polled}  {state}".rstrip())
+        counts = pages.get(f.id or 0, {})
+        shown = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+        click.echo(f"     full text: {f.full_text}" + (f"; pages: {shown}" if shown else ""))
 
 
 @feeds.command("poll")
@@ -88,6 +102,8 @@ def poll(app: AppContext) -> None:
         for line in p.report.rejections:
             click.echo(f"rejected: {line}", err=True)
         status = "not modified" if p.status == "not_modified" else p.report.summary()
+        if p.pages:
+            status += "; pages " + ", ".join(f"{o.replace('_', ' ')} {n}" for o, n in sorted(p.pages.items()))
         click.echo(f"{p.url}: {status}")
     totals = report.totals
     click.echo(f"{len(report.feeds)} feeds polled, {len(report.errors)} failed; {totals.summary()}")
