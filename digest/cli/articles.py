@@ -23,8 +23,13 @@ def articles() -> None:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--category", help="Category for every imported article (overrides the source).")
 @click.option("--language", help="Language for every imported article (overrides detection).")
+@click.option(
+    "--url", "page_url", help="The address of the one local .html page imported (when it has no canonical link)."
+)
 @pass_app
-def import_(app: AppContext, sources: tuple[str, ...], category: str | None, language: str | None) -> None:
+def import_(
+    app: AppContext, sources: tuple[str, ...], category: str | None, language: str | None, page_url: str | None
+) -> None:
     """Import articles from feeds, JSON Lines files or article pages (paths or URLs).
 
     An article already in the store (same canonical URL or feed GUID) is updated,
@@ -32,8 +37,12 @@ def import_(app: AppContext, sources: tuple[str, ...], category: str | None, lan
     for JSON Lines) and the rest is still imported; the exit code is 1 when anything
     was rejected.
     """
+    if page_url is not None and len(sources) != 1:
+        raise click.UsageError("--url names the address of one local page; give exactly one file")
     settings, store = app.settings, app.store()
-    report = import_sources(store, settings, list(sources), category=category, language=language, now=utcnow())
+    report = import_sources(
+        store, settings, list(sources), category=category, language=language, now=utcnow(), page_url=page_url
+    )
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
     for line in report.rejections:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from digest.cli.context import AppContext, pass_app, utcnow
+from digest.errors import SourceError
 from digest.ingest import poll_feeds, register_feed
+from digest.ingest.feedlist import export_feed_list, import_feed_list
 from digest.ingest.items import ItemError, canonical_url
 from digest.store.feeds import list_feeds, page_outcomes, remove_feed
 
@@ -122,6 +125,38 @@ def remove(app: AppContext, url: str) -> None:
         url = url.strip()  # not a URL we would have registered: let the lookup say so
     remove_feed(app.store(), url)
     click.echo(f"removed feed {url}")
+
+
+@feeds.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def import_(app: AppContext, path: Path) -> None:
+    """Register every feed of an OPML file (its folder becomes the feed's category).
+
+    One line per feed outline; the exit code is 1 when any was rejected.
+    """
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+    report = import_feed_list(app.store(), app.settings, content, str(path), now=utcnow())
+    for line in report.lines:
+        click.echo(line, err=line.startswith("rejected"))
+    click.echo(report.summary())
+    if report.rejected:
+        click.get_current_context().exit(1)
+
+
+@feeds.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@pass_app
+def export(app: AppContext, out: Path | None) -> None:
+    """Print the registered feeds as OPML 2.0 (folders for categories)."""
+    document = export_feed_list(app.store(), app.settings, now=utcnow())
+    if out is None:
+        click.echo(document.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(document)
 
 
 def register(group: click.Group) -> None:

@@ -52,7 +52,7 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     meta = _metadata(tree)
     article_url = _choose_url(url, meta.get("canonical", "") or meta.get("og:url", ""))
     if not article_url:
-        raise SourceError(f"{where}: the page has no canonical link; import it by its URL instead")
+        raise SourceError(f"{where}: the page has no canonical link; give its address with --url URL")
     doc = _extract(tree, article_url, wide=False)
     if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
