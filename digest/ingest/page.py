@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
 from digest.errors import SourceError
@@ -56,7 +57,10 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     doc = _extract(tree, article_url, wide=False)
     if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
-    title = clean_line(meta.get("headline", "") or meta.get("og:title", "") or (doc.title or ""))
+    # trafilatura's own metadata search (htmldate among it) costs as much as the text:
+    # only when the page's declarations lack the title or the date.
+    info = _trafilatura_metadata(tree, article_url, meta)
+    title = clean_line(meta.get("headline", "") or meta.get("og:title", "") or (info.title or ""))
     paragraphs = strip_boilerplate(_paragraphs(doc.body), title=title, labels=False)
     if word_count(" ".join(paragraphs)) < SHORT_ARTICLE_WORDS:
         # A short result often means the article sits in a table or a shape the
@@ -69,23 +73,33 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     if not paragraphs:
         raise SourceError(f"{where}: no article text found on the page")
     body = join_paragraphs(paragraphs)
-    description = clean_line(meta.get("description", "") or (doc.description or ""))
-    categories = list(doc.categories or [])
+    description = clean_line(meta.get("description", "") or (info.description or ""))
+    categories = list(info.categories or [])
     return Item(
         url=article_url,
         title=title,
         body=body,
         body_html=paragraphs_to_html(paragraphs),
-        published_at=_published(meta, doc.date or ""),
+        published_at=_published(meta, info.date or ""),
         category=meta.get("section", "") or (categories[0] if categories else ""),
         language=meta.get("language", ""),
-        author=meta.get("author", "") or (doc.author or ""),
+        author=meta.get("author", "") or (info.author or ""),
         summary="" if is_excerpt_of(description, body) else description,
-        source=meta.get("site_name", "") or (doc.sitename or "") or host_of(article_url),
+        source=meta.get("site_name", "") or (info.sitename or "") or host_of(article_url),
         where=where,
         plain_text=True,  # meta values and extracted text, not markup
         from_page=True,
     )
+
+
+def _trafilatura_metadata(tree: Any, url: str, meta: dict[str, str]) -> Document:
+    """trafilatura's metadata of the page, searched only when ``meta`` lacks a title or a date."""
+    has_title = meta.get("headline") or meta.get("og:title")
+    has_date = meta.get("published") or meta.get("published_time_el")
+    if has_title and has_date:
+        return Document()
+    found = extract_metadata(tree, default_url=url)
+    return found if isinstance(found, Document) else Document()
 
 
 def _extract(tree: Any, url: str, *, wide: bool) -> Any:
@@ -93,7 +107,7 @@ def _extract(tree: Any, url: str, *, wide: bool) -> Any:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=wide,
         include_images=False,

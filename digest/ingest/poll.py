@@ -31,8 +31,10 @@ from digest.urls import is_ip_address
 
 log = logging.getLogger(__name__)
 
-MAX_PARALLEL_FETCHES = 8  # feeds read at once (each host is still limited by [ingest] per_host_concurrency)
-MAX_PARALLEL_PAGES = 16  # article pages read at once, over all feeds
+# Feeds read at once: they mostly wait (network, the per-host delay), so many can. Each
+# reads its items' pages [ingest] per_host_concurrency at a time, in its own threads, so
+# a feed waiting on its host's delay never holds a thread another feed could use.
+MAX_PARALLEL_FETCHES = 48
 
 
 @dataclass
@@ -76,11 +78,8 @@ def poll_feeds(store: Store, settings: Settings, *, now: datetime, fetcher: Fetc
     active = fetcher if fetcher is not None else Fetcher(settings)
     reader = PageReader(active, obey_robots=bool(settings.ingest.obey_robots))
     try:
-        with (
-            ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FETCHES, len(feeds))) as pool,
-            ThreadPoolExecutor(max_workers=MAX_PARALLEL_PAGES) as pages,
-        ):
-            pending = {pool.submit(_read_feed, store, active, reader, pages, feed, now): feed for feed in feeds}
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FETCHES, len(feeds))) as pool:
+            pending = {pool.submit(_read_feed, store, active, reader, feed, now): feed for feed in feeds}
             done: dict[int, FeedPoll] = {}
             # Store each feed as soon as it is read: its pages are not held while others load.
             for future in as_completed(pending):
@@ -141,10 +140,8 @@ class _FeedRead:
     pages: list[PageFetch] = field(default_factory=list)
 
 
-def _read_feed(
-    store: Store, fetcher: Fetcher, reader: PageReader, pages: ThreadPoolExecutor, feed: Feed, now: datetime
-) -> _FeedRead:
-    """Fetch and parse ``feed``, then read the pages its items need (in ``pages``)."""
+def _read_feed(store: Store, fetcher: Fetcher, reader: PageReader, feed: Feed, now: datetime) -> _FeedRead:
+    """Fetch and parse ``feed``, then read the pages its items need."""
     result = fetcher.get(feed.url, accept=ACCEPT_FEED, etag=feed.etag, last_modified=feed.last_modified)
     if result.not_modified:
         return _FeedRead(result)
@@ -157,20 +154,25 @@ def _read_feed(
             except ItemError:
                 continue  # the item is rejected for its URL when stored
     known = known_pages(store, wanted.values()) if wanted else {}
-    futures: dict[int, Future[PageFetch]] = {}
-    fetched: list[PageFetch] = []
+    todo: dict[int, PageFetch | None] = {}
     for n, url in wanted.items():
         cached = known.get(url)
-        if cached is not None and (cached.outcome == "read" or cached.outcome in FINAL_FAILURES):
-            if cached.outcome == "read":
-                parsed.items[n] = with_page(parsed.items[n], cached.body)  # the cache: no second fetch
-            continue
-        futures[n] = pages.submit(reader.read, parsed.items[n], url, feed.id, now=now, known=cached)
-    for n, page_future in futures.items():
-        page = page_future.result()
-        fetched.append(page)
-        if page.outcome == "read":
-            parsed.items[n] = with_page(parsed.items[n], page.body)
+        if cached is not None and cached.outcome == "read":
+            parsed.items[n] = with_page(parsed.items[n], cached.body)  # the cache: no second fetch
+        elif cached is None or cached.outcome not in FINAL_FAILURES:
+            todo[n] = cached
+    fetched: list[PageFetch] = []
+    if todo:
+        with ThreadPoolExecutor(max_workers=reader.fetcher.gate.concurrency) as pages:
+            futures = {
+                n: pages.submit(reader.read, parsed.items[n], wanted[n], feed.id, now=now, known=cached)
+                for n, cached in todo.items()
+            }
+            for n, page_future in futures.items():
+                page = page_future.result()
+                fetched.append(page)
+                if page.outcome == "read":
+                    parsed.items[n] = with_page(parsed.items[n], page.body)
     return _FeedRead(result, parsed, fetched)
 
 
