@@ -125,7 +125,7 @@ def register_feed(
             )
     language = check_language(language)
     if full_text is not None and full_text not in FULL_TEXT_CHOICES:
-        raise ValidationError(f"--full-text: {full_text!r} is not one of {', '.join(FULL_TEXT_CHOICES)}")
+        raise ValidationError(f"full text: {full_text!r} is not one of {', '.join(FULL_TEXT_CHOICES)}")
     return add_feed(
         store, url, now=now, category=(category or "").strip(), language=language or "", full_text=full_text
     )

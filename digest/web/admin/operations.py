@@ -19,7 +19,7 @@ from digest.errors import DigestError
 from digest.store import archive as archive_store
 from digest.store import audit, delivery_admin
 from digest.store import listings as console_store
-from digest.store.feeds import list_feeds, remove_feed
+from digest.store.feeds import list_feeds, page_outcomes, remove_feed
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
 from digest.web.admin.subscribers import _offset
@@ -118,7 +118,16 @@ async def feeds(request: Request, who: Principal) -> Response:
     """GET /admin/feeds: each feed's last poll and its result or error."""
     ctx = context_of(request)
     rows = await ctx.db(list_feeds, ctx.store, active_only=False)
-    return render(request, "feeds.html", who, feeds=rows)
+    pages = await ctx.db(page_outcomes, ctx.store)
+    labels = {
+        "read": gettext(request, "read"),
+        "robots": gettext(request, "robots.txt"),
+        "timeout": gettext(request, "timeout"),
+        "http_error": gettext(request, "HTTP error"),
+        "paywall": gettext(request, "paywall"),
+        "error": gettext(request, "error"),
+    }
+    return render(request, "feeds.html", who, feeds=rows, pages=pages, outcome_labels=labels)
 
 
 @action(Role.EDITOR)
@@ -137,6 +146,7 @@ async def add_feed(request: Request, who: Principal, form: FormData) -> Response
             now=ctx.now(),
             category=text(form, "category", 100).strip() or None,
             language=text(form, "language", 10).strip() or None,
+            full_text=text(form, "full_text", 10).strip() or None,
         )
     except DigestError as exc:
         return redirect(request, "/admin/feeds", str(exc), kind="error")
