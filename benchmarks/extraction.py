@@ -52,11 +52,15 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+REJECTED: list[str] = []
+
+
 def digest_text(page: dict[str, Any]) -> str:
     """What digest stores as the body ("" when it rejects the page)."""
     try:
         return extract_page(page["html"].encode("utf-8"), page["file"], url=page["url"]).body
-    except SourceError:
+    except SourceError as exc:
+        REJECTED.append(str(exc))
         return ""
 
 
@@ -106,6 +110,8 @@ def main() -> None:
         ms = (time.perf_counter() - started) * 1000 / len(data)
         p, r, f = scores(tp, fp, fn)
         print(f"{name:<12} {p:>9.3f} {r:>7.3f} {f:>6.3f} {ms:>8.0f}")
+    if "digest" in runners:
+        print(f"digest rejected {len(REJECTED)} of {len(data)} pages" + "".join(f"\n  {r}" for r in REJECTED))
     worst.sort(key=lambda w: -w[0])
     for _, page, text in worst[: args.show]:
         found = norm(text)

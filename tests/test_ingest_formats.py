@@ -6,6 +6,7 @@ a local page without a canonical link imported with --url."""
 from __future__ import annotations
 
 import json
+import lzma
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from digest.ingest.items import sensible_category
 from digest.store import Store
 from digest.store.articles import list_stored
 
+PAGES = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "extraction" / "pages.jsonl.xz"
 JSON_FEED = {
     "version": "https://jsonfeed.org/version/1.1",
     "title": "Le Fil",
@@ -175,3 +177,17 @@ def test_local_page_without_canonical_link_imported_with_url(tmp_path: Path, db_
     assert [(a["url"], a["category"]) for a in listed] == [(url, "Économie")]
     both = run.invoke(cli, ["articles", "import", str(page), str(page), "--url", url], env=env)
     assert both.exit_code == 2 and "--url" in both.stderr
+
+
+def test_real_pages_imported_by_url_none_rejected_for_metadata(
+    store: Store, settings: config.Settings, now: datetime
+) -> None:
+    # Every third page of the extraction development set (benchmarks/extraction.py reads all 160).
+    with lzma.open(PAGES, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh][::3]
+    with feed_server() as server:
+        for n, row in enumerate(rows):
+            server.routes[f"/p/{n}.html"] = Route(body=row["html"].encode("utf-8"), content_type="text/html")
+        report = import_sources(store, settings, [server.url(f"/p/{n}.html") for n in range(len(rows))], now=now)
+    assert report.rejections == []
+    assert report.added == len(rows)
