@@ -191,3 +191,24 @@ def test_real_pages_imported_by_url_none_rejected_for_metadata(
         report = import_sources(store, settings, [server.url(f"/p/{n}.html") for n in range(len(rows))], now=now)
     assert report.rejections == []
     assert report.added == len(rows)
+
+
+def test_a_visible_standfirst_is_kept_as_the_bodys_first_paragraph() -> None:
+    lead = "Le port de Tanger Med a rouvert samedi matin après trois jours de tempête et de fermeture."
+    body = "".join(
+        f"<p>Paragraphe {n} : les transporteurs routiers, bloqués depuis mercredi, ont commencé à embarquer "
+        f"dans la matinée, et le trafic devrait retrouver son niveau habituel lundi selon l'autorité.</p>"
+        for n in range(1, 6)
+    )
+    page = (
+        f'<html><head><title>Le port rouvre</title><meta name="description" content="{lead}"></head><body>'
+        f'<header><h1>Le port rouvre</h1><div class="entry-excerpt"><p>{lead}</p></div>'
+        '<a href="/x">Une autre histoire : le port de Tanger Med a rouvert samedi matin, lire</a></header>'
+        f"<article>{body}</article><footer>Contact</footer></body></html>"
+    )
+    from digest.ingest.page import extract_page
+
+    item = extract_page(page.encode(), "page.html", url="https://port.example/a")
+    paragraphs = item.body.split("\n\n")
+    assert paragraphs[0] == lead and len(paragraphs) == 6
+    assert item.summary == ""  # the description is the body's opening, not a separate standfirst

@@ -12,6 +12,7 @@ carry the full publication time with its offset, and from trafilatura after that
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,8 @@ from digest.ingest.text import clean_line, is_excerpt_of, join_paragraphs, parag
 from digest.text.boilerplate import strip_boilerplate
 from digest.urls import host_of
 from digest.words import word_count
+
+_ELLIPSIS = re.compile(r"(?:\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*)$")
 
 #: Under this many words, the page is read a second time more widely (see extract_page).
 SHORT_ARTICLE_WORDS = 150
@@ -54,6 +57,7 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     article_url = _choose_url(url, meta.get("canonical", "") or meta.get("og:url", ""))
     if not article_url:
         raise SourceError(f"{where}: the page has no canonical link; give its address with --url URL")
+    lead = _visible_lead(tree, meta.get("description", ""))
     doc = _extract(tree, article_url, wide=False)
     if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
@@ -70,6 +74,10 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
             more = strip_boilerplate(_paragraphs(wide.body), title=title, labels=False)
             if word_count(" ".join(more)) > word_count(" ".join(paragraphs)):
                 paragraphs = more
+    if lead and paragraphs and not any(lead[:60] in p for p in paragraphs[:3]):
+        # The standfirst shown above the text (the page's description, visible) is
+        # part of the article; extractors often leave it out with the header around it.
+        paragraphs.insert(0, lead)
     if not paragraphs:
         raise SourceError(f"{where}: no article text found on the page")
     body = join_paragraphs(paragraphs)
@@ -90,6 +98,31 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
         plain_text=True,  # meta values and extracted text, not markup
         from_page=True,
     )
+
+
+_BLOCKS = ("p", "div", "section", "header", "h2", "h3", "td", "li")
+_NOT_TEXT = ("a", "figcaption", "figure", "script", "style", "noscript", "button", "nav", "footer", "aside", "form")
+
+
+def _visible_lead(tree: Any, description: str) -> str:
+    """The page's description where the page shows it as text (its standfirst), or ""."""
+    words = _ELLIPSIS.sub("", description).split()
+    if len(words) < 8:
+        return ""
+    key = " ".join(words[:6])
+    for node in tree.xpath("//body//text()[contains(normalize-space(.), $key)]", key=key)[:5]:
+        block = node.getparent()
+        while block is not None and block.tag not in _BLOCKS:
+            if block.tag in _NOT_TEXT:
+                block = None
+                break
+            block = block.getparent()
+        if block is None or any(a.tag in _NOT_TEXT for a in block.iterancestors()):
+            continue
+        text = clean_line(block.text_content())
+        if text.startswith(key) and len(text) <= 2 * len(description) + 200 and len(text.split()) >= 8:
+            return text
+    return ""
 
 
 def _trafilatura_metadata(tree: Any, url: str, meta: dict[str, str]) -> Document:

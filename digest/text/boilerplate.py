@@ -56,6 +56,8 @@ _START = re.compile(
     r"|(?:cet article|this article) (?:est réservé|is for subscribers)|déjà abonné\b|already a subscriber\b"
     r"|(?:weitere informationen|zusatzinformationen|kontakt|contact|more information|plus d[’']informations)\s*:?\s*$"
     r"|aktualisiert am\b|anzeige\b|puedes ver\s*:|lee también\s*:|bewerten\s*:|mit diesem button\b"
+    r"|(?:ähnliche|verwandte) (?:beiträge|artikel)\b|related posts\b|you (?:may|might) also like\b"
+    r"|vous (?:aimerez|pourriez aimer) aussi\b|puede escribirnos\b"
     r")",
     _FLAGS,
 )
