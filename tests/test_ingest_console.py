@@ -62,3 +62,29 @@ async def test_feeds_page_shows_full_text_mode_and_page_outcomes(
         follow_redirects=True,
     )
     assert "full text: 'sometimes' is not one of auto, always, never" in html.unescape(flash(bad.text))
+
+
+async def test_opml_import_with_a_line_per_feed_and_export_download(
+    client: httpx.AsyncClient, store: Store, now: datetime
+) -> None:
+    token = await token_of(client, "/admin/feeds")
+    opml = (
+        b'<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
+        b'<outline text="Sport"><outline type="rss" text="Foot" xmlUrl="https://foot.example/rss"/></outline>'
+        b'<outline type="rss" text="Bad" xmlUrl="ftp://bad.example/rss"/></body></opml>'
+    )
+    imported = await client.post(
+        "/admin/feeds/import",
+        data={"csrf_token": token},
+        files={"file": ("mine.opml", opml, "text/x-opml")},
+    )
+    page = html.unescape(imported.text)
+    assert imported.status_code == 200
+    assert "Added 1, updated 0, rejected 1." in page
+    assert "added: mine.opml:1: https://foot.example/rss (Sport)" in page
+    assert "rejected: mine.opml:1: feed URL:" in page
+    assert [(f.url, f.category) for f in list_feeds(store)] == [("https://foot.example/rss", "Sport")]
+    exported = await client.get("/admin/feeds/export")
+    assert exported.headers["content-disposition"] == 'attachment; filename="feeds.opml"'
+    assert b'<outline text="Sport" title="Sport">' in exported.content
+    assert b'xmlUrl="https://foot.example/rss"' in exported.content

@@ -22,6 +22,7 @@ from digest.store import listings as console_store
 from digest.store.feeds import list_feeds, page_outcomes, remove_feed
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.feed_lists import outcome_labels
 from digest.web.admin.subscribers import _offset
 from digest.web.context import context_of
 
@@ -119,15 +120,8 @@ async def feeds(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     rows = await ctx.db(list_feeds, ctx.store, active_only=False)
     pages = await ctx.db(page_outcomes, ctx.store)
-    labels = {
-        "read": gettext(request, "read"),
-        "robots": gettext(request, "robots.txt"),
-        "timeout": gettext(request, "timeout"),
-        "http_error": gettext(request, "HTTP error"),
-        "paywall": gettext(request, "paywall"),
-        "error": gettext(request, "error"),
-    }
-    return render(request, "feeds.html", who, feeds=rows, pages=pages, outcome_labels=labels)
+    labels = outcome_labels(request)
+    return render(request, "feeds.html", who, feeds=rows, pages=pages, outcome_labels=labels, report=None)
 
 
 @action(Role.EDITOR)
