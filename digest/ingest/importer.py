@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from digest.config import Settings
 from digest.errors import SourceError, ValidationError
 from digest.ingest.feeds import looks_like_feed, parse_feed
@@ -163,10 +165,23 @@ def store_items(
             continue
         report.warnings.extend(f"{item.where}: {line}" for line in warned)
         valid.append((article, item.published_at is None))
-    if valid:
+    if not valid:
+        return report
+    try:
         with store.transaction() as tx:
-            for article, undated in valid:
-                report.count(upsert_article(tx, article, now=now, feed_id=feed_id, keep_published_at=undated))
+            results = [
+                upsert_article(tx, article, now=now, feed_id=feed_id, keep_published_at=undated)
+                for article, undated in valid
+            ]
+    except IntegrityError:
+        # Another import inserted one of these articles meanwhile (PostgreSQL aborts the
+        # whole transaction then): store them one by one, each with its own retry.
+        results = [
+            upsert_article(store, article, now=now, feed_id=feed_id, keep_published_at=undated)
+            for article, undated in valid
+        ]
+    for result in results:
+        report.count(result)
     return report
 
 
