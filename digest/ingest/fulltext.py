@@ -24,7 +24,7 @@ from digest.ingest.fetch import ACCEPT_PAGE, DisallowedError, Fetcher, FetchErro
 from digest.ingest.items import Item
 from digest.ingest.page import extract_page
 from digest.ingest.polite import Robots
-from digest.ingest.text import clean_line, html_to_paragraphs, is_excerpt_of, paragraphs_to_html, text_to_paragraphs
+from digest.ingest.text import clean_line, html_to_paragraphs, is_excerpt_of, text_to_paragraphs
 from digest.store.feeds import PageFetch
 from digest.words import word_count
 
@@ -64,7 +64,7 @@ def with_page(item: Item, body: str) -> Item:
     return replace(
         item,
         body=body,
-        body_html=paragraphs_to_html(text_to_paragraphs(body)),
+        body_html="",  # rebuilt from the paragraphs by to_article (from_page)
         summary=summary,
         from_page=True,
     )

@@ -22,6 +22,7 @@ from digest.ingest.text import (
     html_to_paragraphs,
     inline_text,
     join_paragraphs,
+    paragraphs_to_html,
     sanitize_html,
     text_to_paragraphs,
 )
@@ -146,7 +147,11 @@ def to_article(
         raise ItemError(f"title: longer than {MAX_TITLE} characters")
 
     body_html = ""
-    if item.body_html.strip():
+    if item.from_page:
+        # A page's article text, already cleaned paragraph by paragraph: its HTML is
+        # rebuilt from the paragraphs (escaped), without parsing and sanitising markup.
+        paragraphs = text_to_paragraphs(item.body)
+    elif item.body_html.strip():
         paragraphs = html_to_paragraphs(item.body_html)
         body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
     else:
@@ -155,6 +160,8 @@ def to_article(
     body = join_paragraphs(paragraphs)
     if not body:
         raise ItemError("body: empty (no article text)")
+    if item.from_page:
+        body_html = paragraphs_to_html(paragraphs)
 
     summary = inline(item.summary) if item.summary else ""
     published_at = item.published_at or fallback_published_at
