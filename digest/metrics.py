@@ -63,6 +63,11 @@ DELIVERIES_IN_FLIGHT = _gauge(
 )
 FEED_POLLS = _counter("digest_feed_polls", "Feed polls, by result (ok, error).", ("result",))
 FEED_POLL_ERRORS = _counter("digest_feed_poll_errors", "Feed polls that failed.")
+ARTICLE_PAGES = _counter(
+    "digest_article_pages",
+    "Article pages fetched for feed items, by feed id and outcome (read, robots, timeout, http_error, paywall, error).",
+    ("feed", "outcome"),
+)
 SCHEDULE_DECISIONS = _counter(
     "digest_schedule_decisions",
     "Scheduler decisions about an edition: built on time, caught up, skipped.",
@@ -170,6 +175,11 @@ def feed_polled(*, ok: bool) -> None:
     FEED_POLLS.labels(result="ok" if ok else "error").inc()
     if not ok:
         FEED_POLL_ERRORS.inc()
+
+
+def article_page(feed_id: int | None, outcome: str) -> None:
+    """Count one article page fetched for a feed item, and its outcome."""
+    ARTICLE_PAGES.labels(feed=str(feed_id or ""), outcome=outcome).inc()
 
 
 def edition_built(language: str) -> None:

@@ -70,6 +70,7 @@ class Feed:
     last_modified: str = ""
     last_polled_at: datetime | None = None
     last_error: str = ""
+    full_text: str = "auto"  # fetch the linked page: auto (when the item is short), always, never
     id: int | None = None
 
 

@@ -270,6 +270,10 @@ UNCHANGED = {"subscriber.export", "admin.password", "subscriber.resend_confirmat
 NOT_EVERY_DOOR = {
     "article.import": "the CLI only: articles come in by feed polls, files and URLs given to the CLI",
     **dict.fromkeys(
+        ["feed.import", "feed.export"],
+        "OPML feed lists: the CLI and the console (tests/test_ingest_formats.py, tests/test_ingest_console.py)",
+    ),
+    **dict.fromkeys(
         ["session.sign_in", "session.sign_in_failed", "session.sign_out", "session.sign_out_everywhere"],
         "the console only: its sessions (tests/test_admin_sessions.py)",
     ),

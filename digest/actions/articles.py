@@ -32,14 +32,22 @@ def between(ops: Operations, start: datetime, end: datetime, *, text: str = "") 
 
 
 def import_(
-    ops: Operations, actor: Actor, sources: Sequence[str], *, category: str | None = None, language: str | None = None
+    ops: Operations,
+    actor: Actor,
+    sources: Sequence[str],
+    *,
+    category: str | None = None,
+    language: str | None = None,
+    page_url: str | None = None,
 ) -> ImportReport:
-    """Import articles from ``sources`` (paths or URLs); the report. The fetches run
-    before the audit row is written (each article is stored as it comes)."""
+    """Import articles from ``sources`` (paths or URLs); the report. ``page_url`` is the
+    address of a local page without a canonical link. The fetches run before the audit
+    row is written (each article is stored as it comes)."""
     ops.allow(actor, IMPORT)
     report = import_sources(
-        ops.store, ops.settings, list(sources), category=category, language=language, now=ops.clock()
-    )
+        ops.store, ops.settings, list(sources), category=category, language=language, now=ops.clock(),
+        page_url=page_url,
+    )  # fmt: skip
     with ops.act(actor, IMPORT, target=",".join(sources)[:200]) as act:
         act.details(sources=len(sources), added=report.added, rejected=report.rejected)
         return report

@@ -23,8 +23,13 @@ def articles() -> None:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--category", help="Category for every imported article (overrides the source).")
 @click.option("--language", help="Language for every imported article (overrides detection).")
+@click.option(
+    "--url", "page_url", help="The address of the one local .html page imported (when it has no canonical link)."
+)
 @pass_app
-def import_(app: AppContext, sources: tuple[str, ...], category: str | None, language: str | None) -> None:
+def import_(
+    app: AppContext, sources: tuple[str, ...], category: str | None, language: str | None, page_url: str | None
+) -> None:
     """Import articles from feeds, JSON Lines files or article pages (paths or URLs).
 
     An article already in the store (same canonical URL or feed GUID) is updated,
@@ -32,7 +37,11 @@ def import_(app: AppContext, sources: tuple[str, ...], category: str | None, lan
     for JSON Lines) and the rest is still imported; the exit code is 1 when anything
     was rejected.
     """
-    report = actions.import_(app.operations(), cli_actor(), sources, category=category, language=language)
+    if page_url is not None and len(sources) != 1:
+        raise click.UsageError("--url names the address of one local page; give exactly one file")
+    report = actions.import_(
+        app.operations(), cli_actor(), sources, category=category, language=language, page_url=page_url
+    )
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
     for line in report.rejections:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from digest.actions import feeds as actions
 from digest.cli.context import AppContext, cli_actor, pass_app
+from digest.errors import SourceError
 
 
 @click.group()
@@ -20,11 +22,19 @@ def feeds() -> None:
 @click.argument("url")
 @click.option("--category", help="Category given to the feed's articles.")
 @click.option("--language", help="Language of the feed's articles.")
+@click.option(
+    "--full-text",
+    type=click.Choice(["auto", "always", "never"]),
+    help="Read the page each item links to: auto (when the item is only an excerpt, the default), always, never.",
+)
 @pass_app
-def add(app: AppContext, url: str, category: str | None, language: str | None) -> None:
+def add(app: AppContext, url: str, category: str | None, language: str | None, full_text: str | None) -> None:
     """Register a feed to poll (again with new options: updates them)."""
-    feed, created = actions.add(app.operations(), cli_actor(), url, category=category, language=language)
-    extra = ", ".join(x for x in (feed.category, feed.language) if x)
+    feed, created = actions.add(
+        app.operations(), cli_actor(), url, category=category, language=language, full_text=full_text
+    )
+    full_text = f"full text {feed.full_text}" if feed.full_text != "auto" else ""
+    extra = ", ".join(x for x in (feed.category, feed.language, full_text) if x)
     click.echo(f"{'added' if created else 'updated'} feed {feed.id}: {feed.url}" + (f" ({extra})" if extra else ""))
     if created:
         click.echo("run `digest feeds poll` to fetch it now; `digest serve` polls it on schedule")
@@ -35,7 +45,9 @@ def add(app: AppContext, url: str, category: str | None, language: str | None) -
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:
     """List registered feeds and their last poll."""
-    rows = actions.feeds(app.operations())
+    ops = app.operations()
+    rows = actions.feeds(ops)
+    pages = actions.page_outcomes(ops)
     if as_json:
         data = [
             {
@@ -48,6 +60,8 @@ def list_(app: AppContext, as_json: bool) -> None:
                 "last_modified": f.last_modified,
                 "last_polled_at": f.last_polled_at.isoformat() if f.last_polled_at else None,
                 "last_error": f.last_error,
+                "full_text": f.full_text,
+                "pages": pages.get(f.id or 0, {}),
             }
             for f in rows
         ]
@@ -63,6 +77,9 @@ def list_(app: AppContext, as_json: bool) -> None:
         options = ", ".join(x for x in (f.category, f.language) if x)
         click.echo(f"{f.id:>3}  {f.url}" + (f"  [{options}]" if options else "") + (f"  {f.title}" if f.title else ""))
         click.echo(f"     {polled}  {state}".rstrip())
+        counts = pages.get(f.id or 0, {})
+        shown = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+        click.echo(f"     full text: {f.full_text}" + (f"; pages: {shown}" if shown else ""))
 
 
 @feeds.command("poll")
@@ -86,6 +103,8 @@ def poll(app: AppContext) -> None:
         for line in p.report.rejections:
             click.echo(f"rejected: {line}", err=True)
         status = "not modified" if p.status == "not_modified" else p.report.summary()
+        if p.pages:
+            status += "; pages " + ", ".join(f"{o.replace('_', ' ')} {n}" for o, n in sorted(p.pages.items()))
         click.echo(f"{p.url}: {status}")
     totals = report.totals
     click.echo(f"{len(report.feeds)} feeds polled, {len(report.errors)} failed; {totals.summary()}")
@@ -100,6 +119,38 @@ def remove(app: AppContext, url: str) -> None:
     """Stop polling a feed (its articles stay in the store)."""
     removed = actions.remove(app.operations(), cli_actor(), url)
     click.echo(f"removed feed {removed}")
+
+
+@feeds.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def import_(app: AppContext, path: Path) -> None:
+    """Register every feed of an OPML file (its folder becomes the feed's category).
+
+    One line per feed outline; the exit code is 1 when any was rejected.
+    """
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+    report = actions.import_list(app.operations(), cli_actor(), content, str(path))
+    for line in report.lines:
+        click.echo(line, err=line.startswith("rejected"))
+    click.echo(report.summary())
+    if report.rejected:
+        click.get_current_context().exit(1)
+
+
+@feeds.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@pass_app
+def export(app: AppContext, out: Path | None) -> None:
+    """Print the registered feeds as OPML 2.0 (folders for categories)."""
+    document = actions.export_list(app.operations(), cli_actor())
+    if out is None:
+        click.echo(document.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(document)
 
 
 def register(group: click.Group) -> None:

@@ -176,6 +176,9 @@ class IngestSettings:
     timeout_seconds: float = key(20.0, "Timeout for one HTTP fetch.")
     max_bytes: int = key(5000000, "Largest feed or page accepted, in bytes.")
     user_agent: str = key("digest/0.1 (+https://github.com/digest)", "User-Agent sent with every fetch.")
+    per_host_concurrency: int = key(2, "Most requests in flight at once to one host (feeds and pages).")
+    per_host_delay_ms: int = key(250, "Least time between the starts of two requests to one host, in ms.")
+    obey_robots: bool = key(True, "Read robots.txt (cached per host) and skip article pages it disallows.")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom 1.0 feeds -> Items, with feedparser.
+"""RSS 0.9x, RSS 1.0 (RDF), RSS 2.0 and Atom 1.0 feeds -> Items, with feedparser
+(JSON Feed by :mod:`digest.ingest.jsonfeed`).
 
 The full text comes from ``content:encoded`` (RSS) or ``<content>`` (Atom) when the
 feed has it, else from the description/summary. When both exist, the description is
@@ -17,6 +18,7 @@ import feedparser
 
 from digest.errors import SourceError
 from digest.ingest.items import Item
+from digest.ingest.jsonfeed import looks_like_json_feed, parse_json_feed
 from digest.ingest.text import html_to_paragraphs, inline_text, is_excerpt_of, text_to_paragraphs
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
@@ -32,7 +34,9 @@ class ParsedFeed:
 
 
 def looks_like_feed(content: bytes) -> bool:
-    """A cheap sniff: does ``content`` start like an RSS, Atom or RDF document?"""
+    """A cheap sniff: does ``content`` start like an RSS, Atom, RDF or JSON Feed document?"""
+    if looks_like_json_feed(content):
+        return True
     head = content[:2048].lstrip().lower()
     return (head.startswith(b"<?xml") or head.startswith(b"<")) and any(
         tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")
@@ -45,6 +49,9 @@ def parse_feed(content: bytes, where: str, *, url: str = "", content_type: str =
     Raises SourceError when nothing can be read from it; a feed that is broken
     part-way still yields the items before the break, with a warning.
     """
+    if looks_like_json_feed(content):
+        title, items, warnings = parse_json_feed(content, where)
+        return ParsedFeed(title=title, items=items, warnings=warnings)
     headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type

@@ -24,6 +24,7 @@ import httpx
 
 from digest.config import Settings
 from digest.errors import SourceError
+from digest.ingest.polite import HostGate
 from digest.urls import is_ip_address
 
 MAX_REDIRECTS = 5
@@ -40,7 +41,24 @@ ACCEPT_ANY = "application/rss+xml, application/atom+xml, text/html, application/
 
 
 class FetchError(SourceError):
-    """A fetch failed: refused address, network error, HTTP error, too large, too slow."""
+    """A fetch failed: refused address, network error, HTTP error, too large, too slow.
+
+    ``status`` is the HTTP status when the server answered with an error, else 0;
+    ``timed_out`` tells a timeout from other failures.
+    """
+
+    status: int = 0
+    timed_out: bool = False
+
+
+class DisallowedError(FetchError):
+    """A hop of the fetch is one the caller's check refused (robots.txt)."""
+
+
+def _timeout(message: str) -> FetchError:
+    error = FetchError(message)
+    error.timed_out = True
+    return error
 
 
 class BlockedAddressError(FetchError):
@@ -135,8 +153,8 @@ class _GuardedTransport(httpx.HTTPTransport):
         # every request to this pool, which we rebuild with the guarded backend.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=10,
-            max_keepalive_connections=5,
+            max_connections=64,
+            max_keepalive_connections=32,
             network_backend=_GuardedBackend(resolver, policy),
         )
 
@@ -174,6 +192,7 @@ class Fetcher:
         self.timeout = float(ingest.timeout_seconds)
         self.max_bytes = int(ingest.max_bytes)
         self.user_agent = str(ingest.user_agent)
+        self.gate = HostGate(int(ingest.per_host_concurrency), int(ingest.per_host_delay_ms) / 1000)
         self._client = httpx.Client(
             transport=_GuardedTransport(resolver or resolve, policy),
             timeout=httpx.Timeout(self.timeout),
@@ -192,36 +211,50 @@ class Fetcher:
         """Close pooled connections."""
         self._client.close()
 
-    def get(self, url: str, *, accept: str = ACCEPT_ANY, etag: str = "", last_modified: str = "") -> FetchResult:
+    def get(
+        self,
+        url: str,
+        *,
+        accept: str = ACCEPT_ANY,
+        etag: str = "",
+        last_modified: str = "",
+        allow: Callable[[str], bool] | None = None,
+    ) -> FetchResult:
         """GET ``url``, following up to :data:`MAX_REDIRECTS` checked redirects.
 
-        Sends ``If-None-Match`` / ``If-Modified-Since`` when given. Raises
-        :class:`FetchError` (one line, naming the URL) on any failure.
+        Sends ``If-None-Match`` / ``If-Modified-Since`` when given. Every hop goes
+        through the per-host gate and, when given, ``allow`` (robots.txt): a refused
+        hop raises :class:`DisallowedError`. Raises :class:`FetchError` (one line,
+        naming the URL) on any failure.
         """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = time.monotonic() + self.timeout
+        deadline = 0.0  # set once the first hop holds its host slot: waiting in line is not slowness
         current = _check_url(url)
         for _ in range(MAX_REDIRECTS + 1):
+            if allow is not None and not allow(current):
+                raise DisallowedError(f"{current}: disallowed by robots.txt")
             try:
-                with self._client.stream("GET", current, headers=headers) as response:
-                    if response.status_code in _REDIRECTS:
-                        location = response.headers.get("Location", "")
-                        if not location:
-                            raise FetchError(f"{current}: HTTP {response.status_code} redirect without Location")
-                        current = _check_url(str(response.url.join(location)))
-                        continue
-                    return self._read(current, response, deadline)
+                with self.gate.slot(current):
+                    deadline = deadline or time.monotonic() + self.timeout
+                    with self._client.stream("GET", current, headers=headers) as response:
+                        if response.status_code in _REDIRECTS:
+                            location = response.headers.get("Location", "")
+                            if not location:
+                                raise FetchError(f"{current}: HTTP {response.status_code} redirect without Location")
+                            current = _check_url(str(response.url.join(location)))
+                            continue
+                        return self._read(current, response, deadline)
             except BlockedAddressError as exc:
                 where = current if current == url else f"{url} (redirected to {current})"
                 raise BlockedAddressError(f"{where}: {exc}") from None
             except FetchError:
                 raise
             except httpx.TimeoutException:
-                raise FetchError(f"{current}: timed out after {self.timeout:g} s") from None
+                raise _timeout(f"{current}: timed out after {self.timeout:g} s") from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"{current}: {_describe(exc)}") from None
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
@@ -234,7 +267,9 @@ class Fetcher:
             return FetchResult(url, 304, b"", content_type, etag, last_modified, not_modified=True)
         if response.status_code >= 400:
             reason = response.reason_phrase or ""
-            raise FetchError(f"{url}: HTTP {response.status_code} {reason}".rstrip())
+            error = FetchError(f"{url}: HTTP {response.status_code} {reason}".rstrip())
+            error.status = response.status_code
+            raise error
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(f"{url}: {int(declared)} bytes, more than [ingest] max_bytes = {self.max_bytes}")
@@ -246,7 +281,7 @@ class Fetcher:
             if size > self.max_bytes:
                 raise FetchError(f"{url}: more than [ingest] max_bytes = {self.max_bytes} bytes")
             if time.monotonic() > deadline:
-                raise FetchError(f"{url}: timed out after {self.timeout:g} s")
+                raise _timeout(f"{url}: timed out after {self.timeout:g} s")
             chunks.append(chunk)
         return FetchResult(url, response.status_code, b"".join(chunks), content_type, etag, last_modified)
 

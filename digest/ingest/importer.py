@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from digest.config import Settings
 from digest.errors import SourceError, ValidationError
 from digest.ingest.feeds import looks_like_feed, parse_feed
@@ -21,6 +23,7 @@ from digest.ingest.items import Item, ItemError, to_article
 from digest.ingest.jsonl import looks_like_jsonl, parse_jsonl
 from digest.ingest.language import normalize_language
 from digest.ingest.page import extract_page, looks_like_html
+from digest.models import Article
 from digest.store import Store
 from digest.store.articles import UpsertResult, upsert_article
 
@@ -87,15 +90,23 @@ def import_sources(
     language: str | None = None,
     now: datetime,
     fetcher: Fetcher | None = None,
+    page_url: str | None = None,
 ) -> ImportReport:
     """Import every source (a path or an http(s) URL of a feed, JSON Lines file or
-    article page); ``category``/``language`` override what the sources say.
+    article page); ``category``/``language`` override what the sources say;
+    ``page_url`` is the address of the one local page imported (``--url``), for a
+    page without a canonical link.
 
     Never raises for bad input: unreadable sources and invalid items become
     rejection lines. Raises StoreError if the database fails, ValidationError for a
     bad override.
     """
     language = check_language(language)
+    if page_url is not None:
+        if len(sources) != 1 or _is_url(sources[0]):
+            raise ValidationError("--url: names the address of one local page; give exactly one file")
+        if not _is_url(page_url):
+            raise ValidationError(f"--url: expected an absolute http(s) URL, got {page_url!r}")
     report = ImportReport()
     own_fetcher = fetcher is None and any(_is_url(s) for s in sources)
     if own_fetcher:
@@ -103,7 +114,7 @@ def import_sources(
     try:
         for source in sources:
             try:
-                items, parsed_report = read_source(source, fetcher)
+                items, parsed_report = read_source(source, fetcher, page_url=page_url or "")
             except SourceError as exc:
                 report.rejections.append(str(exc))
                 log.warning("source rejected", extra={"source": source, "error": str(exc)})
@@ -129,10 +140,16 @@ def store_items(
     language: str | None,
     feed_id: int | None,
 ) -> ImportReport:
-    """Validate and store ``items``; each invalid one becomes a rejection line."""
+    """Validate and store ``items``; each invalid one becomes a rejection line.
+
+    The items are validated first, then written in one transaction: one commit per
+    source rather than per article (a feed of 30 items is one write, not 30).
+    """
     report = ImportReport()
     default_language = str(settings.newsletter.language)
+    valid: list[tuple[Article, bool]] = []
     for item in items:
+        warned: list[str] = []
         try:
             article = to_article(
                 item,
@@ -141,17 +158,36 @@ def store_items(
                 category=category,
                 language=language,
                 now=now,
+                warn=warned.append,
             )
         except ItemError as exc:
             report.rejections.append(f"{item.where}: {exc}")
             continue
-        result = upsert_article(store, article, now=now, feed_id=feed_id, keep_published_at=item.published_at is None)
+        report.warnings.extend(f"{item.where}: {line}" for line in warned)
+        valid.append((article, item.published_at is None))
+    if not valid:
+        return report
+    try:
+        with store.transaction() as tx:
+            results = [
+                upsert_article(tx, article, now=now, feed_id=feed_id, keep_published_at=undated)
+                for article, undated in valid
+            ]
+    except IntegrityError:
+        # Another import inserted one of these articles meanwhile (PostgreSQL aborts the
+        # whole transaction then): store them one by one, each with its own retry.
+        results = [
+            upsert_article(store, article, now=now, feed_id=feed_id, keep_published_at=undated)
+            for article, undated in valid
+        ]
+    for result in results:
         report.count(result)
     return report
 
 
-def read_source(source: str, fetcher: Fetcher | None) -> tuple[list[Item], ImportReport]:
-    """The items of one source, and the lines its parser refused or warned about."""
+def read_source(source: str, fetcher: Fetcher | None, *, page_url: str = "") -> tuple[list[Item], ImportReport]:
+    """The items of one source, and the lines its parser refused or warned about
+    (``page_url``: the address of a local page, when it is one)."""
     url = ""
     content_type = ""
     if _is_url(source):
@@ -163,6 +199,7 @@ def read_source(source: str, fetcher: Fetcher | None) -> tuple[list[Item], Impor
     else:
         content = _read_file(source)
         suffix = Path(source).suffix.lower()
+        url = page_url
     kind = _kind(content, suffix, content_type, source)
     report = ImportReport()
     if kind == "jsonl":

@@ -9,6 +9,8 @@ counts words, so an article looks the same whichever way it came in.
 from __future__ import annotations
 
 import ipaddress
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,6 +22,7 @@ from digest.ingest.text import (
     html_to_paragraphs,
     inline_text,
     join_paragraphs,
+    paragraphs_to_html,
     sanitize_html,
     text_to_paragraphs,
 )
@@ -75,6 +78,7 @@ class Item:
     source: str = ""
     where: str = ""
     plain_text: bool = False  # title, summary, author are plain text (JSON Lines), not markup (feeds)
+    from_page: bool = False  # the body is a page's article text, its captions already taken out by the markup
 
 
 def canonical_url(url: str) -> str:
@@ -120,14 +124,17 @@ def to_article(
     category: str | None = None,
     language: str | None = None,
     now: datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Article:
     """Validate and clean ``item``; ``category``/``language`` override the source's.
 
     A missing date becomes ``fallback_published_at`` (when the article was first
     seen). The language is the override, else the item's, else detected, else
     ``default_language``. A date more than a day after ``now`` is refused (a typo or a
-    placeholder such as 9999-12-31 would top every edition forever). Raises
-    :class:`ItemError` naming the field at fault.
+    placeholder such as 9999-12-31 would top every edition forever). A category that
+    cannot be a section label is trimmed or left empty, with a line to ``warn``,
+    never a rejection (see :func:`sensible_category`). Raises :class:`ItemError`
+    naming the field at fault.
     """
     url = canonical_url(item.url)
     # Plain text is stored as given (a title about "<script>" keeps it) and escaped on
@@ -140,15 +147,21 @@ def to_article(
         raise ItemError(f"title: longer than {MAX_TITLE} characters")
 
     body_html = ""
-    if item.body_html.strip():
+    if item.from_page:
+        # A page's article text, already cleaned paragraph by paragraph: its HTML is
+        # rebuilt from the paragraphs (escaped), without parsing and sanitising markup.
+        paragraphs = text_to_paragraphs(item.body)
+    elif item.body_html.strip():
         paragraphs = html_to_paragraphs(item.body_html)
         body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
     else:
         paragraphs = text_to_paragraphs(item.body)
-    paragraphs = strip_boilerplate(paragraphs, title=title)
+    paragraphs = strip_boilerplate(paragraphs, title=title, labels=not item.from_page)
     body = join_paragraphs(paragraphs)
     if not body:
         raise ItemError("body: empty (no article text)")
+    if item.from_page:
+        body_html = paragraphs_to_html(paragraphs)
 
     summary = inline(item.summary) if item.summary else ""
     published_at = item.published_at or fallback_published_at
@@ -157,9 +170,11 @@ def to_article(
     if now is not None and published_at > now + MAX_AHEAD:
         raise ItemError(f"published_at: {published_at.isoformat()} is more than a day in the future")
 
-    chosen_category = clean_line(category if category is not None else item.category)
-    if len(chosen_category) > MAX_CATEGORY:
-        raise ItemError(f"category: longer than {MAX_CATEGORY} characters")
+    given_category = clean_line(category if category is not None else item.category)
+    chosen_category = sensible_category(given_category)
+    if chosen_category != given_category and warn is not None:
+        shown = given_category if len(given_category) <= 80 else given_category[:79] + "…"
+        warn(f"category {shown!r} " + (f"read as {chosen_category!r}" if chosen_category else "left empty"))
 
     lang = _choose_language(item, language, title, body, default_language)
     words = word_count(body)
@@ -177,6 +192,40 @@ def to_article(
         published_at=published_at,
         word_count=words,
         reading_minutes=reading_minutes(words, lang),
+    )
+
+
+_CATEGORY_SEPARATORS = re.compile(r"\s*(?:[,;|>»›/·•]|\s-\s|\s–\s)\s*")
+_BREADCRUMB = re.compile(r"[>»›|]")
+_NOT_A_SECTION = frozenset({"home", "accueil", "news", "actualités", "actualites", "index", "start", "startseite"})
+#: A section label longer than this many words is a sentence or a keyword list.
+MAX_CATEGORY_WORDS = 5
+
+
+def sensible_category(value: str) -> str:
+    """A section label from what a source calls its category: as given when it is one;
+    else the first meaningful part of a list or breadcrumb ("Home > Politics > Europe"
+    gives "Politics"); else "" (a URL, a sentence, a keyword dump)."""
+    value = clean_line(value)
+    if _is_label(value) or not value:
+        return value
+    if "://" in value:
+        return ""
+    for part in _CATEGORY_SEPARATORS.split(value):
+        part = part.strip(" .:-–")
+        if part.casefold() in _NOT_A_SECTION:
+            continue
+        if _is_label(part):
+            return part
+    return ""
+
+
+def _is_label(value: str) -> bool:
+    return (
+        0 < len(value) <= MAX_CATEGORY
+        and len(value.split()) <= MAX_CATEGORY_WORDS
+        and "://" not in value
+        and not _BREADCRUMB.search(value)
     )
 
 

@@ -12,11 +12,13 @@ carry the full publication time with its offset, and from trafilatura after that
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 
 from digest.errors import SourceError
@@ -24,6 +26,12 @@ from digest.ingest.items import Item
 from digest.ingest.text import clean_line, is_excerpt_of, join_paragraphs, paragraphs_to_html
 from digest.text.boilerplate import strip_boilerplate
 from digest.urls import host_of
+from digest.words import word_count
+
+_ELLIPSIS = re.compile(r"(?:\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*)$")
+
+#: Under this many words, the page is read a second time more widely (see extract_page).
+SHORT_ARTICLE_WORDS = 150
 
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle", "report"}
 _ARTICLE_TYPES |= {"opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting"}
@@ -48,48 +56,112 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     meta = _metadata(tree)
     article_url = _choose_url(url, meta.get("canonical", "") or meta.get("og:url", ""))
     if not article_url:
-        raise SourceError(f"{where}: the page has no canonical link; import it by its URL instead")
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=article_url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        favor_precision=True,
-    )
-    if not isinstance(doc, Document) or doc.body is None:
+        raise SourceError(f"{where}: the page has no canonical link; give its address with --url URL")
+    lead = _visible_lead(tree, meta.get("description", ""))
+    doc = _extract(tree, article_url, wide=False)
+    if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
-    title = clean_line(meta.get("headline", "") or meta.get("og:title", "") or (doc.title or ""))
-    paragraphs = strip_boilerplate(_paragraphs(doc.body), title=title)
+    # trafilatura's own metadata search (htmldate among it) costs as much as the text:
+    # only when the page's declarations lack the title or the date.
+    info = _trafilatura_metadata(tree, article_url, meta)
+    title = clean_line(meta.get("headline", "") or meta.get("og:title", "") or (info.title or ""))
+    paragraphs = strip_boilerplate(_paragraphs(doc.body), title=title, labels=False)
+    if word_count(" ".join(paragraphs)) < SHORT_ARTICLE_WORDS:
+        # A short result often means the article sits in a table or a shape the
+        # default mode judged too thin: read the page again more widely, keep the longer.
+        wide = _extract(trafilatura.load_html(content), article_url, wide=True)
+        if wide is not None:
+            more = strip_boilerplate(_paragraphs(wide.body), title=title, labels=False)
+            if word_count(" ".join(more)) > word_count(" ".join(paragraphs)):
+                paragraphs = more
+    if lead and paragraphs and not any(lead[:60] in p for p in paragraphs[:3]):
+        # The standfirst shown above the text (the page's description, visible) is
+        # part of the article; extractors often leave it out with the header around it.
+        paragraphs.insert(0, lead)
     if not paragraphs:
         raise SourceError(f"{where}: no article text found on the page")
     body = join_paragraphs(paragraphs)
-    description = clean_line(meta.get("description", "") or (doc.description or ""))
-    categories = list(doc.categories or [])
+    description = clean_line(meta.get("description", "") or (info.description or ""))
+    categories = list(info.categories or [])
     return Item(
         url=article_url,
         title=title,
         body=body,
         body_html=paragraphs_to_html(paragraphs),
-        published_at=_published(meta, doc.date or ""),
+        published_at=_published(meta, info.date or ""),
         category=meta.get("section", "") or (categories[0] if categories else ""),
         language=meta.get("language", ""),
-        author=meta.get("author", "") or (doc.author or ""),
+        author=meta.get("author", "") or (info.author or ""),
         summary="" if is_excerpt_of(description, body) else description,
-        source=meta.get("site_name", "") or (doc.sitename or "") or host_of(article_url),
+        source=meta.get("site_name", "") or (info.sitename or "") or host_of(article_url),
         where=where,
         plain_text=True,  # meta values and extracted text, not markup
+        from_page=True,
     )
 
 
+_BLOCKS = ("p", "div", "section", "header", "h2", "h3", "td", "li")
+_NOT_TEXT = ("a", "figcaption", "figure", "script", "style", "noscript", "button", "nav", "footer", "aside", "form")
+
+
+def _visible_lead(tree: Any, description: str) -> str:
+    """The page's description where the page shows it as text (its standfirst), or ""."""
+    words = _ELLIPSIS.sub("", description).split()
+    if len(words) < 8:
+        return ""
+    key = " ".join(words[:6])
+    for node in tree.xpath("//body//text()[contains(normalize-space(.), $key)]", key=key)[:5]:
+        block = node.getparent()
+        while block is not None and block.tag not in _BLOCKS:
+            if block.tag in _NOT_TEXT:
+                block = None
+                break
+            block = block.getparent()
+        if block is None or any(a.tag in _NOT_TEXT for a in block.iterancestors()):
+            continue
+        text = clean_line(block.text_content())
+        if text.startswith(key) and len(text) <= 2 * len(description) + 200 and len(text.split()) >= 8:
+            return text
+    return ""
+
+
+def _trafilatura_metadata(tree: Any, url: str, meta: dict[str, str]) -> Document:
+    """trafilatura's metadata of the page, searched only when ``meta`` lacks a title or a date."""
+    has_title = meta.get("headline") or meta.get("og:title")
+    has_date = meta.get("published") or meta.get("published_time_el")
+    if has_title and has_date:
+        return Document()
+    found = extract_metadata(tree, default_url=url)
+    return found if isinstance(found, Document) else Document()
+
+
+def _extract(tree: Any, url: str, *, wide: bool) -> Any:
+    """trafilatura's article (a Document with a body) or None; ``wide``: tables and recall mode."""
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=wide,
+        include_images=False,
+        favor_recall=wide,
+    )
+    return doc if isinstance(doc, Document) and doc.body is not None else None
+
+
 def _paragraphs(body: Any) -> list[str]:
-    """trafilatura's output tree: one paragraph per block (p, head, item, quote)."""
+    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table row)."""
     out: list[str] = []
-    for el in body.iter("p", "head", "item", "quote"):
-        if el.getparent() is not None and el.getparent().tag in ("quote",) and el.tag == "p":
+    for el in body.iter("p", "head", "item", "quote", "row"):
+        parent = el.getparent()
+        if parent is not None and parent.tag == "quote" and el.tag == "p":
             continue  # read with its quote
-        text = clean_line("".join(el.itertext()))
+        if el.tag != "row" and any(a.tag == "row" for a in el.iterancestors()):
+            continue  # read with its table row
+        if el.tag == "row":
+            text = clean_line(" ".join(clean_line("".join(cell.itertext())) for cell in el))
+        else:
+            text = clean_line("".join(el.itertext()))
         if text:
             out.append(text)
     return out

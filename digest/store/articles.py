@@ -17,6 +17,7 @@ from digest.errors import StoreError
 from digest.models import Article
 from digest.store import Store, immediate
 from digest.store import tables as t
+from digest.store.engine import Joined
 from digest.urls import host_of
 
 
@@ -127,7 +128,9 @@ def upsert_article(
 
     ``keep_published_at`` keeps a stored row's date: for sources that gave no date,
     whose ``published_at`` is only when the article was first seen. One article is
-    one transaction, so a failure never leaves half an article.
+    one transaction (or joins the caller's :meth:`Store.transaction`, which then gets
+    the IntegrityError of a concurrent insert to retry), so a failure never leaves half
+    an article.
     """
     for attempt in (1, 2):
         try:
@@ -136,6 +139,10 @@ def upsert_article(
         except IntegrityError as exc:
             # Another process inserted the same URL between our read and write (on
             # PostgreSQL; SQLite's write lock rules it out): the second pass updates it.
+            # Inside a caller's transaction there is no second pass (PostgreSQL has
+            # aborted it): the caller retries.
+            if isinstance(store.engine, Joined):
+                raise
             if attempt == 2:
                 raise StoreError(f"cannot store article {article.url}: {exc.orig}") from None
     raise AssertionError("unreachable")  # pragma: no cover

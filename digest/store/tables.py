@@ -86,6 +86,23 @@ feeds = Table(
     Column("last_error", Text, nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("full_text", String(10), nullable=False, server_default="auto"),  # auto, always, never
+)
+
+# Article pages read for excerpt-only feed items: the cache that keeps a page from being
+# fetched twice for the same item, and the outcome counted per feed.
+page_fetches = Table(
+    "page_fetches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),  # the item's canonical URL
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), index=True),
+    Column("outcome", String(20), nullable=False),  # read, robots, timeout, http_error, paywall, error
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("body", Text, nullable=False, server_default=""),  # the page's article text when read
+    Column("etag", String(500), nullable=False, server_default=""),
+    Column("last_modified", String(100), nullable=False, server_default=""),
+    Column("fetched_at", UTCDateTime(), nullable=False),
 )
 
 articles = Table(

@@ -50,6 +50,14 @@ _START = re.compile(
     r"|(?:by\s*\.?\s*)?(?:published|updated|last updated|mis à jour|publié)\s*(?:[:|.]|at\b|on\b|le\b)"
     r"|(?:video\s+)?scroll down\b|faites défiler\b|watch the video\b|regardez la vidéo\b"
     r"|(?:daily mail|mailonline|mail on sunday)\s+reporter\b|follow @|suivez @"
+    # Page furniture around the article: app and paywall prompts, contact and info boxes.
+    r"|for the latest (?:stories|news)\b.{0,80}\b(?:download|app)|download (?:our|the) app\b"
+    r"|submit (?:your|a) letter\b|pour (?:lire la suite|accéder en illimité|continuer à lire)\b"
+    r"|(?:cet article|this article) (?:est réservé|is for subscribers)|déjà abonné\b|already a subscriber\b"
+    r"|(?:weitere informationen|zusatzinformationen|kontakt|contact|more information|plus d[’']informations)\s*:?\s*$"
+    r"|aktualisiert am\b|anzeige\b|puedes ver\s*:|lee también\s*:|bewerten\s*:|mit diesem button\b"
+    r"|(?:ähnliche|verwandte) (?:beiträge|artikel)\b|related posts\b|you (?:may|might) also like\b"
+    r"|vous (?:aimerez|pourriez aimer) aussi\b|puede escribirnos\b"
     r")",
     _FLAGS,
 )
@@ -194,10 +202,17 @@ _CAPS_LABEL = re.compile(r"^[\W_]*(?:VIDEO|PHOTOS?|WATCH|LIVE|EXCLUSIVE|VIDÉO|E
 _PICTURED = re.compile(r",\s+pictured\b|\(pictured\b", _FLAGS)
 
 
-def is_caption(text: str) -> bool:
-    """True when ``text`` reads as a photo or video caption rather than a sentence of the story."""
+def is_caption(text: str, *, labels: bool = True) -> bool:
+    """True when ``text`` reads as a photo or video caption rather than a sentence of the story.
+
+    ``labels=False`` does not take "Label: Text" for a caption: in a page's article
+    body, where the page's own markup already took captions out, that shape is far
+    more often a question, a speaker or an ingredient list ("Frage 4: Welche…").
+    """
     if _CAPTION.search(text) or _PICTURED.search(text) or _CAPS_LABEL.match(text):
         return True
+    if not labels:
+        return False
     label = _CAPTION_LABEL.match(text)
     return label is not None and _SAYS.search(label.group()) is None
 
@@ -213,17 +228,18 @@ def _is_code(text: str) -> bool:
     )
 
 
-def is_boilerplate(text: str, *, words: int | None = None) -> bool:
+def is_boilerplate(text: str, *, words: int | None = None, labels: bool = True) -> bool:
     """True when ``text`` (a paragraph or a sentence) is page furniture, not news.
 
-    ``words`` is ``word_count(text)`` when the caller already has it (it is not counted twice).
+    ``words`` is ``word_count(text)`` when the caller already has it (it is not counted twice);
+    ``labels``: see :func:`is_caption`.
     """
     stripped = text.strip()
     if not stripped:
         return True
     if _START.match(stripped) or _LABELS_ONLY.match(stripped) or _is_code(stripped):
         return True
-    if _TIMESTAMP.match(stripped) or _BYLINE.match(stripped) or is_caption(stripped):
+    if _TIMESTAMP.match(stripped) or _BYLINE.match(stripped) or is_caption(stripped, labels=labels):
         return True
     if len(stripped) <= _SHORT_CHARS and _SHORT_START.match(stripped):
         return True
@@ -241,9 +257,10 @@ def _short_credit(text: str) -> bool:
     return _SHORT_ANYWHERE.search(text) is not None
 
 
-def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "") -> list[str]:
-    """``paragraphs`` without furniture, and without a leading repeat of ``title``."""
-    out = [piece for p in paragraphs for piece in split_glued(p) if not is_boilerplate(piece)]
+def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "", labels: bool = True) -> list[str]:
+    """``paragraphs`` without furniture, and without a leading repeat of ``title``
+    (``labels``: see :func:`is_caption`)."""
+    out = [piece for p in paragraphs for piece in split_glued(p) if not is_boilerplate(piece, labels=labels)]
     # A page often repeats its headline above the text; a body that is only the
     # headline is left alone (it is all there is).
     if title and len(out) > 1 and out[0].strip().casefold() == title.strip().casefold():

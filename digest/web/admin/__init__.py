@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import admins, dashboard, editions, operations, signin, subscribers
+from digest.web.admin import admins, dashboard, editions, feed_lists, operations, signin, subscribers
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -52,6 +52,8 @@ routes = [
     Route("/admin/feeds/add", operations.add_feed, methods=["POST"]),
     Route("/admin/feeds/remove", operations.delete_feed, methods=["POST"]),
     Route("/admin/feeds/poll", operations.poll_now, methods=["POST"]),
+    Route("/admin/feeds/import", feed_lists.import_opml, methods=["POST"]),
+    Route("/admin/feeds/export", feed_lists.export_opml, methods=["GET"]),
     Route("/admin/articles", operations.articles, methods=["GET"]),
     Route("/admin/audit", operations.audit_page, methods=["GET"]),
     Route("/admin/admins", admins.admin_list, methods=["GET"]),

@@ -22,6 +22,7 @@ from digest.admins import Role
 from digest.errors import DigestError
 from digest.timing import edition_date_for, local_instant, zone
 from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.feed_lists import outcome_labels
 from digest.web.admin.subscribers import _offset
 from digest.web.context import context_of
 
@@ -121,8 +122,11 @@ async def add_suppression(request: Request, who: Principal, form: FormData) -> R
 async def feeds(request: Request, who: Principal) -> Response:
     """GET /admin/feeds: each feed's last poll and its result or error."""
     ctx = context_of(request)
-    rows = await ctx.db(feed_actions.feeds, ctx.operations(), active_only=False)
-    return render(request, "feeds.html", who, feeds=rows)
+    ops = ctx.operations()
+    rows = await ctx.db(feed_actions.feeds, ops, active_only=False)
+    pages = await ctx.db(feed_actions.page_outcomes, ops)
+    labels = outcome_labels(request)
+    return render(request, "feeds.html", who, feeds=rows, pages=pages, outcome_labels=labels, report=None)
 
 
 @action(Role.EDITOR)
@@ -137,6 +141,7 @@ async def add_feed(request: Request, who: Principal, form: FormData) -> Response
             text(form, "url", 2048).strip(),
             category=text(form, "category", 100).strip() or None,
             language=text(form, "language", 10).strip() or None,
+            full_text=text(form, "full_text", 10).strip() or None,
         )
     except DigestError as exc:
         return redirect(request, "/admin/feeds", str(exc), kind="error")
