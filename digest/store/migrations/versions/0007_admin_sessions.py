@@ -1,7 +1,7 @@
 """server-side console sessions: the cookie carries a random token, the table its hash
 
-Revision ID: 0006_sessions
-Revises: 0003_trust
+Revision ID: 0007_sessions
+Revises: 0006_rewrites
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import digest.store.tables
 
-revision = "0006_sessions"
-down_revision = "0009_rewrites"
+revision = "0007_sessions"
+down_revision = "0006_rewrites"
 branch_labels = None
 depends_on = None
 

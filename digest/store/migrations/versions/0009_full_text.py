@@ -1,7 +1,7 @@
 """full text for excerpt-only feeds: feeds.full_text and the page_fetches cache
 
-Revision ID: 0008_full_text
-Revises: 0003_trust
+Revision ID: 0009_full_text
+Revises: 0008_faults
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import digest.store.tables
 
-revision = "0008_full_text"
-down_revision = "0007_faults"
+revision = "0009_full_text"
+down_revision = "0008_faults"
 branch_labels = None
 depends_on = None
 

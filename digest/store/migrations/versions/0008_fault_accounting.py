@@ -1,8 +1,8 @@
 """fault accounting: whose fault a delivery's last refusal was, and when a subscriber's
 run of soft bounces began
 
-Revision ID: 0007_faults
-Revises: 0003_trust
+Revision ID: 0008_faults
+Revises: 0007_sessions
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import digest.store.tables
 
-revision = "0007_faults"
-down_revision = "0006_sessions"
+revision = "0008_faults"
+down_revision = "0007_sessions"
 branch_labels = None
 depends_on = None
 

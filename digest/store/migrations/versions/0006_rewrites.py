@@ -1,8 +1,8 @@
 """rewrites: the cache of what the operator's language model wrote, per (content hash,
 style, language, model, prompt version), with the guard's verdict
 
-Revision ID: 0009_rewrites
-Revises: 0003_trust
+Revision ID: 0006_rewrites
+Revises: 0005_desk
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 import digest.store.tables
 
-revision = "0009_rewrites"
+revision = "0006_rewrites"
 down_revision = "0005_desk"
 branch_labels = None
 depends_on = None
