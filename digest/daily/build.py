@@ -9,6 +9,7 @@ subscriber's send time, sending) is in the other modules of digest.daily.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from digest.editorial.plan import EditionRules, assemble_edition
 from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.errors import ValidationError
 from digest.language_model import model_deadline, summarizer_for_edition
-from digest.models import Article, Edition, EditionStatus
+from digest.models import Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
@@ -113,34 +114,6 @@ def edition_languages(settings: Settings, languages: Sequence[str] | None = None
     return list(dict.fromkeys(wanted))
 
 
-def _assembler(
-    candidates: Sequence[Article],
-    *,
-    newsletter: str,
-    edition_date: date,
-    language: str,
-    window: tuple[datetime, datetime],
-    rules: EditionRules,
-    now: datetime,
-) -> Callable[[Summarizer], Edition]:
-    """The edition's pure assembly, waiting for its summariser (the model's calls are
-    made between a first run that learns what it asks for and the real one)."""
-
-    def assemble(summarizer: Summarizer) -> Edition:
-        return assemble_edition(
-            candidates,
-            newsletter=newsletter,
-            edition_date=edition_date,
-            language=language,
-            window=window,
-            rules=rules,
-            now=now,
-            summarizer=summarizer,
-        )
-
-    return assemble
-
-
 def build_editions(
     store: Store,
     settings: Settings,
@@ -181,7 +154,10 @@ def build_editions(
         start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
         candidates = published_between(store, start, end, lang)
 
-        assemble = _assembler(
+        # The edition's pure assembly, waiting for its summariser: a model's calls are made
+        # between a first run that learns what it asks for and the real one.
+        assemble = functools.partial(
+            assemble_edition,
             candidates,
             newsletter=newsletter,
             edition_date=edition_date,
@@ -190,8 +166,12 @@ def build_editions(
             rules=rules,
             now=now,
         )
-        edition = assemble(
-            summarizer_for_edition(store, settings, assemble, base=summarizer, now=now, deadline=deadline)
+
+        def assembled(chosen: Summarizer, assemble: functools.partial[Edition] = assemble) -> Edition:
+            return assemble(summarizer=chosen)
+
+        edition = assembled(
+            summarizer_for_edition(store, settings, assembled, base=summarizer, now=now, deadline=deadline)
         )
         if edition.status is EditionStatus.SKIPPED and now < window[1]:
             out.append(existing if existing is not None else edition)  # the window is still open
