@@ -32,7 +32,7 @@ from web_support import ADMIN, CATEGORIES, SECRET, Clock, add_subscriber, web_se
 from digest import actions, config
 from digest.admins import Role, verify_password
 from digest.cli import cli
-from digest.store import Store
+from digest.store import Store, immediate
 from digest.store import subscribers as db
 from digest.store import tables as t
 from digest.store.admins import credentials
@@ -95,6 +95,15 @@ def _subscriber(store: Store, now: datetime, server: FeedServer) -> None:
 
 def _suppressed(store: Store, now: datetime, server: FeedServer) -> None:
     db.suppress(store, "gone@example.org", "unsubscribed", now=now, detail="link")  # entry 1
+
+
+def _soft_bounced(store: Store, now: datetime, server: FeedServer) -> None:
+    """Ada (id 1), suppressed after soft bounces: a cause an operator may lift."""
+    from digest.store.bounces import suppress_subscriber
+
+    add_subscriber(store, "ada@example.org", now, name="Ada", language="fr")
+    with immediate(store.engine) as conn:
+        suppress_subscriber(conn, 1, "soft_bounce", now=now, detail="3 soft bounces; last: 452 4.2.2 mailbox full")
 
 
 def _editor(store: Store, now: datetime, server: FeedServer) -> None:
@@ -187,6 +196,13 @@ CASES = {
         cli=Door(["subscribers", "resend-confirmation", "pending@example.org"]),
         console=Door(path="/admin/subscribers/2/resend-confirmation"),
         api=Door(path="/api/subscribers/2/resend-confirmation"),
+    ),
+    "subscriber.reconfirm": Case(
+        "subscriber.reconfirm",
+        setup=_soft_bounced,
+        cli=Door(["subscribers", "reconfirm", "ada@example.org", "--reason", "relay fixed"]),
+        console=Door(path="/admin/subscribers/1/reconfirm", form={"reason": "relay fixed"}),
+        api=Door(path="/api/subscribers/1/reconfirm", json={"reason": "relay fixed"}),
     ),
     "suppression.add": Case(
         "suppression.add",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.actions.core import Actor, Operations, declare
+from digest.actions.subscribers import source_of
 from digest.admins import Role
 from digest.deliver.replies import suppression_cause
 from digest.errors import NotFoundError, ValidationError
@@ -72,7 +73,7 @@ def reconfirm(ops: Operations, actor: Actor, address: str, *, reason: str) -> Su
                 f"{email} is suppressed for {current.reason} ({cause}): only a suppression caused by our relay "
                 "or by soft bounces can be lifted; this one needs the reader's own consent"
             )
-        lifted = lift_suppression(act.store, email, source=actor.door.value, note=reason, now=act.now)
+        lifted = lift_suppression(act.store, email, source=source_of(actor), note=reason, now=act.now)
         assert lifted is not None
         act.details(reason=reason, lifted=lifted.reason, cause=cause, detail=lifted.detail[:300])
     return Suppressed(email, lifted.reason, cause, lifted.detail, lifted.created_at)

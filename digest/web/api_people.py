@@ -152,6 +152,27 @@ async def resend_confirmation(request: Request) -> Response:
     )
 
 
+@admin
+@acts
+async def reconfirm(request: Request) -> Response:
+    """Lift a suppression our relay or soft bounces caused and put the subscriber back on
+    the list; ``reason`` (required) goes in the audit log. 422 for any other cause."""
+    from digest.actions.reconfirm import reconfirm as lift
+
+    ctx = context_of(request)
+    subscriber_id: int = request.path_params["subscriber_id"]
+    body = await json_object(request)
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("reason: say why the suppression is lifted (it goes in the audit log)")
+    ops = ctx.operations()
+    sub = await ctx.db(subscriber_actions.get, ops, subscriber_id)
+    if sub is None or not sub.email:
+        raise NotFoundError(f"no subscriber {subscriber_id}")
+    lifted = await ctx.db(lift, ops, API_ACTOR, sub.email, reason=reason)
+    return JSONResponse({"id": subscriber_id, "lifted": lifted.reason, "cause": lifted.cause})
+
+
 # Feeds -----------------------------------------------------------------------------------
 
 
@@ -284,6 +305,7 @@ routes = [
     Route("/suppressions", add_suppression, methods=["POST"]),
     Route("/suppressions", delete_suppression, methods=["DELETE"]),
     Route("/subscribers/{subscriber_id:int}/resend-confirmation", resend_confirmation, methods=["POST"]),
+    Route("/subscribers/{subscriber_id:int}/reconfirm", reconfirm, methods=["POST"]),
     Route("/feeds", list_feeds, methods=["GET"]),
     Route("/feeds", add_feed, methods=["POST"]),
     Route("/feeds", remove_feed, methods=["DELETE"]),

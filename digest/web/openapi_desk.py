@@ -227,4 +227,22 @@ def desk_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/subscribers/{subscriber_id}/reconfirm": {
+            "post": {
+                "summary": "Lift a suppression our relay or soft bounces caused (subscriber.reconfirm)",
+                "parameters": [path_id("subscriber_id")],
+                "requestBody": json_body(
+                    json_object({"reason": {"type": "string"}}, required=["reason"], additionalProperties=False)
+                ),
+                "responses": {
+                    "200": _ok(
+                        "Lifted: the subscriber is back on the list.",
+                        {"id": {"type": "integer"}, "lifted": {"type": "string"}, "cause": {"type": "string"}},
+                    ),
+                    "404": _error("No such subscriber, or not suppressed."),
+                    "422": _error("No reason, or a suppression only the reader can lift (hard bounce, complaint...)."),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
     }

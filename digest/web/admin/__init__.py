@@ -31,6 +31,7 @@ routes = [
     Route("/admin/subscribers/{subscriber_id:int}/edit", subscribers.edit_subscriber, methods=["POST"]),
     Route("/admin/subscribers/{subscriber_id:int}/unsubscribe", subscribers.unsubscribe_subscriber, methods=["POST"]),
     Route("/admin/subscribers/{subscriber_id:int}/forget", subscribers.forget_subscriber, methods=["POST"]),
+    Route("/admin/subscribers/{subscriber_id:int}/reconfirm", subscribers.reconfirm, methods=["POST"]),
     Route(
         "/admin/subscribers/{subscriber_id:int}/resend-confirmation", subscribers.resend_confirmation, methods=["POST"]
     ),

@@ -173,6 +173,19 @@ async def forget_subscriber(request: Request, who: Principal, form: FormData) ->
 
 
 @action(Role.EDITOR)
+async def reconfirm(request: Request, who: Principal, form: FormData) -> Response:
+    """POST /admin/subscribers/{id}/reconfirm: ``reason``; lift a suppression our relay
+    or soft bounces caused (subscriber.reconfirm) and put the subscriber back."""
+    from digest.actions.reconfirm import reconfirm as lift
+
+    ctx = context_of(request)
+    sub = await _subscriber(ctx, request)
+    if sub is None or not sub.email:
+        return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such subscriber."))
+    return await _act(request, lift, who.actor, sub.email, reason=text(form, "reason", 500))
+
+
+@action(Role.EDITOR)
 async def resend_confirmation(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/resend-confirmation: a pending subscriber's double opt-in mail again."""
     ctx = context_of(request)
