@@ -11,13 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_select import END, START, by_guid, fixture_day
 
-from digest.editorial.plan import (
-    BRIEF_LABEL,
-    EditionRules,
-    assemble_edition,
-    edition_words,
-    item_words,
-)
+from digest.editorial.budget import BRIEF_LABEL, edition_words, item_words
+from digest.editorial.plan import EditionRules, assemble_edition
 from digest.editorial.summarize import BRIEF, LEAD, TOP, is_boilerplate, split_sentences
 from digest.editorial.summarizer import EXTRACTIVE
 from digest.i18n import gettext

@@ -14,7 +14,7 @@ import pytest
 from browser_support import CHROMIUM
 from email_samples import english_edition, french_edition, links, mail_settings
 
-from digest.editorial.plan import edition_words
+from digest.editorial.budget import edition_words
 from digest.mail import view as v
 from digest.mail.compose import EditionComposer
 from digest.mail.inline import inline_css

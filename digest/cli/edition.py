@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from digest.cli.context import AppContext, parse_date, pass_app, utcnow
-from digest.editorial.plan import BRIEF_LABEL, FINALLY_LABEL
+from digest.editorial.budget import BRIEF_LABEL, FINALLY_LABEL
 from digest.i18n import gettext
 from digest.models import Edition, EditionItem, EditionStatus, ItemKind, words_per_minute
 

@@ -31,7 +31,7 @@ from digest.text.boilerplate import is_boilerplate, strip_boilerplate
 from digest.urls import host_of, is_ip_address
 from digest.words import word_count
 
-# Column sizes in digest/store/tables.py: longer values are refused or cut here, so
+# Column sizes in digest/store/tables/content.py: longer values are refused or cut here, so
 # a write never fails half-way on PostgreSQL.
 MAX_URL = 2048
 MAX_TITLE = 1000

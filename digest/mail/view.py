@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest import i18n
-from digest.editorial.plan import TODAY_CHARS, edition_words
+from digest.editorial.budget import TODAY_CHARS, edition_words
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.text.headlines import short_form
 from digest.text.typography import typeset
