@@ -183,3 +183,28 @@ def test_hold_policy_keeps_rows_caught_in_flight_for_the_operator(
     released = run(config, "send", "--date", day.isoformat(), "--release-held")
     assert released.exit_code == 0 and "released 1 held deliveries" in released.output
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
+
+
+def test_send_test_copies_and_dry_runs_are_audited_as_one_action_each(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, day: date, tmp_path: Path
+) -> None:
+    """`digest send` goes through the action layer: "delivery.send" with what the run did,
+    test copies as "edition.test_send" (the console's and the API's name), a dry run
+    (which changes nothing) without a row; the door is recorded."""
+    from digest.store import audit
+
+    add_subscribers(store, 4, now=now)
+    add_edition(store, day=day, now=now)
+    config = write_config(tmp_path, db_url, smtp)
+    assert run(config, "send", "--date", day.isoformat(), "--dry-run").exit_code == 0
+    assert audit.recent(store) == []
+    assert run(config, "send", "--date", day.isoformat(), "--to", "editor@example.net").exit_code == 0
+    assert run(config, "send", "--date", day.isoformat()).exit_code == 0
+    rows = list(reversed(audit.recent(store)))
+    assert [(r.action, r.target, r.details["door"]) for r in rows] == [
+        ("edition.test_send", f"date:{day.isoformat()}", "cli"),
+        ("delivery.send", f"date:{day.isoformat()}", "cli"),
+    ]
+    assert rows[0].details["to"] == ["editor@example.net"] and rows[0].details["refused"] == 0
+    assert (rows[1].details["sent"], rows[1].details["failed"], rows[1].details["exit_code"]) == (4, 0, 0)
+    assert all(r.actor.startswith("cli:") for r in rows)

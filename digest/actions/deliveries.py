@@ -7,12 +7,15 @@ Retrying says how many rows it reopened and why the others stayed as they were, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.actions.core import Actor, Operations, declare
+from digest.actions.editions import TEST_SEND
 from digest.admins import Role
+from digest.daily.send import Say, SendOptions, SendProgress, SendResult
+from digest.daily.send import send as send_day
 from digest.deliver.bounce_reports import ImportSummary, import_bounces
 from digest.store import delivery_admin, listings
 from digest.store.listings import Failure
@@ -88,3 +91,38 @@ def import_bounce_reports(ops: Operations, actor: Actor, source: Path) -> Import
             suppressed=summary.suppressed,
         )
     return summary
+
+
+# Sending ------------------------------------------------------------------------------
+
+SEND = declare("delivery.send", Role.EDITOR, "send a date's editions now (digest send)")
+
+
+def send(
+    ops: Operations,
+    actor: Actor,
+    options: SendOptions,
+    *,
+    say: Say,
+    warn: Say,
+    progress: Callable[[SendProgress], None] | None = None,
+) -> SendResult:
+    """``digest send`` as an action: the role first, then the day's send
+    (:func:`digest.daily.send.send`), then one audit row with what this run did.
+    Test copies are audited as ``edition.test_send``, as from the console; a dry run
+    changes nothing and leaves no row."""
+    name = TEST_SEND if options.to else SEND
+    ops.allow(actor, name)
+    result = send_day(ops.store, ops.settings, options, now=ops.clock(), clock=ops.clock, say=say, warn=warn,
+                      progress=progress)  # fmt: skip
+    if options.dry_run:
+        return result
+    with ops.act(actor, name, target=f"date:{result.day.isoformat()}") as act:
+        act.details(editions=[ed.id for ed in result.editions])
+        if options.to:
+            act.details(to=list(options.to), refused=sum(1 for _, o in result.proofs or [] if o.verdict != "sent"))
+        elif result.report is not None:
+            r = result.report
+            act.details(sent=r.sent, retrying=r.retrying, failed=r.failed, exit_code=result.exit_code,
+                        retry_failed=options.retry_failed, release_held=options.release_held)  # fmt: skip
+    return result

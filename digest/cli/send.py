@@ -40,10 +40,11 @@ def send(
     relay's reply named), 3 readers still waiting for a temporary reason."""
     from rich.console import Console
 
+    from digest.actions.deliveries import send as run_send
     from digest.cli._delivery_view import print_dry_run, print_proofs, print_summary, progress_bar
+    from digest.cli.context import cli_actor
     from digest.config.public_links import check_outbound
     from digest.daily.send import SendOptions, StillWaiting
-    from digest.daily.send import send as run_send
 
     check_outbound(app.settings, warn=lambda line: click.echo(line, err=True))
     console = Console(highlight=False, soft_wrap=True)
@@ -58,11 +59,9 @@ def send(
     )
     with progress_bar(console) as progress:
         outcome = run_send(
-            app.store(),
-            app.settings,
+            app.operations(),
+            cli_actor(),
             options,
-            now=utcnow(),
-            clock=utcnow,
             say=console.print,
             warn=lambda line: click.echo(line, err=True),
             progress=progress,
