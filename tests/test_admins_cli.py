@@ -94,7 +94,12 @@ def test_send_in_review_mode_refuses_an_unapproved_edition_until_it_is_approved(
     sent = run(config, "send", "--date", day.isoformat())
     assert sent.exit_code == 0, sent.output
     assert len(smtp.received) == 4
-    assert audit.recent(store)[0].action == "edition.approve"
+    # oldest first: the test copy, the approval, the send (the refused send changed nothing)
+    assert [e.action for e in reversed(audit.recent(store))] == [
+        "edition.test_send",
+        "edition.approve",
+        "delivery.send",
+    ]
 
 
 def test_edition_approve_names_a_missing_edition(store: Store, db_url: str, smtp: SMTPServer, tmp_path: Path) -> None:
