@@ -322,3 +322,23 @@ def test_helper_processes_say_why_they_stopped(
     assert helper and all("exited with 1: error: sending stopped:" in line and "5.7.1" in line for line in helper)
     attempts, states = attempts_and_states(store)
     assert attempts == {0} and suppressed(store) == 0 and set(states) <= {"pending"}
+
+
+def test_the_reply_that_stopped_a_send_is_kept_on_every_row_without_another_readers_address(
+    store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
+) -> None:
+    """A relay's refusal names the recipient ("554 5.7.1 <a@b>: ..."); the note left on
+    every refunded row says why the send stopped, with that address masked."""
+    addresses = add_subscribers(store, 12, now=now)
+    day = now.date()
+    add_edition(store, day=day, now=real_now())
+    for address in addresses:
+        smtp.fail_recipient(address, f"554 5.7.1 <{address}>: Relay access denied", times=None)
+    result = run(write_config(tmp_path, db_url, smtp), "send", "--date", day.isoformat())
+    assert result.exit_code == 1, result.output
+    with store.engine.connect() as conn:
+        notes = [n for n in conn.execute(select(t.deliveries.c.last_error)).scalars() if n]
+        messages = [m for m in conn.execute(select(t.delivery_attempts.c.message)).scalars() if m]
+    refunded = [n for n in notes if n.startswith("not charged: the send stopped")]
+    assert refunded and all("554 5.7.1 <" in n and "***@example.org>" in n for n in refunded), notes
+    assert not [text for text in notes + messages if "not charged" in text and any(a in text for a in addresses)]

@@ -45,7 +45,7 @@ from digest.deliver.pacer import SendPacer
 from digest.deliver.pool import Connection, Pool, SMTPConfig
 from digest.deliver.replies import SmtpOutcome, Stage, Verdict, attempt_result
 from digest.deliver.writer import GroupCommit
-from digest.logs import mask_email
+from digest.logs import mask_email, mask_emails
 from digest.models import DeliveryState, OutgoingMessage
 from digest.store import Store
 from digest.store.claims import ClaimedDelivery
@@ -230,7 +230,9 @@ class Sender:
         self.report.stopped_fault = self.breaker.tripped.value if self.breaker.tripped else ""
         log.error("sending stopped", extra={"error": self.report.stopped})
         if self.breaker.evidence:
-            note = f"not charged: the send stopped ({self.report.stopped})"
+            # Written on every refunded row: the reply that stopped the send may name one
+            # reader's address (554 5.7.1 <a@b>: ...), which no other reader's row may show.
+            note = mask_emails(f"not charged: the send stopped ({self.report.stopped})")
             self.report.refunded += await self.claims.refund(self.breaker.evidence, note)
             self.breaker.evidence = []
 
