@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -183,6 +183,18 @@ def redirect(request: Request, path: str, message: str | None = None, *, kind: s
     if message:
         flash(request, response, message, kind=kind)
     return response
+
+
+async def uploaded_file(request: Request, form: FormData, *, back: str, missing: str) -> tuple[bytes, str] | Response:
+    """The ``file`` field's bytes and name, read up to the upload cap; else a redirect to
+    ``back`` saying ``missing`` (no file) or that the file is over the cap."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        return redirect(request, back, missing, kind="error")
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return redirect(request, back, gettext(request, "The file is larger than 20 MB."), kind="error")
+    return data, upload.filename or ""
 
 
 def gettext(request: Request, message: str, **values: Any) -> str:

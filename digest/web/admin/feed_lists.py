@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from digest.actions import feeds as feed_actions
 from digest.admins import Role
 from digest.errors import DigestError
-from digest.web.admin.core import MAX_UPLOAD_BYTES, Principal, action, gettext, page, redirect, render
+from digest.web.admin.core import Principal, action, gettext, page, redirect, render, uploaded_file
 from digest.web.context import context_of
 
 
@@ -30,13 +30,10 @@ def outcome_labels(request: Request) -> dict[str, str]:
 async def import_opml(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/feeds/import: field ``file`` (OPML); the feeds page with one line per feed."""
     ctx = context_of(request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        return redirect(request, "/admin/feeds", gettext(request, "Choose an OPML file."), kind="error")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return redirect(request, "/admin/feeds", gettext(request, "The file is larger than 20 MB."), kind="error")
-    name = upload.filename or "feeds.opml"
+    got = await uploaded_file(request, form, back="/admin/feeds", missing=gettext(request, "Choose an OPML file."))
+    if isinstance(got, Response):
+        return got
+    data, name = got[0], got[1] or "feeds.opml"
     ops = ctx.operations()
     try:
         report = await ctx.db(feed_actions.import_list, ops, who.actor, data, name)

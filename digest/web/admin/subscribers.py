@@ -12,7 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.background import BackgroundTask
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,7 +22,6 @@ from digest.admins import Role
 from digest.errors import DigestError
 from digest.models import SUBSCRIBER_SORTS, Subscriber, SubscriberQuery, SubscriberStatus
 from digest.web.admin.core import (
-    MAX_UPLOAD_BYTES,
     Principal,
     action,
     gettext,
@@ -30,6 +29,7 @@ from digest.web.admin.core import (
     redirect,
     render,
     text,
+    uploaded_file,
 )
 from digest.web.context import WebContext, context_of
 from digest.web.subscribe import send_confirmation
@@ -213,16 +213,13 @@ async def import_form(request: Request, who: Principal) -> Response:
 async def import_upload(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/import: field ``file`` (CSV, UTF-8) and ``confirmed``; the report."""
     ctx = context_of(request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        return redirect(request, "/admin/subscribers/import", gettext(request, "Choose a CSV file."), kind="error")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return redirect(
-            request, "/admin/subscribers/import", gettext(request, "The file is larger than 20 MB."), kind="error"
-        )
+    got = await uploaded_file(
+        request, form, back="/admin/subscribers/import", missing=gettext(request, "Choose a CSV file.")
+    )
+    if isinstance(got, Response):
+        return got
+    data, name = got[0], got[1] or "upload.csv"
     confirmed = text(form, "confirmed") == "yes"
-    name = upload.filename or "upload.csv"
     try:
         report = await ctx.db(actions.import_csv, ctx.operations(), who.actor, data, name=name, confirmed=confirmed)
     except DigestError as exc:
