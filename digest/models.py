@@ -139,6 +139,31 @@ class EditionOrder:
     edited_at: datetime
 
 
+class StoryChange(enum.StrEnum):
+    """What an editor decided about a story, beyond its text and order (kept across a
+    rebuild by article URL)."""
+
+    MERGE = "merge"  # ``other``'s story joins ``url``'s: its articles become "Lire aussi" sources
+    SPLIT = "split"  # ``url``'s story goes back to one story per article
+    FINALLY = "finally"  # ``url``'s story closes the edition ("Et enfin" / "And finally")
+    NO_FINALLY = "no_finally"  # no story closes the edition
+
+
+@dataclass(frozen=True)
+class StoryDecision:
+    """One editor's decision on the day's stories, keyed by article URLs (not positions:
+    a rebuild renumbers the stories, the URLs stay)."""
+
+    what: StoryChange
+    url: str
+    other: str = ""  # MERGE: an article of the story merged into ``url``'s
+    edited_by: str = ""
+    edited_at: datetime | None = None
+
+    def __str__(self) -> str:
+        return f"{self.what.value} {self.url}" + (f" + {self.other}" if self.other else "")
+
+
 @dataclass(frozen=True)
 class Approval:
     """Who approved an edition, and when."""

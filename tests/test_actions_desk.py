@@ -29,13 +29,16 @@ from test_web_api import edition_with_deliveries
 from web_support import ADMIN, Clock, RecordingProofSender, web_settings
 
 from digest import config
-from digest.actions import ACTIONS, Actor, Door, Operations
+from digest.actions import ACTIONS, Actor, Door, Operations, stories
 from digest.actions import editions as desk
 from digest.admins import Role
 from digest.cli import cli
 from digest.daily.build import build_editions
+from digest.editorial.desk import item_urls
+from digest.models import ItemKind
 from digest.store import Store, audit
 from digest.store import desk as desk_store
+from digest.store import desk_stories as story_store
 from digest.store import tables as t
 from digest.store.editions import get_edition, original_items
 from digest.subscribers import membership as subs
@@ -125,6 +128,7 @@ def state(store: Store, edition_id: int, *, clocked: bool = True) -> dict[str, A
         "edits": sorted((url[e.position], e.headline, e.summary, e.dropped) for e in edits),
         "order": None if order is None else (placed, url.get(order.lead or -1)),
         "approved": desk_store.approval(store, edition_id) is not None,
+        "stories": [(d.what.value, d.url, d.other) for d in story_store.decisions(store, edition_id)],
         "deliveries": [tuple(r) for r in rows],
         "suppressions": sorted(suppressions),
     }
@@ -330,6 +334,165 @@ async def test_rebuild_through_every_door_keeps_the_editors_decisions(tmp_path: 
     (_, _, details), *_ = audited(store)
     assert details["unkept"] == []
     assert "every decision kept" in worlds["console"].seen[0]
+
+
+# Story decisions: merge, split, "Et enfin" (each rebuilds the edition) --------------------
+
+#: Stories of :func:`built_edition` (the fixture day): the budget vote told by two outlets,
+#: the drought plan and the drought feature, the Marrakech marathon.
+BUDGET = "https://lequotidien.example.ma/politique/budget-2027-adopte"
+BUDGET_TOO = "https://infomatin.example.com/2026/11/28/finances-feu-vert-deputes"
+DROUGHT_PLAN = "https://agrinews.example.ma/irrigation-goutte-a-goutte"
+DROUGHT_FEATURE = "https://lequotidien.example.ma/grand-format/eau-secheresse-enquete"
+MARATHON = "https://sport360.example.ma/athletisme/marathon-marrakech-record"
+
+
+def position_of(store: Store, edition_id: int, url: str) -> int:
+    """The stored position of the story holding ``url``."""
+    return next(i.position for i in original_items(store, edition_id) if url in item_urls(i))
+
+
+def story_of(store: Store, edition_id: int, url: str) -> Any:
+    """The story (as readers get it) holding ``url``, or None."""
+    return next((i for i in get_edition(store, edition_id).items if url in item_urls(i)), None)
+
+
+async def test_merge_through_every_door_makes_one_story_with_both_sources(tmp_path: Path, smtp: SMTPServer) -> None:
+    probe = Store(f"sqlite:///{tmp_path / 'probe.db'}")
+    probe.init()
+    probe_id = built_edition(probe, tmp_path)
+    first, second = position_of(probe, probe_id, DROUGHT_PLAN), position_of(probe, probe_id, DROUGHT_FEATURE)
+    assert first != second
+    call = Through(
+        ["edition", "merge", "--date", "{day}", "--story", str(first + 1), "--with", str(second + 1)],
+        (f"items/{first}", {"op": "merge", "other": str(second)}),
+        ("POST", f"/editions/{{id}}/items/{first}/merge", {"other": second}),
+    )
+    worlds = await parity(tmp_path, smtp, built_edition, call, "edition.story.merge", clocked=False)
+    for door, world in worlds.items():
+        merged = story_of(world.store, world.edition_id, DROUGHT_PLAN)
+        assert merged is not None and merged.url == DROUGHT_PLAN, door
+        assert DROUGHT_FEATURE in {link.url for link in merged.also_read}, door
+        assert sum(1 for i in get_edition(world.store, world.edition_id).items if DROUGHT_FEATURE in item_urls(i)) == 1
+        assert state(world.store, world.edition_id)["stories"] == [("merge", DROUGHT_PLAN, DROUGHT_FEATURE)]
+    (_, target, details), *_ = audited(worlds["api"].store)
+    assert target == f"edition:1:{first}" and details["other"] == DROUGHT_FEATURE and details["unkept"] == []
+    assert f"Story {second + 1} merged into story {first + 1}." in worlds["console"].seen[0]
+    assert '"unkept":[]' in worlds["api"].seen[0].replace(" ", "")
+
+
+async def test_split_through_every_door_gives_each_source_its_own_story(tmp_path: Path, smtp: SMTPServer) -> None:
+    call = Through(
+        ["edition", "split", "--date", "{day}", "--story", "1"],
+        ("items/0", {"op": "split"}),
+        ("POST", "/editions/{id}/items/0/split", None),
+    )
+    worlds = await parity(tmp_path, smtp, built_edition, call, "edition.story.split", clocked=False)
+    for door, world in worlds.items():
+        budget, too = story_of(world.store, 1, BUDGET), story_of(world.store, 1, BUDGET_TOO)
+        assert budget is not None and too is not None and budget is not too, door
+        assert budget.also_read == () and too.also_read == (), door
+    assert "Story 1 split into its sources." in worlds["console"].seen[0]
+
+
+def _probe(tmp_path: Path, url: str, seed: Seed = built_edition) -> int:
+    """The position of the story holding ``url`` in ``seed``'s edition."""
+    probe = Store(f"sqlite:///{tmp_path / 'probe.db'}")
+    probe.init()
+    return position_of(probe, seed(probe, tmp_path), url)
+
+
+def _marked(ops: Operations, ed: Any) -> object:
+    return stories.mark_finally(ops, SETUP, ed, position_of(ops.store, ed.id, MARATHON))
+
+
+@pytest.mark.parametrize("unmark", [False, True])
+async def test_finally_through_every_door_closes_the_edition(tmp_path: Path, smtp: SMTPServer, unmark: bool) -> None:
+    # Unmarking: marked first (not audited; the rebuild renumbers), then unmarked through each door.
+    seed: Seed = then(built_edition, _marked) if unmark else built_edition
+    at = _probe(tmp_path, MARATHON, seed)
+    call = Through(
+        ["edition", "finally", "--date", "{day}", "--story", str(at + 1), *(["--unmark"] if unmark else [])],
+        (f"items/{at}", {"op": "unfinally" if unmark else "finally"}),
+        ("POST", f"/editions/{{id}}/items/{at}/finally", {"finally": not unmark}),
+    )
+    worlds = await parity(tmp_path, smtp, seed, call, "edition.item.finally", clocked=False)
+    for door, world in worlds.items():
+        items = get_edition(world.store, world.edition_id).items
+        closing = [i for i in items if i.kind is ItemKind.FINALLY]
+        if unmark:
+            assert closing == [] and state(world.store, 1)["stories"] == [("no_finally", MARATHON, "")], door
+        else:
+            assert [i.url for i in closing] == [MARATHON] and items[-1].url == MARATHON, door
+            assert sum(1 for i in items if i.url == MARATHON) == 1, door
+    (_, _, details), *_ = audited(worlds["cli"].store)
+    assert details["changes"] == {
+        "finally": {"before": MARATHON, "after": None} if unmark else {"before": None, "after": MARATHON}
+    }
+
+
+def _decided(ops: Operations, ed: Any) -> None:
+    """Split the budget story, merge the drought feature into the plan, close with the marathon."""
+    store = ops.store
+    stories.split_story(ops, SETUP, ed, position_of(store, ed.id, BUDGET))
+    first, second = position_of(store, ed.id, DROUGHT_PLAN), position_of(store, ed.id, DROUGHT_FEATURE)
+    stories.merge_stories(ops, SETUP, ed, first, second)
+    stories.mark_finally(ops, SETUP, ed, position_of(store, ed.id, MARATHON))
+
+
+async def test_rebuild_through_every_door_keeps_merge_split_and_finally(tmp_path: Path, smtp: SMTPServer) -> None:
+    call = Through(
+        ["edition", "build", "--date", "{day}", "--language", "fr", "--rebuild"],
+        ("rebuild", {}),
+        ("POST", "/editions/{id}/rebuild", None),
+    )
+    worlds = await parity(tmp_path, smtp, then(built_edition, _decided), call, "edition.rebuild", clocked=False)
+    for door, world in worlds.items():
+        items = get_edition(world.store, 1).items
+        merged = story_of(world.store, 1, DROUGHT_PLAN)
+        assert merged is not None and DROUGHT_FEATURE in item_urls(merged), door
+        budget, too = story_of(world.store, 1, BUDGET), story_of(world.store, 1, BUDGET_TOO)
+        assert budget is not None and budget.also_read == () and budget is not too, door
+        assert items[-1].kind is ItemKind.FINALLY and items[-1].url == MARATHON, door
+        assert [k for k, _, _ in state(world.store, 1)["stories"]] == ["split", "merge", "finally"], door
+    (_, _, details), *_ = audited(worlds["cli"].store)
+    assert details["unkept"] == []
+    assert "every decision kept" in worlds["console"].seen[0]
+
+
+def _gone(url: str) -> Callable[[Operations, Any], None]:
+    def step(ops: Operations, ed: Any) -> None:
+        _decided(ops, ed)
+        with ops.store.engine.begin() as conn:
+            conn.execute(delete(t.articles).where(t.articles.c.url == url))
+
+    return step
+
+
+async def test_a_rebuild_that_cannot_keep_the_finally_story_says_so(tmp_path: Path, smtp: SMTPServer) -> None:
+    seed = then(built_edition, _gone(MARATHON))  # the closing story's article is gone from the store
+    store = Store(f"sqlite:///{tmp_path / 'direct.db'}")
+    store.init()
+    edition_id = seed(store, tmp_path)
+    before = state(store, edition_id)
+    with pytest.raises(desk.RebuildWouldLose, match="finally: Marathon"):
+        desk.rebuild(ops_of(store), SETUP, DAY, "fr")
+    assert state(store, edition_id) == before  # refused: nothing changed
+
+    call = Through(
+        ["edition", "build", "--date", "{day}", "--language", "fr", "--rebuild", "--force"],
+        ("rebuild", {"force": "1"}),
+        ("POST", "/editions/{id}/rebuild?force=true", None),
+    )
+    worlds = await parity(tmp_path, smtp, seed, call, "edition.rebuild", clocked=False)
+    for door, world in worlds.items():
+        assert [k for k, _, _ in state(world.store, 1)["stories"]] == ["split", "merge"], door  # let go
+        assert not any(i.kind is ItemKind.FINALLY for i in get_edition(world.store, 1).items), door
+    (_, _, details), *_ = audited(worlds["cli"].store)
+    assert [u.split(":")[0] for u in details["unkept"]] == ["finally"]
+    assert "not kept: finally: Marathon" in worlds["cli"].seen[0]
+    assert "not kept: marked as “And finally” — Marathon" in worlds["console"].seen[0]
+    assert '"what":"finally"' in worlds["api"].seen[0].replace(" ", "")
 
 
 async def test_test_send_through_the_console_and_the_api(tmp_path: Path, smtp: SMTPServer) -> None:

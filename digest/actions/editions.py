@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from digest.actions.core import Actor, Operations, declare
+from digest.actions.core import Act, Actor, Operations, declare
 from digest.admins import Role
+from digest.editorial.desk import unkept as unkept_stories
 from digest.errors import DigestError, EditionLocked, NotFoundError, ValidationError
 from digest.language_model.desk import StoryRewrite, rewrites_of_items
 from digest.models import Approval, Edition, EditionItem, EditionOrder, ItemEdit, ItemKind
 from digest.store import Store, archive, desk, desk_carry
+from digest.store import desk_stories as story_store
 from digest.store.desk_carry import Unkept
 from digest.store.editions import editions_for_date, get_edition, original_items
 
@@ -306,25 +308,41 @@ class Rebuilt:
 
 def rebuild(ops: Operations, actor: Actor, day: date, language: str, *, force: bool = False) -> Rebuilt:
     """Build ``day``'s edition in ``language`` again from the articles now stored,
-    re-applying the editor's edits, drops, pin and order by article URL. When some
-    cannot be kept, RebuildWouldLose lists them and nothing changes, unless ``force``.
-    EditionLocked once its delivery has started."""
+    re-applying the editor's edits, drops, pin, order, merges, splits and "Et enfin" by
+    article URL. When some cannot be kept, RebuildWouldLose lists them and nothing
+    changes, unless ``force``. EditionLocked once its delivery has started."""
+    with ops.act(actor, REBUILD) as act:
+        done = rebuilt_in(act, ops, day, language)
+        if done.unkept and not force:
+            raise RebuildWouldLose(done.unkept)  # rolls the rebuild back
+        ed = done.edition
+        if ed.id is not None:  # a forced rebuild lets go of the story decisions it could not keep
+            story_store.drop_decisions(act.store, ed.id, [u.decision for u in done.unkept if u.decision])
+        act.target = f"edition:{ed.id}" if ed.id else f"date:{day.isoformat()}:{language}"
+        act.details(date=day.isoformat(), language=language, unkept=[str(u) for u in done.unkept])
+        return done
+
+
+def rebuilt_in(act: Act, ops: Operations, day: date, language: str) -> Rebuilt:
+    """The rebuild inside an action under way (``act``'s transaction, no audit row of its
+    own): build again, carry the edits, drops, pin and order over by URL; the story
+    decisions (merge, split, "Et enfin") are applied by the build itself. Every decision
+    the new edition does not show is in ``unkept``."""
     from digest.daily.build import build_day
 
-    with ops.act(actor, REBUILD) as act:
-        existing = find_edition(ops, day, language)
-        decisions = desk_carry.snapshot(act.store, existing.id) if existing and existing.id else None
-        built = build_day(act.store, ops.settings, day=day, now=act.now, language=language, rebuild=True)
-        (ed,) = built.editions
-        unkept: list[Unkept] = []
-        if decisions is not None and ed.id is not None:
-            unkept = desk_carry.carry_over(act.store, ed.id, decisions, by=actor.name, now=act.now)
-            ed = get_edition(act.store, ed.id)
-        if unkept and not force:
-            raise RebuildWouldLose(unkept)  # rolls the rebuild back
-        act.target = f"edition:{ed.id}" if ed.id else f"date:{day.isoformat()}:{language}"
-        act.details(date=day.isoformat(), language=language, unkept=[str(u) for u in unkept])
-        return Rebuilt(ed, unkept, built.rules.budget(language), built.window)
+    existing = find_edition(ops, day, language)
+    decisions = desk_carry.snapshot(act.store, existing.id) if existing and existing.id else None
+    built = build_day(act.store, ops.settings, day=day, now=act.now, language=language, rebuild=True)
+    (ed,) = built.editions
+    unkept: list[Unkept] = []
+    if decisions is not None and ed.id is not None:
+        unkept = desk_carry.carry_over(act.store, ed.id, decisions, by=act.actor.name, now=act.now)
+        ed = get_edition(act.store, ed.id)
+    if ed.id is not None:
+        titles = decisions.titles if decisions is not None else {}
+        stories = story_store.decisions(act.store, ed.id)
+        unkept += [Unkept(d.what.value, titles.get(d.url, d.url), d.url, d) for d in unkept_stories(ed.items, stories)]
+    return Rebuilt(ed, unkept, built.rules.budget(language), built.window)
 
 
 def parse_addresses(raw: str | Sequence[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """The editor's desk from the command line: `digest edition approve|withdraw|edit|drop|
-restore|revert|pin|move` and `digest deliveries retry-failed|release-held`.
+restore|revert|pin|move` (and merge|split|finally: :mod:`digest.cli.desk_stories`) and
+`digest deliveries retry-failed|release-held`.
 
 Each command calls one function of :mod:`digest.actions` (the console and the API call
 the same), acting as ``cli:<login>`` with the owner's role. Stories are numbered from 1,
@@ -12,13 +13,13 @@ import click
 
 from digest.cli.context import AppContext, cli_actor, parse_date, pass_app
 
-_DATE = click.option("--date", "date_", required=True, help="Edition date YYYY-MM-DD.")
-_STORY = click.option("--story", type=click.IntRange(min=1), required=True, help="The story's number (1 = first).")
-_LANGUAGE_ONE = click.option("--language", help="The edition's language (needed when the date has several).")
+DATE = click.option("--date", "date_", required=True, help="Edition date YYYY-MM-DD.")
+STORY = click.option("--story", type=click.IntRange(min=1), required=True, help="The story's number (1 = first).")
+LANGUAGE_ONE = click.option("--language", help="The edition's language (needed when the date has several).")
 
 
 @click.command("approve")
-@_DATE
+@DATE
 @click.option("--language", help="Approve only this language (default: every language built for the date).")
 @pass_app
 def approve(app: AppContext, date_: str, language: str | None) -> None:
@@ -34,7 +35,7 @@ def approve(app: AppContext, date_: str, language: str | None) -> None:
 
 
 @click.command("withdraw")
-@_DATE
+@DATE
 @click.option("--language", help="Withdraw only this language's approval (default: every language of the date).")
 @pass_app
 def withdraw(app: AppContext, date_: str, language: str | None) -> None:
@@ -51,9 +52,9 @@ def withdraw(app: AppContext, date_: str, language: str | None) -> None:
 
 
 @click.command("pin")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @click.option("--unpin", is_flag=True, help="Unpin the story: the build's lead leads again.")
 @pass_app
 def pin(app: AppContext, date_: str, language: str | None, story: int, unpin: bool) -> None:
@@ -69,9 +70,9 @@ def pin(app: AppContext, date_: str, language: str | None, story: int, unpin: bo
 
 
 @click.command("move")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @click.option("--up", "direction", flag_value="up", help="One place up.")
 @click.option("--down", "direction", flag_value="down", help="One place down.")
 @pass_app
@@ -91,9 +92,9 @@ def move(app: AppContext, date_: str, language: str | None, story: int, directio
 
 
 @click.command("edit")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @click.option("--headline", help="The story's new headline.")
 @click.option("--summary", help="The story's new summary.")
 @pass_app
@@ -134,9 +135,9 @@ def _drop_or_restore(app: AppContext, date_: str, language: str | None, story: i
 
 
 @click.command("drop")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @pass_app
 def drop(app: AppContext, date_: str, language: str | None, story: int) -> None:
     """Leave a story out of the edition (`digest edition restore` puts it back)."""
@@ -144,9 +145,9 @@ def drop(app: AppContext, date_: str, language: str | None, story: int) -> None:
 
 
 @click.command("restore")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @pass_app
 def restore(app: AppContext, date_: str, language: str | None, story: int) -> None:
     """Put a dropped story back."""
@@ -154,9 +155,9 @@ def restore(app: AppContext, date_: str, language: str | None, story: int) -> No
 
 
 @click.command("revert")
-@_DATE
-@_LANGUAGE_ONE
-@_STORY
+@DATE
+@LANGUAGE_ONE
+@STORY
 @pass_app
 def revert(app: AppContext, date_: str, language: str | None, story: int) -> None:
     """Take a story back to its original text (and back in, if it was dropped)."""
@@ -194,7 +195,7 @@ def _reopen(app: AppContext, date_: str, language: str | None, which: str) -> No
 
 
 @deliveries.command("retry-failed")
-@_DATE
+@DATE
 @click.option("--language", help="Only this language's edition.")
 @pass_app
 def retry_failed(app: AppContext, date_: str, language: str | None) -> None:
@@ -203,7 +204,7 @@ def retry_failed(app: AppContext, date_: str, language: str | None) -> None:
 
 
 @deliveries.command("release-held")
-@_DATE
+@DATE
 @click.option("--language", help="Only this language's edition.")
 @pass_app
 def release_held(app: AppContext, date_: str, language: str | None) -> None:
@@ -215,6 +216,8 @@ def register(group: click.Group) -> None:
     """Add the desk commands to the `edition` group, and the `deliveries` group."""
     edition = group.commands["edition"]
     assert isinstance(edition, click.Group)
-    for command in (approve, withdraw, edit, drop, restore, pin, move, revert):
+    from digest.cli.desk_stories import STORY_COMMANDS
+
+    for command in (approve, withdraw, edit, drop, restore, pin, move, revert, *STORY_COMMANDS):
         edition.add_command(command)
     group.add_command(deliveries)

@@ -23,6 +23,7 @@ from digest.language_model import model_deadline, summarizer_for_edition
 from digest.models import Edition, EditionStatus
 from digest.store import Store
 from digest.store.articles import published_between
+from digest.store.desk_stories import decisions as story_decisions
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
 from digest.timing import due_at, edition_date_for
 
@@ -151,6 +152,8 @@ def build_editions(
             raise EditionLockedError(
                 f"edition {existing.id} ({edition_date}, {lang}) has deliveries: it cannot be rebuilt"
             )
+        # The editor's merges, splits and "Et enfin" are kept by article URL across a rebuild.
+        decisions = story_decisions(store, existing.id) if existing is not None and existing.id is not None else []
         start, end = _window_for(store, newsletter, edition_date, lang, window, now=now)
         candidates = published_between(store, start, end, lang)
 
@@ -165,6 +168,7 @@ def build_editions(
             window=(start, end),
             rules=rules,
             now=now,
+            decisions=decisions,
         )
 
         def assembled(chosen: Summarizer, assemble: functools.partial[Edition] = assemble) -> Edition:

@@ -43,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from digest.editorial.desk import regroup
 from digest.editorial.stories import (
     DEFAULT_DUPLICATE_SIMILARITY,
     Story,
@@ -52,7 +53,7 @@ from digest.editorial.stories import (
     lead_words,
     similarity,
 )
-from digest.models import Article, Link
+from digest.models import Article, Link, StoryDecision
 from digest.text.signals import hard_news, is_angle, is_trivia
 from digest.urls import host_of
 from digest.words import word_count
@@ -232,8 +233,11 @@ def pick_stories(
     category_weights: Mapping[str, float] | None = None,
     duplicate_similarity: float = DEFAULT_DUPLICATE_SIMILARITY,
     category_decay: float = DEFAULT_CATEGORY_DECAY,
+    decisions: Sequence[StoryDecision] = (),
 ) -> list[Pick]:
-    """Group the window's articles into stories and rank them by news value, categories balanced."""
+    """Group the window's articles into stories and rank them by news value, categories
+    balanced; the editor's merges and splits (``decisions``) regroup them before they are
+    ranked (:func:`digest.editorial.desk.regroup`)."""
     weights = category_weights or {}
     articles = in_window(candidates, language=language, start=start, end=end)
     stories = [
@@ -241,7 +245,10 @@ def pick_stories(
         for a in articles
     ]
     stories.sort(key=_report_key)
+    own_parts = {s.article.url: s.parts for s in stories}
     stories = fold_duplicates(stories, language=language, threshold=duplicate_similarity)
+    if decisions:
+        stories = regroup(stories, decisions, own_parts)
     for s in stories:
         p = s.parts
         outlets = len({source_name(a) for a in (s.article, *s.also)})

@@ -13,7 +13,8 @@ footer's legal lines are not part of the read.) Stories are taken in
    a :data:`digest.editorial.summarize.TOP` summary and show their category above the headline;
 2. the day's best light story (trivia: :attr:`digest.editorial.pick.Pick.light`), if
    any, closes the edition in the "Et enfin" / "And finally" slot with a one-sentence
-   summary; trivia is never a top story nor a brief, so at most one is shown;
+   summary; trivia is never a top story nor a brief, so at most one is shown (the
+   editor may put another story in the slot, or none: ``closing``);
 3. the rest of the budget goes to "En bref" / "In brief": one sentence per story
    (:data:`digest.editorial.summarize.BRIEF`), grouped by category, under the same share rule.
 
@@ -55,6 +56,7 @@ from digest.editorial.budget import (
     masthead_words,
     today_words,
 )
+from digest.editorial.desk import AUTOMATIC, closing_url
 from digest.editorial.pick import (
     DEFAULT_CATEGORY_DECAY,
     DEFAULT_DUPLICATE_SIMILARITY,
@@ -73,6 +75,7 @@ from digest.models import (
     EditionStatus,
     ItemKind,
     Link,
+    StoryDecision,
     reading_minutes,
     words_per_minute,
 )
@@ -157,9 +160,11 @@ def assemble_edition(
     rules: EditionRules,
     summarizer: Summarizer,
     now: datetime,
+    decisions: Sequence[StoryDecision] = (),
 ) -> Edition:
     """The edition of ``edition_date`` in ``language`` from the ``candidates`` published in ``window``,
-    each story summarised by ``summarizer``.
+    each story summarised by ``summarizer``; the editor's story ``decisions`` (merge,
+    split, "Et enfin": :mod:`digest.editorial.desk`) come in as values.
 
     An edition with no candidate in the window has no items and status SKIPPED.
     """
@@ -171,8 +176,16 @@ def assemble_edition(
         category_weights=rules.category_weights,
         duplicate_similarity=rules.duplicate_similarity,
         category_decay=rules.category_decay,
+        decisions=decisions,
     )
-    drafts = plan(picks, language=language, rules=rules, summarizer=summarizer, reserved=masthead_words(newsletter))
+    drafts = plan(
+        picks,
+        language=language,
+        rules=rules,
+        summarizer=summarizer,
+        reserved=masthead_words(newsletter),
+        closing=closing_url(decisions),
+    )
     items = tuple(d.item(i) for i, d in enumerate(_ordered(drafts, rules.categories)))
     total = edition_words(items, language, newsletter=newsletter)
     return Edition(
@@ -188,10 +201,18 @@ def assemble_edition(
 
 
 def plan(
-    picks: Sequence[Pick], *, language: str, rules: EditionRules, summarizer: Summarizer, reserved: int = 0
+    picks: Sequence[Pick],
+    *,
+    language: str,
+    rules: EditionRules,
+    summarizer: Summarizer,
+    reserved: int = 0,
+    closing: str | None = AUTOMATIC,
 ) -> list[_Draft]:
     """Choose top stories and briefs within the budget (see the module docstring),
-    summarised by ``summarizer``; ``reserved`` words of it are already taken (the masthead)."""
+    summarised by ``summarizer``; ``reserved`` words of it are already taken (the masthead).
+    ``closing`` is the editor's "Et enfin": the URL of an article of the story that
+    closes the edition (light or not), "" for none, None for the day's best light story."""
     budget = rules.budget(language)
     default_category = gettext(language, DEFAULT_CATEGORY)
     drafts: list[_Draft] = []
@@ -251,14 +272,19 @@ def plan(
     # 1. Top stories, in rank order; a story that is capped, too thin or too long
     # waits. The first placed is the lead: a LEAD summary when it has one, else TOP.
     # Trivia is set apart: one of it may close the edition, none is a top story or a brief.
+    def closes(p: Pick) -> bool:
+        return bool(closing) and closing in {p.article.url, *(a.url for a in p.also)}
+
     light = [(rank, p) for rank, p in enumerate(picks) if p.light]
+    if closing is not AUTOMATIC:  # the editor chose the slot's story, or none
+        light = [(rank, p) for rank, p in enumerate(picks) if closes(p)]
     top_cap = max(1, math.floor(rules.top_stories * rules.max_category_share))
     top_limit = budget * TOP_SHARE
     pending: list[tuple[int, Pick]] = []
-    remaining = Counter(category(p) for p in picks if not p.light)
+    remaining = Counter(category(p) for p in picks if not (p.light or closes(p)))
     misses = 0
     for rank, pick in enumerate(picks):
-        if pick.light:
+        if pick.light or closes(pick):
             continue
         cat = category(pick)
         remaining[cat] -= 1
@@ -287,12 +313,12 @@ def plan(
         misses = 0
         place(draft, n)
 
-    # 2. The best light story closes the edition, when it fits in what is left.
+    # 2. The best light story (or the editor's choice) closes the edition, when it fits in what is left.
     for rank, pick in light[:1]:
-        closing = _summarised(summarizer, rank, pick, ItemKind.FINALLY, category(pick), BRIEF)
-        n = cost(closing)
-        if closing.summary.sentences and used + n <= budget:
-            place(closing, n)
+        last = _summarised(summarizer, rank, pick, ItemKind.FINALLY, category(pick), BRIEF)
+        n = cost(last)
+        if last.summary.sentences and used + n <= budget:
+            place(last, n)
 
     # 3. Briefs, in rank order, under the share rule while other categories have
     # stories left; a capped story is reconsidered as soon as the edition grows.

@@ -116,7 +116,8 @@ def _started(conn: Connection, edition_id: int) -> bool:
     return bool(conn.execute(select(exists().where(t.deliveries.c.edition_id == edition_id))).scalar())
 
 
-def _require_open(conn: Connection, edition_id: int, what: str = "stories") -> None:
+def require_open(conn: Connection, edition_id: int, what: str = "stories") -> None:
+    """EditionLocked once the edition's first delivery row exists."""
     if _started(conn, edition_id):
         raise EditionLocked(f"edition {edition_id}: its delivery has started, {what} can no longer change")
 
@@ -145,7 +146,7 @@ def save_edit(
         original = original_item(conn, edition_id, position)
         if original is None:
             raise NotFoundError(f"edition {edition_id} has no story at position {position}")
-        _require_open(conn, edition_id)
+        require_open(conn, edition_id)
         return _write_edit(conn, edition_id, original, headline, summary, dropped, by=by, now=now)
 
 
@@ -188,7 +189,7 @@ def save_order(
     with immediate(store.engine) as conn:
         if lead is not None and original_item(conn, edition_id, lead) is None:
             raise NotFoundError(f"edition {edition_id} has no story at position {lead}")
-        _require_open(conn, edition_id, "its order")
+        require_open(conn, edition_id, "its order")
         _write_order(conn, edition_id, positions, lead=lead, by=by, now=now)
     return EditionOrder(tuple(positions), lead, by, now)
 
@@ -220,7 +221,7 @@ def withdraw(store: Store, edition_id: int) -> Approval | None:
     with immediate(store.engine) as conn:
         if conn.execute(select(t.editions.c.id).where(t.editions.c.id == edition_id)).first() is None:
             raise NotFoundError(f"edition {edition_id} not found")
-        _require_open(conn, edition_id, "its approval")
+        require_open(conn, edition_id, "its approval")
         r = t.edition_reviews.c
         row = conn.execute(select(t.edition_reviews).where(r.edition_id == edition_id)).first()
         conn.execute(delete(t.edition_reviews).where(r.edition_id == edition_id))

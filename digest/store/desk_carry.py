@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from digest.models import EditionOrder, ItemEdit
+from digest.models import EditionOrder, ItemEdit, StoryDecision
 from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.desk import _write_edit, _write_order, load_edits, load_order
@@ -24,12 +24,14 @@ from digest.store.desk import _write_edit, _write_order, load_edits, load_order
 
 @dataclass(frozen=True)
 class Unkept:
-    """A decision a rebuild could not keep: ``what`` (edit, drop, pin) on the story
-    ``headline`` (as the editor last saw it) at ``url``."""
+    """A decision a rebuild could not keep: ``what`` (edit, drop, pin; merge, split,
+    finally, no_finally) on the story ``headline`` (as the editor last saw it) at ``url``."""
 
     what: str
     headline: str
     url: str
+    #: The story decision (merge, split, "Et enfin") behind it, when it is one.
+    decision: StoryDecision | None = None
 
     def __str__(self) -> str:
         return f"{self.what}: {self.headline}"

@@ -1,5 +1,5 @@
 """The admin API's side of the console (API parity): the editor's desk (story edits,
-revert, pin, move, approval and its withdrawal, rebuild) and deliveries (failures,
+revert, pin, move, merge, split, "Et enfin", approval and its withdrawal, rebuild) and deliveries (failures,
 retry, release); the suppression list and confirmations: :mod:`digest.web.api_people`.
 
 Same bearer token and error shapes as :mod:`digest.web.api` (the token acts as an
@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from digest.actions import deliveries as fixes
 from digest.actions import editions as desk
+from digest.actions import stories
 from digest.daily.status import edition_deliveries
 from digest.errors import ValidationError
 from digest.models import Edition, EditionOrder, ItemEdit
@@ -184,6 +185,54 @@ async def move_item(request: Request) -> Response:
     return JSONResponse(_order_json(edition.id or 0, order))
 
 
+def _rebuilt_json(done: desk.Rebuilt) -> dict[str, Any]:
+    unkept = [{"what": u.what, "headline": u.headline, "url": u.url} for u in done.unkept]
+    return {"edition_id": done.edition.id, "items": len(done.edition.items), "unkept": unkept}
+
+
+@admin
+@acts
+async def merge_stories(request: Request) -> Response:
+    """Merge the story at ``{"other": position}`` into this one (its articles become
+    "Lire aussi" sources); the edition is rebuilt, keeping the editor's decisions."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    body = await json_object(request)
+    other = body.get("other")
+    if not isinstance(other, int) or isinstance(other, bool) or other < 0:
+        raise ValidationError("other: expected the position of the story to merge into this one")
+    edition = await _edition(request)
+    done = await ctx.db(stories.merge_stories, ctx.operations(), API_ACTOR, edition, position, other)
+    return JSONResponse(_rebuilt_json(done))
+
+
+@admin
+@acts
+async def split_story(request: Request) -> Response:
+    """Split one story back into one story per article; the edition is rebuilt."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    edition = await _edition(request)
+    done = await ctx.db(stories.split_story, ctx.operations(), API_ACTOR, edition, position)
+    return JSONResponse(_rebuilt_json(done))
+
+
+@admin
+@acts
+async def mark_finally(request: Request) -> Response:
+    """Put one story in the "Et enfin" slot (``{"finally": false}`` takes it out and
+    leaves the slot empty); the edition is rebuilt."""
+    ctx = context_of(request)
+    position: int = request.path_params["position"]
+    body = await json_object(request) if await request.body() else {}
+    marked = body.get("finally", True)
+    if not isinstance(marked, bool):
+        raise ValidationError("finally: expected true or false")
+    edition = await _edition(request)
+    done = await ctx.db(stories.mark_finally, ctx.operations(), API_ACTOR, edition, position, marked=marked)
+    return JSONResponse(_rebuilt_json(done))
+
+
 @admin
 @acts
 async def approve(request: Request) -> Response:
@@ -215,8 +264,7 @@ async def rebuild(request: Request) -> Response:
     edition = await _edition(request)
     force = request.query_params.get("force", "").lower() in ("1", "true", "yes")
     done = await ctx.db(desk.rebuild, ctx.operations(), API_ACTOR, edition.edition_date, edition.language, force=force)
-    unkept = [{"what": u.what, "headline": u.headline, "url": u.url} for u in done.unkept]
-    return JSONResponse({"edition_id": done.edition.id, "items": len(done.edition.items), "unkept": unkept})
+    return JSONResponse(_rebuilt_json(done))
 
 
 @admin
@@ -261,6 +309,9 @@ routes = [
     Route(f"{ITEM}/revert", revert_item, methods=["POST"]),
     Route(f"{ITEM}/pin", pin_item, methods=["POST"]),
     Route(f"{ITEM}/move", move_item, methods=["POST"]),
+    Route(f"{ITEM}/merge", merge_stories, methods=["POST"]),
+    Route(f"{ITEM}/split", split_story, methods=["POST"]),
+    Route(f"{ITEM}/finally", mark_finally, methods=["POST"]),
     Route("/editions/{edition_id:int}/approve", approve, methods=["POST"]),
     Route("/editions/{edition_id:int}/withdraw", withdraw, methods=["POST"]),
     Route("/editions/{edition_id:int}/rebuild", rebuild, methods=["POST"]),

@@ -32,6 +32,14 @@ _ORDER = _ok(
     },
 )
 _LOCKED = _error("The edition's delivery has started.")
+_REBUILT = _ok(
+    "The edition rebuilt with the decision, and the editor's decisions it could not keep.",
+    {
+        "edition_id": {"type": "integer"},
+        "items": {"type": "integer"},
+        "unkept": {"type": "array", "items": {"type": "object"}},
+    },
+)
 _REOPENED = _ok(
     "Rows due again, and the failed rows left alone by their subscriber's status.",
     {
@@ -74,6 +82,29 @@ def _desk_actions() -> dict[str, Any]:
                 "422": _error("Already first or last, or across the pinned lead."),
             },
             requestBody=json_body(json_object({"direction": {"type": "string", "enum": ["up", "down"]}})),
+        ),
+        "/editions/{edition_id}/items/{position}/merge": _post(
+            'Merge the story at {"other": position} into this one (its articles become "Lire aussi" sources); '
+            "the edition is rebuilt and the decision kept across later rebuilds",
+            _ITEM,
+            {"200": _REBUILT, "404": _error("No such story."), "409": _LOCKED, "422": _error("An invalid value.")},
+            requestBody=json_body(
+                json_object(
+                    {"other": {"type": "integer", "minimum": 0}}, required=["other"], additionalProperties=False
+                )
+            ),
+        ),
+        "/editions/{edition_id}/items/{position}/split": _post(
+            "Split a story back into one story per article; the edition is rebuilt",
+            _ITEM,
+            {"200": _REBUILT, "404": _error("No such story."), "409": _LOCKED, "422": _error("One source only.")},
+        ),
+        "/editions/{edition_id}/items/{position}/finally": _post(
+            'Put a story in the closing "Et enfin" slot ({"finally": false} leaves the slot empty); '
+            "the edition is rebuilt",
+            _ITEM,
+            {"200": _REBUILT, "404": _error("No such story."), "409": _LOCKED, "422": _error("An invalid value.")},
+            requestBody=json_body(json_object({"finally": {"type": "boolean"}}, additionalProperties=False)),
         ),
         "/editions/{edition_id}/withdraw": _post(
             "Withdraw an edition's approval, until its delivery starts",

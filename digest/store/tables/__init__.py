@@ -14,6 +14,7 @@ from digest.store.tables.console import (
     edition_item_edits,
     edition_orders,
     edition_reviews,
+    edition_story_decisions,
 )
 from digest.store.tables.content import articles, edition_items, editions, feeds, page_fetches, rewrites
 from digest.store.tables.delivery import bounces, deliveries, delivery_attempts, schedule_runs
@@ -41,6 +42,7 @@ __all__ = [
     "edition_items",
     "edition_orders",
     "edition_reviews",
+    "edition_story_decisions",
     "editions",
     "feeds",
     "metadata",

@@ -72,6 +72,21 @@ edition_orders = Table(
 )
 
 
+# The editor's decisions on stories (merge two, split one, the "Et enfin" slot), keyed
+# by article URLs so a rebuild re-applies them; applied in ``id`` order.
+edition_story_decisions = Table(
+    "edition_story_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("what", String(16), nullable=False),  # digest.models.StoryChange
+    Column("url", Text, nullable=False),
+    Column("other", Text, nullable=False, server_default=""),
+    Column("edited_by", String(320), nullable=False),
+    Column("edited_at", UTCDateTime(), nullable=False),
+)
+
+
 # Failed console sign-ins, one row each, so the limit holds across processes.
 admin_sign_in_failures = Table(
     "admin_sign_in_failures",

@@ -3,7 +3,7 @@
 Per date and language: the status, the outline in reading order with each story's
 position, the email preview per topic variant (a sandboxed iframe), story edits
 (headline, summary, drop, restore, revert to the original, pin as the lead, move up or
-down), rebuild (which keeps those decisions, or asks first when some cannot be kept),
+down, merge two, split one, "Et enfin"), rebuild (which keeps those decisions, or asks first when some cannot be kept),
 test send (the same path as ``digest send --to``), approve and withdraw the approval.
 Each change is one call to :mod:`digest.actions.editions`, the same the CLI and the
 API make; they are refused once the edition's first delivery exists.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from digest.actions import editions as desk
+from digest.actions import stories
 from digest.admins import Role
 from digest.daily.desk import edition_lines
 from digest.errors import DigestError
@@ -157,11 +158,28 @@ DONE = {
     "unpin": N_("Story %(n)s unpinned."),
     "up": N_("Story %(n)s moved up."),
     "down": N_("Story %(n)s moved down."),
+    "merge": N_("Story %(other)s merged into story %(n)s."),
+    "split": N_("Story %(n)s split into its sources."),
+    "finally": N_("Story %(n)s marked as “And finally”."),
+    "unfinally": N_("Story %(n)s is no longer “And finally”; the slot stays empty."),
 }
 
 
 #: What a rebuild could not keep, as the banner names it.
-UNKEPT = {"edit": N_("edited"), "drop": N_("dropped"), "pin": N_("pinned as the lead")}
+UNKEPT = {
+    "edit": N_("edited"),
+    "drop": N_("dropped"),
+    "pin": N_("pinned as the lead"),
+    "merge": N_("merged"),
+    "split": N_("split"),
+    "finally": N_("marked as “And finally”"),
+    "no_finally": N_("no “And finally”"),
+}
+
+
+def _not_kept(request: Request, unkept: Sequence[desk.Unkept]) -> str:
+    """What a rebuild could not keep, as the banner says it."""
+    return "; ".join(f"{gettext(request, UNKEPT[u.what])} — {u.headline}" for u in unkept)
 
 
 def _back(edition: Edition, position: int | None = None) -> str:
@@ -173,7 +191,8 @@ def _back(edition: Edition, position: int | None = None) -> str:
 @_on_edition
 async def edit_item(request: Request, who: Principal, form: FormData, edition: Edition) -> Response:
     """POST /admin/editions/{day}/{language}/items/{position}: ``op`` save (headline,
-    summary), drop, restore, revert (to the original), pin, unpin, up or down."""
+    summary), drop, restore, revert (to the original), pin, unpin, up, down, merge
+    (``other``), split, finally or unfinally."""
     ctx = context_of(request)
     ops, actor = ctx.operations(), who.actor
     position = int(request.path_params["position"])
@@ -192,10 +211,37 @@ async def edit_item(request: Request, who: Principal, form: FormData, edition: E
         await ctx.db(desk.pin_item, ops, actor, edition, position, pinned=op == "pin")
     elif op in ("up", "down"):
         await ctx.db(desk.move_item, ops, actor, edition, position, op)
+    elif op in ("merge", "split", "finally", "unfinally"):
+        return await _story_decision(request, who, form, edition, position, op)
     else:
         return redirect(request, _back(edition), gettext(request, "Unknown action."), kind="error")
     done = gettext(request, DONE[op], n=position + 1)
     return redirect(request, _back(edition, position), done)
+
+
+async def _story_decision(
+    request: Request, who: Principal, form: FormData, edition: Edition, position: int, op: str
+) -> Response:
+    """``op`` merge (``other``: the position of the story merged into this one), split,
+    finally or unfinally: each rebuilds the edition; the banner says what it could not keep."""
+    ctx = context_of(request)
+    ops, actor = ctx.operations(), who.actor
+    other = 0
+    if op == "merge":
+        try:
+            other = int(text(form, "other", 10))
+        except ValueError:
+            said = gettext(request, "Choose the story to merge into this one.")
+            return redirect(request, _back(edition, position), said, kind="error")
+        done = await ctx.db(stories.merge_stories, ops, actor, edition, position, other)
+    elif op == "split":
+        done = await ctx.db(stories.split_story, ops, actor, edition, position)
+    else:
+        done = await ctx.db(stories.mark_finally, ops, actor, edition, position, marked=op == "finally")
+    said = gettext(request, DONE[op], n=position + 1, other=other + 1)
+    if done.unkept:
+        said += " " + gettext(request, "Not kept: %(lost)s", lost=_not_kept(request, done.unkept))
+    return redirect(request, _back(edition), said)
 
 
 @action(Role.EDITOR)
@@ -232,7 +278,7 @@ async def rebuild(request: Request, who: Principal, form: FormData, edition: Edi
         base = f"/admin/editions/{edition.edition_date.isoformat()}/{edition.language}"
         return render(request, "rebuild.html", who, edition=edition, unkept=exc.unkept, base=base)
     if done.unkept:
-        lost = "; ".join(f"{gettext(request, UNKEPT[u.what])} — {u.headline}" for u in done.unkept)
+        lost = _not_kept(request, done.unkept)
         return redirect(request, _back(edition), gettext(request, "Edition rebuilt; not kept: %(lost)s", lost=lost))
     return redirect(request, _back(edition), gettext(request, "Edition rebuilt; every decision kept."))
 
