@@ -66,6 +66,7 @@ FURNITURE = re.compile(
     r"|Scroll down|Click here|Follow @|\((?:pictured|left|right|centre|center|above|below|file photo)\)"
     r"|\bGetty Images\b|©|\bPhoto ?:|Lire aussi|Temps de lecture|Read more|Also read|Publicité|Advertisement"
     r"|par euronews \("
+    r"|\s\.\s+[a-z]|\((?:L|R)\)|\bpictured\b|contributed to this report|accepting comments"
     r"|[a-zé]par [A-Z]"
     r"|[.!?»][A-ZÀ-Ý]{2,}(?: [A-ZÀ-Ý'’]{2,})+[A-ZÀ-Ý][a-zà-ÿ]",
 )

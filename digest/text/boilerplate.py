@@ -50,6 +50,7 @@ _START = re.compile(
     r"|(?:by\s*\.?\s*)?(?:published|updated|last updated|mis à jour|publié)\s*(?:[:|.]|at\b|on\b|le\b)"
     r"|(?:video\s+)?scroll down\b|faites défiler\b|watch the video\b|regardez la vidéo\b"
     r"|(?:daily mail|mailonline|mail on sunday)\s+reporter\b|follow @|suivez @"
+    r"|sorry,? we are not (?:currently )?accepting comments\b|e-?mail to a friend\b|share or comment on this\b"
     # Page furniture around the article: app and paywall prompts, contact and info boxes.
     r"|for the latest (?:stories|news)\b.{0,80}\b(?:download|app)|download (?:our|the) app\b"
     r"|submit (?:your|a) letter\b|pour (?:lire la suite|accéder en illimité|continuer à lire)\b"

@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 
 from digest.editorial.summarize.anaphora import leans_back
 from digest.editorial.summarize.language import language as get_language
-from digest.editorial.summarize.lines import has_credit, is_byline, restates, strip_dateline
+from digest.editorial.summarize.lines import (
+    has_credit,
+    is_byline,
+    is_page_note,
+    restates,
+    strip_dateline,
+    strip_photo_aside,
+)
 from digest.editorial.summarize.quotes import balanced
 from digest.editorial.summarize.scoring import (
     DEFAULT_WEIGHTS,
@@ -117,12 +124,13 @@ def _counted_sentences(
                 kept.pop()
                 counts.pop()
             continue
-        body = strip_dateline(s.text)
+        body = strip_photo_aside(strip_dateline(s.text))
         n = word_count(body)
         if (
             n >= MIN_SENTENCE_WORDS
             and not is_byline(body)
             and not is_boilerplate(body, words=n)
+            and not is_page_note(body)
             and (not headline or _normalise(body) != headline)
         ):
             # Renumbered only once something was dropped before it (a frozen dataclass

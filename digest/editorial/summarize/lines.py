@@ -5,7 +5,9 @@ headline. Pure.
 * A **dateline** ("VELMORA —", "RABAT (AFP) -") opens a sentence that does carry news: it is
   cut off, the sentence kept.
 * A **byline** ("By Lena Ortiz", "Par Karim Alaoui") and a **caption** (the sentence a
-  photo credit follows or carries: "Rescuers search the rubble. (Photo: ...)") are dropped.
+  photo credit follows or carries: "Rescuers search the rubble. (Photo: ...)"; one that
+  says it is pictured or marks a photo's people: "Hwang Woo-Suk (L) shakes hands...") are
+  dropped.
 * A sentence **leaning on context** mid-sentence ("a annoncé de son côté", "également",
   "en revanche", "however", "also"; a bare "la proportion", "ce contrat", "the figure"
   whose referent was dropped; "Associé au poulet, il donne...") is taken only with the
@@ -36,6 +38,39 @@ CREDIT = re.compile(
     r"|(?-i:[a-zà-ÿ]par [a-z][\w-]* \()",
     _I,
 )
+
+# A photo's caption left inside the text, as one sentence (the page-level rules of
+# digest.text.boilerplate take out whole captions; these only hold for a sentence): one
+# that says it is pictured ("Pictured here on Daybreak", "Chin Aun Lim is pictured here",
+# "…; pictured is Lake Placid Lodge"), not "pictured as" (portrayed) nor "pictured on
+# CCTV" (news); the single-letter
+# markers of a photo's people ("Hwang Woo-Suk (L) shakes hands with…": a capital L, so
+# not a list's "(l)"); a label naming the picture ("New York, New York: Map shows…").
+_PHOTO_NOTE = re.compile(
+    r"^[\W_]*pictured\b|[;:]\s*pictured\b"
+    r"|\b(?:is|are|was|were|being|been)\s+pictured\b"
+    r"(?!\s+(?:as|by|on (?:cctv|camera|video|film)|in (?:footage|video))\b)"
+    r"|\bpictured\s+(?:here|above|below|left|right|centre|center)\b|\((?-i:L)\)"
+    r"|^[^:]{1,40}:\s+(?:(?:a|the|this)\s+)?(?:map|graphic|picture|photo|image|chart|footage)s?\s+(?:shows?|of)\b",
+    _I,
+)
+
+# The newsroom's notes around a story, not its news: credits ("CNN's Jane Smith
+# contributed to this report", "Reporting by…; Editing by…", "Propos recueillis par…"),
+# rights lines, calls to write in, comment or follow, gallery prompts.
+_END_MATTER = re.compile(
+    r"\bcontributed to this (?:report|story|article)\b|^[\W_]*(?:additional )?reporting by\b|\bediting by\b"
+    r"|\bcopyright \d{4}\b|\ball rights reserved\b|\bmay not be (?:published|reproduced), broadcast\b"
+    r"|\b(?:e-?mail|contact) us at\b|\b(?:got|have) a (?:news )?(?:tip|story)\?|\bhave your say\b|\bleave a comment\b"
+    r"|\bfollow (?:the author|him|her|them|us|me) on (?:twitter|facebook|instagram|x)\b"
+    r"|\bclick through the (?:gallery|slideshow)\b|^[\W_]*propos recueillis par\b"
+    r"|^[\W_]*\(?avec (?:afp|reuters|ap|map)\)?\W*$",
+    _I,
+)
+
+# A photo aside inside a sentence of the story: "Philip Hammond, pictured with John Kerry
+# today, warned…" (the sentence is news; the aside is the page's picture).
+_PHOTO_ASIDE = re.compile(r",\s+pictured\b[^,;:.!?()]{0,80},\s*", _I)
 
 _CONTEXT = {
     "fr": re.compile(
@@ -87,6 +122,20 @@ def is_byline(sentence: str) -> bool:
 def has_credit(sentence: str) -> bool:
     """True when ``sentence`` is or carries a photo credit (so it is a caption)."""
     return CREDIT.search(sentence) is not None
+
+
+def strip_photo_aside(sentence: str) -> str:
+    """``sentence`` without an aside about its photo ("Philip Hammond, pictured with John
+    Kerry today, warned…" -> "Philip Hammond warned…")."""
+    if "pictured" not in sentence and "Pictured" not in sentence:
+        return sentence
+    return _PHOTO_ASIDE.sub(" ", sentence)
+
+
+def is_page_note(sentence: str) -> bool:
+    """True for a sentence that describes a photo rather than the news (see :data:`_PHOTO_NOTE`),
+    or the newsroom's notes around the story (credits, rights, calls to write in: :data:`_END_MATTER`)."""
+    return _PHOTO_NOTE.search(sentence) is not None or _END_MATTER.search(sentence) is not None
 
 
 def leans_on_context(sentence: str, language: str) -> bool:

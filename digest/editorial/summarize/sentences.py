@@ -56,6 +56,12 @@ class Sentence:
     paragraph: int  # index of its paragraph
 
 
+# A line break lost in a scraped page, left as a spaced full stop inside a sentence
+# ("wearing a casual . navy blue shirt", "tested, . because"): a sentence never goes on
+# in lower case, so this stop ends nothing and is taken out.
+_LOST_BREAK = re.compile(r"(?<=\S)[ \t]+\.(?=[ \t]+[a-zà-ÿ‘'(])")
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Non-empty paragraphs of ``text`` (one per line), with leaked code cut off and
     glued furniture cut out (:func:`digest.text.boilerplate.split_glued`)."""
@@ -70,6 +76,8 @@ def _paragraphs(text: str) -> Iterator[str]:
         code = _CODE_START.search(line)
         if code is not None:
             line = line[: code.start()]
+        if " ." in line:
+            line = _LOST_BREAK.sub("", line)
         yield from split_glued(line)
 
 
