@@ -216,7 +216,14 @@ async def list_subscribers(request: Request) -> Response:
     limit = int_param(request, "limit", 50, 1, 500)
     offset = int_param(request, "offset", 0, 0, 10**9)
     items, total = await ctx.db(actions.search, ctx.operations(), status=status, text=text, limit=limit, offset=offset)
-    return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
+    return JSONResponse(
+        {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [subs.to_dict(actions.shown_to(api_actor(request).role, s)) for s in items],
+        }
+    )
 
 
 @admin
@@ -257,7 +264,7 @@ async def create_subscriber(request: Request) -> Response:
 async def get_subscriber(request: Request) -> Response:
     """One subscriber."""
     ctx = context_of(request)
-    return JSONResponse(subs.to_dict(await _subscriber(ctx, request)))
+    return JSONResponse(subs.to_dict(actions.shown_to(api_actor(request).role, await _subscriber(ctx, request))))
 
 
 @admin
