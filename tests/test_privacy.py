@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from admin_support import make_admin, sign_in
 from delivery_support import add_edition, add_subscribers, subscriber_id
 from smtp_server import SMTPServer
@@ -117,3 +118,77 @@ async def test_a_viewers_pages_exports_and_api_answers_hold_no_consent_ip_user_a
     assert all("ada@example.org" in body for body in answers.values())  # the address: yes
     leaks = {(p, v) for p, body in answers.items() for v in (ip, agent, "Ada Lovelace") if v in body}
     assert leaks == set()
+
+
+# The public archive waits for the readers ----------------------------------------------
+
+
+def _edition_being_sent(store: Store, now: datetime) -> dict[str, int]:
+    """Today's edition: one reader served at 06:00, one still waiting since 06:00, one
+    whose own send time is 09:00 UTC."""
+    from datetime import timedelta
+
+    from reader_support import stored_edition
+    from sqlalchemy import insert
+
+    from digest.store import tables as t
+
+    ids = {name: sub for name, sub in zip(("served", "waiting", "later"), _subscribers(store, now), strict=True)}
+    six = now.replace(hour=6, minute=0)
+    edition_id = stored_edition(store, now.date(), "fr", first_send=six, subscriber_id=ids["served"], now=six)
+    with store.engine.begin() as conn:
+        for name, due in (("waiting", six), ("later", six + timedelta(hours=3))):
+            conn.execute(insert(t.deliveries).values(edition_id=edition_id, subscriber_id=ids[name], state="pending",
+                                                     due_at=due, created_at=six, updated_at=six))  # fmt: skip
+    return ids
+
+
+def _subscribers(store: Store, now: datetime) -> list[int]:
+    from web_support import add_subscriber
+
+    return [add_subscriber(store, f"{n}@example.org", now) for n in ("served", "waiting", "later")]
+
+
+async def _archived(app: object, day: str) -> tuple[int, bool]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:  # type: ignore[arg-type]
+        page = await c.get(f"/archive/{day}/fr")
+        index = await c.get("/archive")
+    return page.status_code, f"/archive/{day}/fr" in index.text
+
+
+async def test_the_archive_hides_an_edition_until_its_sends_are_done_or_its_last_send_time(
+    tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock, now: datetime
+) -> None:
+    _edition_being_sent(store, now)
+    day = now.date().isoformat()
+    app = create_app(web_settings(tmp_path, smtp.port, web={"public_archive": True}), store, now=clock)
+    clock.now = now.replace(hour=7)  # the first reader has theirs; two are still waiting
+    assert await _archived(app, day) == (404, False)
+    clock.now = now.replace(hour=9)  # the latest send time of the day: public even if a send lags
+    assert await _archived(app, day) == (200, True)
+    clock.now = now.replace(hour=7)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE deliveries SET state='sent'"))
+    assert await _archived(app, day) == (200, True)  # every send done: public at once
+
+
+async def test_archive_after_publishes_at_that_local_time_whatever_the_sends(
+    tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock, now: datetime
+) -> None:
+    _edition_being_sent(store, now)
+    day = now.date().isoformat()
+    settings = web_settings(tmp_path, smtp.port, web={"public_archive": True, "archive_after": "08:00"},
+                            schedule={"timezone": "Europe/Paris"})  # fmt: skip
+    app = create_app(settings, store, now=clock)
+    clock.now = now.replace(hour=6, minute=59)  # 07:59 in Paris
+    assert await _archived(app, day) == (404, False)
+    clock.now = now.replace(hour=7)  # 08:00 in Paris
+    assert await _archived(app, day) == (200, True)
+
+
+def test_archive_after_must_be_a_time() -> None:
+    from digest import config
+    from digest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[web\] archive_after: expected HH:MM"):
+        config.load(env={}).with_overrides({"web": {"archive_after": "8h"}})
