@@ -110,13 +110,17 @@ async def test_a_viewers_pages_exports_and_api_answers_hold_no_consent_ip_user_a
             path: (await client.get(path, headers=viewer_api)).text
             for path in ("/api/subscribers/export", "/api/subscribers", "/api/subscribers/1")
         }
+        renamed = await client.patch("/api/subscribers/1", headers=ADMIN, json={"name": "Ada King"})
+        assert renamed.status_code == 200  # the audit log now holds both names
         assert (await sign_in(client, "viewer@example.org")).status_code == 303
-        for path in ("/admin/subscribers/export", "/admin/subscribers", "/admin/subscribers/1"):
+        for path in ("/admin/subscribers/export", "/admin/subscribers", "/admin/subscribers/1", "/admin/audit"):
             response = await client.get(path)
             assert response.status_code == 200, path
             answers[path] = response.text
-    assert all("ada@example.org" in body for body in answers.values())  # the address: yes
-    leaks = {(p, v) for p, body in answers.items() for v in (ip, agent, "Ada Lovelace") if v in body}
+    assert "subscriber.update" in answers["/admin/audit"] and "session.sign_in" in answers["/admin/audit"]
+    assert all("ada@example.org" in body for p, body in answers.items() if p != "/admin/audit")  # the address: yes
+    private = (ip, agent, "Ada Lovelace", "Ada King", "python-httpx")  # the last: the viewer's own user agent
+    leaks = {(p, v) for p, body in answers.items() for v in private if v in body}
     assert leaks == set()
 
 

@@ -208,4 +208,5 @@ async def audit_page(request: Request, who: Principal) -> Response:
     entries = await ctx.db(audit_log.recent, ops, text=q or None, limit=50, offset=offset)
     total = await ctx.db(audit_log.count, ops, text=q or None)
     base = "?" + urlencode({"q": q} if q else {})
+    entries = [audit_log.shown_to(who.role, e) for e in entries]
     return render(request, "audit.html", who, entries=entries, total=total, offset=offset, limit=50, q=q, base=base)
