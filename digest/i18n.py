@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
@@ -153,3 +154,10 @@ def day_and_month(day: date, language: str) -> str:
     pattern = Locale.parse(language).date_formats["full"].pattern
     without_year = _YEAR.sub("", pattern).strip(" ,.،")
     return format_date(day, format=without_year, locale=language)
+
+
+def zoned_time(value: datetime, timezone: str, language: str) -> str:
+    """A moment as the console and the pages show it, always with its zone: the
+    newsletter's local time and its offset from UTC, "2026-12-06 06:00 UTC+01:00"
+    (GMT in English, UTC in French, as the locale writes it)."""
+    return format_datetime(value, "yyyy-MM-dd HH:mm ZZZZ", tzinfo=ZoneInfo(timezone), locale=language)

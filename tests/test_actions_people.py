@@ -56,9 +56,10 @@ TABLES = (
     t.articles,
     t.subscription_requests,
     t.suppression_overrides,
+    t.api_keys,
 )
 #: Columns that differ by run, not by door: times, ids, salted hashes.
-SKIP = {"id", "password_hash", "at", "content_hash", "feed_id"}
+SKIP = {"id", "password_hash", "at", "content_hash", "feed_id", "secret_hash", "hint"}
 
 
 @dataclass
@@ -117,6 +118,13 @@ def _feed(store: Store, now: datetime, server: FeedServer) -> None:
     settings = config.load(env={}).with_overrides({"ingest": {"allow_private_networks": True}})
     ops = actions.Operations(settings, store, lambda: now)
     feeds.add(ops, actions.Actor("setup", Role.OWNER, actions.Door.SERVICE), server.url("/rss"))
+
+
+def _owner_key(store: Store, now: datetime, server: FeedServer) -> None:
+    """Key 1, the owner's (admin id 1), as the console would have made it."""
+    from digest.store import api_keys
+
+    api_keys.add(store, 1, "deploy", Role.EDITOR, "dgk_parity-secret", hint="dgk_pari", now=now)
 
 
 def _new_password_set(store: Store) -> None:
@@ -251,6 +259,19 @@ CASES = {
         console=Door(path="/admin/admins/password", form={"email": "editor@example.org", "password": NEW_PASSWORD}),
         api=Door(method="PATCH", path="/api/admins/editor@example.org", json={"password": NEW_PASSWORD}),
     ),
+    "api_key.create": Case(
+        "api_key.create",
+        cli=Door(["keys", "create", "nightly export", "--admin", OWNER, "--role", "viewer"]),
+        console=Door(path="/admin/keys", form={"name": "nightly export", "role": "viewer", "admin": OWNER}),
+        api=Door(path="/api/keys", json={"name": "nightly export", "role": "viewer", "admin": OWNER}),
+    ),
+    "api_key.revoke": Case(
+        "api_key.revoke",
+        setup=_owner_key,
+        cli=Door(["keys", "revoke", "1"]),
+        console=Door(path="/admin/keys/1/revoke"),
+        api=Door(method="DELETE", path="/api/keys/1"),
+    ),
     "feed.add": Case(
         "feed.add",
         cli=Door(["feeds", "add", "https://News.example.org/rss.xml#top", "--category", "Tech", "--language", "en"]),
@@ -285,7 +306,7 @@ UNCHANGED = {"subscriber.export", "admin.password", "subscriber.resend_confirmat
 
 #: The action families this file's parity cases cover (tests/test_actions_desk.py: the
 #: editions' and deliveries').
-PEOPLE_KINDS = {"subscriber", "suppression", "admin", "feed", "article", "session", "bounce"}
+PEOPLE_KINDS = {"subscriber", "suppression", "admin", "feed", "article", "session", "bounce", "api_key"}
 
 #: Actions of this family with fewer than three doors, and why.
 NOT_EVERY_DOOR = {
@@ -332,7 +353,9 @@ def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     with store.engine.connect() as conn:
         for table in TABLES:
             assert isinstance(table, Table)
-            columns = [c for c in table.c if c.name not in SKIP and not c.name.endswith("_at")]
+            columns: list[Any] = [c for c in table.c if c.name not in SKIP and not c.name.endswith("_at")]
+            if table is t.api_keys:  # a revocation is a time: read whether there is one
+                columns.append(t.api_keys.c.revoked_at.is_not(None).label("revoked"))
             rows = conn.execute(select(*columns).order_by(*columns[:1]))
             out[table.name] = sorted(
                 tuple("<door>" if isinstance(v, str) and v in SOURCES else v for v in row) for row in rows

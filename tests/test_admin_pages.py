@@ -91,7 +91,7 @@ async def test_retry_failed_and_suppression_removal_from_the_deliveries_page(
     gone = add_subscriber(store, "gone@example.org", now)
     subs.unsubscribe(store, gone, now=now, source="test")
     page = html.unescape((await client.get("/admin/deliveries")).text)
-    assert "s1@example.org" in page and "1 entries." in page
+    assert "s1@example.org" in page and "1 entry." in page
     token = await token_of(client, "/admin/deliveries")
     retried = await client.post(
         f"/admin/deliveries/{edition_id}/retry-failed", data={"csrf_token": token}, follow_redirects=True
@@ -101,7 +101,7 @@ async def test_retry_failed_and_suppression_removal_from_the_deliveries_page(
         states = sorted(r.state for r in conn.execute(select(t.deliveries.c.state)))
     assert states == ["retry", "retry", "sent"]
     found = html.unescape((await client.get("/admin/deliveries", params={"address": "gone@example.org"})).text)
-    assert "1 entries." in found
+    assert "1 entry." in found
     assert (await client.get("/admin/deliveries", params={"address": "other@example.org"})).text.count(
         "0 entries."
     ) == 1
@@ -136,7 +136,7 @@ async def test_feeds_articles_and_audit_pages(client: httpx.AsyncClient, store: 
     )
     day = (now - timedelta(hours=1)).date().isoformat()
     listed = html.unescape((await client.get("/admin/articles", params={"date": day})).text)
-    assert "Le budget adopté" in listed and "1 articles." in listed
+    assert "Le budget adopté" in listed and "1 article." in listed
     searched = html.unescape((await client.get("/admin/articles", params={"date": day, "q": "pluie"})).text)
     assert "0 articles." in searched
     add_subscribers(store, 1, now=now)

@@ -44,11 +44,14 @@ class Door(enum.StrEnum):
 @dataclass(frozen=True)
 class Actor:
     """Who acts: an admin's address (``cli:<login>`` on the command line, ``api`` for
-    the shared bearer token), the role they act with and the door they came through."""
+    the shared bearer token), the role they act with and the door they came through;
+    ``key`` names the API key an admin acts with ("key:3 deploy"), recorded in each
+    audit row beside the admin."""
 
     name: str
     role: Role
     door: Door
+    key: str = ""
 
 
 class Forbidden(DigestError):
@@ -130,6 +133,6 @@ class Operations:
                 actor=actor.name,
                 action=action.name,
                 target=act.target,
-                details={**act._details, "door": actor.door.value},
+                details={**act._details, "door": actor.door.value, **({"key": actor.key} if actor.key else {})},
                 now=act.now,
             )

@@ -62,6 +62,13 @@ def _require(act: Act, subscriber_id: int) -> Subscriber:
 # Reads --------------------------------------------------------------------------------
 
 
+def shown_to(role: Role, sub: Subscriber) -> Subscriber:
+    """``sub`` as an admin of ``role`` may see it: a viewer gets no personal data beyond
+    the address (:func:`~digest.subscribers.membership.without_personal_data`), on
+    every page, export and API answer."""
+    return sub if role.allows(Role.EDITOR) else subs.without_personal_data(sub)
+
+
 def get(ops: Operations, subscriber_id: int) -> Subscriber | None:
     """The subscriber with this id, or None."""
     return db.get(ops.store, subscriber_id)
@@ -182,7 +189,7 @@ def import_csv(ops: Operations, actor: Actor, data: bytes, *, name: str, confirm
 def export_csv(ops: Operations, actor: Actor, out: TextIO) -> int:
     """Write every subscriber but erased ones as re-importable CSV; the row count."""
     with ops.act(actor, EXPORT) as act:
-        n = csv_file.export_csv(act.store, out)
+        n = csv_file.export_csv(act.store, out, shown=lambda sub: shown_to(actor.role, sub))
         act.details(rows=n)
         return n
 

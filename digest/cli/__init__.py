@@ -53,6 +53,7 @@ COMMANDS: dict[str, Declared] = {
     "init": Declared(
         ("digest.cli.init",), "Create the database schema, or upgrade it to this version. Safe to run twice."
     ),
+    "keys": Declared(("digest.cli.keys",), "Manage the admins' API keys (Authorization: Bearer <key> on /api)."),
     "preview": Declared(
         ("digest.cli.preview",), "Write the edition's HTML, text and .eml as a subscriber would get it."
     ),

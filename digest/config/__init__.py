@@ -210,6 +210,9 @@ def _validate_extra(values: dict[str, dict[str, Any]], where: str) -> None:
     send_at = values["schedule"]["send_at"]
     if not _HHMM.match(send_at):
         raise ConfigError(f"{where}: [schedule] send_at: expected HH:MM, got {send_at!r}")
+    archive_after = values["web"]["archive_after"]
+    if archive_after and not _HHMM.match(archive_after):
+        raise ConfigError(f"{where}: [web] archive_after: expected HH:MM or empty, got {archive_after!r}")
     tz = values["schedule"]["timezone"]
     try:
         ZoneInfo(tz)

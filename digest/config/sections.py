@@ -161,6 +161,9 @@ class WebSettings:
     admin_session_hours: float = key(8.0, "Hours of inactivity after which an admin console session ends.")
     admin_session_max_hours: float = key(72.0, "Hours after sign-in at which an admin console session ends anyway.")
     public_archive: bool = key(False, "Publish past editions at /archive (and /archive/feed.xml).")
+    archive_after: str = key(
+        "", "Local time (HH:MM) an edition goes public even if sends are unfinished; empty: its latest send time."
+    )
     confirmations_per_address_per_day: int = key(2, "Confirmation mails the web form sends one address per 24 h.")
     confirmations_per_hour: int = key(100, "Confirmation mails the web form sends per hour, all addresses.")
     trusted_proxies: tuple[str, ...] = key((), "Proxy addresses/CIDRs whose X-Forwarded-For is believed.")

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 import aiosmtplib
 
+from digest.logs import mask_emails
 from digest.store.claims import ClaimedDelivery
 from digest.store.outcomes import AttemptResult
 
@@ -270,7 +271,7 @@ def attempt_result(
     then failed (a soft bounce counted when a temporary refusal was the recipient's)."""
     subscriber_id = row.subscriber.id or 0
     attempt = row.attempts + 1
-    code, text = outcome.code, outcome.message
+    code, text = outcome.code, mask_emails(outcome.message)  # a reply often names the reader: never kept in clear
     fault = outcome.fault.value if outcome.fault is not None else ""
     if outcome.verdict is Verdict.SENT:
         return AttemptResult(row.id, subscriber_id, "sent", now, code, text, message_id=message_id)

@@ -1,15 +1,19 @@
 """Stored editions as the web shows them: the "view in browser" page, the public
-archive (editions whose first send time has passed) and the admin API's edition list.
-Read-only (delivery status: digest.daily.status)."""
+archive and the admin API's edition list. Read-only (delivery status: digest.daily.status).
+
+An edition is public once its first send time has passed and either all its sends are
+finished (no delivery pending, sending, retrying or held) or its ``after`` time has
+come: its latest send time by default, or, when the caller gives ``public_before``
+(from ``[web] archive_after``), for editions dated before that day."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from digest.models import Edition, EditionStatus
+from digest.models import DeliveryState, Edition, EditionStatus
 from digest.store import Store
 from digest.store import tables as t
 from digest.store.editions import find_by_id, row_to_edition
@@ -29,19 +33,47 @@ def recent_editions(store: Store, *, limit: int = 30) -> list[Edition]:
     return [row_to_edition(r) for r in rows]
 
 
-def _first_send() -> Any:
-    """Editions with the time their first delivery was due (the edition's send time)."""
+#: Delivery states whose send is not finished.
+OPEN_STATES = (
+    DeliveryState.PENDING.value,
+    DeliveryState.SENDING.value,
+    DeliveryState.RETRY.value,
+    DeliveryState.HELD.value,
+)
+
+
+def _sends() -> Any:
+    """Per edition: its first and latest send times and how many sends are unfinished."""
     d = t.deliveries.c
-    return select(d.edition_id, func.min(d.due_at).label("first_send")).group_by(d.edition_id).subquery()
+    unfinished = func.sum(case((d.state.in_(OPEN_STATES), 1), else_=0))
+    return (
+        select(
+            d.edition_id,
+            func.min(d.due_at).label("first_send"),
+            func.max(d.due_at).label("last_send"),
+            unfinished.label("unfinished"),
+        )
+        .group_by(d.edition_id)
+        .subquery()
+    )
 
 
-def published(store: Store, *, now: datetime, limit: int, offset: int = 0) -> tuple[list[Edition], int]:
-    """Past editions for the public archive (their first send time has passed), newest
-    first, without their items; and how many there are in all."""
-    first = _first_send()
+def _public(sends: Any, now: datetime, public_before: date | None) -> Any:
+    """The condition for an edition (joined with :func:`_sends`) to be public at ``now``."""
     e = t.editions.c
-    past = (e.status != EditionStatus.SKIPPED.value) & (first.c.first_send <= now)
-    joined = t.editions.join(first, first.c.edition_id == e.id)
+    after = sends.c.last_send <= now if public_before is None else e.edition_date < public_before
+    return (e.status != EditionStatus.SKIPPED.value) & (sends.c.first_send <= now) & ((sends.c.unfinished == 0) | after)
+
+
+def published(
+    store: Store, *, now: datetime, limit: int, offset: int = 0, public_before: date | None = None
+) -> tuple[list[Edition], int]:
+    """Public editions (see the module's docstring), newest first, without their items;
+    and how many there are in all."""
+    sends = _sends()
+    e = t.editions.c
+    past = _public(sends, now, public_before)
+    joined = t.editions.join(sends, sends.c.edition_id == e.id)
     query = (
         select(t.editions)
         .select_from(joined)
@@ -56,16 +88,18 @@ def published(store: Store, *, now: datetime, limit: int, offset: int = 0) -> tu
     return [row_to_edition(r) for r in rows], int(total)
 
 
-def published_edition(store: Store, edition_date: date, language: str, *, now: datetime) -> Edition | None:
-    """The past edition of that date and language, with its items; None when there is
-    none or its first send time has not come yet."""
-    first = _first_send()
+def published_edition(
+    store: Store, edition_date: date, language: str, *, now: datetime, public_before: date | None = None
+) -> Edition | None:
+    """The public edition of that date and language, with its items; None when there is
+    none or it is not public yet."""
+    sends = _sends()
     e = t.editions.c
     query = (
         select(e.id)
-        .select_from(t.editions.join(first, first.c.edition_id == e.id))
+        .select_from(t.editions.join(sends, sends.c.edition_id == e.id))
         .where(e.edition_date == edition_date, e.language == language)
-        .where(e.status != EditionStatus.SKIPPED.value, first.c.first_send <= now)
+        .where(_public(sends, now, public_before))
         .order_by(e.id.desc())
         .limit(1)
     )
@@ -74,9 +108,14 @@ def published_edition(store: Store, edition_date: date, language: str, *, now: d
     return find_by_id(store, int(found)) if found is not None else None
 
 
-def is_published(store: Store, edition_id: int, *, now: datetime) -> bool:
-    """Whether the edition is in the public archive (its first send time has passed)."""
-    d = t.deliveries.c
+def is_published(store: Store, edition_id: int, *, now: datetime, public_before: date | None = None) -> bool:
+    """Whether the edition is public at ``now``."""
+    sends = _sends()
+    e = t.editions.c
+    query = (
+        select(e.id)
+        .select_from(t.editions.join(sends, sends.c.edition_id == e.id))
+        .where(e.id == edition_id, _public(sends, now, public_before))
+    )
     with store.engine.connect() as conn:
-        first = conn.execute(select(func.min(d.due_at)).where(d.edition_id == edition_id)).scalar()
-    return first is not None and first <= now
+        return conn.execute(query).first() is not None

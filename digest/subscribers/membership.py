@@ -353,6 +353,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def without_personal_data(sub: Subscriber) -> Subscriber:
+    """``sub`` as a viewer may see it: the address, the list's own data (status,
+    language, topics, dates) and no other personal data (no name, no consent IP
+    address, no user agent)."""
+    consent = replace(sub.consent, ip="", user_agent="") if sub.consent is not None else None
+    return replace(sub, name="", consent=consent)
+
+
 def to_dict(sub: Subscriber) -> dict[str, Any]:
     """A JSON-ready view of a subscriber (CLI --json and the admin API)."""
     consent = sub.consent

@@ -229,7 +229,7 @@ async def _prefs_form(
         timezone_groups=timezone_choices(language, now),
         # an alias or unlisted name the reader has (typed, imported) stays selectable
         unlisted_timezone=(current, zone_label(current, language, now)) if current and not is_listed(current) else None,
-        default_send_at=ctx.settings.schedule.send_at,
+        default_send_at=f"{ctx.settings.schedule.send_at} ({ctx.settings.schedule.timezone})",
         default_timezone=f"{zone_city(own_zone, language)}, {utc_offset(own_zone, now)}",
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),

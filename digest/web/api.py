@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from digest.actions import Actor, Door, Forbidden
+from digest.actions import Actor, Door, Forbidden, api_keys
 from digest.actions import editions as desk
 from digest.actions import subscribers as actions
 from digest.admins import Role
@@ -61,20 +61,34 @@ def _field_of(message: str) -> str | None:
 
 
 def admin(handler: Handler) -> Handler:
-    """Require ``Authorization: Bearer <admin token>``; map package errors to JSON."""
+    """Require ``Authorization: Bearer <token or API key>``; map package errors to JSON.
+
+    The shared token ([web] admin_token_env) acts as :data:`API_ACTOR`, an owner; an
+    admin's API key (:mod:`digest.actions.api_keys`) acts as that admin with the key's
+    role. Either way the actor is kept for the handler (:func:`api_actor`)."""
 
     async def wrapped(request: Request) -> Response:
         ctx = context_of(request)
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
+        token = token.strip()
         expected = ctx.admin_token
-        if not (
-            expected and scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
-        ):
-            message = "missing or wrong bearer token" if expected else "admin API disabled: no admin token configured"
+        actor: Actor | None = None
+        if scheme.lower() == "bearer" and token:
+            if expected and hmac.compare_digest(token.encode(), expected.encode()):
+                actor = API_ACTOR
+            else:
+                actor = await ctx.db(api_keys.authenticate, ctx.operations(), token)
+        if actor is None:
+            message = (
+                "missing or wrong bearer token"
+                if expected
+                else "missing or wrong bearer token; no admin token configured, only an API key opens the API"
+            )
             denied = error(401, message)
             denied.headers["WWW-Authenticate"] = 'Bearer realm="digest"'
             return denied
+        request.state.actor = actor
         try:
             response = await handler(request)
         except BadRequest as exc:
@@ -105,6 +119,13 @@ def admin(handler: Handler) -> Handler:
     # tests/test_web_api.py checks each changing route is marked by :func:`acts`.
     wrapped.acts = getattr(handler, "acts", False)  # type: ignore[attr-defined]
     return wrapped
+
+
+def api_actor(request: Request) -> Actor:
+    """Who the request acts as (set by :func:`admin`): the shared token's owner or an
+    admin through one of their keys."""
+    actor: Actor = request.state.actor
+    return actor
 
 
 def acts(handler: Handler) -> Handler:
@@ -195,7 +216,14 @@ async def list_subscribers(request: Request) -> Response:
     limit = int_param(request, "limit", 50, 1, 500)
     offset = int_param(request, "offset", 0, 0, 10**9)
     items, total = await ctx.db(actions.search, ctx.operations(), status=status, text=text, limit=limit, offset=offset)
-    return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": [subs.to_dict(s) for s in items]})
+    return JSONResponse(
+        {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [subs.to_dict(actions.shown_to(api_actor(request).role, s)) for s in items],
+        }
+    )
 
 
 @admin
@@ -216,7 +244,7 @@ async def create_subscriber(request: Request) -> Response:
         topics=_topics(body), timezone=text_field(body, "timezone"), send_at=text_field(body, "send_at"),
     )  # fmt: skip
     sub: Subscriber = await ctx.db(
-        actions.add, ctx.operations(), API_ACTOR, email, profile, confirmed=confirmed,
+        actions.add, ctx.operations(), api_actor(request), email, profile, confirmed=confirmed,
         override_suppression=_flag(body, "override_suppression"),
     )  # fmt: skip
     log.info("subscriber added (api)", extra={"subscriber_id": sub.id, "status": sub.status.value})
@@ -236,7 +264,7 @@ async def create_subscriber(request: Request) -> Response:
 async def get_subscriber(request: Request) -> Response:
     """One subscriber."""
     ctx = context_of(request)
-    return JSONResponse(subs.to_dict(await _subscriber(ctx, request)))
+    return JSONResponse(subs.to_dict(actions.shown_to(api_actor(request).role, await _subscriber(ctx, request))))
 
 
 @admin
@@ -264,7 +292,7 @@ async def update_subscriber(request: Request) -> Response:
         )  # fmt: skip
     status = _status_param(text_field(body, "status"))
     sub = await ctx.db(
-        actions.update, ctx.operations(), API_ACTOR, subscriber_id, profile=profile, status=status,
+        actions.update, ctx.operations(), api_actor(request), subscriber_id, profile=profile, status=status,
         override_suppression=_flag(body, "override_suppression"),
     )  # fmt: skip
     return JSONResponse({"subscriber": subs.to_dict(sub), "warnings": warnings})
@@ -278,9 +306,9 @@ async def delete_subscriber(request: Request) -> Response:
     sub = await _subscriber(ctx, request)
     assert sub.id is not None
     if request.query_params.get("forget", "").lower() in ("1", "true", "yes"):
-        await ctx.db(actions.forget, ctx.operations(), API_ACTOR, sub.id)
+        await ctx.db(actions.forget, ctx.operations(), api_actor(request), sub.id)
         return JSONResponse({"id": sub.id, "status": SubscriberStatus.FORGOTTEN.value})
-    left = await ctx.db(actions.unsubscribe, ctx.operations(), API_ACTOR, sub.id)
+    left = await ctx.db(actions.unsubscribe, ctx.operations(), api_actor(request), sub.id)
     return JSONResponse({"id": sub.id, "status": left.status.value})
 
 

@@ -25,7 +25,7 @@ from digest.actions import stories
 from digest.daily.status import edition_deliveries
 from digest.errors import ValidationError
 from digest.models import Edition, EditionOrder, ItemEdit
-from digest.web.api import API_ACTOR, acts, admin, error, int_param, json_object
+from digest.web.api import acts, admin, api_actor, error, int_param, json_object
 from digest.web.context import context_of
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ async def test_send(request: Request) -> Response:
     edition = await ctx.db(desk.edition, ops, edition_id)
     if ctx.proof_sender is None:
         return error(501, "test sending is not available in this process")
-    results = await desk.send_test_copy(ops, API_ACTOR, edition, addresses, ctx.proof_sender)
+    results = await desk.send_test_copy(ops, api_actor(request), edition, addresses, ctx.proof_sender)
     log.info("test send", extra={"edition_id": edition_id, "count": len(addresses)})
     return JSONResponse({"edition_id": edition_id, "results": results})
 
@@ -139,7 +139,7 @@ async def edit_item(request: Request) -> Response:
     edition = await _edition(request)
     text = {key: body[key] for key in ("headline", "summary") if key in body}
     edit = await ctx.db(
-        desk.edit_item, ctx.operations(), API_ACTOR, edition, position, dropped=body.get("dropped"), **text
+        desk.edit_item, ctx.operations(), api_actor(request), edition, position, dropped=body.get("dropped"), **text
     )
     return JSONResponse(_edit_json(edition.id or 0, position, edit))
 
@@ -151,7 +151,7 @@ async def revert_item(request: Request) -> Response:
     ctx = context_of(request)
     position: int = request.path_params["position"]
     edition = await _edition(request)
-    await ctx.db(desk.revert_item, ctx.operations(), API_ACTOR, edition, position)
+    await ctx.db(desk.revert_item, ctx.operations(), api_actor(request), edition, position)
     return JSONResponse(_edit_json(edition.id or 0, position, None))
 
 
@@ -166,7 +166,7 @@ async def pin_item(request: Request) -> Response:
     if not isinstance(pinned, bool):
         raise ValidationError("pinned: expected true or false")
     edition = await _edition(request)
-    order = await ctx.db(desk.pin_item, ctx.operations(), API_ACTOR, edition, position, pinned=pinned)
+    order = await ctx.db(desk.pin_item, ctx.operations(), api_actor(request), edition, position, pinned=pinned)
     return JSONResponse(_order_json(edition.id or 0, order))
 
 
@@ -181,7 +181,7 @@ async def move_item(request: Request) -> Response:
     if direction not in ("up", "down"):
         raise ValidationError("direction: expected up or down")
     edition = await _edition(request)
-    order = await ctx.db(desk.move_item, ctx.operations(), API_ACTOR, edition, position, direction)
+    order = await ctx.db(desk.move_item, ctx.operations(), api_actor(request), edition, position, direction)
     return JSONResponse(_order_json(edition.id or 0, order))
 
 
@@ -202,7 +202,7 @@ async def merge_stories(request: Request) -> Response:
     if not isinstance(other, int) or isinstance(other, bool) or other < 0:
         raise ValidationError("other: expected the position of the story to merge into this one")
     edition = await _edition(request)
-    done = await ctx.db(stories.merge_stories, ctx.operations(), API_ACTOR, edition, position, other)
+    done = await ctx.db(stories.merge_stories, ctx.operations(), api_actor(request), edition, position, other)
     return JSONResponse(_rebuilt_json(done))
 
 
@@ -213,7 +213,7 @@ async def split_story(request: Request) -> Response:
     ctx = context_of(request)
     position: int = request.path_params["position"]
     edition = await _edition(request)
-    done = await ctx.db(stories.split_story, ctx.operations(), API_ACTOR, edition, position)
+    done = await ctx.db(stories.split_story, ctx.operations(), api_actor(request), edition, position)
     return JSONResponse(_rebuilt_json(done))
 
 
@@ -229,7 +229,7 @@ async def mark_finally(request: Request) -> Response:
     if not isinstance(marked, bool):
         raise ValidationError("finally: expected true or false")
     edition = await _edition(request)
-    done = await ctx.db(stories.mark_finally, ctx.operations(), API_ACTOR, edition, position, marked=marked)
+    done = await ctx.db(stories.mark_finally, ctx.operations(), api_actor(request), edition, position, marked=marked)
     return JSONResponse(_rebuilt_json(done))
 
 
@@ -239,7 +239,7 @@ async def approve(request: Request) -> Response:
     """Approve an edition for sending ([schedule] review = "approve")."""
     ctx = context_of(request)
     edition = await _edition(request)
-    done = await ctx.db(desk.approve, ctx.operations(), API_ACTOR, edition)
+    done = await ctx.db(desk.approve, ctx.operations(), api_actor(request), edition)
     return JSONResponse(
         {"edition_id": edition.id, "approved_by": done.approved_by, "approved_at": done.approved_at.isoformat()}
     )
@@ -251,7 +251,7 @@ async def withdraw(request: Request) -> Response:
     """Withdraw an edition's approval; 409 once its delivery has started."""
     ctx = context_of(request)
     edition = await _edition(request)
-    was = await ctx.db(desk.withdraw, ctx.operations(), API_ACTOR, edition)
+    was = await ctx.db(desk.withdraw, ctx.operations(), api_actor(request), edition)
     return JSONResponse({"edition_id": edition.id, "withdrawn": was is not None})
 
 
@@ -263,7 +263,9 @@ async def rebuild(request: Request) -> Response:
     ctx = context_of(request)
     edition = await _edition(request)
     force = request.query_params.get("force", "").lower() in ("1", "true", "yes")
-    done = await ctx.db(desk.rebuild, ctx.operations(), API_ACTOR, edition.edition_date, edition.language, force=force)
+    done = await ctx.db(
+        desk.rebuild, ctx.operations(), api_actor(request), edition.edition_date, edition.language, force=force
+    )
     return JSONResponse(_rebuilt_json(done))
 
 
@@ -286,7 +288,7 @@ async def retry_failed(request: Request) -> Response:
     counted by status under ``not_retried``)."""
     ctx = context_of(request)
     edition = await _edition(request)
-    done = await ctx.db(fixes.retry_failed, ctx.operations(), API_ACTOR, edition.id or 0)
+    done = await ctx.db(fixes.retry_failed, ctx.operations(), api_actor(request), edition.id or 0)
     return JSONResponse(_reopened_json(done))
 
 
@@ -296,7 +298,7 @@ async def release_held(request: Request) -> Response:
     """Send an edition's held deliveries again."""
     ctx = context_of(request)
     edition = await _edition(request)
-    done = await ctx.db(fixes.release_held, ctx.operations(), API_ACTOR, edition.id or 0)
+    done = await ctx.db(fixes.release_held, ctx.operations(), api_actor(request), edition.id or 0)
     return JSONResponse(_reopened_json(done))
 
 

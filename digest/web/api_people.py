@@ -2,7 +2,7 @@
 a confirmation mail, feeds and console accounts.
 
 Same bearer token and error shapes as :mod:`digest.web.api`; every change is one call
-of :mod:`digest.actions` as :data:`~digest.web.context.API_ACTOR` (an owner), audited
+of :mod:`digest.actions` as the caller (:func:`~digest.web.api.api_actor`), audited
 under the action's one name, as from the CLI and the console.
 """
 
@@ -20,10 +20,11 @@ from starlette.routing import Route
 
 from digest.actions import admins, feeds, suppressions
 from digest.actions import subscribers as subscriber_actions
-from digest.admins import Admin, parse_role
+from digest.admins import Admin, Role, parse_role
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Feed
-from digest.web.api import API_ACTOR, acts, admin, int_param, json_object, text_field
+from digest.web.api import acts, admin, api_actor, error, int_param, json_object, text_field
+from digest.web.api_keys import routes as key_routes
 from digest.web.context import context_of
 from digest.web.subscribe import send_confirmation
 
@@ -56,7 +57,7 @@ async def import_subscribers(request: Request) -> Response:
     report = await ctx.db(
         subscriber_actions.import_csv,
         ctx.operations(),
-        API_ACTOR,
+        api_actor(request),
         b"".join(chunks),
         name="upload.csv",
         confirmed=confirmed,
@@ -84,7 +85,7 @@ async def export_subscribers(request: Request) -> Response:
     """Every subscriber (but erased ones) as CSV, re-importable."""
     ctx = context_of(request)
     out = io.StringIO()
-    await ctx.db(subscriber_actions.export_csv, ctx.operations(), API_ACTOR, out)
+    await ctx.db(subscriber_actions.export_csv, ctx.operations(), api_actor(request), out)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -117,7 +118,7 @@ async def add_suppression(request: Request) -> Response:
     if not email:
         raise ValidationError("email: required")
     added = await ctx.db(
-        suppressions.suppress, ctx.operations(), API_ACTOR, email, detail=text_field(body, "detail") or ""
+        suppressions.suppress, ctx.operations(), api_actor(request), email, detail=text_field(body, "detail") or ""
     )
     return JSONResponse({"suppressed": True, "added": added}, status_code=201 if added else 200)
 
@@ -130,9 +131,11 @@ async def delete_suppression(request: Request) -> Response:
     address = request.query_params.get("address", "").strip()
     raw_id = request.query_params.get("id", "")
     if address:
-        removed = await ctx.db(suppressions.remove_suppression, ctx.operations(), API_ACTOR, address=address)
+        removed = await ctx.db(suppressions.remove_suppression, ctx.operations(), api_actor(request), address=address)
     elif raw_id.isdigit():
-        removed = await ctx.db(suppressions.remove_suppression, ctx.operations(), API_ACTOR, suppression_id=int(raw_id))
+        removed = await ctx.db(
+            suppressions.remove_suppression, ctx.operations(), api_actor(request), suppression_id=int(raw_id)
+        )
     else:
         raise ValidationError("address: give ?address= or ?id=")
     return JSONResponse({"removed": removed.id, "reason": removed.reason})
@@ -144,7 +147,7 @@ async def resend_confirmation(request: Request) -> Response:
     """Send a pending subscriber's confirmation mail again (202); 409 for any other status."""
     ctx = context_of(request)
     subscriber_id: int = request.path_params["subscriber_id"]
-    sub = await ctx.db(subscriber_actions.resend_confirmation, ctx.operations(), API_ACTOR, subscriber_id)
+    sub = await ctx.db(subscriber_actions.resend_confirmation, ctx.operations(), api_actor(request), subscriber_id)
     return JSONResponse(
         {"id": subscriber_id, "confirmation": "queued"},
         status_code=202,
@@ -169,7 +172,7 @@ async def reconfirm(request: Request) -> Response:
     sub = await ctx.db(subscriber_actions.get, ops, subscriber_id)
     if sub is None or not sub.email:
         raise NotFoundError(f"no subscriber {subscriber_id}")
-    lifted = await ctx.db(lift, ops, API_ACTOR, sub.email, reason=reason)
+    lifted = await ctx.db(lift, ops, api_actor(request), sub.email, reason=reason)
     return JSONResponse({"id": subscriber_id, "lifted": lifted.reason, "cause": lifted.cause})
 
 
@@ -200,7 +203,7 @@ async def add_feed(request: Request) -> Response:
     if not url:
         raise ValidationError("url: required")
     feed, created = await ctx.db(
-        feeds.add, ctx.operations(), API_ACTOR, url, category=text_field(body, "category"),
+        feeds.add, ctx.operations(), api_actor(request), url, category=text_field(body, "category"),
         language=text_field(body, "language"),
     )  # fmt: skip
     return JSONResponse({"feed": _feed(feed), "created": created}, status_code=201 if created else 200)
@@ -214,7 +217,7 @@ async def remove_feed(request: Request) -> Response:
     url = request.query_params.get("url", "").strip()
     if not url:
         raise ValidationError("url: give ?url=")
-    removed = await ctx.db(feeds.remove, ctx.operations(), API_ACTOR, url)
+    removed = await ctx.db(feeds.remove, ctx.operations(), api_actor(request), url)
     return JSONResponse({"removed": removed})
 
 
@@ -223,7 +226,7 @@ async def remove_feed(request: Request) -> Response:
 async def poll_feeds(request: Request) -> Response:
     """Poll every feed now; each feed's status and the totals."""
     ctx = context_of(request)
-    report = await ctx.db(feeds.poll, ctx.operations(), API_ACTOR)
+    report = await ctx.db(feeds.poll, ctx.operations(), api_actor(request))
     return JSONResponse(
         {
             "feeds": [
@@ -246,8 +249,10 @@ def _admin(account: Admin) -> dict[str, Any]:
 @admin
 @acts
 async def list_admins(request: Request) -> Response:
-    """Every console account (never a password hash)."""
+    """Every console account (never a password hash); owners only, as on /admin/admins."""
     ctx = context_of(request)
+    if not api_actor(request).role.allows(Role.OWNER):
+        return error(403, "admins: only an owner lists the admin accounts")
     rows = await ctx.db(admins.accounts, ctx.operations())
     return JSONResponse({"items": [_admin(a) for a in rows]})
 
@@ -262,7 +267,7 @@ async def add_admin(request: Request) -> Response:
     email, role, password = (text_field(body, k) or "" for k in ("email", "role", "password"))
     if not email:
         raise ValidationError("email: required")
-    account = await ctx.db(admins.add, ctx.operations(), API_ACTOR, email, parse_role(role), password)
+    account = await ctx.db(admins.add, ctx.operations(), api_actor(request), email, parse_role(role), password)
     return JSONResponse({"admin": _admin(account)}, status_code=201)
 
 
@@ -280,9 +285,9 @@ async def update_admin(request: Request) -> Response:
     if await ctx.db(admins.account, ctx.operations(), email) is None:
         raise NotFoundError(f"no admin {email}")
     if role is not None:
-        await ctx.db(admins.set_role, ctx.operations(), API_ACTOR, email, parse_role(role))
+        await ctx.db(admins.set_role, ctx.operations(), api_actor(request), email, parse_role(role))
     if password is not None:
-        await ctx.db(admins.set_password, ctx.operations(), API_ACTOR, email, password)
+        await ctx.db(admins.set_password, ctx.operations(), api_actor(request), email, password)
     account = await ctx.db(admins.account, ctx.operations(), email)
     assert account is not None
     return JSONResponse({"admin": _admin(account)})
@@ -294,7 +299,7 @@ async def delete_admin(request: Request) -> Response:
     """Delete an account."""
     ctx = context_of(request)
     email: str = request.path_params["email"]
-    await ctx.db(admins.remove, ctx.operations(), API_ACTOR, email)
+    await ctx.db(admins.remove, ctx.operations(), api_actor(request), email)
     return JSONResponse({"removed": email})
 
 
@@ -314,4 +319,5 @@ routes = [
     Route("/admins", add_admin, methods=["POST"]),
     Route("/admins/{email}", update_admin, methods=["PATCH"]),
     Route("/admins/{email}", delete_admin, methods=["DELETE"]),
+    *key_routes,
 ]

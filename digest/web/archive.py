@@ -140,6 +140,6 @@ async def _share_url(ctx: WebContext, edition: Edition) -> str:
     """The edition's public URL when the archive is on and the edition is in it."""
     if edition.id is None or not ctx.settings.web.public_archive:
         return ""
-    if not await ctx.db(archive_reads.is_published, ctx.store, edition.id, now=ctx.now()):
+    if not await ctx.db(archive_reads.is_published, ctx.store, ctx.settings, edition.id, now=ctx.now()):
         return ""
     return ctx.settings.newsletter.base_url.rstrip("/") + public_path(edition)

@@ -50,7 +50,8 @@ def _document() -> dict[str, Any]:
             "title": "digest admin API",
             "version": __version__,
             "description": "Manage subscribers and follow editions. Every path but this description needs "
-            "`Authorization: Bearer <token>`, the token being read from [web] admin_token_env.",
+            "`Authorization: Bearer <token>`: the shared token read from [web] admin_token_env (an owner), or "
+            "an admin's API key (made at /admin/keys), which acts as that admin with the key's role.",
         },
         "servers": [{"url": "/api"}],
         "security": [{"bearer": []}],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, ref
+from digest.web.openapi_schema import UNAUTHORIZED, json_body, json_object, json_response, path_id, ref
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -130,6 +130,41 @@ def people_paths() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "200": _ok("Deleted.", {"removed": {"type": "string"}}),
                     "404": _error("No such account."),
+                    **_INVALID,
+                },
+            },
+        },
+        "/keys": {
+            "get": {
+                "summary": "The API keys the caller may see (every key for an owner) and the shared token's role",
+                "responses": {
+                    "200": _ok("The keys.", {**_ITEMS, "shared_token": _OBJECT}),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "summary": "Make an API key (its secret is in this answer only)",
+                "requestBody": json_body(
+                    json_object(
+                        {"name": {"type": "string"}, "role": _ROLE, "admin": {"type": "string"}},
+                        required=["name", "role"],
+                        additionalProperties=False,
+                    )
+                ),
+                "responses": {
+                    "201": _ok("Made.", {"key": _OBJECT, "secret": {"type": "string"}}),
+                    "403": _error("A key for another admin, made by a non-owner."),
+                    **_INVALID,
+                },
+            },
+        },
+        "/keys/{key_id}": {
+            "parameters": [path_id("key_id")],
+            "delete": {
+                "summary": "Revoke an API key",
+                "responses": {
+                    "200": _ok("Revoked.", {"revoked": _OBJECT}),
+                    "404": _error("No such key (or not the caller's)."),
                     **_INVALID,
                 },
             },

@@ -45,7 +45,7 @@ async def archive_index(request: Request) -> Response:
     except ValueError:
         page = 1
     editions, total = await ctx.db(
-        archive_reads.published, ctx.store, now=ctx.now(), limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+        archive_reads.published, ctx.store, ctx.settings, now=ctx.now(), limit=PER_PAGE, offset=(page - 1) * PER_PAGE
     )
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
@@ -82,7 +82,7 @@ async def archive_edition(request: Request) -> Response:
     except ValueError:
         raise HTTPException(404) from None
     edition = await ctx.db(
-        archive_reads.published_edition, ctx.store, day, request.path_params["language"], now=ctx.now()
+        archive_reads.published_edition, ctx.store, ctx.settings, day, request.path_params["language"], now=ctx.now()
     )
     if edition is None:
         raise HTTPException(404)
@@ -101,7 +101,7 @@ async def archive_edition(request: Request) -> Response:
 async def archive_feed(request: Request) -> Response:
     """GET /archive/feed.xml: the latest past editions as an Atom feed."""
     ctx = _archive_on(request)
-    editions, _ = await ctx.db(archive_reads.published, ctx.store, now=ctx.now(), limit=FEED_ENTRIES)
+    editions, _ = await ctx.db(archive_reads.published, ctx.store, ctx.settings, now=ctx.now(), limit=FEED_ENTRIES)
     base = ctx.settings.newsletter.base_url.rstrip("/")
     default: str = ctx.settings.newsletter.language
     ET.register_namespace("", ATOM)

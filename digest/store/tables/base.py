@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import (
     DateTime,
     MetaData,
+    Text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from digest.logs import mask_emails
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -65,3 +68,22 @@ def model_from_row(model: type[M], row: Any, **converted: Any) -> M:
     ``converted`` gives the fields that take more than a copy of their column."""
     copied = {f.name: getattr(row, f.name) for f in dataclasses.fields(model) if f.name not in converted}
     return model(**copied, **converted)
+
+
+class MaskedText(TypeDecorator[str]):
+    """Text in which every email address is masked (``j***@example.org``, by
+    :func:`digest.logs.mask_emails`), on the way in and on the way out.
+
+    For what a relay or a bounce report says (a delivery's last error, an attempt's
+    reply, a suppression's detail): such a reply often names the reader's address, and
+    the suppression list keeps only a hash of it. Masking on write keeps new rows clean;
+    masking on read hides the addresses rows written before this still hold."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else mask_emails(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else mask_emails(value)

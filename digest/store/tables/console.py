@@ -111,3 +111,23 @@ admin_sessions = Table(
     Column("client_ip", String(64), nullable=False, server_default=""),
     Column("user_agent", String(500), nullable=False, server_default=""),
 )
+
+
+# Per-admin API keys (issue 25): named, with a role no higher than their admin's. Only
+# the SHA-256 of the secret is kept (the secret is 256 random bits, so a fast hash is as
+# safe as a slow one, and checking a key on every API request stays cheap); ``hint`` is
+# the secret's first characters, to tell keys apart. A revoked key keeps its row (and
+# its history) with ``revoked_at`` set; removing the admin deletes their keys.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("admin_id", Integer, ForeignKey("admins.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(10), nullable=False),  # owner, editor, viewer: at most the admin's
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("hint", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from digest.store.tables.base import UTCDateTime, metadata
+from digest.store.tables.base import MaskedText, UTCDateTime, metadata
 
 deliveries = Table(
     "deliveries",
@@ -19,7 +19,7 @@ deliveries = Table(
     Column("claimed_by", String(200)),
     Column("lease_until", UTCDateTime()),
     Column("last_code", Integer),
-    Column("last_error", Text, nullable=False, server_default=""),
+    Column("last_error", MaskedText, nullable=False, server_default=""),
     Column("message_id", String(500), nullable=False, server_default=""),
     Column("sent_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -43,7 +43,7 @@ delivery_attempts = Table(
     Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("at", UTCDateTime(), nullable=False),
     Column("code", Integer),
-    Column("message", Text, nullable=False, server_default=""),
+    Column("message", MaskedText, nullable=False, server_default=""),
     Column("outcome", String(20), nullable=False),  # sent, retry, failed, in_flight
     Column("sender", String(200), nullable=False, server_default=""),
 )
@@ -62,7 +62,7 @@ bounces = Table(
     Column("kind", String(10), nullable=False),  # hard, soft, complaint
     Column("status", String(20), nullable=False, server_default=""),  # RFC 3463, e.g. 5.1.1
     Column("action", String(20), nullable=False, server_default=""),  # failed, delayed, ...
-    Column("diagnostic", Text, nullable=False, server_default=""),  # the address itself masked
+    Column("diagnostic", MaskedText, nullable=False, server_default=""),  # the address itself masked
     Column("received_at", UTCDateTime(), nullable=False),
     UniqueConstraint("report_id", "email_hash", name="uq_bounces_report_email"),
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
-from digest.store.tables.base import UTCDateTime, metadata
+from digest.store.tables.base import MaskedText, UTCDateTime, metadata
 
 
 def _profile_columns() -> list[Column[Any]]:
@@ -58,7 +58,7 @@ suppressions = Table(
     Column("email_hash", String(64), nullable=False, unique=True),
     # unsubscribed, hard_bounce, soft_bounce, complaint, forgotten, manual
     Column("reason", String(20), nullable=False),
-    Column("detail", Text, nullable=False, server_default=""),
+    Column("detail", MaskedText, nullable=False, server_default=""),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
@@ -98,7 +98,7 @@ suppression_overrides = Table(
     Column("email_hash", String(64), nullable=False, index=True),
     Column("reason", String(20), nullable=False),  # the suppression lifted
     Column("source", String(20), nullable=False),  # cli, api
-    Column("detail", Text, nullable=False, server_default=""),
+    Column("detail", MaskedText, nullable=False, server_default=""),
     Column("at", UTCDateTime(), nullable=False),
 )
 

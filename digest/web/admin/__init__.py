@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import admins, dashboard, editions, feed_lists, operations, signin, subscribers
+from digest.web.admin import admins, dashboard, editions, feed_lists, keys, operations, signin, subscribers
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -62,4 +62,7 @@ routes = [
     Route("/admin/admins/role", admins.change_role, methods=["POST"]),
     Route("/admin/admins/password", admins.set_password, methods=["POST"]),
     Route("/admin/admins/remove", admins.remove_admin, methods=["POST"]),
+    Route("/admin/keys", keys.key_list, methods=["GET"]),
+    Route("/admin/keys", keys.create_key, methods=["POST"]),
+    Route("/admin/keys/{key_id:int}/revoke", keys.revoke_key, methods=["POST"]),
 ]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment
@@ -202,12 +201,19 @@ def gettext(request: Request, message: str, **values: Any) -> str:
     return i18n.gettext(language_of(context_of(request), request), message, **values)
 
 
-def local_time(ctx: WebContext) -> Callable[[datetime | None], str]:
-    """A template filter: a UTC time in the newsletter's timezone, "2026-11-30 07:00"."""
-    zone = ZoneInfo(ctx.settings.schedule.timezone)
+def ngettext(request: Request, singular: str, plural: str, n: int, **values: Any) -> str:
+    """The singular or plural form for ``n`` in the console's language (``num`` is
+    ``n``), by the catalogue's plural rule (French: 0 and 1 are singular)."""
+    return i18n.ngettext(language_of(context_of(request), request), singular, plural, n, **values)
+
+
+def local_time(ctx: WebContext, language: str) -> Callable[[datetime | None], str]:
+    """A template filter: a UTC time in the newsletter's timezone, with its offset,
+    as ``language`` writes it ("2026-11-30 07:00 UTC+01:00", :func:`digest.i18n.zoned_time`)."""
+    zone: str = ctx.settings.schedule.timezone
 
     def fmt(value: datetime | None) -> str:
-        return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else i18n.zoned_time(value, zone, language)
 
     return fmt
 
@@ -228,7 +234,7 @@ def render(
     if not nonce:
         nonce = ctx.csrf.new_nonce()
     message = _pop_flash(request)
-    env = console.environment(language, local_time(ctx))
+    env = console.environment(language, local_time(ctx, language))
     html = env.get_template(f"web/admin/{template}").render(
         lang=language,
         other_lang=i18n.other_language(language, default=ctx.settings.newsletter.language),

@@ -21,7 +21,7 @@ from digest.actions import feeds as feed_actions
 from digest.admins import Role
 from digest.errors import DigestError
 from digest.timing import edition_date_for, local_instant, zone
-from digest.web.admin.core import Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.core import Principal, action, gettext, ngettext, page, redirect, render, text
 from digest.web.admin.feed_lists import outcome_labels
 from digest.web.admin.subscribers import _offset
 from digest.web.context import context_of
@@ -70,7 +70,7 @@ async def delivery_counts(request: Request, who: Principal) -> Response:
 
 
 def _reopened(request: Request, done: fixes.Reopened) -> str:
-    said = gettext(request, "%(n)s deliveries due again.", n=done.count)
+    said = ngettext(request, "%(num)d delivery due again.", "%(num)d deliveries due again.", done.count)
     if done.left:
         said += " " + gettext(request, "Not retried (subscriber no longer confirmed): %(why)s.", why=done.why_not())
     return said
@@ -166,7 +166,9 @@ async def poll_now(request: Request, who: Principal, form: FormData) -> Response
     """POST /admin/feeds/poll: poll every feed once, now."""
     ctx = context_of(request)
     report = await ctx.db(feed_actions.poll, ctx.operations(), who.actor)
-    return redirect(request, "/admin/feeds", gettext(request, "%(n)s feeds polled.", n=len(report.feeds)))
+    return redirect(
+        request, "/admin/feeds", ngettext(request, "%(num)d feed polled.", "%(num)d feeds polled.", len(report.feeds))
+    )
 
 
 @page
@@ -206,4 +208,5 @@ async def audit_page(request: Request, who: Principal) -> Response:
     entries = await ctx.db(audit_log.recent, ops, text=q or None, limit=50, offset=offset)
     total = await ctx.db(audit_log.count, ops, text=q or None)
     base = "?" + urlencode({"q": q} if q else {})
+    entries = [audit_log.shown_to(who.role, e) for e in entries]
     return render(request, "audit.html", who, entries=entries, total=total, offset=offset, limit=50, q=q, base=base)

@@ -23,6 +23,7 @@ from digest.web.admin.core import (
     current_admin,
     end_session,
     gettext,
+    ngettext,
     redirect,
     refused,
     render,
@@ -68,7 +69,12 @@ async def login(request: Request) -> Response:
         wait = (
             gettext(request, "Too many failed attempts. Wait 15 minutes and try again.")
             if verdict.retry_after >= sessions.WINDOW.total_seconds()
-            else gettext(request, "Too many failed attempts. Try again in %(n)s seconds.", n=verdict.retry_after)
+            else ngettext(
+                request,
+                "Too many failed attempts. Try again in %(num)d second.",
+                "Too many failed attempts. Try again in %(num)d seconds.",
+                verdict.retry_after,
+            )
         )
         response = _login_again(request, 429, email, wait)
         response.headers["Retry-After"] = str(verdict.retry_after)

@@ -74,7 +74,7 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
         request,
         "subscribers.html",
         who,
-        rows=rows,
+        rows=[actions.shown_to(who.role, r) for r in rows],
         total=total,
         offset=offset,
         limit=PAGE_SIZE,
@@ -100,7 +100,12 @@ async def subscriber_page(request: Request, who: Principal) -> Response:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such subscriber."))
     history = await ctx.db(actions.history, ctx.operations(), sub.id)
     return render(
-        request, "subscriber.html", who, sub=sub, history=history, languages=[(c, c) for c in i18n.languages()]
+        request,
+        "subscriber.html",
+        who,
+        sub=actions.shown_to(who.role, sub),
+        history=history,
+        languages=[(c, c) for c in i18n.languages()],
     )
 
 
