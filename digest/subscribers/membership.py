@@ -34,6 +34,7 @@ from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import consent as consent_db
 from digest.store import subscribers as db
+from digest.store import tracking as tracking_db
 from digest.store.categories import categories_by_language
 from digest.store.deliveries import skip_open_deliveries
 from digest.store.subscribers import HasProfile
@@ -309,6 +310,7 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
         db.suppress(tx, sub.email, "forgotten", now=now)
         skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
         consent_db.forget_requests(tx, subscriber_id)
+        tracking_db.forget(tx, subscriber_id)
         db.erase(tx, subscriber_id, now=now)
 
 
