@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import quopri
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from digest.config import Settings
 from digest.mail.compose import EditionComposer
@@ -109,3 +111,66 @@ def events(store: Store, edition_id: int) -> list[Event]:
             .order_by(e.id)
         ).all()
     return [Event(r.position, r.kind, bool(r.machine), r.reason, r.subscriber_id) for r in rows]
+
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+#: What the report must say of :func:`seed_report`'s edition.
+EXPECTED = {
+    "sent": 6,
+    "delivered": 4,
+    "bounced_hard": 1,
+    "bounced_soft": 1,
+    "complaints": 1,
+    "unsubscribed": 2,
+    "clicks": 4,
+    "readers": 2,
+    "machine_clicks": 4,
+    "opens": 0,
+    "machine_opens": 0,
+}
+#: Human (clicks, readers, machine clicks) per story position.
+EXPECTED_STORIES = {1: (3, 2, 1), 2: (1, 1, 1), 3: (0, 0, 1), 4: (0, 0, 1)}
+EXPECTED_TOPICS = {"Politique": (3, 2, 1), "Sport": (1, 1, 2), "Culture": (0, 0, 1)}
+
+
+def seed_report(store: Store, settings: Settings, clock: Any, click: Callable[[str, str], int], day: date) -> int:
+    """An edition sent to six readers, with known bounces, complaints, unsubscribes and
+    clicks (``click(path, ip)`` follows a link over HTTP, returning the status); its id."""
+    from web_support import add_subscriber
+
+    from digest.models import SubscriberStatus
+    from digest.store.subscribers import address_hash
+    from digest.subscribers import membership as subs
+
+    start = clock.now
+    ids = [add_subscriber(store, f"{name}@example.org", start) for name in "abcdef"]
+    edition_id = seeded_edition(store, day, now=start)
+    messages = send_messages(store, settings, edition_id, ids, now=start)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(t.deliveries).where(t.deliveries.c.edition_id == edition_id).values(state="sent", sent_at=start)
+        )
+        for n, (sid, kind, hours) in enumerate([(ids[4], "hard", 1), (ids[5], "soft", 2), (ids[3], "complaint", 3)]):
+            conn.execute(
+                insert(t.bounces).values(
+                    report_id=f"report-{n}", email_hash=address_hash(f"{'abcdef'[ids.index(sid)]}@example.org"),
+                    subscriber_id=sid, kind=kind, received_at=start + timedelta(hours=hours),
+                )
+            )  # fmt: skip
+    subs.unsubscribe(store, ids[2], now=start + timedelta(days=1), source="one-click")
+    subs.unsubscribe(store, ids[3], now=start + timedelta(days=2), source="link")
+    subs.unsubscribe(store, ids[1], now=start + timedelta(days=8), source="link")  # too late to count
+    assert subs.get(store, ids[1]).status is SubscriberStatus.UNSUBSCRIBED  # type: ignore[union-attr]
+    a_links = story_links(html_of(messages[ids[0]]), settings.newsletter.base_url)
+    b_links = story_links(html_of(messages[ids[1]]), settings.newsletter.base_url)
+    clock.advance(minutes=30)
+    for path, ip in ((a_links[0], "198.51.100.1"), (a_links[1], "198.51.100.1"), (b_links[0], "198.51.100.2")):
+        assert click(path, ip) == 302
+        clock.advance(minutes=2)
+    for path in a_links:  # a mail gateway opening every link of a message
+        assert click(path, "192.0.2.99") == 302
+        clock.advance(seconds=0.5)
+    clock.advance(minutes=5)
+    assert click(a_links[0], "198.51.100.1") == 302
+    return edition_id

@@ -39,9 +39,8 @@ def delivery_figures(store: Store, edition_id: int) -> DeliveryFigures:
     counted when received within :data:`UNSUBSCRIBE_DAYS` after their message was sent."""
     window = timedelta(days=UNSUBSCRIBE_DAYS)
     with store.engine.connect() as conn:
-        states = dict(
-            conn.execute(select(D.state, func.count()).where(D.edition_id == edition_id).group_by(D.state)).all()
-        )
+        query = select(D.state, func.count()).where(D.edition_id == edition_id).group_by(D.state)
+        states: dict[str, int] = {str(state): int(n) for state, n in conn.execute(query).all()}
         sent_rows = conn.execute(
             select(D.subscriber_id, D.sent_at).where(
                 D.edition_id == edition_id, D.state == DeliveryState.SENT.value, D.sent_at.is_not(None)
