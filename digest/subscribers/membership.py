@@ -380,3 +380,24 @@ def to_dict(sub: Subscriber) -> dict[str, Any]:
             "text_version": consent.text_version,
         },
     }
+
+
+#: The version of the per-person tracking consent text on the preferences page,
+#: recorded with each consent (change it when the text changes).
+TRACKING_CONSENT_VERSION = "tracking-2026-12"
+
+
+def tracking_consent(store: Store, subscriber_id: int) -> bool:
+    """Whether the subscriber agreed to per-person click tracking (and has not revoked it)."""
+    return tracking_db.has_consent(store, subscriber_id)
+
+
+def set_tracking_consent(store: Store, subscriber_id: int, *, agreed: bool, consent: Consent) -> bool:
+    """Record the reader's choice on per-person click tracking: a consent dated and
+    sourced like the subscription's (``consent``), or its revocation at ``consent.at``
+    (their past clicks then lose their id). True when something changed."""
+    with db.transaction(store) as tx:
+        _require(tx, subscriber_id)
+        if agreed:
+            return tracking_db.grant(tx, subscriber_id, consent)
+        return tracking_db.revoke(tx, subscriber_id, now=consent.at)
