@@ -8,7 +8,7 @@ import asyncio
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -86,3 +86,32 @@ def test_json_csv_and_cli_agree_on_a_seeded_edition(
     assert printed == api
     text = CliRunner().invoke(cli, ["--config", str(config), "report", "--date", DAY.isoformat()])
     assert text.exit_code == 0 and "machine_clicks" in text.output and "Le budget est voté" in text.output
+
+
+def test_the_report_keeps_its_figures_once_the_events_are_rolled_up_by_the_daily_tick(
+    tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
+) -> None:
+    from digest.daily.report import as_json, edition_report
+    from digest.daily.tick import DailyTicker
+    from digest.store import tracking as tracking_db
+
+    settings = web_settings(tmp_path, smtp.port, tracking={"retention_days": 90})
+    app = create_app(settings, store, now=clock)
+
+    def click(path: str, ip: str) -> int:
+        async def one() -> int:
+            transport = httpx.ASGITransport(app=app, client=(ip, 4000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                return (await c.get(path, headers={"user-agent": BROWSER})).status_code
+
+        return asyncio.run(one())
+
+    edition_id = seed_report(store, settings, clock, click, DAY)
+    before = as_json(edition_report(store, settings, edition_id))
+    ticker = DailyTicker(store, settings)
+    assert ticker.tick(clock.now + timedelta(days=30)).rolled_up == 0  # within retention: kept raw
+    assert tracking_db.raw_count(store, edition_id) == 8
+    report = ticker.tick(clock.now + timedelta(days=92))
+    assert report.rolled_up == 8 and tracking_db.raw_count(store, edition_id) == 0
+    assert ticker.tick(clock.now + timedelta(days=92, minutes=1)).rolled_up == 0  # nothing counted twice
+    assert as_json(edition_report(store, settings, edition_id)) == before

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from digest import metrics
 from digest.config import Settings
@@ -152,3 +152,12 @@ class Tracker:
         )
         metrics.tracking_event("open", machine=bool(reason))
         return True
+
+
+def roll_up(store: Store, settings: Settings, now: datetime) -> int:
+    """Roll raw events older than ``[tracking] retention_days`` (whole UTC days) into
+    daily totals and delete them; how many raw events went. The report keeps counting
+    those days from their totals (unique readers then add up per day)."""
+    days = max(1, int(settings.tracking.retention_days))
+    cutoff = (now.astimezone(UTC) - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return db.roll_up(store, before=cutoff)

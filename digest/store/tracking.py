@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, delete, exists, func, insert, select, union_all, update
+from sqlalchemy import Connection, String, cast, delete, exists, func, insert, literal, select, text, union_all, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from digest.models import Consent
 from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.engine import dialect_insert
+
+#: Position of a roll-up row counting the whole edition's distinct clicking readers of a day.
+EDITION_POSITION = -2
 
 E = t.tracking_events.c
 DAILY = t.tracking_daily.c
@@ -250,7 +253,7 @@ def unique_clickers(store: Store, edition_id: int) -> tuple[int, int]:
             out[bool(machine)] += int(n)
         for machine, n in conn.execute(
             select(DAILY.machine, func.sum(DAILY.readers))
-            .where(DAILY.edition_id == edition_id, DAILY.kind == "click", DAILY.position >= 0)
+            .where(DAILY.edition_id == edition_id, DAILY.kind == "click", DAILY.position == EDITION_POSITION)
             .group_by(DAILY.machine)
         ).all():
             out[bool(machine)] += int(n or 0)
@@ -303,7 +306,14 @@ def roll_up(store: Store, *, before: datetime) -> int:
     day, edition, position, variant, kind and machine flag) and delete them; the
     number of raw events rolled up."""
     day = func.date(E.at) if store.dialect == "sqlite" else cast(E.at, t.tracking_daily.c.day.type)
+    with store.engine.connect() as conn:  # most ticks: nothing to do, and no write lock taken
+        if not conn.execute(select(exists().where(E.at < before))).scalar():
+            return 0
     with immediate(store.engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # SQLite's BEGIN IMMEDIATE serialises writers; on PostgreSQL two processes
+            # must not both count the same events before either deletes them.
+            conn.execute(text("SELECT pg_advisory_xact_lock(270027)"))
         rows = conn.execute(
             select(
                 day.label("day"),
@@ -317,6 +327,22 @@ def roll_up(store: Store, *, before: datetime) -> int:
             )
             .where(E.at < before)
             .group_by(day, E.edition_id, E.position, E.variant, E.kind, E.machine)
+        ).all()
+        # Each day's distinct clicking readers of the whole edition, apart: a reader of
+        # two stories is one reader, which per-story rows cannot tell.
+        whole = conn.execute(
+            select(
+                day.label("day"),
+                E.edition_id,
+                literal(EDITION_POSITION).label("position"),
+                literal("").label("variant"),
+                E.kind,
+                E.machine,
+                literal(0).label("events"),
+                func.count(func.distinct(_reader())).label("readers"),
+            )
+            .where(E.at < before, E.kind == "click")
+            .group_by(day, E.edition_id, E.kind, E.machine)
         ).all()
         if not rows:
             return 0
@@ -339,7 +365,7 @@ def roll_up(store: Store, *, before: datetime) -> int:
                 "events": int(r.events),
                 "readers": int(r.readers),
             }
-            for r in rows
+            for r in [*rows, *whole]
         ]
         for value in values:
             conn.execute(statement, value)

@@ -40,7 +40,8 @@ tracking_events = Table(
 # Raw events older than [tracking] retention_days, counted per day: what the report
 # reads for days whose raw events are gone. ``readers`` is the distinct clients (or
 # consented subscribers) of that day, so unique readers over several days is a sum
-# (an upper bound) once rolled up.
+# (an upper bound) once rolled up. Position -2 rows hold the day's distinct clicking
+# readers of the whole edition (a reader of two stories is one reader).
 tracking_daily = Table(
     "tracking_daily",
     metadata,
