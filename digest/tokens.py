@@ -171,11 +171,12 @@ class Tokens:
         mac = hmac.new(key, f"{edition_id}|{body}".encode("ascii"), hashlib.sha256).digest()[:9]
         return base64.urlsafe_b64encode(mac).decode("ascii")
 
-    def client_key(self, *parts: str) -> str:
-        """A keyed hash of ``parts`` (IP address, user agent, day), 16 hex digits: it
-        tells one client from another without keeping either in clear."""
+    def client_key(self, *parts: str) -> int:
+        """A keyed hash of ``parts`` (IP address, user agent, day) as a signed 64-bit
+        integer: it tells one client from another without keeping either in clear."""
         key = hashlib.sha256(f"digest.client|{self._secret}".encode()).digest()
-        return hmac.new(key, "|".join(parts).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16]
+        mac = hmac.new(key, "|".join(parts).encode("utf-8", "replace"), hashlib.sha256).digest()
+        return int.from_bytes(mac[:8], "big", signed=True)
 
 
 def _link_value(value: object) -> tuple[int, int, str]:

@@ -23,7 +23,7 @@ DAY = date(2026, 11, 29)
 
 def clicks(edition_id: int, position: int, n: int, *, at: datetime, machine: bool = False) -> list[db.Event]:
     reason = "scanner" if machine else ""
-    return [db.Event(edition_id, position, "", "click", machine, reason, f"client{i:04d}", None, at) for i in range(n)]
+    return [db.Event(edition_id, position, "", "click", machine, reason, i, None, at) for i in range(n)]
 
 
 def best_rank(picks: list[str], category: str, day: list[Article]) -> int:

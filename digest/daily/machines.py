@@ -28,7 +28,6 @@ import ipaddress
 import re
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 #: A click or open this many seconds after the message was sent is a machine's.
@@ -74,11 +73,6 @@ def machine_reason(*, kind: str, method: str, user_agent: str, ip: str, at: date
     return ""
 
 
-@dataclass
-class _Window:
-    clicks: deque[tuple[datetime, int, int]] = field(default_factory=deque)  # (at, position, event id)
-
-
 class Bursts:
     """Each client's recent clicks per edition, in memory, to find scanner bursts."""
 
@@ -86,30 +80,25 @@ class Bursts:
         self.links = links
         self.window = timedelta(seconds=seconds)
         self._clients = clients
-        self._recent: dict[tuple[str, int], _Window] = {}
+        self._recent: dict[tuple[int, int], deque[tuple[datetime, int]]] = {}
         self._lock = threading.Lock()
 
-    def is_burst(self, client: str, edition_id: int, position: int, *, at: datetime, edition_links: int) -> bool:
-        """Whether this click, with the client's last ones, makes a burst (before it is written)."""
+    def click(
+        self, client: int, edition_id: int, position: int, *, at: datetime, edition_links: int
+    ) -> datetime | None:
+        """Remember a click; when it completes a burst (the client followed ``links``
+        different links, or all ``edition_links``, within the window), the time the
+        burst began (its earlier clicks are to be re-flagged), else None."""
         need = max(2, min(self.links, edition_links))
         with self._lock:
             window = self._recent.get((client, edition_id))
             if window is None:
-                return False
-            self._prune(window, at)
-            return len({p for _, p, _ in window.clicks} | {position}) >= need
-
-    def add(self, client: str, edition_id: int, position: int, event_id: int, *, at: datetime) -> list[int]:
-        """Remember a written click; the ids of the client's earlier clicks in the window
-        when it is part of a burst (to re-flag them), else []."""
-        with self._lock:
-            if len(self._recent) >= self._clients:  # bounded: forget the oldest client
-                self._recent.pop(next(iter(self._recent)))
-            window = self._recent.setdefault((client, edition_id), _Window())
-            self._prune(window, at)
-            window.clicks.append((at, position, event_id))
-            return [i for _, _, i in window.clicks]
-
-    def _prune(self, window: _Window, at: datetime) -> None:
-        while window.clicks and at - window.clicks[0][0] > self.window:
-            window.clicks.popleft()
+                if len(self._recent) >= self._clients:  # bounded: forget the oldest client
+                    self._recent.pop(next(iter(self._recent)))
+                window = self._recent[(client, edition_id)] = deque()
+            while window and at - window[0][0] > self.window:
+                window.popleft()
+            window.append((at, position))
+            if len({p for _, p in window}) >= need:
+                return window[0][0]
+            return None

@@ -82,9 +82,9 @@ def edition_report(store: Store, settings: Settings, edition_id: int) -> Edition
     if edition is None:
         raise NotFoundError(f"no edition {edition_id}")
     mail = delivery_figures(store, edition_id)
-    by_position = db.counts_by_position(store, edition_id)
-    by_topic = db.counts_by_topic(store, edition_id)
-    human_readers, _machine_readers = db.unique_clickers(store, edition_id)
+    counts = db.edition_counts(store, edition_id)
+    by_position, by_topic = counts.by_position, counts.by_topic
+    human_readers = counts.clickers[0]
 
     def pick(counts: list[db.Count], key: Any, kind: str, machine: bool) -> db.Count | None:
         return next((c for c in counts if c.key == key and c.kind == kind and c.machine is machine), None)

@@ -120,14 +120,15 @@ class Tracker:
         reason = machine_reason(
             kind="click", method=request.method, user_agent=request.user_agent, ip=request.ip, at=request.at, sent=sent
         )
-        burst = self.bursts.is_burst(client, edition_id, position, at=request.at, edition_links=len(found.urls))
-        if not reason and burst:
+        burst = self.bursts.click(client, edition_id, position, at=request.at, edition_links=len(found.urls))
+        if not reason and burst is not None:
             reason = "burst"
-        event = db.Event(edition_id, position, variant, "click", bool(reason), reason, client, person, request.at)
-        event_id = db.record(self.store, [event])[0]
-        earlier = self.bursts.add(client, edition_id, position, event_id, at=request.at)
-        if burst:
-            db.mark_machine(self.store, [i for i in earlier if i != event_id], "burst")
+        db.record(
+            self.store,
+            [db.Event(edition_id, position, variant, "click", bool(reason), reason, client, person, request.at)],
+        )
+        if burst is not None:
+            db.mark_burst(self.store, edition_id, client, since=burst)
         metrics.tracking_event("click", machine=bool(reason))
         return Outcome(url=url, counted=True, machine=reason)
 

@@ -2,15 +2,15 @@
 roll-ups, and each subscriber's consent to per-person tracking.
 
 No event holds an address or an IP address: a click is an edition, a story position
-and a variant; ``client`` is a keyed hash (of the IP address and user agent, with the
-app's secret and the day) used only to tell bursts and unique clickers apart, and a
+and a variant; ``client`` is a keyed hash (64 bits of an HMAC of the IP address, user
+agent and day, keyed with the app's secret) used only to tell bursts and unique clickers apart, and a
 subscriber id is written only under ``[tracking] clicks = "per_subscriber"`` for a
 reader who opted in.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
 from digest.store.tables.base import UTCDateTime, metadata
 
@@ -27,7 +27,7 @@ tracking_events = Table(
     Column("kind", String(5), nullable=False),  # click, open
     Column("machine", Boolean, nullable=False, server_default="0"),
     Column("reason", String(10), nullable=False, server_default=""),  # early, head, scanner, proxy, burst
-    Column("client", String(16), nullable=False, server_default=""),  # keyed hash, never an IP in clear
+    Column("client", BigInteger, nullable=False, server_default="0"),  # keyed hash (64 bits), never an IP in clear
     Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),  # consented only
     Column("at", UTCDateTime(), nullable=False),
     # The report reads one edition's events by kind; the roll-up reads by time.

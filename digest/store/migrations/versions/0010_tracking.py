@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=5), nullable=False),
         sa.Column("machine", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("reason", sa.String(length=10), server_default="", nullable=False),
-        sa.Column("client", sa.String(length=16), server_default="", nullable=False),
+        sa.Column("client", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
         sa.Column("at", digest.store.tables.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["edition_id"], ["editions.id"], ondelete="CASCADE"),
