@@ -137,7 +137,8 @@ async def load(port: int, paths: list[str], seconds: float, connections: int) ->
             path = paths[i % len(paths)]
             i += connections
             writer.write(
-                f"GET {path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: {BROWSER}\r\n\r\n".encode("ascii")
+                f"GET {path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: {BROWSER}\r\n"
+                f"X-Forwarded-For: 198.18.{i // 250 % 250}.{i % 250}\r\n\r\n".encode("ascii")
             )  # fmt: skip
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
@@ -181,7 +182,8 @@ def main() -> None:
     store, cleanup = fresh_store(args.database_url)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = web_settings(Path(tmp), 25, base_url="http://bench")
+            # Readers from many addresses (through a trusted local proxy), as in real traffic.
+            settings = web_settings(Path(tmp), 25, base_url="http://bench", web={"trusted_proxies": ["127.0.0.1"]})
             edition_id = seed(store, now)
             print(f"database: {store.dialect}")
             seconds = record_events(store, edition_id, args.events, now)

@@ -28,6 +28,7 @@ import ipaddress
 import re
 import threading
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 #: A click or open this many seconds after the message was sent is a machine's.
@@ -73,6 +74,17 @@ def machine_reason(*, kind: str, method: str, user_agent: str, ip: str, at: date
     return ""
 
 
+@dataclass(frozen=True)
+class Burst:
+    """A click's place in its client's recent clicks on the edition."""
+
+    machine: bool  # part of a burst
+    reflag_since: datetime | None = None  # the burst was just found: flag its earlier clicks since then
+
+
+NO_BURST = Burst(False)
+
+
 class Bursts:
     """Each client's recent clicks per edition, in memory, to find scanner bursts."""
 
@@ -81,24 +93,32 @@ class Bursts:
         self.window = timedelta(seconds=seconds)
         self._clients = clients
         self._recent: dict[tuple[int, int], deque[tuple[datetime, int]]] = {}
+        self._flagged: dict[tuple[int, int], datetime] = {}  # burst found: its clicks until then are machine
         self._lock = threading.Lock()
 
-    def click(
-        self, client: int, edition_id: int, position: int, *, at: datetime, edition_links: int
-    ) -> datetime | None:
-        """Remember a click; when it completes a burst (the client followed ``links``
-        different links, or all ``edition_links``, within the window), the time the
-        burst began (its earlier clicks are to be re-flagged), else None."""
+    def click(self, client: int, edition_id: int, position: int, *, at: datetime, edition_links: int) -> Burst:
+        """Remember a click. It is a machine's when it completes a burst (the client
+        followed ``links`` different links, or all ``edition_links``, within the window)
+        or comes while the client's burst goes on; only the click that finds a burst
+        asks for the earlier ones to be re-flagged (one UPDATE per burst, not per click)."""
         need = max(2, min(self.links, edition_links))
+        key = (client, edition_id)
         with self._lock:
-            window = self._recent.get((client, edition_id))
+            window = self._recent.get(key)
             if window is None:
                 if len(self._recent) >= self._clients:  # bounded: forget the oldest client
-                    self._recent.pop(next(iter(self._recent)))
-                window = self._recent[(client, edition_id)] = deque()
+                    oldest = next(iter(self._recent))
+                    self._recent.pop(oldest)
+                    self._flagged.pop(oldest, None)
+                window = self._recent[key] = deque()
             while window and at - window[0][0] > self.window:
                 window.popleft()
             window.append((at, position))
+            flagged = self._flagged.get(key)
+            if flagged is not None and at - flagged <= self.window:
+                self._flagged[key] = at  # the burst goes on
+                return Burst(True)
             if len({p for _, p in window}) >= need:
-                return window[0][0]
-            return None
+                self._flagged[key] = at
+                return Burst(True, window[0][0])
+            return NO_BURST

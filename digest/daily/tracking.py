@@ -121,14 +121,14 @@ class Tracker:
             kind="click", method=request.method, user_agent=request.user_agent, ip=request.ip, at=request.at, sent=sent
         )
         burst = self.bursts.click(client, edition_id, position, at=request.at, edition_links=len(found.urls))
-        if not reason and burst is not None:
+        if not reason and burst.machine:
             reason = "burst"
         db.record(
             self.store,
             [db.Event(edition_id, position, variant, "click", bool(reason), reason, client, person, request.at)],
         )
-        if burst is not None:
-            db.mark_burst(self.store, edition_id, client, since=burst)
+        if burst.reflag_since is not None:
+            db.mark_burst(self.store, edition_id, client, since=burst.reflag_since)
         metrics.tracking_event("click", machine=bool(reason))
         return Outcome(url=url, counted=True, machine=reason)
 

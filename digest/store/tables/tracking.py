@@ -34,6 +34,8 @@ tracking_events = Table(
     Index("ix_tracking_events_edition_kind", "edition_id", "kind", "position"),
     Index("ix_tracking_events_at", "at"),
     Index("ix_tracking_events_subscriber_id", "subscriber_id"),
+    # A burst's earlier clicks are found by client and time.
+    Index("ix_tracking_events_client_at", "client", "at"),
 )
 
 

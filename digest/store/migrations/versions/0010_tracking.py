@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.create_index("ix_tracking_events_edition_kind", "tracking_events", ["edition_id", "kind", "position"])
     op.create_index("ix_tracking_events_at", "tracking_events", ["at"])
     op.create_index("ix_tracking_events_subscriber_id", "tracking_events", ["subscriber_id"])
+    op.create_index("ix_tracking_events_client_at", "tracking_events", ["client", "at"])
     op.create_table(
         "tracking_daily",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,6 +79,7 @@ def downgrade() -> None:
     op.drop_table("tracking_consents")
     op.drop_index("ix_tracking_daily_edition_id", table_name="tracking_daily")
     op.drop_table("tracking_daily")
+    op.drop_index("ix_tracking_events_client_at", table_name="tracking_events")
     op.drop_index("ix_tracking_events_subscriber_id", table_name="tracking_events")
     op.drop_index("ix_tracking_events_at", table_name="tracking_events")
     op.drop_index("ix_tracking_events_edition_kind", table_name="tracking_events")
