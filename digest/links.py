@@ -8,6 +8,9 @@ One place builds them so the web routes (digest.web) and the templates agree:
                               RFC 8058 one-click target in List-Unsubscribe (purpose "unsubscribe")
 - ``/preferences/{token}``    language, topics, send time, timezone (purpose "preferences")
 - ``/editions/{id}?t={token}`` "view in browser" (purpose "archive")
+- ``/r/{token}?m={stamp}``    a story link through the click redirect (purpose "click": edition,
+                              position, variant); the stamp is per message (see Tokens.make_stamp)
+- ``/o/{token}?m={stamp}``    the open image of a variant (purpose "open")
 """
 
 from __future__ import annotations
@@ -63,3 +66,23 @@ class Links:
             preferences=self.preferences(subscriber_id, now=now),
             archive=self.archive(edition_id, subscriber_id, now=now),
         )
+
+
+class TrackedLinks:
+    """The tracked URLs of one edition variant, under the same ``base_url``."""
+
+    def __init__(self, links: Links) -> None:
+        self.base_url = links.base_url
+        self.tokens = links.tokens
+
+    def click(self, edition_id: int, position: int, variant: str) -> str:
+        """The redirect to story ``position`` (without the per-message stamp)."""
+        return f"{self.base_url}/r/{self.tokens.make_link('click', edition_id, position, variant)}"
+
+    def open_image(self, edition_id: int, variant: str) -> str:
+        """The variant's 1x1 open image (without the per-message stamp)."""
+        return f"{self.base_url}/o/{self.tokens.make_link('open', edition_id, -1, variant)}"
+
+    def stamp(self, edition_id: int, *, now: datetime, subscriber_id: int | None = None) -> str:
+        """The query string each tracked link of one message ends with: ``?m=<stamp>``."""
+        return "?m=" + self.tokens.make_stamp(edition_id, int(now.timestamp()), subscriber_id)

@@ -130,6 +130,14 @@ REWRITE_FALLBACKS = _counter(
 )
 REWRITE_CACHE_HITS = _counter("digest_rewrite_cache_hits", "Rewrites read from the cache instead of calling the model.")
 
+# Reader tracking (digest.daily.tracking): what the redirect and the open image counted.
+TRACKING_EVENTS = _counter(
+    "digest_tracking_events",
+    "Clicks and opens recorded, by kind (click, open) and whether a machine made them.",
+    ("kind", "machine"),
+)
+TRACKING_REFUSED = _counter("digest_tracking_refused", "Tracked links refused: forged, altered or unknown tokens.")
+
 
 class RateMeter:
     """Events per second over a sliding window (monotonic clock; thread-safe)."""
@@ -180,6 +188,16 @@ def feed_polled(*, ok: bool) -> None:
 def article_page(feed_id: int | None, outcome: str) -> None:
     """Count one article page fetched for a feed item, and its outcome."""
     ARTICLE_PAGES.labels(feed=str(feed_id or ""), outcome=outcome).inc()
+
+
+def tracking_event(kind: str, *, machine: bool) -> None:
+    """Count one click or open recorded."""
+    TRACKING_EVENTS.labels(kind=kind, machine="yes" if machine else "no").inc()
+
+
+def tracking_refused() -> None:
+    """Count one tracked link refused (bad token)."""
+    TRACKING_REFUSED.inc()
 
 
 def edition_built(language: str) -> None:

@@ -278,6 +278,8 @@ class Subscriber:
     unsubscribed_at: datetime | None = None
     consent: Consent | None = None
     id: int | None = None
+    #: They agreed to per-person click tracking (``[tracking] clicks = "per_subscriber"``).
+    tracking_consent: bool = False
 
 
 class DeliveryState(enum.StrEnum):

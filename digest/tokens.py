@@ -13,11 +13,13 @@ import hmac
 import re
 from datetime import UTC, datetime
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from digest.errors import TokenError
 
-PURPOSES = frozenset({"confirm", "unsubscribe", "preferences", "archive", "one-click", "request", "mailto"})
+PURPOSES = frozenset(
+    {"confirm", "unsubscribe", "preferences", "archive", "one-click", "request", "mailto", "click", "open"}
+)
 
 #: Opt-out tokens never expire: only their signature is checked. Gmail, Yahoo and
 #: CAN-SPAM expect an unsubscribe link in a months-old mail to keep working.
@@ -35,6 +37,7 @@ class Tokens:
         # One serializer per purpose: building one derives its key, which is most of
         # the cost of a token, and a send makes three tokens per subscriber.
         self._serializers: dict[str, URLSafeTimedSerializer] = {}
+        self._untimed: dict[str, URLSafeSerializer] = {}
 
     def _serializer(self, purpose: str, scope: str = "") -> URLSafeTimedSerializer:
         # A scope (e.g. the edition an archive link names) is part of the salt: the
@@ -110,7 +113,96 @@ class Tokens:
         mac = hmac.new(key, str(subscriber_id).encode("ascii"), hashlib.sha256).digest()[:12]
         return base64.urlsafe_b64encode(mac).decode("ascii")
 
+    # --- tracked links: signed facts, not a person -------------------------------
 
+    def _untimed_serializer(self, purpose: str) -> URLSafeSerializer:
+        cached = self._untimed.get(purpose)
+        if cached is None:
+            if purpose not in PURPOSES:
+                raise ValueError(f"unknown token purpose {purpose!r}")
+            cached = URLSafeSerializer(self._secret, salt=f"digest.{purpose}.data")
+            self._untimed[purpose] = cached
+        return cached
+
+    def make_link(self, purpose: str, edition_id: int, position: int, variant: str) -> str:
+        """A never-expiring token naming a story link of an edition variant ("click")
+        or a variant's open image ("open"): no date and no person, so one token serves
+        every reader of the variant and the message is rendered once."""
+        return str(self._untimed_serializer(purpose).dumps([edition_id, position, variant]))
+
+    def check_link(self, purpose: str, token: str) -> tuple[int, int, str]:
+        """(edition id, position, variant) of a valid :meth:`make_link` token;
+        TokenError when forged, altered or made for another purpose."""
+        try:
+            value = self._untimed_serializer(purpose).loads(token)
+        except BadSignature:
+            raise TokenError("invalid link") from None
+        return _link_value(value)
+
+    def peek_link(self, purpose: str, token: str) -> int | None:
+        """The edition id a link token *claims*, signature unchecked: only to send a
+        visitor with a damaged link to that edition's own archive page (never to act)."""
+        try:
+            _ok, value = self._untimed_serializer(purpose).loads_unsafe(token)
+            return _link_value(value)[0]
+        except (TokenError, ValueError, TypeError):
+            return None
+
+    def make_stamp(self, edition_id: int, sent: int, subscriber_id: int | None = None) -> str:
+        """A message's stamp ``<sent>.<subscriber or empty>.<mac>``: when the message
+        was composed (seconds since the epoch, base 36) and, only for a reader who
+        consented to per-person tracking, their id. Appended to the tracked links of
+        one message, it tells clicks seconds after delivery (link scanners) apart."""
+        body = f"{_b36(sent)}.{'' if subscriber_id is None else _b36(subscriber_id)}"
+        return f"{body}.{self._stamp_mac(edition_id, body)}"
+
+    def check_stamp(self, edition_id: int, stamp: str) -> tuple[int, int | None]:
+        """(sent, subscriber id or None) of a valid stamp for ``edition_id``; TokenError otherwise."""
+        match = _STAMP.fullmatch(stamp)
+        if match is None:
+            raise TokenError("invalid link")
+        body = f"{match.group(1)}.{match.group(2)}"
+        if not hmac.compare_digest(match.group(3), self._stamp_mac(edition_id, body)):
+            raise TokenError("invalid link")
+        return int(match.group(1), 36), (int(match.group(2), 36) if match.group(2) else None)
+
+    def _stamp_mac(self, edition_id: int, body: str) -> str:
+        key = hashlib.sha256(f"digest.stamp|{self._secret}".encode()).digest()
+        mac = hmac.new(key, f"{edition_id}|{body}".encode("ascii"), hashlib.sha256).digest()[:9]
+        return base64.urlsafe_b64encode(mac).decode("ascii")
+
+    def client_key(self, *parts: str) -> int:
+        """A keyed hash of ``parts`` (IP address, user agent, day) as a signed 64-bit
+        integer: it tells one client from another without keeping either in clear."""
+        key = hashlib.sha256(f"digest.client|{self._secret}".encode()).digest()
+        mac = hmac.new(key, "|".join(parts).encode("utf-8", "replace"), hashlib.sha256).digest()
+        return int.from_bytes(mac[:8], "big", signed=True)
+
+
+def _link_value(value: object) -> tuple[int, int, str]:
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value[:2])
+        and isinstance(value[2], str)
+    ):
+        return int(value[0]), int(value[1]), str(value[2])
+    raise TokenError("invalid link")
+
+
+def _b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if n < 0:
+        raise ValueError("negative")
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+_STAMP = re.compile(r"([0-9a-z]{1,13})\.([0-9a-z]{0,13})\.([A-Za-z0-9_-]{12})")
 _SHORT = re.compile(r"([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{16})")
 
 

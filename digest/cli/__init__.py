@@ -57,6 +57,7 @@ COMMANDS: dict[str, Declared] = {
     "preview": Declared(
         ("digest.cli.preview",), "Write the edition's HTML, text and .eml as a subscriber would get it."
     ),
+    "report": Declared(("digest.cli.report",), "What became of the date's editions and what readers did with them."),
     "send": Declared(
         _SEND,
         "Fan out the date's editions and send them now to every confirmed subscriber who has not had them; "

@@ -34,6 +34,7 @@ from digest.config.sections import (  # re-exported: the section types are part 
     SelectionSettings,
     SMTPSettings,
     SummarizeSettings,
+    TrackingSettings,
     WebSettings,
 )
 from digest.errors import ConfigError
@@ -90,6 +91,7 @@ class Settings:
     web: WebSettings
     ingest: IngestSettings
     bounces: BouncesSettings
+    tracking: TrackingSettings
     log: LogSettings
     source: Path | None = None
     base_dir: Path = field(default_factory=Path.cwd)

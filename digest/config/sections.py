@@ -60,6 +60,9 @@ class SelectionSettings:
     )
     category_decay: float = key(0.7, "Score factor per story of the same category ranked before (balance).")
     duplicate_similarity: float = key(0.3, "TF-IDF cosine from which two articles count as the same story.")
+    learn_from_clicks: bool = key(
+        False, "Move each topic's weight (x0.5..x2) with its click-through rate over the last 30 editions."
+    )
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,22 @@ class LogSettings:
     format: str = key("text", "text or json (one JSON object per line).", choices=("text", "json"))
 
 
+@dataclass(frozen=True)
+class TrackingSettings:
+    """``[tracking]``: what readers do with an edition, measured with the least personal data."""
+
+    clicks: str = key(
+        "aggregate",
+        "off (links go straight to the articles), aggregate (counted per story, no person) or "
+        "per_subscriber (a person counted only if they opted in on their preferences page).",
+        choices=("off", "aggregate", "per_subscriber"),
+    )
+    opens: str = key(
+        "off", "off, or aggregate: a 1x1 image per variant (never per person).", choices=("off", "aggregate")
+    )
+    retention_days: int = key(90, "Days raw click and open events are kept before being rolled up per day.")
+
+
 #: Section name -> its dataclass, in the order config.example.toml lists them.
 SECTIONS: dict[str, type[Any]] = {
     "newsletter": NewsletterSettings,
@@ -213,5 +232,6 @@ SECTIONS: dict[str, type[Any]] = {
     "web": WebSettings,
     "ingest": IngestSettings,
     "bounces": BouncesSettings,
+    "tracking": TrackingSettings,
     "log": LogSettings,
 }

@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 
 from digest import i18n
 from digest.config import Settings
+from digest.daily.learning import click_factors
+from digest.editorial.pick import category_weight
 from digest.editorial.plan import EditionRules, assemble_edition
 from digest.editorial.summarizer import EXTRACTIVE, Summarizer
 from digest.errors import ValidationError
@@ -76,13 +78,17 @@ def _window_for(
     return start, end
 
 
-def edition_rules(settings: Settings) -> EditionRules:
-    """The composition rules from ``[newsletter]`` and ``[selection]``."""
+def edition_rules(settings: Settings, learned: Mapping[str, float] | None = None) -> EditionRules:
+    """The composition rules from ``[newsletter]`` and ``[selection]``; ``learned``:
+    the click factors per topic (:mod:`digest.daily.learning`) multiplying the weights."""
     sel = settings.selection
+    weights = dict(settings.newsletter.category_weights)
+    for topic, factor in (learned or {}).items():
+        weights[topic] = category_weight(topic, settings.newsletter.category_weights) * factor
     return EditionRules(
         reading_minutes=settings.newsletter.reading_minutes,
         categories=tuple(settings.newsletter.categories),
-        category_weights=dict(settings.newsletter.category_weights),
+        category_weights=weights,
         top_stories=sel.top_stories,
         max_category_share=sel.max_category_share,
         duplicate_similarity=sel.duplicate_similarity,
@@ -138,7 +144,7 @@ def build_editions(
     """
     newsletter = settings.newsletter.name
     window = edition_window(settings, edition_date)
-    rules = edition_rules(settings)
+    rules = edition_rules(settings, click_factors(store, settings, before=edition_date))
     summarizer = summarizer if summarizer is not None else summarizer_for(settings)
     out = []
     # The model's calls (if any) for every language stop by one deadline: a send never waits.
@@ -217,7 +223,8 @@ def build_day(
     editions = build_editions(
         store, settings, edition_date=day, now=now, languages=languages, rebuild=rebuild, summarizer=summarizer
     )
-    return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings))
+    learned = click_factors(store, settings, before=day)
+    return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings, learned))
 
 
 def sendable(editions: Sequence[Edition]) -> list[Edition]:

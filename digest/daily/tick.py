@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from digest import metrics
 from digest.config import Settings
+from digest.daily import tracking
 from digest.daily.build import build_editions, summarizer_for
 from digest.daily.desk import SendDecision, approve_command, send_decision
 from digest.errors import DigestError, ValidationError
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 
 #: schedule_runs.job for the daily edition decision.
 EDITION_JOB = "edition"
+
 #: schedule_runs.job for a feed poll slot (run_date and the slot's start, HH:MM UTC).
 POLL_JOB = "poll_feeds"
 
@@ -118,6 +120,7 @@ class TickReport:
     fanned_out: int = 0
     skipped_rows: int = 0
     held: list[str] = field(default_factory=list)  # review mode: unapproved at send time (warnings)
+    rolled_up: int = 0  # raw click/open events rolled into daily totals ([tracking] retention_days)
 
 
 def skip_missed_rows(store: Store, settings: Settings, now: datetime) -> int:
@@ -191,6 +194,7 @@ class DailyTicker:
                     self._run_day(plan, now, report, sweep=sweep)
                 elif now >= plan.build_at - self.lead and plan.edition_date == self.planner.today(now):
                     self._build(plan, now, report)  # review mode: ready for the editors before it is due
+        report.rolled_up = self._roll_up(now)
         if self.planner.invalid:
             for tz, at in sorted(self.planner.invalid):
                 log.warning(
@@ -199,6 +203,15 @@ class DailyTicker:
                 )
             self.planner.invalid.clear()
         return report
+
+    def _roll_up(self, now: datetime) -> int:
+        """Roll up the click and open events past their retention. Every tick asks (one
+        indexed look-up when there is nothing to do); the roll-up itself is serialised
+        between processes and takes whole days, so it happens once per day."""
+        rolled = tracking.roll_up(self.store, self.settings, now)
+        if rolled:
+            log.info("tracking events rolled up", extra={"events": rolled})
+        return rolled
 
     def poll(self, now: datetime) -> bool:
         """Poll the registered feeds, unless another process already did in this

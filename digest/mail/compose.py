@@ -21,13 +21,13 @@ from datetime import datetime
 
 from digest.config import Settings
 from digest.errors import ConfigError, RenderError
-from digest.links import Links
+from digest.links import Links, TrackedLinks
 from digest.mail import mime
 from digest.mail.dkim import DkimSigner
 from digest.mail.envelope import envelope_from
 from digest.mail.message import Personal, StaticHeaders
 from digest.mail.variant import HTML_LIMIT, Variant, build_variant
-from digest.mail.view import Masthead, Selection, for_topics
+from digest.mail.view import UNTRACKED, Masthead, Selection, Tracking, for_topics, variant_key
 from digest.models import Edition, OutgoingMessage, Subscriber
 
 #: Rendered variants kept per composer (an edition has one per language and topic set).
@@ -48,6 +48,8 @@ class MailSettings:
     feedback_id: str = "digest"
     envelope_from: str = ""
     locales: tuple[str, ...] = ()
+    clicks: str = "off"  # [tracking] clicks: off, aggregate, per_subscriber
+    opens: str = "off"  # [tracking] opens: off, aggregate
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailSettings:
@@ -63,6 +65,8 @@ class MailSettings:
             feedback_id=n.feedback_id,
             envelope_from=settings.smtp.envelope_from,
             locales=n.locale,
+            clicks=settings.tracking.clicks,
+            opens=settings.tracking.opens,
         )
 
     @property
@@ -109,6 +113,7 @@ class EditionComposer:
     ) -> None:
         self.mail = mail
         self.links = links
+        self.tracked = TrackedLinks(links)
         self.signer = signer
         self.html_limit = html_limit
         self._cache_size = cache_size
@@ -160,11 +165,36 @@ class EditionComposer:
             headers = replace(self._headers, feedback_id=self._feedback_id(edition))
             if test:
                 headers = replace(headers, subject_prefix="[TEST] ", extra=((TEST_HEADER, "yes"),))
-            built = build_variant(edition, selection, self._masthead, headers, html_limit=self.html_limit)
+            tracking = UNTRACKED if test else self._tracking(edition, selection)
+            built = build_variant(
+                edition, selection, self._masthead, headers, html_limit=self.html_limit, tracking=tracking
+            )
             self._variants[key] = (edition, built)  # the edition is kept so id() stays unique
             if len(self._variants) > self._cache_size:
                 self._variants.popitem(last=False)
             return built
+
+    def _tracking(self, edition: Edition, selection: Selection) -> Tracking:
+        """The variant's tracked links per [tracking]: one signed token per story and
+        variant (no person in it), so a variant is still rendered once."""
+        if edition.id is None or (self.mail.clicks == "off" and self.mail.opens == "off"):
+            return UNTRACKED
+        key = variant_key(selection.topics)
+        clicks = (
+            {i.position: self.tracked.click(edition.id, i.position, key) for i in selection.items if i.url}
+            if self.mail.clicks != "off"
+            else {}
+        )
+        image = self.tracked.open_image(edition.id, key) if self.mail.opens == "aggregate" else ""
+        return Tracking(clicks=clicks, open_image=image)
+
+    def _stamp(self, edition: Edition, subscriber: Subscriber, now: datetime) -> str:
+        """The message's stamp for its tracked links ("" when nothing is tracked): its
+        send time, and the reader's id only under per-person tracking they agreed to."""
+        if edition.id is None or (self.mail.clicks == "off" and self.mail.opens == "off"):
+            return ""
+        person = subscriber.id if self.mail.clicks == "per_subscriber" and subscriber.tracking_consent else None
+        return self.tracked.stamp(edition.id, now=now, subscriber_id=person)
 
     # --- messages --------------------------------------------------------------
 
@@ -194,6 +224,7 @@ class EditionComposer:
             message_id=self._message_id(edition, subscriber),
             date=now,
             mailto_token=self.links.tokens.make_short("mailto", subscriber.id) if self.mail.unsubscribe_mailto else "",
+            stamp=self._stamp(edition, subscriber, now),
         )
         return self._outgoing(variant, personal, delivery_id=delivery_id, subscriber_id=subscriber.id)
 

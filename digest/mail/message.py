@@ -67,6 +67,7 @@ class Personal:
     message_id: str  # without angle brackets
     date: datetime  # timezone-aware
     mailto_token: str = ""  # signed token in the subject of the mailto: List-Unsubscribe
+    stamp: str = ""  # "?m=<stamp>" ending each tracked link (digest.links.TrackedLinks.stamp)
 
 
 _PART_HEADERS = "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -129,6 +130,7 @@ class MessageTemplate:
             Slot.UNSUBSCRIBE: p.unsubscribe,
             Slot.PREFERENCES: p.preferences,
             Slot.ARCHIVE: p.archive,
+            Slot.STAMP: p.stamp,
         }
         out: dict[tuple[Slot, bool], bytes] = {}
         for key in self._keys:

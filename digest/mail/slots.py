@@ -22,6 +22,7 @@ class Slot(enum.StrEnum):
     UNSUBSCRIBE = "unsubscribe"  # signed link, also the RFC 8058 one-click target
     PREFERENCES = "preferences"  # signed link
     ARCHIVE = "archive"  # "view in browser", signed link
+    STAMP = "stamp"  # "?m=<stamp>" after each tracked link: the message's send time (and a consenting reader)
 
 
 _NONCE = secrets.token_hex(5)
@@ -42,6 +43,7 @@ class Markers:
     unsubscribe: str = marker(Slot.UNSUBSCRIBE)
     preferences: str = marker(Slot.PREFERENCES)
     archive: str = marker(Slot.ARCHIVE)
+    stamp: str = marker(Slot.STAMP)
 
 
 MARKERS = Markers()

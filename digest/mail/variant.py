@@ -19,7 +19,7 @@ from digest.errors import RenderError
 from digest.mail.html import Rendered, render
 from digest.mail.inline import inline_css
 from digest.mail.message import Greeting, MessageTemplate, Personal, StaticHeaders
-from digest.mail.view import EditionView, Masthead, Selection, build
+from digest.mail.view import UNTRACKED, EditionView, Masthead, Selection, Tracking, build
 from digest.models import Edition, ItemKind
 
 #: Largest encoded HTML part, in bytes (quoted-printable included: the real size).
@@ -34,6 +34,7 @@ _SAMPLE = Personal(
     archive="https://newsletter.example.org/editions/123456789?t=" + "x" * 160,
     message_id="x" * 60 + "@newsletter.example.org",
     date=datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+    stamp="?m=zzzzzzzzzzzzz.zzzzzzzzzzzzz.xxxxxxxxxxxx",
 )
 
 
@@ -73,14 +74,15 @@ def build_variant(
     headers: StaticHeaders,
     *,
     html_limit: int = HTML_LIMIT,
+    tracking: Tracking = UNTRACKED,
 ) -> Variant:
     """Render, inline and encode ``selection`` of ``edition``, dropping the last
     "En bref" items while the HTML part is over ``html_limit`` bytes."""
-    variant = _make(build(edition, masthead, selection), headers)
+    variant = _make(build(edition, masthead, selection, tracking=tracking), headers)
     if variant.html_bytes <= html_limit:
         return variant
     briefs = sum(1 for i in selection.items if i.kind is ItemKind.BRIEF)
-    smallest = _make(build(edition, masthead, selection, brief_limit=0), headers)
+    smallest = _make(build(edition, masthead, selection, brief_limit=0, tracking=tracking), headers)
     if smallest.html_bytes > html_limit:
         raise RenderError(
             f"edition {edition.edition_date} ({edition.language}): the HTML is {smallest.html_bytes} bytes "
@@ -90,7 +92,7 @@ def build_variant(
     lo, hi, best = 1, briefs - 1, smallest
     while lo <= hi:
         mid = (lo + hi) // 2
-        candidate = _make(build(edition, masthead, selection, brief_limit=mid), headers)
+        candidate = _make(build(edition, masthead, selection, brief_limit=mid, tracking=tracking), headers)
         if candidate.html_bytes <= html_limit:
             best, lo = candidate, mid + 1
         else:

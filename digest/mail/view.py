@@ -9,11 +9,13 @@ free of logic beyond loops.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from digest import i18n
 from digest.editorial.budget import TODAY_CHARS, edition_words
+from digest.mail.slots import MARKERS
 from digest.models import Edition, EditionItem, ItemKind, Link, reading_minutes
 from digest.text.headlines import short_form
 from digest.text.typography import typeset
@@ -98,6 +100,8 @@ class EditionView:
     finally_story: StoryView | None = None  # the light story that closes the edition ("Et enfin")
     #: "Aujourd'hui" / "Today" under the masthead: the top stories' headlines.
     today: tuple[str, ...] = ()
+    #: The 1x1 open image's URL ("" when [tracking] opens is off).
+    open_image: str = ""
 
     @property
     def stories(self) -> tuple[StoryView, ...]:
@@ -105,6 +109,25 @@ class EditionView:
         lead = (self.lead,) if self.lead else ()
         last = (self.finally_story,) if self.finally_story else ()
         return (*lead, *self.top_stories, *(s for sec in self.brief_sections for s in sec.stories), *last)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The tracked URLs of one variant (``[tracking]``): story position -> its
+    redirect, and the open image ("" for none). Each gets the message's stamp slot
+    appended, filled per message (see :class:`digest.mail.slots.Slot`)."""
+
+    clicks: Mapping[int, str] = field(default_factory=dict)
+    open_image: str = ""
+
+    def story_url(self, item: EditionItem) -> str:
+        """Where the story's link points: its redirect when tracked, else the article."""
+        tracked = self.clicks.get(item.position)
+        return tracked + MARKERS.stamp if tracked and item.url else item.url
+
+
+#: No tracking: links go straight to the articles.
+UNTRACKED = Tracking()
 
 
 @dataclass(frozen=True)
@@ -134,15 +157,24 @@ def for_topics(edition: Edition, topics: Iterable[str]) -> Selection:
     return Selection(items, categories, False)
 
 
+def variant_key(topics: Sequence[str]) -> str:
+    """A short, stable name of a variant for the tracked links: "" for the full
+    edition, else 8 hex digits of its topic set (no topic name in a URL)."""
+    if not topics:
+        return ""
+    joined = ";".join(sorted(t.casefold() for t in topics))
+    return hashlib.blake2b(joined.encode("utf-8"), digest_size=4).hexdigest()
+
+
 def source_of(url: str) -> str:
     """The site a link points to, as a reader names it: "lemonde.fr"."""
     return host_of(url)
 
 
-def _story(item: EditionItem, language: str) -> StoryView:
+def _story(item: EditionItem, language: str, tracking: Tracking = UNTRACKED) -> StoryView:
     return StoryView(
         title=typeset(item.title, language),
-        url=item.url,
+        url=tracking.story_url(item),
         summary=typeset(item.summary, language),
         minutes=max(1, item.reading_minutes),
         source=item.source or source_of(item.url),
@@ -162,10 +194,10 @@ def _link(link: Link, language: str) -> LinkView:
     )
 
 
-def _sections(items: Sequence[EditionItem], language: str) -> tuple[SectionView, ...]:
+def _sections(items: Sequence[EditionItem], language: str, tracking: Tracking) -> tuple[SectionView, ...]:
     order: dict[str, list[StoryView]] = {}
     for item in items:
-        order.setdefault(item.category, []).append(_story(item, language))
+        order.setdefault(item.category, []).append(_story(item, language, tracking))
     return tuple(SectionView(c, tuple(s)) for c, s in order.items())
 
 
@@ -190,9 +222,11 @@ def build(
     selection: Selection,
     *,
     brief_limit: int | None = None,
+    tracking: Tracking = UNTRACKED,
 ) -> EditionView:
     """The view of ``selection``, showing at most ``brief_limit`` "En bref" items
-    (the last ones in edition order are left out first)."""
+    (the last ones in edition order are left out first), story links through
+    ``tracking``."""
     lang = edition.language
     tops = [i for i in selection.items if i.kind is ItemKind.TOP]
     briefs = [i for i in selection.items if i.kind is ItemKind.BRIEF]
@@ -224,9 +258,9 @@ def build(
         date_full=i18n.full_date(edition.edition_date, locale),
         date_subject=subject_date[:1].upper() + subject_date[1:],
         reading_minutes=max(1, minutes),
-        lead=_story(tops[0], lang) if tops else None,
-        top_stories=tuple(_story(i, lang) for i in tops[1:]),
-        brief_sections=_sections(briefs, lang),
+        lead=_story(tops[0], lang, tracking) if tops else None,
+        top_stories=tuple(_story(i, lang, tracking) for i in tops[1:]),
+        brief_sections=_sections(briefs, lang, tracking),
         preheader=preheader,
         headline=headline,
         topics=selection.topics,
@@ -234,6 +268,7 @@ def build(
         dropped_briefs=dropped,
         postal_address=masthead.postal_address,
         logo_url=masthead.logo_url,
-        finally_story=_story(closing, lang) if closing else None,
+        finally_story=_story(closing, lang, tracking) if closing else None,
+        open_image=tracking.open_image + MARKERS.stamp if tracking.open_image else "",
         today=tuple(typeset(short_form(i.title, TODAY_CHARS), lang) for i in tops),
     )

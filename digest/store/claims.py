@@ -11,7 +11,7 @@ Outcomes are written by :func:`digest.store.outcomes.record`.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.deliveries import CHUNK, WAITING, D, S, skip_rows
 from digest.store.subscribers import row_to_subscriber
+from digest.store.tracking import tracking_consented
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def claim(
                 D.attempts,
                 D.state.label("delivery_state"),
                 t.subscribers,
+                tracking_consented(S.id).label("tracking_consent"),
             )
             .join(t.subscribers, S.id == D.subscriber_id)
             .where(D.id.in_(ids))
@@ -99,7 +101,7 @@ def claim(
         ClaimedDelivery(
             id=r.delivery_id,
             edition_id=r.edition_id,
-            subscriber=row_to_subscriber(r),
+            subscriber=replace(row_to_subscriber(r), tracking_consent=bool(r.tracking_consent)),
             due_at=r.due_at,
             attempts=r.attempts,
             state=DeliveryState(r.delivery_state),

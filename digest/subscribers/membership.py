@@ -34,6 +34,7 @@ from digest.models import Consent, Subscriber, SubscriberStatus
 from digest.store import Store
 from digest.store import consent as consent_db
 from digest.store import subscribers as db
+from digest.store import tracking as tracking_db
 from digest.store.categories import categories_by_language
 from digest.store.deliveries import skip_open_deliveries
 from digest.store.subscribers import HasProfile
@@ -309,6 +310,7 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
         db.suppress(tx, sub.email, "forgotten", now=now)
         skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
         consent_db.forget_requests(tx, subscriber_id)
+        tracking_db.forget(tx, subscriber_id)
         db.erase(tx, subscriber_id, now=now)
 
 
@@ -386,3 +388,24 @@ def to_dict(sub: Subscriber) -> dict[str, Any]:
             "text_version": consent.text_version,
         },
     }
+
+
+#: The version of the per-person tracking consent text on the preferences page,
+#: recorded with each consent (change it when the text changes).
+TRACKING_CONSENT_VERSION = "tracking-2026-12"
+
+
+def tracking_consent(store: Store, subscriber_id: int) -> bool:
+    """Whether the subscriber agreed to per-person click tracking (and has not revoked it)."""
+    return tracking_db.has_consent(store, subscriber_id)
+
+
+def set_tracking_consent(store: Store, subscriber_id: int, *, agreed: bool, consent: Consent) -> bool:
+    """Record the reader's choice on per-person click tracking: a consent dated and
+    sourced like the subscription's (``consent``), or its revocation at ``consent.at``
+    (their past clicks then lose their id). True when something changed."""
+    with db.transaction(store) as tx:
+        _require(tx, subscriber_id)
+        if agreed:
+            return tracking_db.grant(tx, subscriber_id, consent)
+        return tracking_db.revoke(tx, subscriber_id, now=consent.at)

@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from digest import i18n
 from digest.errors import NotFoundError, TokenError, ValidationError
 from digest.mail.fresh_link import preferences_link_message
-from digest.models import SUPPRESSED_STATUSES, Subscriber, SubscriberStatus
+from digest.models import SUPPRESSED_STATUSES, Consent, Subscriber, SubscriberStatus
 from digest.subscribers import membership as subs
 from digest.subscribers import signup as consent
 from digest.web.context import NOINDEX, WebContext, context_of
@@ -45,7 +45,7 @@ from digest.web.pages import (
     token_error_page,
 )
 from digest.web.preference_choices import is_listed, timezone_choices, topics_for, utc_offset, zone_city, zone_label
-from digest.web.subscribe import send_confirmation
+from digest.web.subscribe import client_ip, send_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,9 @@ async def _prefs_form(
 ) -> Response:
     assert sub.id is not None
     language = sub.language
+    tracking_choice = ctx.settings.tracking.clicks == "per_subscriber"
+    if tracking_choice and "tracking_consent" not in values:
+        values = {**values, "tracking_consent": await ctx.db(subs.tracking_consent, ctx.store, sub.id)}
     configured = list(ctx.settings.newsletter.categories)
     by_language = await ctx.db(subs.topics_by_language, ctx.store)
     # The reader's language only; topics they already have stay visible (and ticked).
@@ -233,6 +236,7 @@ async def _prefs_form(
         default_timezone=f"{zone_city(own_zone, language)}, {utc_offset(own_zone, now)}",
         action=request.url.path,
         unsubscribe_url=unsubscribe_path(ctx, request, sub.id),
+        tracking_choice=tracking_choice,
     )
 
 
@@ -288,7 +292,16 @@ async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, s
     language = form_text(form, "language")
     send_at = form_text(form, "send_at").strip()[:5]
     timezone = form_text(form, "timezone").strip()[:64]
-    values = {"name": name, "language": language, "topics": topics, "send_at": send_at, "timezone": timezone}
+    values: dict[str, Any] = {
+        "name": name,
+        "language": language,
+        "topics": topics,
+        "send_at": send_at,
+        "timezone": timezone,
+    }
+    tracking_choice = ctx.settings.tracking.clicks == "per_subscriber"
+    if tracking_choice:
+        values["tracking_consent"] = form_text(form, "tracking_consent") == "yes"
     errors: dict[str, str] = {}
     known = await ctx.db(subs.known_topics, ctx.settings, ctx.store)
     profile = subs.Profile()
@@ -316,6 +329,16 @@ async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, s
     if errors:
         return await _prefs_form(ctx, request, sub, values, errors, status_code=400)
     await ctx.db(subs.update_profile, ctx.store, sub_id, profile, now=ctx.now())
+    if tracking_choice:
+        choice = Consent(
+            at=ctx.now(),
+            source="web",
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", "")[:500],
+            text_version=subs.TRACKING_CONSENT_VERSION,
+        )
+        agreed = bool(values["tracking_consent"])
+        await ctx.db(subs.set_tracking_consent, ctx.store, sub_id, agreed=agreed, consent=choice)
     log.info("preferences saved", extra={"subscriber_id": sub_id})
     return RedirectResponse(request.url.path + "?saved=1", status_code=303)
 

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from digest.actions import deliveries as fixes
 from digest.actions import editions as desk
 from digest.actions import stories
+from digest.daily import report as reports
 from digest.daily.status import edition_deliveries
 from digest.errors import ValidationError
 from digest.models import Edition, EditionOrder, ItemEdit
@@ -80,6 +81,16 @@ async def list_editions(request: Request) -> Response:
     limit = int_param(request, "limit", 30, 1, 365)
     editions = await ctx.db(desk.recent, ctx.operations(), limit=limit)
     return JSONResponse({"items": [_edition_dict(e) for e in editions]})
+
+
+@admin
+async def edition_report(request: Request) -> Response:
+    """The edition report: sent, delivered, bounced, complaints, unsubscribes within
+    seven days, clicks per story and topic, machine events apart (read-only)."""
+    ctx = context_of(request)
+    edition_id: int = request.path_params["edition_id"]
+    report = await ctx.db(reports.edition_report, ctx.store, ctx.settings, edition_id)
+    return JSONResponse(reports.as_json(report))
 
 
 @admin
@@ -307,6 +318,7 @@ routes = [
     Route("/editions", list_editions, methods=["GET"]),
     Route("/editions/{edition_id:int}", edition_status, methods=["GET"]),
     Route("/editions/{edition_id:int}/test-send", test_send, methods=["POST"]),
+    Route("/editions/{edition_id:int}/report", edition_report, methods=["GET"]),
     Route(ITEM, edit_item, methods=["PATCH"]),
     Route(f"{ITEM}/revert", revert_item, methods=["POST"]),
     Route(f"{ITEM}/pin", pin_item, methods=["POST"]),

@@ -11,6 +11,7 @@ URLs of :mod:`digest.links`:
 - ``POST /renew/{purpose}/{token}``        an expired confirm/preferences link: mail a fresh one
 - ``GET/POST /unsubscribe/{token}``        confirm page; POST unsubscribes (also RFC 8058 one-click)
 - ``GET /editions/{id}?t={token}``         "view in browser"
+- ``GET/HEAD /r/{token}``, ``/o/{token}``   a tracked story link (302), an open image ([tracking])
 - ``GET /archive``, ``/archive/{date}/{language}``, ``/archive/feed.xml``  the public
   archive, when [web] public_archive is on (404 otherwise)
 - ``/api/...``                             admin API (bearer token), ``/api/openapi.json``
@@ -39,10 +40,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from digest.actions import Operations, Store
 from digest.actions.subscribers import smtp_mailer
 from digest.config import Settings, read_secret
+from digest.daily.tracking import Tracker
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.subscribers import membership as subs
-from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe
+from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe, tracking
 from digest.web import admin as admin_console
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
@@ -169,6 +171,8 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
+        Route("/r/{token}", tracking.click, methods=["GET", "HEAD"]),
+        Route("/o/{token}", tracking.open_image, methods=["GET", "HEAD"]),
         Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
@@ -191,5 +195,6 @@ def create_app(
     # the client chose. Every route is exact anyway.
     app.router.redirect_slashes = False
     app.state.web = context
+    app.state.tracker = Tracker(settings, store, links.tokens)
     app.state.console = Console.create(secret)
     return app

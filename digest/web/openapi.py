@@ -170,6 +170,20 @@ def _document() -> dict[str, Any]:
                     },
                 },
             },
+            "/editions/{edition_id}/report": {
+                "parameters": [_EDITION],
+                "get": {
+                    "summary": "Edition report: delivery, bounces, unsubscribes, clicks per story and topic",
+                    "responses": {
+                        "200": json_response(
+                            {"type": "object", "additionalProperties": True},
+                            "The figures of digest report --json (one edition); machine events apart.",
+                        ),
+                        "404": json_response(ref("Error"), "No such edition."),
+                        **_ERRORS,
+                    },
+                },
+            },
             "/editions/{edition_id}/test-send": {
                 "parameters": [_EDITION],
                 "post": {

@@ -26,9 +26,11 @@ from digest.store.tables.readers import (
     suppression_overrides,
     suppressions,
 )
+from digest.store.tables.tracking import OPEN_POSITION, tracking_consents, tracking_daily, tracking_events
 
 __all__ = [
     "NAMING",
+    "OPEN_POSITION",
     "UTCDateTime",
     "admin_sessions",
     "admin_sign_in_failures",
@@ -56,4 +58,7 @@ __all__ = [
     "subscription_requests",
     "suppression_overrides",
     "suppressions",
+    "tracking_consents",
+    "tracking_daily",
+    "tracking_events",
 ]

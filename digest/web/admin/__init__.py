@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import admins, dashboard, editions, feed_lists, keys, operations, signin, subscribers
+from digest.web.admin import admins, dashboard, editions, feed_lists, keys, operations, reports, signin, subscribers
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -37,6 +37,8 @@ routes = [
     ),
     Route("/admin/editions", editions.edition_list, methods=["GET"]),
     Route("/admin/editions/{day}", editions.edition_page, methods=["GET"]),
+    Route("/admin/editions/{day}/report", reports.report_page, methods=["GET"]),
+    Route("/admin/editions/{day}/report.csv", reports.report_csv, methods=["GET"]),
     Route(f"{ED}/preview", editions.preview, methods=["GET"]),
     Route(f"{ED}/items/{{position:int}}", editions.edit_item, methods=["POST"]),
     Route(f"{ED}/approve", editions.approve, methods=["POST"]),

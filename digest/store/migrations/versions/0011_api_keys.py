@@ -1,7 +1,7 @@
 """per-admin API keys: named, role-scoped, only the secret's SHA-256 kept
 
 Revision ID: 0011_api_keys
-Revises: 0009_full_text
+Revises: 0010_tracking
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import digest.store.tables
 
 revision = "0011_api_keys"
-down_revision = "0009_full_text"
+down_revision = "0010_tracking"
 branch_labels = None
 depends_on = None
 
