@@ -23,10 +23,12 @@ max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -39,11 +41,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from digest.actions import Operations, Store
 from digest.actions.subscribers import smtp_mailer
 from digest.config import Settings, read_secret
+from digest.daily.imports import ImportWorker
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.subscribers import membership as subs
-from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe
+from digest.web import account, account_request, api, api_bulk, api_desk, api_people, pages, public_archive, subscribe
 from digest.web import admin as admin_console
+from digest.web.admin import imports as console_imports
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, Mailer, ProofSender, WebContext, context_of
@@ -169,7 +173,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
+        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes, *api_bulk.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
         Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
@@ -177,19 +181,36 @@ def create_app(
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     web = settings.web
+    worker = ImportWorker(context.operations(), after=console_imports.confirmations_after_job(context))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Jobs a previous process left unfinished are marked failed; ours are waited for.
+        await run_in_threadpool(worker.recover)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(worker.shutdown)
+
+    upload = web.max_upload_kb * 1024
+    caps = {api.IMPORT_PATH: upload, console_imports.PATH: upload + console_imports.FORM_OVERHEAD}
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders, hsts=secure),
             Middleware(Edges),
             Middleware(TrustedProxies, trusted=web.trusted_proxies),
-            Middleware(BodyLimit, max_bytes=web.max_body_kb * 1024, larger={api.IMPORT_PATH: web.max_upload_kb * 1024}),
+            Middleware(
+                BodyLimit, max_bytes=web.max_body_kb * 1024, larger=caps, pages={"/admin": console_imports.too_large}
+            ),
         ],
         exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
     )
     # No "/api" -> "/api/" redirects: Starlette builds them from the Host header, which
     # the client chose. Every route is exact anyway.
     app.router.redirect_slashes = False
     app.state.web = context
     app.state.console = Console.create(secret)
+    app.state.imports = worker
     return app

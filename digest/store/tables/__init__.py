@@ -14,6 +14,7 @@ from digest.store.tables.console import (
     edition_item_edits,
     edition_orders,
     edition_reviews,
+    import_jobs,
 )
 from digest.store.tables.content import articles, edition_items, editions, feeds, page_fetches, rewrites
 from digest.store.tables.delivery import bounces, deliveries, delivery_attempts, schedule_runs
@@ -43,6 +44,7 @@ __all__ = [
     "edition_reviews",
     "editions",
     "feeds",
+    "import_jobs",
     "metadata",
     "model_from_row",
     "page_fetches",
