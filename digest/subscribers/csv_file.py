@@ -235,6 +235,7 @@ class Importer:
         emails = [s.email for _, s in candidates]
         existing = db.by_emails(tx, emails)
         suppressed = db.suppressions_for(tx, emails)
+        adding: list[Subscriber] = []
         for line, sub in candidates:
             old = existing.get(sub.email)
             if old is not None:
@@ -248,7 +249,9 @@ class Importer:
                     RowIssue(line, f"email: {sub.email} is suppressed ({entry.reason}): not added back")
                 )
                 continue
-            new_id = db.insert_subscriber(tx, sub, now=now)
+            adding.append(sub)
+        # One statement for the lot: a row at a time costs more than the checks above.
+        for sub, new_id in zip(adding, db.insert_subscribers(tx, adding, now=now), strict=True):
             report.new.append(replace(sub, id=new_id))
             reason = _SUPPRESSION_REASON.get(sub.status)
             if reason is not None:

@@ -3,6 +3,7 @@ timezone, send time, topics. Leaf module: no store, no settings."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import time
@@ -41,6 +42,11 @@ def normalise_address(raw: str) -> str:
     return address
 
 
+#: An address the standard library writes into a header as it is: a dot-atom local part
+#: of letters, digits and ``._+-`` at an ASCII host name, short enough never to be folded.
+_PLAIN = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
 def header_problem(address: str) -> str:
     """Why ``address`` cannot be put in a To header as is ("" when it can): an RFC 2047
     encoded word in the local part (a mail reader would show it decoded, as another
@@ -50,6 +56,10 @@ def header_problem(address: str) -> str:
         return "its local part looks like an RFC 2047 encoded word"
     if not address.isascii() or any(ch.isspace() or ord(ch) < 32 or ch in '"<>(),;:\\[]' for ch in local):
         return "its local part holds characters a header cannot carry unquoted"
+    # Nearly every address is plain: writing a whole message to check it costs a
+    # millisecond, 100 s for a 100,000-row import. Only the others take that path.
+    if len(address) <= 64 and _PLAIN.fullmatch(address):
+        return ""
     try:
         # The confirmation mail's path (the standard library) must accept it too.
         msg = EmailMessage(policy=SMTP)
