@@ -39,13 +39,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest.actions import Operations, Store
+from digest.actions.imports import fail_interrupted
 from digest.actions.subscribers import smtp_mailer
 from digest.config import Settings, read_secret
 from digest.daily.imports import ImportWorker
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.subscribers import membership as subs
-from digest.web import account, account_request, api, api_bulk, api_desk, api_people, pages, public_archive, subscribe
+from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe
 from digest.web import admin as admin_console
 from digest.web.admin import imports as console_imports
 from digest.web.admin.core import Console
@@ -173,7 +174,7 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes, *api_bulk.routes]),
+        Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
         Route("/archive/feed.xml", public_archive.archive_feed, methods=["GET"]),
@@ -181,12 +182,12 @@ def create_app(
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     web = settings.web
-    worker = ImportWorker(context.operations(), after=console_imports.confirmations_after_job(context))
+    worker = ImportWorker()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Jobs a previous process left unfinished are marked failed; ours are waited for.
-        await run_in_threadpool(worker.recover)
+        await run_in_threadpool(fail_interrupted, context.operations())
         try:
             yield
         finally:

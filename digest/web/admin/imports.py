@@ -15,6 +15,8 @@ the reason, in HTML; the API's import answers in JSON.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
@@ -22,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope, Send
 
-from digest.actions import imports
+from digest.actions import Actor, imports
 from digest.actions import subscribers as actions
+from digest.actions.imports import Parsed
 from digest.admins import Role
-from digest.daily.imports import AfterImport, ImportWorker
+from digest.daily.imports import ImportWorker
 from digest.errors import DigestError
 from digest.models import Subscriber
 from digest.web.admin.core import (
@@ -96,7 +99,8 @@ async def import_upload(request: Request, who: Principal, form: FormData) -> Res
     except DigestError as exc:
         return fail(str(exc), 400)
     if len(parsed.rows) > ctx.settings.web.import_background_rows:
-        job_id = await ctx.db(worker_of(request).submit, who.actor, parsed, confirmed=confirmed)
+        job_id = await ctx.db(imports.start, ctx.operations(), who.actor, parsed, confirmed=confirmed)
+        worker_of(request).submit(job_id, functools.partial(run_job, ctx, who.actor, job_id, parsed, confirmed))
         return redirect(request, f"{PATH}/{job_id}", gettext(request, "The import has started."))
     try:
         report = await ctx.db(actions.import_csv, ctx.operations(), who.actor, data, name=name, confirmed=confirmed)
@@ -130,14 +134,15 @@ async def confirm_all(ctx: WebContext, pending: list[Subscriber]) -> None:
         await send_confirmation(ctx, sub)
 
 
-def confirmations_after_job(ctx: WebContext) -> AfterImport:
-    """What the import worker calls, in its thread, with the pending subscribers a job
-    added: their confirmation mails, on the web app's mail path."""
-
-    def send(pending: list[Subscriber]) -> None:
+def run_job(
+    ctx: WebContext, actor: Actor, job_id: int, parsed: Parsed, confirmed: bool, stopping: Callable[[], bool]
+) -> None:
+    """A job's work, in its thread of the import worker: the import, step by step, then
+    the confirmation mails of the pending subscribers it added (on the web app's mail path)."""
+    report = imports.run(ctx.operations(), actor, job_id, parsed, confirmed=confirmed, stopping=stopping)
+    pending = actions.pending_of(report.new)
+    if pending and not stopping():
         asyncio.run(confirm_all(ctx, pending))
-
-    return send
 
 
 async def too_large(scope: Scope, send: Send, cap: int) -> None:
