@@ -252,3 +252,40 @@ async def test_a_viewer_is_refused_the_upload(
         response = await _post(client, rows_csv(3))
         assert response.status_code == 403
     assert db.count(store) == 0
+
+
+async def test_the_app_marks_stale_jobs_failed_at_start_and_stops_its_jobs_at_shutdown(
+    tmp_path: Path, store: Store, smtp: SMTPServer
+) -> None:
+    import asyncio
+    from datetime import UTC, timedelta
+    from threading import Event
+
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    stale = jobs.create(store, file_name="old.csv", actor=EDITOR, role="editor", door="console", confirmed=False,
+                        rows_total=10, now=long_ago)  # fmt: skip
+    app = create_app(web_settings(tmp_path, smtp.port), store)
+    started, stopped = Event(), Event()
+
+    def work(stopping: Any) -> None:
+        started.set()
+        while not stopping():  # a job's steps, until the service stops
+            stopped.wait(0.01)
+        stopped.set()
+
+    # The ASGI lifespan, as uvicorn drives it under `digest serve`.
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await inbox.put({"type": "lifespan.startup"})
+    life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+    assert (await asyncio.wait_for(outbox.get(), 10))["type"] == "lifespan.startup.complete"
+    job = jobs.get(store, stale)
+    assert job is not None and job.state == "failed" and job.error.startswith("interrupted")
+    app.state.imports.submit(99, work)
+    assert started.wait(5) and app.state.imports.running() == [99]
+    await inbox.put({"type": "lifespan.shutdown"})
+    assert (await asyncio.wait_for(outbox.get(), 10))["type"] == "lifespan.shutdown.complete"
+    await life
+    assert stopped.is_set() and app.state.imports.running() == []
+    with pytest.raises(RuntimeError, match="shutting down"):
+        app.state.imports.submit(100, work)
