@@ -370,6 +370,17 @@ def suppress(target: Store | Tx, address: str, reason: str, *, now: datetime, de
         return bool(conn.execute(stmt).rowcount)
 
 
+def suppress_many(target: Store | Tx, entries: Sequence[tuple[str, str, datetime, str]]) -> None:
+    """Add each ``(address, reason, when, detail)`` to the suppression list in one
+    statement (an import's unsubscribed rows); an address already there keeps its entry."""
+    if not entries:
+        return
+    rows = [{"email_hash": address_hash(a), "reason": r, "detail": d, "created_at": w} for a, r, w, d in entries]
+    with _using(target) as conn:
+        insert_ = dialect_insert(conn.dialect.name)
+        conn.execute(insert_(t.suppressions).on_conflict_do_nothing(index_elements=["email_hash"]), rows)
+
+
 def unsuppress(target: Store | Tx, address: str) -> bool:
     """Remove ``address`` from the suppression list; False when it was not there."""
     with _using(target) as conn:

@@ -251,12 +251,14 @@ class Importer:
                 continue
             adding.append(sub)
         # One statement for the lot: a row at a time costs more than the checks above.
+        suppressing: list[tuple[str, str, datetime, str]] = []
         for sub, new_id in zip(adding, db.insert_subscribers(tx, adding, now=now), strict=True):
             report.new.append(replace(sub, id=new_id))
             reason = _SUPPRESSION_REASON.get(sub.status)
             if reason is not None:
-                db.suppress(tx, sub.email, reason, now=sub.unsubscribed_at or now, detail="import")
+                suppressing.append((sub.email, reason, sub.unsubscribed_at or now, "import"))
             report.added += 1
+        db.suppress_many(tx, suppressing)
 
     def finish(self) -> ImportReport:
         """The report, its issues in line order."""
