@@ -63,12 +63,16 @@ def worker_of(request: Request) -> ImportWorker:
     return worker
 
 
-def _form(request: Request, who: Principal | None, *, status_code: int = 200, **context: object) -> Response:
+def _form(
+    request: Request, who: Principal | None, *, status_code: int = 200, jobs: object = (), **context: object
+) -> Response:
+    """The import page: the form with its limits, the recent jobs, and ``context``
+    (a ``report``, or the ``failure`` that sent the admin back to it)."""
     kb = upload_limit_kb(request)
     threshold = context_of(request).settings.web.import_background_rows
     return render(
         request, "import.html", who, status_code=status_code, limit=size_text(request, kb), threshold=threshold,
-        jobs=context.pop("jobs", []), **context,
+        jobs=jobs, **context,
     )  # fmt: skip
 
 
