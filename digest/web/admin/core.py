@@ -46,6 +46,7 @@ VALUE_LABELS = (
     *(N_("pending"), N_("confirmed"), N_("unsubscribed"), N_("bounced"), N_("forgotten")),
     *(N_("built"), N_("sending"), N_("sent"), N_("skipped"), N_("retry"), N_("failed"), N_("held")),
     *(N_("owner"), N_("editor"), N_("viewer"), N_("top"), N_("brief")),
+    *(N_("queued"), N_("running"), N_("done")),  # import jobs (and "failed" above)
 )
 
 # The console runs its own small script and frames its own email previews; nothing else.
