@@ -187,3 +187,25 @@ async def test_the_api_applies_a_bulk_operation_and_names_a_bad_field(
         refused = await client.post("/api/subscribers/bulk", headers=ADMIN, json=body)
         assert refused.status_code == 422 and refused.json()["error"].startswith(f"{field}:"), refused.text
     assert status_of(store, people["ann"]) is SubscriberStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "sort", "descending", "offset"),
+    [("martin", "", "email", False, 0), ("reader01", "", "created", True, 0), ("", "Sport", "name", True, 50),
+     ("zzz", "", "email", False, 0), ("example", "", "name", False, 50), ("reader1", "Sport", "status", False, 0)],
+)  # fmt: skip
+def test_a_rare_search_found_in_one_scan_pages_as_the_counted_search_does(
+    store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch, text: str, topic: str, sort: str,
+    descending: bool, offset: int,
+) -> None:  # fmt: skip
+    from digest.models import SubscriberQuery
+    from digest.store import listings
+
+    for i in range(150):
+        name = "Martin Zoé" if i % 40 == 0 else f"Reader {i % 7}"
+        add_subscriber(store, f"reader{i:03d}@example.org", now, name=name, topics="Sport" if i % 3 else "")
+    q = SubscriberQuery(text=text, topic=topic, sort=sort, descending=descending)
+    found = listings.find_subscribers(store, q, limit=50, offset=offset)
+    monkeypatch.setattr(listings, "_FEW_IDS", 0)  # the count, then the index walk or the sorted scan
+    counted = listings.find_subscribers(store, q, limit=50, offset=offset)
+    assert [s.id for s in found[0]] == [s.id for s in counted[0]] and found[1] == counted[1]
