@@ -136,7 +136,7 @@ def test_a_10000_row_list_imported_through_the_page_then_unsubscribed_in_bulk(si
             page.goto(f"{base}/admin/subscribers")
             page.get_by_label("Search address or name").fill("martin")
             page.get_by_role("button", name="Search").click()
-            expect(page.locator("#result-count")).to_contain_text("3 subscribers match.")
+            expect(page.locator("#result-count")).to_have_text("3 subscribers match.")
             page.get_by_label("Or on all 3 subscribers matching this filter").check()
             page.get_by_label("Action").select_option("unsubscribe")
             page.get_by_role("button", name="Apply").click()
