@@ -206,6 +206,16 @@ CASES = {
         console=Door(path="/admin/subscribers/2/resend-confirmation"),
         api=Door(path="/api/subscribers/2/resend-confirmation"),
     ),
+    "subscriber.bulk": Case(
+        "subscriber.bulk",
+        setup=_subscriber,
+        cli=Door(["subscribers", "bulk", "unsubscribe", "--all-matching", "--status", "confirmed", "--yes"]),
+        console=Door(
+            path="/admin/subscribers/bulk",
+            form={"operation": "unsubscribe", "all_matching": "yes", "status": "confirmed", "confirm": "yes"},
+        ),
+        api=Door(path="/api/subscribers/bulk", json={"operation": "unsubscribe", "filter": {"status": "confirmed"}}),
+    ),
     "subscriber.reconfirm": Case(
         "subscriber.reconfirm",
         setup=_soft_bounced,

@@ -149,7 +149,7 @@ async def test_subscriber_search_filters_sorts_and_pages_with_counts(
     add_subscriber(store, "zoe@example.net", now, name="Zoé Martin", topics="Sport")
     await sign_in(client, "viewer@example.org")
     found = await client.get("/admin/subscribers", params={"q": "martin"})
-    assert "zoe@example.net" in found.text and "reader01" not in found.text and "1 subscriber matches" in found.text
+    assert "zoe@example.net" in found.text and "reader01" not in found.text and "1 subscriber matches." in found.text
     topic = await client.get("/admin/subscribers", params={"topic": "Sport"})
     assert "zoe@example.net" in topic.text and "reader" not in topic.text
     english = await client.get("/admin/subscribers", params={"language": "en", "sort": "email", "dir": "asc"})

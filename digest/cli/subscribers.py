@@ -262,3 +262,13 @@ def reconfirm(app: AppContext, email: str, reason: str) -> None:
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(subscribers)
+
+
+def _add_bulk() -> None:
+    # In its own module (the group is already long); part of the group all the same.
+    from digest.cli.subscribers_bulk import bulk
+
+    subscribers.add_command(bulk)
+
+
+_add_bulk()

@@ -278,6 +278,7 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("web", "confirmations_per_hour"): (1, False),
     ("web", "max_body_kb"): (1, False),
     ("web", "max_upload_kb"): (1, False),
+    ("web", "import_background_rows"): (1, False),
     ("ingest", "timeout_seconds"): (0, True),
     ("ingest", "max_bytes"): (1, False),
     ("bounces", "soft_limit"): (1, False),

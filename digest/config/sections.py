@@ -171,7 +171,8 @@ class WebSettings:
     confirmations_per_hour: int = key(100, "Confirmation mails the web form sends per hour, all addresses.")
     trusted_proxies: tuple[str, ...] = key((), "Proxy addresses/CIDRs whose X-Forwarded-For is believed.")
     max_body_kb: int = key(64, "Largest request body accepted, in KiB (413 beyond).")
-    max_upload_kb: int = key(20480, "Largest CSV upload to the admin API, in KiB (413 beyond).")
+    max_upload_kb: int = key(20480, "Largest CSV upload (admin API and console import), in KiB (413 beyond).")
+    import_background_rows: int = key(2000, "A console CSV import of more rows runs in the background, with progress.")
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,17 @@ def insert_subscriber(target: Store | Tx, sub: Subscriber, *, now: datetime) -> 
     return int(new_id[0])
 
 
+def insert_subscribers(target: Store | Tx, subs: Sequence[Subscriber], *, now: datetime) -> list[int]:
+    """Insert ``subs`` in one statement per batch (an import's thousands of rows); their
+    new ids, in order."""
+    if not subs:
+        return []
+    rows = [_row_values(s) | {"created_at": s.created_at or now, "updated_at": now} for s in subs]
+    statement = insert(t.subscribers).returning(t.subscribers.c.id, sort_by_parameter_order=True)
+    with _using(target) as conn:
+        return [int(r[0]) for r in conn.execute(statement, rows)]
+
+
 def update_subscriber(target: Store | Tx, sub: Subscriber, *, now: datetime) -> None:
     """Write every field of ``sub`` (which must have an id) back to its row."""
     assert sub.id is not None
@@ -357,6 +368,17 @@ def suppress(target: Store | Tx, address: str, reason: str, *, now: datetime, de
         insert_ = dialect_insert(conn.dialect.name)
         stmt = insert_(t.suppressions).values(**values).on_conflict_do_nothing(index_elements=["email_hash"])
         return bool(conn.execute(stmt).rowcount)
+
+
+def suppress_many(target: Store | Tx, entries: Sequence[tuple[str, str, datetime, str]]) -> None:
+    """Add each ``(address, reason, when, detail)`` to the suppression list in one
+    statement (an import's unsubscribed rows); an address already there keeps its entry."""
+    if not entries:
+        return
+    rows = [{"email_hash": address_hash(a), "reason": r, "detail": d, "created_at": w} for a, r, w, d in entries]
+    with _using(target) as conn:
+        insert_ = dialect_insert(conn.dialect.name)
+        conn.execute(insert_(t.suppressions).on_conflict_do_nothing(index_elements=["email_hash"]), rows)
 
 
 def unsuppress(target: Store | Tx, address: str) -> bool:

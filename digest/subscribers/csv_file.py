@@ -198,35 +198,44 @@ def _profile_of(s: Subscriber) -> tuple[object, ...]:
     return (s.name, s.language, s.topics, s.timezone, s.send_at)
 
 
-def import_rows(
-    store: Store,
-    settings: Settings,
-    rows: Iterable[tuple[int, Mapping[str, str]]],
-    *,
-    confirmed: bool = False,
-    now: datetime,
-) -> ImportReport:
-    """Validate every row, then add the valid new ones in one transaction."""
-    report = ImportReport()
-    known = known_topics(settings, store)
-    candidates: list[tuple[int, Subscriber]] = []
-    first_line: dict[str, int] = {}
-    for line, row in rows:
-        try:
-            sub, warnings = parse_row(row, settings, known, confirmed=confirmed, now=now)
-        except ValidationError as exc:
-            report.rejected.append(RowIssue(line, str(exc)))
-            continue
-        if sub.email in first_line:
-            report.rejected.append(RowIssue(line, f"email: {sub.email} duplicates line {first_line[sub.email]}"))
-            continue
-        first_line[sub.email] = line
-        report.warnings.extend(RowIssue(line, w) for w in warnings)
-        candidates.append((line, sub))
-    with db.transaction(store) as tx:
+class Importer:
+    """One import, in as many steps as the caller wants: :meth:`check` validates rows
+    (duplicates are found across every step), :meth:`write` adds the valid new ones in
+    the caller's transaction, :attr:`report` says what happened so far. A file imported
+    in one go is one step (:func:`import_rows`); the console's background job takes a
+    few thousand rows per step, so that its progress shows and the write lock is held
+    only briefly at a time."""
+
+    def __init__(self, settings: Settings, known: Sequence[str], *, confirmed: bool, now: datetime) -> None:
+        self.settings, self.known, self.confirmed, self.now = settings, known, confirmed, now
+        self.report = ImportReport()
+        self._first_line: dict[str, int] = {}
+
+    def check(self, rows: Iterable[tuple[int, Mapping[str, str]]]) -> list[tuple[int, Subscriber]]:
+        """The valid rows of ``rows`` as subscribers to add; the others are reported."""
+        report, first_line = self.report, self._first_line
+        candidates: list[tuple[int, Subscriber]] = []
+        for line, row in rows:
+            try:
+                sub, warnings = parse_row(row, self.settings, self.known, confirmed=self.confirmed, now=self.now)
+            except ValidationError as exc:
+                report.rejected.append(RowIssue(line, str(exc)))
+                continue
+            if sub.email in first_line:
+                report.rejected.append(RowIssue(line, f"email: {sub.email} duplicates line {first_line[sub.email]}"))
+                continue
+            first_line[sub.email] = line
+            report.warnings.extend(RowIssue(line, w) for w in warnings)
+            candidates.append((line, sub))
+        return candidates
+
+    def write(self, tx: db.Tx, candidates: Sequence[tuple[int, Subscriber]]) -> None:
+        """Add the candidates not yet on the list and not suppressed, in ``tx``."""
+        report, now = self.report, self.now
         emails = [s.email for _, s in candidates]
         existing = db.by_emails(tx, emails)
         suppressed = db.suppressions_for(tx, emails)
+        adding: list[Subscriber] = []
         for line, sub in candidates:
             old = existing.get(sub.email)
             if old is not None:
@@ -240,15 +249,43 @@ def import_rows(
                     RowIssue(line, f"email: {sub.email} is suppressed ({entry.reason}): not added back")
                 )
                 continue
-            new_id = db.insert_subscriber(tx, sub, now=now)
+            adding.append(sub)
+        # One statement for the lot: a row at a time costs more than the checks above.
+        suppressing: list[tuple[str, str, datetime, str]] = []
+        for sub, new_id in zip(adding, db.insert_subscribers(tx, adding, now=now), strict=True):
             report.new.append(replace(sub, id=new_id))
             reason = _SUPPRESSION_REASON.get(sub.status)
             if reason is not None:
-                db.suppress(tx, sub.email, reason, now=sub.unsubscribed_at or now, detail="import")
+                suppressing.append((sub.email, reason, sub.unsubscribed_at or now, "import"))
             report.added += 1
-    report.rejected.sort(key=lambda issue: issue.line)
-    report.warnings.sort(key=lambda issue: issue.line)
-    return report
+        db.suppress_many(tx, suppressing)
+
+    def finish(self) -> ImportReport:
+        """The report, its issues in line order."""
+        self.report.rejected.sort(key=lambda issue: issue.line)
+        self.report.warnings.sort(key=lambda issue: issue.line)
+        return self.report
+
+
+def import_rows(
+    store: Store,
+    settings: Settings,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    *,
+    confirmed: bool = False,
+    now: datetime,
+) -> ImportReport:
+    """Validate every row, then add the valid new ones in one transaction."""
+    importer = Importer(settings, known_topics(settings, store), confirmed=confirmed, now=now)
+    candidates = importer.check(rows)
+    with db.transaction(store) as tx:
+        importer.write(tx, candidates)
+    return importer.finish()
+
+
+def decode(data: bytes, name: str) -> str:
+    """The text of CSV bytes (SourceError unless UTF-8; a BOM is dropped)."""
+    return _decode(data, name)
 
 
 def import_text(
@@ -309,15 +346,22 @@ def subscriber_cells(sub: Subscriber) -> list[str]:
     return [_escape(c) for c in cells]
 
 
-def export_csv(store: Store, out: TextIO, *, shown: Callable[[Subscriber], Subscriber] = lambda sub: sub) -> int:
-    """Write every subscriber but the forgotten ones as CSV, each as ``shown`` lets the
+def write_csv(
+    subscribers: Iterable[Subscriber], out: TextIO, *, shown: Callable[[Subscriber], Subscriber] = lambda sub: sub
+) -> int:
+    """Write ``subscribers`` as CSV with the export's header, each as ``shown`` lets the
     reader of the file see them (a viewer's: without personal data); the row count."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     n = 0
-    for sub in db.iter_all(store):
-        if sub.status is SubscriberStatus.FORGOTTEN:
-            continue
+    for sub in subscribers:
         writer.writerow(subscriber_cells(shown(sub)))
         n += 1
     return n
+
+
+def export_csv(store: Store, out: TextIO, *, shown: Callable[[Subscriber], Subscriber] = lambda sub: sub) -> int:
+    """Write every subscriber but the forgotten ones as CSV, each as ``shown`` lets the
+    reader of the file see them; returns the row count."""
+    live = (s for s in db.iter_all(store) if s.status is not SubscriberStatus.FORGOTTEN)
+    return write_csv(live, out, shown=shown)

@@ -23,6 +23,7 @@ from digest.actions import subscribers as subscriber_actions
 from digest.admins import Admin, Role, parse_role
 from digest.errors import NotFoundError, ValidationError
 from digest.models import Feed
+from digest.web import api_bulk
 from digest.web.api import acts, admin, api_actor, error, int_param, json_object, text_field
 from digest.web.api_keys import routes as key_routes
 from digest.web.context import context_of
@@ -305,6 +306,7 @@ async def delete_admin(request: Request) -> Response:
 
 routes = [
     Route("/subscribers/import", import_subscribers, methods=["POST"]),
+    *api_bulk.routes,
     Route("/subscribers/export", export_subscribers, methods=["GET"]),
     Route("/suppressions", list_suppressions, methods=["GET"]),
     Route("/suppressions", add_suppression, methods=["POST"]),

@@ -24,10 +24,12 @@ max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -38,14 +40,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest.actions import Operations, Store
+from digest.actions.imports import fail_interrupted
 from digest.actions.subscribers import smtp_mailer
 from digest.config import Settings, read_secret
+from digest.daily.imports import ImportWorker
 from digest.daily.tracking import Tracker
 from digest.errors import ConfigError
 from digest.logs import register_secret
 from digest.subscribers import membership as subs
 from digest.web import account, account_request, api, api_desk, api_people, pages, public_archive, subscribe, tracking
 from digest.web import admin as admin_console
+from digest.web.admin import imports as console_imports
 from digest.web.admin.core import Console
 from digest.web.archive import edition_page
 from digest.web.context import TEMPLATES, EditionPage, Mailer, ProofSender, WebContext, context_of
@@ -181,15 +186,31 @@ def create_app(
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     web = settings.web
+    worker = ImportWorker()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Jobs a previous process left unfinished are marked failed; ours are waited for.
+        await run_in_threadpool(fail_interrupted, context.operations())
+        try:
+            yield
+        finally:
+            await run_in_threadpool(worker.shutdown)
+
+    upload = web.max_upload_kb * 1024
+    caps = {api.IMPORT_PATH: upload, console_imports.PATH: upload + console_imports.FORM_OVERHEAD}
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders, hsts=secure),
             Middleware(Edges),
             Middleware(TrustedProxies, trusted=web.trusted_proxies),
-            Middleware(BodyLimit, max_bytes=web.max_body_kb * 1024, larger={api.IMPORT_PATH: web.max_upload_kb * 1024}),
+            Middleware(
+                BodyLimit, max_bytes=web.max_body_kb * 1024, larger=caps, pages={"/admin": console_imports.too_large}
+            ),
         ],
         exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
     )
     # No "/api" -> "/api/" redirects: Starlette builds them from the Host header, which
     # the client chose. Every route is exact anyway.
@@ -197,4 +218,5 @@ def create_app(
     app.state.web = context
     app.state.tracker = Tracker(settings, store, links.tokens)
     app.state.console = Console.create(secret)
+    app.state.imports = worker
     return app

@@ -6,8 +6,10 @@ body may be, which paths exist at all, and what each answer is counted as.
   names into ``scope["client"]``: rate limits and consent records then see the
   visitor, not the proxy, and a visitor cannot forge their address.
 * :class:`BodyLimit` refuses a body larger than ``[web] max_body_kb`` (``max_upload_kb``
-  for the CSV import) with 413: first by its Content-Length, before reading anything,
-  then by counting the bytes as they stream, so a body is never held whole.
+  for the CSV imports of the API and the console) with 413: first by its
+  Content-Length, before reading anything, then by counting the bytes as they stream,
+  so a body is never held whole. The API answers in JSON; a page given as ``page``
+  (the console's, for its paths) answers in HTML.
 * :class:`Edges` answers odd paths (control characters, NUL) with 404, and counts every
   response by status with its latency for /metrics.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -102,27 +104,49 @@ async def _plain(send: Send, status: int, text: str, *, api: bool, headers: Mapp
     await send({"type": "http.response.body", "body": body})
 
 
+#: An HTML answer for a refused body: (scope, send, cap in bytes) -> sends the response.
+TooLargePage = Callable[[Scope, Send, int], Awaitable[None]]
+
+
 class BodyLimit:
     """413 for a body over the cap: by Content-Length up front, else while streaming."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        larger: Mapping[str, int] | None = None,
+        pages: Mapping[str, TooLargePage] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = dict(larger or {})  # path (under root_path) -> its own cap
+        self.pages = dict(pages or {})  # path prefix (under root_path) -> its HTML answer
+
+    def _relative(self, scope: Scope) -> str:
+        root: str = scope.get("root_path", "").rstrip("/")
+        path: str = scope.get("path", "")
+        return path[len(root) :] if root and path.startswith(root) else path
+
+    async def _refuse(self, scope: Scope, send: Send, cap: int) -> None:
+        relative = self._relative(scope)
+        for prefix, page in self.pages.items():
+            if relative == prefix or relative.startswith(prefix + "/"):
+                await page(scope, send, cap)
+                return
+        too_large = f"body: larger than {cap // 1024} KiB"
+        await _plain(send, 413, too_large, api=_is_api(scope), headers={"Connection": "close"})
 
     def cap(self, scope: Scope) -> int:
         """The cap for this request's path."""
-        root: str = scope.get("root_path", "").rstrip("/")
-        path: str = scope.get("path", "")
-        relative = path[len(root) :] if root and path.startswith(root) else path
-        return self.larger.get(relative, self.max_bytes)
+        return self.larger.get(self._relative(scope), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         cap = self.cap(scope)
-        too_large = f"body: larger than {cap // 1024} KiB"
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
@@ -131,7 +155,7 @@ class BodyLimit:
                 await _plain(send, 400, "body: invalid Content-Length", api=_is_api(scope))
                 return
             if length > cap:
-                await _plain(send, 413, too_large, api=_is_api(scope), headers={"Connection": "close"})
+                await self._refuse(scope, send, cap)
                 return
         seen = 0
         started = False
@@ -156,7 +180,7 @@ class BodyLimit:
         except BodyTooLarge:
             if started:  # pragma: no cover - a handler that answers before reading
                 raise
-            await _plain(send, 413, too_large, api=_is_api(scope), headers={"Connection": "close"})
+            await self._refuse(scope, send, cap)
 
 
 def _odd(path: str) -> bool:

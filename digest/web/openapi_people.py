@@ -22,12 +22,38 @@ _SUPPRESSED = {"suppressed": {"type": "boolean"}, "added": {"type": "boolean"}}
 _ITEMS = {"items": {"type": "array", "items": _OBJECT}}
 _INVALID = {"422": _error("An invalid value; `field` names it."), **UNAUTHORIZED}
 _ROLE = {"type": "string", "enum": ["owner", "editor", "viewer"]}
+_TEXT = {"type": "string"}
+_BULK = ["unsubscribe", "forget", "add_topic", "remove_topic", "resend_confirmation"]
 _EMAIL = {"name": "email", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def people_paths() -> dict[str, dict[str, Any]]:
     """The operations, keyed by path (relative to /api) then by method."""
     return {
+        "/subscribers/bulk": {
+            "post": {
+                "summary": "Unsubscribe, forget, add or remove a topic, resend the confirmation, or export, in bulk",
+                "requestBody": json_body(
+                    json_object(
+                        {
+                            "operation": {"type": "string", "enum": [*_BULK, "export"]},
+                            "ids": {"type": "array", "items": {"type": "integer"}},
+                            "filter": json_object({k: _TEXT for k in ("q", "status", "language", "topic")}),
+                            "topic": {"type": "string"},
+                        },
+                        required=["operation"],
+                        additionalProperties=False,
+                    )
+                ),
+                "responses": {
+                    "200": _ok(
+                        "What was done (the selection as CSV for export)",
+                        {k: {"type": "integer"} for k in ("selected", "changed", "unchanged", "confirmations_queued")},
+                    ),
+                    **_INVALID,
+                },
+            }
+        },
         "/suppressions": {
             "post": {
                 "summary": "Suppress an address by hand (reason: manual)",

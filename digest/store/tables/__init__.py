@@ -16,6 +16,7 @@ from digest.store.tables.console import (
     edition_orders,
     edition_reviews,
     edition_story_decisions,
+    import_jobs,
 )
 from digest.store.tables.content import articles, edition_items, editions, feeds, page_fetches, rewrites
 from digest.store.tables.delivery import bounces, deliveries, delivery_attempts, schedule_runs
@@ -49,6 +50,7 @@ __all__ = [
     "edition_story_decisions",
     "editions",
     "feeds",
+    "import_jobs",
     "metadata",
     "model_from_row",
     "page_fetches",

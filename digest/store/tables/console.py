@@ -131,3 +131,28 @@ api_keys = Table(
     Column("last_used_at", UTCDateTime()),
     Column("revoked_at", UTCDateTime()),
 )
+
+
+# A subscriber import the console runs in the background (files over [web]
+# import_background_rows rows): its progress while it runs, its report once done.
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(200), nullable=False),
+    Column("actor", String(320), nullable=False),  # who started it (the audit row's actor)
+    Column("role", String(10), nullable=False),  # the role they acted with
+    Column("door", String(10), nullable=False),
+    Column("confirmed", Boolean, nullable=False, server_default="0"),
+    Column("state", String(10), nullable=False),  # queued, running, done, failed
+    Column("rows_total", Integer, nullable=False, server_default="0"),
+    Column("rows_done", Integer, nullable=False, server_default="0"),
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("report", Text, nullable=False, server_default="{}"),  # JSON: rejected rows and warnings by line
+    Column("error", Text, nullable=False, server_default=""),  # why a failed job stopped
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),  # the worker's last sign of life
+    Column("finished_at", UTCDateTime()),
+)

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from digest.web.admin import admins, dashboard, editions, feed_lists, keys, operations, reports, signin, subscribers
+from digest.web.admin import (
+    admins,
+    bulk,
+    dashboard,
+    editions,
+    feed_lists,
+    imports,
+    keys,
+    operations,
+    reports,
+    signin,
+    subscribers,
+)
 
 ED = "/admin/editions/{day}/{language}"
 SUB = "/admin/subscribers/{subscriber_id:int}"
@@ -24,8 +36,10 @@ routes = [
     Route("/admin/logout-everywhere", signin.logout_everywhere, methods=["POST"]),
     Route("/admin/subscribers", subscribers.subscriber_list, methods=["GET"]),
     Route("/admin/subscribers/add", subscribers.add_subscriber, methods=["POST"]),
-    Route("/admin/subscribers/import", subscribers.import_form, methods=["GET"]),
-    Route("/admin/subscribers/import", subscribers.import_upload, methods=["POST"]),
+    Route("/admin/subscribers/import", imports.import_form, methods=["GET"]),
+    Route("/admin/subscribers/import", imports.import_upload, methods=["POST"]),
+    Route("/admin/subscribers/import/{job_id:int}", imports.import_job, methods=["GET"]),
+    Route("/admin/subscribers/bulk", bulk.bulk_action, methods=["POST"]),
     Route("/admin/subscribers/export", subscribers.export, methods=["GET"]),
     Route(f"{SUB}", subscribers.subscriber_page, methods=["GET"]),
     Route("/admin/subscribers/{subscriber_id:int}/edit", subscribers.edit_subscriber, methods=["POST"]),

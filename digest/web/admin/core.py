@@ -38,7 +38,6 @@ from digest.web.subscribe import client_ip
 SESSION_COOKIE = "digest_admin"
 FLASH_COOKIE = "digest_admin_flash"
 LANG_COOKIE = "digest_admin_lang"
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 #: Values the templates show through ``_()`` (statuses, delivery states, roles, story
 #: kinds): marked for the catalogue, which tests/test_render_i18n.py checks.
@@ -46,6 +45,7 @@ VALUE_LABELS = (
     *(N_("pending"), N_("confirmed"), N_("unsubscribed"), N_("bounced"), N_("forgotten")),
     *(N_("built"), N_("sending"), N_("sent"), N_("skipped"), N_("retry"), N_("failed"), N_("held")),
     *(N_("owner"), N_("editor"), N_("viewer"), N_("top"), N_("brief"), N_("finally")),
+    *(N_("queued"), N_("running"), N_("done")),  # import jobs (and "failed" above)
 )
 
 # The console runs its own small script and frames its own email previews; nothing else.
@@ -184,15 +184,38 @@ def redirect(request: Request, path: str, message: str | None = None, *, kind: s
     return response
 
 
-async def uploaded_file(request: Request, form: FormData, *, back: str, missing: str) -> tuple[bytes, str] | Response:
-    """The ``file`` field's bytes and name, read up to the upload cap; else a redirect to
-    ``back`` saying ``missing`` (no file) or that the file is over the cap."""
+def upload_limit_kb(request: Request) -> int:
+    """The largest file the console takes, in KiB (``[web] max_upload_kb``)."""
+    kb: int = context_of(request).settings.web.max_upload_kb
+    return kb
+
+
+def size_text(request: Request, kb: int) -> str:
+    """``kb`` KiB for a person, in the console's language: "20 MB", "512 KB"."""
+    if kb >= 1024 and kb % 1024 == 0:
+        return gettext(request, "%(n)s MB", n=kb // 1024)
+    return gettext(request, "%(n)s KB", n=kb)
+
+
+async def uploaded_file(
+    request: Request,
+    form: FormData,
+    *,
+    back: str,
+    missing: str,
+    fail: Callable[[str, int], Response] | None = None,
+) -> tuple[bytes, str] | Response:
+    """The ``file`` field's bytes and name, read up to ``[web] max_upload_kb``; else
+    ``fail(message, status)`` (400 no file, 413 over the cap) when given, or a redirect
+    to ``back`` with the message."""
+    limit = upload_limit_kb(request) * 1024
     upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        return redirect(request, back, missing, kind="error")
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return redirect(request, back, gettext(request, "The file is larger than 20 MB."), kind="error")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return fail(missing, 400) if fail else redirect(request, back, missing, kind="error")
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        message = gettext(request, "The file is larger than %(size)s.", size=size_text(request, limit // 1024))
+        return fail(message, 413) if fail else redirect(request, back, message, kind="error")
     return data, upload.filename or ""
 
 
@@ -307,7 +330,7 @@ def action(role: Role) -> Callable[[ActionHandler], Handler]:
             if who is None:
                 return login_redirect(request)
             ctx = context_of(request)
-            async with request.form(max_files=1, max_fields=200, max_part_size=MAX_UPLOAD_BYTES) as form:
+            async with request.form(max_files=1, max_fields=200, max_part_size=1024 * 1024) as form:
                 token = form.get(csrf_mod.FIELD)
                 if not await ctx.csrf_ok(request, {csrf_mod.FIELD: token if isinstance(token, str) else None}):
                     return refused(request, who, 403, gettext(request, "The form had expired. Go back and try again."))

@@ -20,6 +20,7 @@ from digest import i18n
 from digest.actions import subscribers as actions
 from digest.admins import Role
 from digest.errors import DigestError
+from digest.i18n import N_
 from digest.models import SUBSCRIBER_SORTS, Subscriber, SubscriberQuery, SubscriberStatus
 from digest.web.admin.core import (
     Principal,
@@ -29,7 +30,6 @@ from digest.web.admin.core import (
     redirect,
     render,
     text,
-    uploaded_file,
 )
 from digest.web.context import WebContext, context_of
 from digest.web.subscribe import send_confirmation
@@ -55,21 +55,48 @@ def _query(request: Request) -> SubscriberQuery:
 
 
 def _offset(request: Request) -> int:
+    """?offset=, or ?page= (the pager's "go to page" field, from 1)."""
+    p = request.query_params
     try:
-        return max(0, min(int(request.query_params.get("offset", "0")), 10**9))
+        if p.get("page", "").strip():
+            return max(0, min(int(p["page"]) - 1, 10**7)) * PAGE_SIZE
+        return max(0, min(int(p.get("offset", "0")), 10**9))
     except ValueError:
         return 0
 
 
+def _sorts(request: Request) -> list[tuple[str, str]]:
+    labels = {"created": "Since", "email": "Address", "name": "Name", "status": "Status", "language": "Language"}
+    return [(key, gettext(request, labels[key])) for key in SUBSCRIBER_SORTS if key in labels]
+
+
+def _operations(request: Request, who: Principal) -> list[tuple[str, str]]:
+    """The bulk actions ``who`` may choose, in their words."""
+    editing = [
+        ("unsubscribe", N_("Unsubscribe")),
+        ("forget", N_("Forget (erase personal data)")),
+        ("add_topic", N_("Add the topic")),
+        ("remove_topic", N_("Remove the topic")),
+        ("resend_confirmation", N_("Resend the confirmation mail")),
+    ]
+    chosen = [("export", N_("Export as CSV")), *(editing if who.role.allows(Role.EDITOR) else [])]
+    return [(key, gettext(request, label)) for key, label in chosen]
+
+
 @page
 async def subscriber_list(request: Request, who: Principal) -> Response:
-    """GET /admin/subscribers: ?q=, status, language, topic, sort, dir, offset."""
+    """GET /admin/subscribers: ?q=, status, language, topic, sort, dir, offset (or page)."""
     ctx = context_of(request)
     q, offset = _query(request), _offset(request)
     rows, total = await ctx.db(actions.listing, ctx.operations(), q, limit=PAGE_SIZE, offset=offset)
+    if total and offset >= total:  # a page past the last one: show the last
+        offset = (total - 1) // PAGE_SIZE * PAGE_SIZE
+        rows, total = await ctx.db(actions.listing, ctx.operations(), q, limit=PAGE_SIZE, offset=offset)
     topics = await ctx.db(actions.known_topics, ctx.operations())
     filters = {"q": q.text, "status": q.status, "language": q.language, "topic": q.topic}
+    order = {"sort": q.sort, "dir": "desc" if q.descending else "asc"}
     base = "?" + urlencode({k: v for k, v in filters.items() if v})
+    sorts = _sorts(request)
     return render(
         request,
         "subscribers.html",
@@ -80,9 +107,14 @@ async def subscriber_list(request: Request, who: Principal) -> Response:
         limit=PAGE_SIZE,
         q=q,
         topics=[(t, t) for t in topics],
+        filters=filters,
+        sorts=sorts,
+        sort_label=dict(sorts).get(q.sort, q.sort),
+        operations=_operations(request, who),
         base=base,
         sort_base=base,
-        page_base=base + "&" + urlencode({"sort": q.sort, "dir": "desc" if q.descending else "asc"}),
+        page_base=base + "&" + urlencode(order),
+        page_params={**filters, **order},
     )
 
 
@@ -206,39 +238,6 @@ async def resend_confirmation(request: Request, who: Principal, form: FormData) 
     response = redirect(request, back, gettext(request, "Confirmation mail sent."))
     response.background = BackgroundTask(send_confirmation, ctx, sub)
     return response
-
-
-@page
-async def import_form(request: Request, who: Principal) -> Response:
-    """GET /admin/subscribers/import: the upload form."""
-    return render(request, "import.html", who, report=None)
-
-
-@action(Role.EDITOR)
-async def import_upload(request: Request, who: Principal, form: FormData) -> Response:
-    """POST /admin/subscribers/import: field ``file`` (CSV, UTF-8) and ``confirmed``; the report."""
-    ctx = context_of(request)
-    got = await uploaded_file(
-        request, form, back="/admin/subscribers/import", missing=gettext(request, "Choose a CSV file.")
-    )
-    if isinstance(got, Response):
-        return got
-    data, name = got[0], got[1] or "upload.csv"
-    confirmed = text(form, "confirmed") == "yes"
-    try:
-        report = await ctx.db(actions.import_csv, ctx.operations(), who.actor, data, name=name, confirmed=confirmed)
-    except DigestError as exc:
-        return render(request, "import.html", who, status_code=400, report=None, failure=str(exc))
-    pending = actions.pending_of(report.new)
-    response = render(request, "import.html", who, report=report, name=name)
-    if pending:
-        response.background = BackgroundTask(_confirm_all, ctx, pending)
-    return response
-
-
-async def _confirm_all(ctx: WebContext, pending: list[Subscriber]) -> None:
-    for sub in pending:
-        await send_confirmation(ctx, sub)
 
 
 @page

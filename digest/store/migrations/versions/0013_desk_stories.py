@@ -2,7 +2,7 @@
 kept by article URL across a rebuild
 
 Revision ID: 0013_desk_stories
-Revises: 0011_api_keys
+Revises: 0012_import_jobs
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import digest.store.tables
 
 revision = "0013_desk_stories"
-down_revision = "0011_api_keys"
+down_revision = "0012_import_jobs"
 branch_labels = None
 depends_on = None
 
