@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_support import make_admin, sign_in
+from admin_support import make_admin, sign_in, token_of
 from delivery_support import add_edition, add_subscribers, subscriber_id
 from smtp_server import SMTPServer
 from sqlalchemy import text
@@ -117,6 +117,16 @@ async def test_a_viewers_pages_exports_and_api_answers_hold_no_consent_ip_user_a
             response = await client.get(path)
             assert response.status_code == 200, path
             answers[path] = response.text
+        # The selection exported from the list's bulk form and from the API: the same filter.
+        token = await token_of(client, "/admin/subscribers")
+        picked = await client.post(
+            "/admin/subscribers/bulk", data={"csrf_token": token, "operation": "export", "id": "1"}
+        )
+        assert picked.status_code == 200, picked.text
+        answers["/admin/subscribers/bulk"] = picked.text
+        bulk = await client.post("/api/subscribers/bulk", headers=viewer_api, json={"operation": "export", "ids": [1]})
+        assert bulk.status_code == 200, bulk.text
+        answers["/api/subscribers/bulk"] = bulk.text
     assert "subscriber.update" in answers["/admin/audit"] and "session.sign_in" in answers["/admin/audit"]
     assert all("ada@example.org" in body for p, body in answers.items() if p != "/admin/audit")  # the address: yes
     private = (ip, agent, "Ada Lovelace", "Ada King", "python-httpx")  # the last: the viewer's own user agent
