@@ -243,9 +243,10 @@ def is_boilerplate(text: str, *, words: int | None = None, labels: bool = True) 
         return True
     if len(stripped) <= _SHORT_CHARS and _SHORT_START.match(stripped):
         return True
-    if words is None:
-        words = word_count(stripped)
-    return words <= _SHORT_WORDS and _short_credit(stripped)
+    # The credit test first: it rules most texts out without counting their words.
+    if not _short_credit(stripped):
+        return False
+    return (words if words is not None else word_count(stripped)) <= _SHORT_WORDS
 
 
 def _short_credit(text: str) -> bool:
@@ -261,8 +262,15 @@ def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "", labels: boo
     """``paragraphs`` without furniture, and without a leading repeat of ``title``
     (``labels``: see :func:`is_caption`)."""
     out = [piece for p in paragraphs for piece in split_glued(p) if not is_boilerplate(piece, labels=labels)]
-    # A page often repeats its headline above the text; a body that is only the
-    # headline is left alone (it is all there is).
-    if title and len(out) > 1 and out[0].strip().casefold() == title.strip().casefold():
-        out = out[1:]
-    return out
+    return drop_repeated_title(out, title)
+
+
+def drop_repeated_title(paragraphs: list[str], title: str) -> list[str]:
+    """``paragraphs`` without a first one that only repeats ``title``.
+
+    A page often repeats its headline above the text; a body that is only the
+    headline is left alone (it is all there is).
+    """
+    if title and len(paragraphs) > 1 and paragraphs[0].strip().casefold() == title.strip().casefold():
+        return paragraphs[1:]
+    return paragraphs
