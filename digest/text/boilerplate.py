@@ -243,10 +243,9 @@ def is_boilerplate(text: str, *, words: int | None = None, labels: bool = True) 
         return True
     if len(stripped) <= _SHORT_CHARS and _SHORT_START.match(stripped):
         return True
-    # The credit test first: it rules most texts out without counting their words.
-    if not _short_credit(stripped):
-        return False
-    return (words if words is not None else word_count(stripped)) <= _SHORT_WORDS
+    if words is None:
+        words = word_count(stripped)
+    return words <= _SHORT_WORDS and _short_credit(stripped)
 
 
 def _short_credit(text: str) -> bool:
