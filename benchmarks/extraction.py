@@ -115,8 +115,8 @@ def main() -> None:
     if args.only:
         runners = {args.only: runners[args.only]}
     token_pages = list(pages(TOKENS))
-    heads = ("set", "metric", "pages", "extractor", "precision", "recall", "F1", "ms/page")
-    print(f"{heads[0]:<8} {heads[1]:<8} {heads[2]:>5} {heads[3]:<12} " + " ".join(f"{h:>{len(h)}}" for h in heads[4:]))
+    print(f"{'set':<8} {'metric':<8} {'pages':>5} {'extractor':<12} {'precision':>9} {'recall':>7}", end="")
+    print(f" {'F1':>6} {'ms/page':>8}")
     worst: list[tuple[float, str]] = []
     for name in args.sets.split(","):
         snippet_data = list(pages(SNIPPETS[name]))

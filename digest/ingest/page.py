@@ -153,13 +153,20 @@ def _extract(tree: Any, url: str, *, wide: bool) -> Any:
     return doc if isinstance(doc, Document) and doc.body is not None else None
 
 
+# Where a <code> element is part of a block already read, not a code block of its own.
+_CODE_INSIDE = frozenset({"p", "head", "item", "quote", "row", "cell", "code"})
+
+
 def _paragraphs(body: Any) -> list[str]:
-    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table row)."""
+    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table
+    row, code block)."""
     out: list[str] = []
-    for el in body.iter("p", "head", "item", "quote", "row"):
+    for el in body.iter("p", "head", "item", "quote", "row", "code"):
         parent = el.getparent()
         if parent is not None and parent.tag == "quote" and el.tag == "p":
             continue  # read with its quote
+        if el.tag == "code" and any(a.tag in _CODE_INSIDE for a in el.iterancestors()):
+            continue  # inline code, read with its paragraph (or a code block's inner element)
         if el.tag != "row" and any(a.tag == "row" for a in el.iterancestors()):
             continue  # read with its table row
         if el.tag == "row":
