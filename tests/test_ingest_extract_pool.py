@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import lzma
 import os
+import resource
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from html import escape
+from pathlib import Path
 
 import pytest
+from fixtures.ingest.http_server import FeedServer, Route, feed_server
 from fixtures.ingest.seed_page import PAGE_URL, build
 
+from digest import config
 from digest.errors import SourceError
-from digest.ingest.extract_pool import PageExtractor, default_processes
+from digest.ingest import poll_feeds, register_feed
+from digest.ingest.extract_pool import START_AFTER, PageExtractor, default_processes
 from digest.ingest.page import extract_page
+from digest.store import Store
+from digest.store.articles import list_stored
+
+PAGES = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "extraction" / "pages.jsonl.xz"
 
 
 def test_pages_past_the_threshold_are_read_in_a_worker_process_with_the_same_result(seed_text: str) -> None:
@@ -51,3 +66,47 @@ def test_no_worker_without_spare_cores_or_below_the_threshold(seed_text: str) ->
 
 def test_one_core_is_left_to_the_poll() -> None:
     assert default_processes() == max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> config.Settings:
+    path = tmp_path / "settings.toml"
+    path.write_text("[ingest]\nallow_private_networks = true\nper_host_delay_ms = 0\n", encoding="utf-8")
+    return config.load(path, env={})
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with feed_server() as s:
+        yield s
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@pytest.mark.skipif(default_processes() == 0, reason="one core: pages are read in the poll's own threads")
+def test_a_poll_of_many_pages_stores_what_the_pages_say_read_by_worker_processes(
+    store: Store, settings: config.Settings, server: FeedServer, now: datetime
+) -> None:
+    with lzma.open(PAGES, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for _, line in zip(range(START_AFTER + 10), fh, strict=False)]
+    items = []
+    for n, page in enumerate(pages):
+        server.routes[f"/a/{n}.html"] = Route(body=page["html"].encode("utf-8"), content_type="text/html")
+        link = server.url(f"/a/{n}.html")
+        items.append(
+            f"<item><title>Story {n}</title><link>{escape(link)}</link><description>One line.</description></item>"
+        )
+    channel = f"<channel><title>F</title>{''.join(items)}</channel>"
+    server.routes["/feed"] = Route(body=f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>".encode())
+    register_feed(store, settings, server.url("/feed"), now=now)
+    before = _children_cpu()
+    report = poll_feeds(store, settings, now=now)
+    assert _children_cpu() > before  # worker processes read pages, and ended with the poll
+    assert report.feeds[0].pages == Counter(read=len(pages))
+    stored = {s.article.url: s.article.body for s in list_stored(store)}
+    for n, page in enumerate(pages):
+        direct = extract_page(page["html"].encode("utf-8"), page["file"], url=server.url(f"/a/{n}.html"))
+        assert stored[server.url(f"/a/{n}.html")] == direct.body
