@@ -110,3 +110,18 @@ def test_a_poll_of_many_pages_stores_what_the_pages_say_read_by_worker_processes
     for n, page in enumerate(pages):
         direct = extract_page(page["html"].encode("utf-8"), page["file"], url=server.url(f"/a/{n}.html"))
         assert stored[server.url(f"/a/{n}.html")] == direct.body
+
+
+def test_a_dead_worker_leaves_the_pages_to_the_calling_thread(seed_text: str) -> None:
+    html = build(seed_text).html.encode("utf-8")
+    with PageExtractor(1, start_after=0) as extract:
+        extract(html, "seed.html", url=PAGE_URL)
+        pool = extract._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):
+            process.kill()
+            process.join()
+        # The pool notices its dead worker on the next page, which is then read here.
+        assert extract(html, "seed.html", url=PAGE_URL) == extract_page(html, "seed.html", url=PAGE_URL)
+        assert not extract.started and extract.processes == 0
+        assert extract(html, "seed.html", url=PAGE_URL).body

@@ -7,7 +7,7 @@ that reads many pages hands the extraction to a small pool of worker processes, 
 on the :data:`START_AFTER`-th page (a poll of a few pages does not pay for starting
 processes) and stopped when the poll ends: the page's bytes go to a worker and the
 :class:`~digest.ingest.items.Item` comes back. With one core, or ``processes=0``, pages
-are read in the calling thread, as before.
+are read in the calling thread, as before, and so is the rest of a poll whose worker died.
 
 Workers are started with ``spawn``: forking a process whose other threads may hold a
 lock (the poll's fetch threads do) can leave the child waiting on it forever.
@@ -15,13 +15,17 @@ lock (the poll's fetch threads do) can leave the child waiting on it forever.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from digest.ingest.items import Item
 from digest.ingest.page import extract_page
+
+log = logging.getLogger(__name__)
 
 #: Pages read in the calling thread before the worker processes are started.
 START_AFTER = 20
@@ -70,7 +74,18 @@ class PageExtractor:
             pool = self._pool
         if pool is None:
             return extract_page(content, where, url=url)
-        return pool.submit(extract_page, content, where, url=url).result()
+        try:
+            return pool.submit(extract_page, content, where, url=url).result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the rest of the poll reads its pages
+            # here, as a poll of a few pages does, rather than failing every feed.
+            log.warning("page-reading workers stopped; reading pages in the poll's threads")
+            with self._lock:
+                self.processes = 0
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            return extract_page(content, where, url=url)
 
     def close(self) -> None:
         """Stop the worker processes (waiting for the pages they are reading)."""
