@@ -229,6 +229,18 @@ _CREDIT_END = re.compile(
     r"|\([^()]{0,120}\b(?:photo|photograph|image)\s+(?:via|by|from|courtesy(?:\s+of)?)\s+[^()]{1,60}\)\s*$",
     _FLAGS,
 )
+# Every match of _CREDIT_END ends the text and is at most this long (the texts are
+# clean lines, single spaces): only the text's end is searched, and only when it holds
+# the ":" or ends with the ")" each branch needs.
+_CREDIT_SPAN = 220
+
+
+def _ends_with_credit(text: str) -> bool:
+    if ":" not in text and not text.rstrip().endswith(")"):
+        return False
+    return _CREDIT_END.search(text, max(0, len(text) - _CREDIT_SPAN)) is not None
+
+
 # A caption that says so: "In this photo taken on…", "In this Dec. 5, 2016 file photo, …".
 _THIS_PHOTO = re.compile(
     r"^in\s+this\s+(?:[\w.,’' -]{0,40}\s)?(?:photo|photograph|image|picture|handout|still|frame)\b", _FLAGS
@@ -248,7 +260,7 @@ def is_caption(text: str, *, labels: bool = True) -> bool:
     """
     if _CAPTION.search(text) or _PICTURED.search(text) or _CAPS_LABEL.match(text):
         return True
-    if _THIS_PHOTO.match(text) or _CREDIT_END.search(text):
+    if _THIS_PHOTO.match(text) or _ends_with_credit(text):
         return True
     if not labels:
         return False
