@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from digest.ingest.items import ItemError, canonical_url
 from digest.ingest.language import detect_language, normalize_language
 from digest.ingest.text import (
+    clean_line,
     html_to_paragraphs,
     inline_text,
     join_paragraphs,
@@ -130,3 +131,16 @@ def test_language_detection_is_deterministic_and_knows_french_from_english() -> 
 )
 def test_language_codes_are_normalised(given_: str, code: str | None) -> None:
     assert normalize_language(given_) == code
+
+
+_SPACES = "ab \t\n\r\x0b\x0c\x1c\x1d\x85\xa0\u2003\u2028\u3000\u200b.é"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]"
+
+
+@given(st.text(alphabet=st.sampled_from(list(_SPACES)), max_size=60))
+def test_clean_line_collapses_exactly_the_whitespace_a_regex_would(text: str) -> None:
+    import re
+    import unicodedata
+
+    expected = re.sub(r"\s+", " ", re.sub(_CONTROL, "", text)).strip()
+    assert clean_line(text) == unicodedata.normalize("NFC", expected)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from digest.errors import SourceError
 from digest.ingest.fetch import ACCEPT_PAGE, DisallowedError, Fetcher, FetchError
@@ -70,13 +71,20 @@ def with_page(item: Item, body: str) -> Item:
     )
 
 
+class PageExtract(Protocol):
+    """Reads the article on a page: :func:`~digest.ingest.page.extract_page`'s signature."""
+
+    def __call__(self, content: bytes, where: str, *, url: str = "") -> Item: ...
+
+
 class PageReader:
     """Reads article pages for feed items through one :class:`Fetcher` (its per-host
     gate, address guard, size cap, timeout) and robots.txt when ``obey_robots``."""
 
-    def __init__(self, fetcher: Fetcher, *, obey_robots: bool) -> None:
+    def __init__(self, fetcher: Fetcher, *, obey_robots: bool, extract: PageExtract = extract_page) -> None:
         self.fetcher = fetcher
         self.robots = Robots(self._robots_txt, fetcher.user_agent) if obey_robots else None
+        self.extract = extract  # extract_page, or a PageExtractor reading in worker processes
 
     def _robots_txt(self, url: str) -> tuple[int, str]:
         try:
@@ -105,7 +113,7 @@ class PageReader:
         if result.not_modified and known is not None:
             return replace(known, fetched_at=now)
         try:
-            page = extract_page(result.content, url, url=result.url)
+            page = self.extract(result.content, url, url=result.url)
         except SourceError as exc:
             return failed("error", str(exc))
         page_words, excerpt_words = word_count(page.body), word_count(item_text(item))

@@ -25,7 +25,7 @@ from digest.ingest.language import normalize_language
 from digest.ingest.page import extract_page, looks_like_html
 from digest.models import Article
 from digest.store import Store
-from digest.store.articles import UpsertResult, upsert_article
+from digest.store.articles import UpsertResult, upsert_article, upsert_articles
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +168,7 @@ def store_items(
     if not valid:
         return report
     try:
-        with store.transaction() as tx:
-            results = [
-                upsert_article(tx, article, now=now, feed_id=feed_id, keep_published_at=undated)
-                for article, undated in valid
-            ]
+        results = upsert_articles(store, valid, now=now, feed_id=feed_id)
     except IntegrityError:
         # Another import inserted one of these articles meanwhile (PostgreSQL aborts the
         # whole transaction then): store them one by one, each with its own retry.

@@ -27,7 +27,7 @@ from digest.ingest.text import (
     text_to_paragraphs,
 )
 from digest.models import Article, reading_minutes
-from digest.text.boilerplate import is_boilerplate, strip_boilerplate
+from digest.text.boilerplate import drop_repeated_title, is_boilerplate, strip_boilerplate
 from digest.urls import host_of, is_ip_address
 from digest.words import word_count
 
@@ -148,15 +148,18 @@ def to_article(
 
     body_html = ""
     if item.from_page:
-        # A page's article text, already cleaned paragraph by paragraph: its HTML is
-        # rebuilt from the paragraphs (escaped), without parsing and sanitising markup.
-        paragraphs = text_to_paragraphs(item.body)
-    elif item.body_html.strip():
-        paragraphs = html_to_paragraphs(item.body_html)
-        body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
+        # A page's article text, already cleaned paragraph by paragraph by extract_page
+        # (strip_boilerplate): its HTML is rebuilt from the paragraphs (escaped), without
+        # parsing and sanitising markup, and the furniture rules are not run twice. Only
+        # the title may differ from the page's (a feed's headline).
+        paragraphs = drop_repeated_title(text_to_paragraphs(item.body), title)
     else:
-        paragraphs = text_to_paragraphs(item.body)
-    paragraphs = strip_boilerplate(paragraphs, title=title, labels=not item.from_page)
+        if item.body_html.strip():
+            paragraphs = html_to_paragraphs(item.body_html)
+            body_html = drop_blocks(sanitize_html(item.body_html), is_boilerplate)
+        else:
+            paragraphs = text_to_paragraphs(item.body)
+        paragraphs = strip_boilerplate(paragraphs, title=title)
     body = join_paragraphs(paragraphs)
     if not body:
         raise ItemError("body: empty (no article text)")

@@ -23,6 +23,7 @@ from trafilatura.settings import Document
 
 from digest.errors import SourceError
 from digest.ingest.items import Item
+from digest.ingest.teasers import drop_teaser_lists
 from digest.ingest.text import clean_line, is_excerpt_of, join_paragraphs, paragraphs_to_html
 from digest.text.boilerplate import strip_boilerplate
 from digest.urls import host_of
@@ -58,6 +59,7 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     if not article_url:
         raise SourceError(f"{where}: the page has no canonical link; give its address with --url URL")
     lead = _visible_lead(tree, meta.get("description", ""))
+    drop_teaser_lists(tree)
     doc = _extract(tree, article_url, wide=False)
     if doc is None:
         raise SourceError(f"{where}: no article text found on the page")
@@ -69,7 +71,9 @@ def extract_page(content: bytes, where: str, *, url: str = "") -> Item:
     if word_count(" ".join(paragraphs)) < SHORT_ARTICLE_WORDS:
         # A short result often means the article sits in a table or a shape the
         # default mode judged too thin: read the page again more widely, keep the longer.
-        wide = _extract(trafilatura.load_html(content), article_url, wide=True)
+        again = trafilatura.load_html(content)
+        drop_teaser_lists(again)
+        wide = _extract(again, article_url, wide=True)
         if wide is not None:
             more = strip_boilerplate(_paragraphs(wide.body), title=title, labels=False)
             if word_count(" ".join(more)) > word_count(" ".join(paragraphs)):
@@ -149,13 +153,20 @@ def _extract(tree: Any, url: str, *, wide: bool) -> Any:
     return doc if isinstance(doc, Document) and doc.body is not None else None
 
 
+# Where a <code> element is part of a block already read, not a code block of its own.
+_CODE_INSIDE = frozenset({"p", "head", "item", "quote", "row", "cell", "code"})
+
+
 def _paragraphs(body: Any) -> list[str]:
-    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table row)."""
+    """trafilatura's output tree: one paragraph per block (p, head, item, quote, table
+    row, code block)."""
     out: list[str] = []
-    for el in body.iter("p", "head", "item", "quote", "row"):
+    for el in body.iter("p", "head", "item", "quote", "row", "code"):
         parent = el.getparent()
         if parent is not None and parent.tag == "quote" and el.tag == "p":
             continue  # read with its quote
+        if el.tag == "code" and any(a.tag in _CODE_INSIDE for a in el.iterancestors()):
+            continue  # inline code, read with its paragraph (or a code block's inner element)
         if el.tag != "row" and any(a.tag == "row" for a in el.iterancestors()):
             continue  # read with its table row
         if el.tag == "row":

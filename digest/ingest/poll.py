@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from digest import metrics
 from digest.config import Settings
 from digest.errors import SourceError, StoreError, ValidationError
+from digest.ingest.extract_pool import PageExtractor
 from digest.ingest.feeds import ParsedFeed, parse_feed
 from digest.ingest.fetch import ACCEPT_FEED, Fetcher, FetchResult, public_only
 from digest.ingest.fulltext import FINAL_FAILURES, FULL_TEXT_CHOICES, PageReader, wants_page, with_page
@@ -76,7 +77,8 @@ def poll_feeds(store: Store, settings: Settings, *, now: datetime, fetcher: Fetc
         return report
     own = fetcher is None
     active = fetcher if fetcher is not None else Fetcher(settings)
-    reader = PageReader(active, obey_robots=bool(settings.ingest.obey_robots))
+    extractor = PageExtractor()
+    reader = PageReader(active, obey_robots=bool(settings.ingest.obey_robots), extract=extractor)
     try:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_FETCHES, len(feeds))) as pool:
             pending = {pool.submit(_read_feed, store, active, reader, feed, now): feed for feed in feeds}
@@ -88,6 +90,7 @@ def poll_feeds(store: Store, settings: Settings, *, now: datetime, fetcher: Fetc
                 done[feed.id] = _finish(store, settings, feed, future, now)
             report.feeds.extend(done[f.id] for f in feeds if f.id is not None)
     finally:
+        extractor.close()
         if own:
             active.close()
     log.info(

@@ -140,7 +140,6 @@ _SAFE_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 
-_SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 _TAG_HINT = re.compile(r"<[a-zA-Z!/]")
@@ -183,7 +182,9 @@ def clean_line(text: str) -> str:
     """One line of text: NFC, no control characters, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters \s matches (str.isspace), several
+    # times faster than substituting every space with a regex.
+    return " ".join(text.split())
 
 
 def inline_text(value: str) -> str:

@@ -70,8 +70,32 @@ _TIMESTAMP = re.compile(
     _FLAGS,
 )
 
-# A byline: "By John Smith", "Par Jeanne Martin et Paul Durand", "By . Associated Press".
-_BYLINE = re.compile(r"^[\W_]*(?:[Bb]y|[Pp]ar)\s*\.?\s+(?:[A-ZÀ-Ý][\w'’.-]*\s*(?:,|and|et|&|\.|\|)?\s*){1,6}$")
+# A byline: "By John Smith", "Par Jeanne Martin et Paul Durand", "By . Associated Press",
+# with the writer's role or place: "By Jane Smith, Europe correspondent", "By Jane Smith in
+# Brussels", "Par Jeanne Martin, envoyée spéciale à Kiev".
+_ROLE = (
+    r"(?:correspondent|editor|reporter|writer|journalist|columnist|contributor|staff|critic|analyst|producer"
+    r"|correspondant|correspondante|envoyée?\s+spéciale?|rédact(?:eur|rice)|journaliste|chroniqueu(?:r|se)"
+    r"|éditorialiste)"
+)
+_BYLINE = re.compile(
+    r"^[\W_]*(?:[Bb]y|[Pp]ar)\s*\.?\s+(?:[A-ZÀ-Ý][\w'’.-]*\s*(?:,|and|et|&|\.|\|)?\s*){1,6}"
+    rf"(?:(?<=,)\s*(?:[\w'’-]+\s+){{0,4}}{_ROLE}\b[^.!?]{{0,40}}|(?:in|à|from|depuis)\s+[A-ZÀ-Ý][\w'’ -]{{1,40}})?$"
+)
+
+# A dateline standing alone: "Sat 5 Dec 2026 16.10 GMT", "Last modified on Sat 5 Dec 2026
+# 16.12 GMT", "December 5, 2026 4:10 PM ET", "Monday 7 December 2026": a date (and a time),
+# nothing else.
+_MONTH = r"(?:jan|feb|fév|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|août|sep|oct|nov|dec|déc)[a-zéû]*\.?"
+_DAY_NAME = r"(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim)[a-z]*\.?,?"
+_CLOCK = r"\d{1,2}[.:h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,5}|[+-]\d{2}:?\d{2})?"
+_DATELINE_ONLY = re.compile(
+    r"^[\W_]*(?:(?:last\s+modified|first\s+published|published|updated|posted|modifié|publié|mis\s+à\s+jour)"
+    r"(?:\s+(?:on|at|le))?\s*:?\s*)?"
+    rf"(?:{_DAY_NAME}\s+)?(?:(?:le\s+)?\d{{1,2}}(?:st|nd|rd|th|er)?\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
+    rf"(?:\s*(?:,|at|à|-|–|•|·|\|)?\s*{_CLOCK})?[\W_]*$",
+    _FLAGS,
+)
 
 # A photo caption: a position marker only captions use, "(pictured)", "(left)", "(file photo)".
 _CAPTION = re.compile(
@@ -197,6 +221,31 @@ _SAYS = re.compile(
     r"|tweeted|claimed|claims|stated|states|revealed|reveals|admitted|admits|replied|continued|concluded)\b",
     _FLAGS,
 )
+# A photo credit closing a caption: "… in London. Photograph: Carl Court/Getty Images",
+# "… (AP Photo/Evan Vucci)", "… (Oleg Urusov/Roscosmos photo via AP)", "… Photo: AFP".
+_CREDIT_END = re.compile(
+    r"(?:^|[.!?”\"»)]\s*)(?:photograph|photo|picture|image|illustration|credit|crédit|photo\s+credit)s?\s*:"
+    r"\s*[^.!?:]{1,80}$"
+    r"|\((?:AP|AFP|Reuters|EPA|Getty Images|PA|dpa)\s+(?:Photo|Images?)(?:\s*/[^()]{1,80})?\)\s*$"
+    r"|\([^()]{0,120}\b(?:photo|photograph|image)\s+(?:via|by|from|courtesy(?:\s+of)?)\s+[^()]{1,60}\)\s*$",
+    _FLAGS,
+)
+# Every match of _CREDIT_END ends the text and is at most this long (the texts are
+# clean lines, single spaces): only the text's end is searched, and only when it holds
+# the ":" or ends with the ")" each branch needs.
+_CREDIT_SPAN = 220
+
+
+def _ends_with_credit(text: str) -> bool:
+    if ":" not in text and not text.rstrip().endswith(")"):
+        return False
+    return _CREDIT_END.search(text, max(0, len(text) - _CREDIT_SPAN)) is not None
+
+
+# A caption that says so: "In this photo taken on…", "In this Dec. 5, 2016 file photo, …".
+_THIS_PHOTO = re.compile(
+    r"^in\s+this\s+(?:[\w.,’' -]{0,40}\s)?(?:photo|photograph|image|picture|handout|still|frame)\b", _FLAGS
+)
 # Page labels in capitals: "VIDEO Van Gaal happy with squad".
 _CAPS_LABEL = re.compile(r"^[\W_]*(?:VIDEO|PHOTOS?|WATCH|LIVE|EXCLUSIVE|VIDÉO|EN IMAGES|DIRECT)\b(?![’'])")
 # "Teacher Ray Coe, pictured left, is…": a caption's position note between commas.
@@ -211,6 +260,8 @@ def is_caption(text: str, *, labels: bool = True) -> bool:
     more often a question, a speaker or an ingredient list ("Frage 4: Welche…").
     """
     if _CAPTION.search(text) or _PICTURED.search(text) or _CAPS_LABEL.match(text):
+        return True
+    if _THIS_PHOTO.match(text) or _ends_with_credit(text):
         return True
     if not labels:
         return False
@@ -240,7 +291,9 @@ def is_boilerplate(text: str, *, words: int | None = None, labels: bool = True) 
         return True
     if _START.match(stripped) or _LABELS_ONLY.match(stripped) or _is_code(stripped):
         return True
-    if _TIMESTAMP.match(stripped) or _BYLINE.match(stripped) or is_caption(stripped, labels=labels):
+    if _TIMESTAMP.match(stripped) or _BYLINE.match(stripped) or _DATELINE_ONLY.match(stripped):
+        return True
+    if is_caption(stripped, labels=labels):
         return True
     if len(stripped) <= _SHORT_CHARS and _SHORT_START.match(stripped):
         return True
@@ -262,8 +315,15 @@ def strip_boilerplate(paragraphs: Iterable[str], *, title: str = "", labels: boo
     """``paragraphs`` without furniture, and without a leading repeat of ``title``
     (``labels``: see :func:`is_caption`)."""
     out = [piece for p in paragraphs for piece in split_glued(p) if not is_boilerplate(piece, labels=labels)]
-    # A page often repeats its headline above the text; a body that is only the
-    # headline is left alone (it is all there is).
-    if title and len(out) > 1 and out[0].strip().casefold() == title.strip().casefold():
-        out = out[1:]
-    return out
+    return drop_repeated_title(out, title)
+
+
+def drop_repeated_title(paragraphs: list[str], title: str) -> list[str]:
+    """``paragraphs`` without a first one that only repeats ``title``.
+
+    A page often repeats its headline above the text; a body that is only the
+    headline is left alone (it is all there is).
+    """
+    if title and len(paragraphs) > 1 and paragraphs[0].strip().casefold() == title.strip().casefold():
+        return paragraphs[1:]
+    return paragraphs
