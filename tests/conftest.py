@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from browser_support import _chromium, browser  # noqa: F401  (fixtures: one Chromium per worker)
 from database_support import (
     Statement,
     copy_sqlite,

@@ -4,15 +4,19 @@ banner saying so is in view after the page scrolls back to the story."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from admin_support import PASSWORD
-from browser_support import BROWSER_MARKS, CHROMIUM
+from browser_support import BROWSER_MARKS
 from test_browser_admin import Site, site  # noqa: F401  (the fixture)
 from test_daily_build import insert_articles
 
 from digest.daily.build import edition_window
 from digest.models import Article
 from digest.store.editions import get_edition
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = BROWSER_MARKS
 
@@ -53,34 +57,29 @@ def _articles(served: Site) -> None:
     )
 
 
-def test_rebuild_keeps_the_editors_edit_and_pin_in_a_real_browser(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+def test_rebuild_keeps_the_editors_edit_and_pin_in_a_real_browser(site: Site, browser: Browser) -> None:  # noqa: F811
+    from playwright.sync_api import expect
 
     _articles(site)
     base = site.base_url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 700}).new_page()
-            page.goto(f"{base}/admin/login")
-            page.get_by_label("Email address").fill("editor@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.goto(f"{base}/admin/editions/{site.day}")
-            page.get_by_text("Edit story 1").click()
-            page.locator("#summary-fr-0").fill("Le résumé de la rédaction, gardé.")
-            page.get_by_role("button", name="Save story 1").click()
-            expect(page.get_by_role("status").first).to_contain_text("Story 1 saved")
-            page.get_by_role("button", name="Pin story 2 as the lead").click()
-            banner = page.get_by_role("status").first
-            expect(banner).to_contain_text("Story 2 pinned as the lead")
-            expect(banner).to_be_in_viewport()
-            page.get_by_role("button", name="Rebuild", exact=True).click()
-            expect(page.get_by_role("status").first).to_contain_text("Edition rebuilt; every decision kept.")
-            frame = page.frame_locator("iframe.preview").first
-            expect(frame.locator("body")).to_contain_text("Le résumé de la rédaction, gardé.")
-            rebuilt = get_edition(site.store, site.edition_id)
-            assert [i.title for i in rebuilt.items] == ["La pluie revient", "Le budget adopté"]
-            assert rebuilt.items[1].summary == "Le résumé de la rédaction, gardé."
-        finally:
-            browser.close()
+    page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 700}).new_page()
+    page.goto(f"{base}/admin/login")
+    page.get_by_label("Email address").fill("editor@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/admin/editions/{site.day}")
+    page.get_by_text("Edit story 1").click()
+    page.locator("#summary-fr-0").fill("Le résumé de la rédaction, gardé.")
+    page.get_by_role("button", name="Save story 1").click()
+    expect(page.get_by_role("status").first).to_contain_text("Story 1 saved")
+    page.get_by_role("button", name="Pin story 2 as the lead").click()
+    banner = page.get_by_role("status").first
+    expect(banner).to_contain_text("Story 2 pinned as the lead")
+    expect(banner).to_be_in_viewport()
+    page.get_by_role("button", name="Rebuild", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Edition rebuilt; every decision kept.")
+    frame = page.frame_locator("iframe.preview").first
+    expect(frame.locator("body")).to_contain_text("Le résumé de la rédaction, gardé.")
+    rebuilt = get_edition(site.store, site.edition_id)
+    assert [i.title for i in rebuilt.items] == ["La pluie revient", "Le budget adopté"]
+    assert rebuilt.items[1].summary == "Le résumé de la rédaction, gardé."
