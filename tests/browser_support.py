@@ -1,8 +1,10 @@
-"""What the browser tests share: where Chromium and axe-core are, and the marks that
-make them skip without a browser (or fail, with DIGEST_REQUIRE_BROWSER=1, as in CI)."""
+"""What the browser tests share: where Chromium and axe-core are, the marks that make
+them skip without a browser (or fail, with DIGEST_REQUIRE_BROWSER=1, as in CI), and one
+Chromium per worker (the ``browser`` fixture)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -10,10 +12,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
@@ -25,6 +30,75 @@ BROWSER_MARKS = [
         reason="headless Chromium (/usr/bin/chromium) not installed",
     ),
 ]
+
+
+class _Chromium:
+    """Playwright's driver and one headless Chromium, started once per worker.
+
+    Playwright's sync API runs its own event loop in a greenlet and leaves it marked as
+    the thread's running loop after each call, which would make every later
+    ``asyncio.run`` (and pytest-asyncio's loops) in this worker fail. So the loop is marked
+    running only while a browser test uses it (:meth:`lend`), as it was when each test
+    started its own ``sync_playwright()``.
+    """
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._loop = asyncio.events._get_running_loop()
+        try:
+            # The flags every browser test used: --headless and --no-sandbox for a
+            # container, no GPU, no background requests to Google's services.
+            self.browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+        finally:
+            asyncio.events._set_running_loop(None)
+
+    @contextlib.contextmanager
+    def lend(self) -> Iterator[Browser]:
+        """The browser for one test; the contexts the test opened are closed after it,
+        so no cookie, storage or page outlives the test."""
+        asyncio.events._set_running_loop(self._loop)
+        try:
+            yield self.browser
+        finally:
+            try:
+                for context in self.browser.contexts:
+                    context.close()
+            finally:
+                asyncio.events._set_running_loop(None)
+
+    def stop(self) -> None:
+        """Close Chromium and the driver."""
+        asyncio.events._set_running_loop(self._loop)
+        try:
+            self.browser.close()
+        finally:
+            self._playwright.stop()
+            asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[_Chromium]:
+    chromium = _Chromium()
+    try:
+        yield chromium
+    finally:
+        chromium.stop()
+
+
+@pytest.fixture
+def browser(_chromium: _Chromium) -> Iterator[Browser]:
+    """Headless Chromium driven by Playwright (sync API): one browser per worker, started
+    for the first browser test, shared by the next ones; each test opens contexts of its
+    own (Playwright's unit of isolation: cookies, storage, viewport, locale, colour
+    scheme), closed after it. Starting the driver and Chromium for each test cost about
+    2 s a test."""
+    with _chromium.lend() as shared:
+        yield shared
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from browser_support import _chromium, browser  # noqa: F401  (fixtures: one Chromium per worker)
 from database_support import (
     Statement,
     copy_sqlite,
@@ -198,7 +199,24 @@ def proofs() -> RecordingProofSender:
     return RecordingProofSender()
 
 
+#: What a test marked ``browser`` (and not ``slow``) takes, about: a page journey.
+BROWSER_SECONDS = 10.0
+
+
+def expected_seconds(item: pytest.Item) -> float:
+    """About how long ``item`` takes: ``@pytest.mark.slow(seconds=N)`` says N, a bare
+    ``slow`` mark or a ``browser`` mark about 10 s, anything else next to nothing."""
+    slow = item.get_closest_marker("slow")
+    if slow is not None:
+        return float(slow.kwargs.get("seconds", BROWSER_SECONDS))
+    return BROWSER_SECONDS if item.get_closest_marker("browser") else 0.0
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the long tests (marked ``slow`` or ``browser``) first, so that with two
-    workers they overlap the many short ones instead of finishing the run alone."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1)
+    """Run the longest tests first, so that the workers share them out and the many
+    short ones fill in around them, instead of a long test starting near the end and
+    finishing the run alone. With ``--maxschedchunk=1`` (as CI runs it) pytest-xdist
+    hands each worker the next test when it has fewer than two waiting: longest first,
+    to whichever worker is free. (Without it, xdist gives each worker a run of
+    consecutive tests at the start: every long test on the first worker.)"""
+    items.sort(key=expected_seconds, reverse=True)  # stable: the rest keep their order

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
+from browser_support import AXE, BROWSER_MARKS, serving
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
 from web_support import web_settings
@@ -29,6 +29,9 @@ from digest.deliver.proofs import ProofSender
 from digest.store import Store
 from digest.store.editions import get_edition
 from digest.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser-admin"
 READERS = 20
@@ -85,8 +88,8 @@ def send_edition(site: Site) -> None:
     asyncio.run(run_sender(site.store, site.settings, messages, sender_id="browser-test", stop=stop, edition_ids=ids))
 
 
-def test_admin_journeys_in_a_real_browser(site: Site) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+def test_admin_journeys_in_a_real_browser(site: Site, browser: Browser) -> None:
+    from playwright.sync_api import Page, expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = site.base_url
@@ -106,97 +109,89 @@ def test_admin_journeys_in_a_real_browser(site: Site) -> None:
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900})
-            page = context.new_page()
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900})
+    page = context.new_page()
 
-            # Sign in; a page asked for without a session leads to the form first.
-            page.goto(f"{base}/admin/subscribers")
-            expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fsubscribers")
-            sign_in(page, "editor@example.org")
-            shoot(page, "dashboard")
+    # Sign in; a page asked for without a session leads to the form first.
+    page.goto(f"{base}/admin/subscribers")
+    expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fsubscribers")
+    sign_in(page, "editor@example.org")
+    shoot(page, "dashboard")
 
-            # Search.
-            page.goto(f"{base}/admin/subscribers")
-            expect(page.locator("#result-count")).to_have_text(f"{READERS + 3} subscribers match.")
-            page.get_by_label("Search address or name").fill("martin")
-            page.get_by_role("button", name="Search").click()
-            expect(page.locator("#result-count")).to_have_text("3 subscribers match.")
-            expect(page.get_by_label("Search address or name")).to_have_value("martin")
-            shoot(page, "subscribers")
+    # Search.
+    page.goto(f"{base}/admin/subscribers")
+    expect(page.locator("#result-count")).to_have_text(f"{READERS + 3} subscribers match.")
+    page.get_by_label("Search address or name").fill("martin")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#result-count")).to_have_text("3 subscribers match.")
+    expect(page.get_by_label("Search address or name")).to_have_value("martin")
+    shoot(page, "subscribers")
 
-            # Import a file with bad rows: the valid row is kept, each bad one reported.
-            page.goto(f"{base}/admin/subscribers/import")
-            page.get_by_label("CSV file").set_input_files(
-                files=[{"name": "list.csv", "mimeType": "text/csv",
-                        "buffer": b"email,name\nnew.reader@example.org,New\nnot-an-address,Bad\n,Empty\n"}]
-            )  # fmt: skip
-            page.get_by_label("These people already confirmed").check()
-            page.get_by_role("button", name="Import", exact=True).click()
-            expect(page.get_by_role("status").first).to_contain_text("1 added")
-            expect(page.locator(".rejected li")).to_have_count(2)
-            expect(page.locator(".rejected")).to_contain_text("Line 3:")
-            shoot(page, "import")
+    # Import a file with bad rows: the valid row is kept, each bad one reported.
+    page.goto(f"{base}/admin/subscribers/import")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "list.csv", "mimeType": "text/csv",
+                "buffer": b"email,name\nnew.reader@example.org,New\nnot-an-address,Bad\n,Empty\n"}]
+    )  # fmt: skip
+    page.get_by_label("These people already confirmed").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("1 added")
+    expect(page.locator(".rejected li")).to_have_count(2)
+    expect(page.locator(".rejected")).to_contain_text("Line 3:")
+    shoot(page, "import")
 
-            # Edit a summary: the preview and the test mail show it.
-            page.goto(f"{base}/admin/editions/{site.day}")
-            page.get_by_text("Edit story 1").click()
-            page.locator("#summary-fr-0").fill("Le résumé corrigé par la rédaction.")
-            page.get_by_role("button", name="Save story 1").click()
-            expect(page.get_by_role("status").first).to_contain_text("Story 1 saved")
-            frame = page.frame_locator("iframe.preview").first
-            expect(frame.locator("body")).to_contain_text("Le résumé corrigé par la rédaction.")
-            shoot(page, "edition")
+    # Edit a summary: the preview and the test mail show it.
+    page.goto(f"{base}/admin/editions/{site.day}")
+    page.get_by_text("Edit story 1").click()
+    page.locator("#summary-fr-0").fill("Le résumé corrigé par la rédaction.")
+    page.get_by_role("button", name="Save story 1").click()
+    expect(page.get_by_role("status").first).to_contain_text("Story 1 saved")
+    frame = page.frame_locator("iframe.preview").first
+    expect(frame.locator("body")).to_contain_text("Le résumé corrigé par la rédaction.")
+    shoot(page, "edition")
 
-            # Test send: only the named address gets mail, with the edited summary.
-            page.locator("#to-fr").fill("proof@example.net")
-            page.get_by_role("button", name="Send the test copy").click()
-            expect(page.get_by_role("status").first).to_contain_text("Test copy sent to proof@example.net")
-            (proof,) = site.smtp.wait_for(1)
-            assert proof.rcpt_tos == ("proof@example.net",)
-            body = proof.message().get_body(("html",))
-            assert body is not None and "Le résumé corrigé par la rédaction." in body.get_content()
+    # Test send: only the named address gets mail, with the edited summary.
+    page.locator("#to-fr").fill("proof@example.net")
+    page.get_by_role("button", name="Send the test copy").click()
+    expect(page.get_by_role("status").first).to_contain_text("Test copy sent to proof@example.net")
+    (proof,) = site.smtp.wait_for(1)
+    assert proof.rcpt_tos == ("proof@example.net",)
+    body = proof.message().get_body(("html",))
+    assert body is not None and "Le résumé corrigé par la rédaction." in body.get_content()
 
-            # Approve, then watch the send's counts move on the deliveries page, no reload.
-            page.get_by_role("button", name="Approve").click()
-            expect(page.get_by_role("status").first).to_contain_text("Edition approved")
-            page.goto(f"{base}/admin/deliveries")
-            row = page.locator(f'tr[data-edition="{site.edition_id}"]')
-            expect(row.locator('[data-state="sent"]')).to_have_text("0")
-            page.evaluate("window.__notReloaded = true")
-            sender = threading.Thread(target=send_edition, args=(site,))
-            sender.start()
-            expect(row.locator('[data-state="sent"]')).to_have_text(str(READERS + 1), timeout=30_000)
-            sender.join(timeout=30)
-            assert page.evaluate("window.__notReloaded") is True
-            mails = [m for m in site.smtp.received if m.rcpt_tos != ("proof@example.net",)]
-            assert len(mails) == READERS + 1
-            sent_body = mails[0].message().get_body(("html",))
-            assert sent_body is not None and "Le résumé corrigé par la rédaction." in sent_body.get_content()
-            shoot(page, "deliveries")
+    # Approve, then watch the send's counts move on the deliveries page, no reload.
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status").first).to_contain_text("Edition approved")
+    page.goto(f"{base}/admin/deliveries")
+    row = page.locator(f'tr[data-edition="{site.edition_id}"]')
+    expect(row.locator('[data-state="sent"]')).to_have_text("0")
+    page.evaluate("window.__notReloaded = true")
+    sender = threading.Thread(target=send_edition, args=(site,))
+    sender.start()
+    expect(row.locator('[data-state="sent"]')).to_have_text(str(READERS + 1), timeout=30_000)
+    sender.join(timeout=30)
+    assert page.evaluate("window.__notReloaded") is True
+    mails = [m for m in site.smtp.received if m.rcpt_tos != ("proof@example.net",)]
+    assert len(mails) == READERS + 1
+    sent_body = mails[0].message().get_body(("html",))
+    assert sent_body is not None and "Le résumé corrigé par la rédaction." in sent_body.get_content()
+    shoot(page, "deliveries")
 
-            # Sign out: the pages need a session again.
-            page.get_by_role("button", name="Sign out").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-            page.goto(f"{base}/admin")
-            expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin")
+    # Sign out: the pages need a session again.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.goto(f"{base}/admin")
+    expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin")
 
-            # A viewer reads, but a change is refused.
-            sign_in(page, "viewer@example.org")
-            page.goto(f"{base}/admin/editions/{site.day}")
-            expect(page.get_by_role("button", name="Rebuild")).to_have_count(0)
-            token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
-            rebuild = f"{base}/admin/editions/{site.day}/fr/rebuild"
-            refused = page.request.post(rebuild, form={"csrf_token": token or ""}, headers={"Accept-Language": "en"})
-            assert refused.status == 403 and "does not allow" in refused.text()
-            context.close()
-        finally:
-            browser.close()
+    # A viewer reads, but a change is refused.
+    sign_in(page, "viewer@example.org")
+    page.goto(f"{base}/admin/editions/{site.day}")
+    expect(page.get_by_role("button", name="Rebuild")).to_have_count(0)
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    rebuild = f"{base}/admin/editions/{site.day}/fr/rebuild"
+    refused = page.request.post(rebuild, form={"csrf_token": token or ""}, headers={"Accept-Language": "en"})
+    assert refused.status == 403 and "does not allow" in refused.text()
+    context.close()
 
 
 CONSOLE_PAGES = ["/admin", "/admin/subscribers", "/admin/subscribers/1", "/admin/subscribers/import",
@@ -205,34 +200,27 @@ CONSOLE_PAGES = ["/admin", "/admin/subscribers", "/admin/subscribers/1", "/admin
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_console_page_passes_axe_at_375_px(site: Site, scheme: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_every_console_page_passes_axe_at_375_px(site: Site, scheme: str, browser: Browser) -> None:
     axe = AXE.read_text(encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            # bypass_csp: the console's CSP rightly refuses the injected axe script.
-            context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900},
-                                          color_scheme=scheme, bypass_csp=True)  # fmt: skip
-            page = context.new_page()
-            found: dict[str, Any] = {}
-            for lang in ("en", "fr"):
-                page.goto(f"{site.base_url}/admin/login?lang={lang}")
-                found |= _serious(page, axe, f"login ({lang})")
-            page.goto(f"{site.base_url}/admin/login")
-            page.locator("#email").fill("owner@example.org")
-            page.locator("#password").fill(PASSWORD)
-            page.locator("form.form button[type=submit]").click()
-            page.wait_for_url(f"{site.base_url}/admin")
-            for path in CONSOLE_PAGES:
-                page.goto(site.base_url + path.format(day=site.day))
-                found |= _serious(page, axe, path)
-                if scheme == "dark":
-                    page.screenshot(path=str(ARTIFACTS / f"admin-dark{path.replace('/', '-')}.png"), full_page=True)
-            assert found == {}
-        finally:
-            browser.close()
+    # bypass_csp: the console's CSP rightly refuses the injected axe script.
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900},
+                                  color_scheme=scheme, bypass_csp=True)  # fmt: skip
+    page = context.new_page()
+    found: dict[str, Any] = {}
+    for lang in ("en", "fr"):
+        page.goto(f"{site.base_url}/admin/login?lang={lang}")
+        found |= _serious(page, axe, f"login ({lang})")
+    page.goto(f"{site.base_url}/admin/login")
+    page.locator("#email").fill("owner@example.org")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{site.base_url}/admin")
+    for path in CONSOLE_PAGES:
+        page.goto(site.base_url + path.format(day=site.day))
+        found |= _serious(page, axe, path)
+        if scheme == "dark":
+            page.screenshot(path=str(ARTIFACTS / f"admin-dark{path.replace('/', '-')}.png"), full_page=True)
+    assert found == {}
 
 
 def _serious(page: Any, axe: str, name: str) -> dict[str, Any]:

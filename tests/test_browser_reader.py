@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 import pytest
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
+from browser_support import AXE, BROWSER_MARKS, serving
 from reader_support import stored_edition
 from smtp_server import SMTPServer
 from web_support import add_subscriber, token, web_settings
@@ -25,6 +25,9 @@ from web_support import add_subscriber, token, web_settings
 from digest.store import Store
 from digest.store import subscribers as db
 from digest.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -83,8 +86,8 @@ def _link(mail: Any, base_url: str) -> str:
     return match.group(0)
 
 
-def test_reader_journeys_at_375px_in_light_and_dark_mode(site: Site, tmp_path: Path) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+def test_reader_journeys_at_375px_in_light_and_dark_mode(site: Site, tmp_path: Path, browser: Browser) -> None:
+    from playwright.sync_api import Page, expect
 
     # The README's screenshots are rewritten only when asked (DIGEST_UPDATE_DOCS=1), so a
     # test run leaves the checkout as it found it.
@@ -107,112 +110,104 @@ def test_reader_journeys_at_375px_in_light_and_dark_mode(site: Site, tmp_path: P
         if shot:
             page.screenshot(path=str(shots / f"reader-{shot}.png"), full_page=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    for scheme in ("light", "dark"):
+        # bypass_csp: the pages forbid scripts; axe is injected by the test only
+        context = browser.new_context(
+            locale="fr-FR",
+            viewport={"width": 375, "height": 800},
+            color_scheme=scheme,
+            bypass_csp=True,
+            java_script_enabled=True,
         )
-        try:
-            for scheme in ("light", "dark"):
-                # bypass_csp: the pages forbid scripts; axe is injected by the test only
-                context = browser.new_context(
-                    locale="fr-FR",
-                    viewport={"width": 375, "height": 800},
-                    color_scheme=scheme,
-                    bypass_csp=True,
-                    java_script_enabled=True,
-                )
-                page = context.new_page()
-                dark = scheme == "dark"
+        page = context.new_page()
+        dark = scheme == "dark"
 
-                # The subscribe form: consent box beside its label, French contraction.
-                page.goto(f"{site.base_url}/subscribe")
-                expect(page.get_by_role("heading", level=1)).to_have_text("S'abonner au Brief")
-                box = page.locator("#consent").bounding_box()
-                label = page.locator("label[for=consent]").bounding_box()
-                assert box and label and abs(label["y"] - box["y"]) < 10 and label["x"] > box["x"]
-                check(page, "subscribe-dark" if dark else "subscribe")
+        # The subscribe form: consent box beside its label, French contraction.
+        page.goto(f"{site.base_url}/subscribe")
+        expect(page.get_by_role("heading", level=1)).to_have_text("S'abonner au Brief")
+        box = page.locator("#consent").bounding_box()
+        label = page.locator("label[for=consent]").bounding_box()
+        assert box and label and abs(label["y"] - box["y"]) < 10 and label["x"] > box["x"]
+        check(page, "subscribe-dark" if dark else "subscribe")
 
-                if dark:
-                    # Unsubscribe page in dark mode: the danger button is readable.
-                    sam = db.by_email(site.store, "sam@example.org")
-                    assert sam is not None and sam.id is not None
-                    page.goto(f"{site.base_url}/unsubscribe/{token(sam.id, 'unsubscribe', NOW)}")
-                    expect(page.get_by_role("button")).to_have_count(1)
-                    check(page, "unsubscribe-dark")
-                    context.close()
-                    continue
-
-                # Already subscribed: same page, and a mail with the preferences link.
-                page.get_by_label("Adresse e-mail").fill("zoe@example.org")
-                page.get_by_label("J'accepte de recevoir Le Brief").check()
-                page.get_by_role("button", name="Je m'abonne").click()
-                expect(page.get_by_role("heading", level=1)).to_have_text("Vérifiez votre boîte de réception")
-                assert "/subscribe?sent=1" in page.url  # post/redirect/get: a refresh posts nothing
-                (mail,) = site.smtp.wait_for(1)
-                assert mail.message()["Subject"] == "Vous êtes déjà abonné au Brief"
-                page.goto(_link(mail, site.base_url))
-                expect(page.get_by_role("heading", level=1)).to_have_text("Vos préférences")
-
-                # A link on request.
-                page.goto(f"{site.base_url}/account")
-                check(page, "account")
-                page.get_by_label("Adresse e-mail").fill("sam@example.org")
-                page.get_by_role("button", name="M'envoyer un lien").click()
-                expect(page.get_by_role("status")).to_contain_text("Si cette adresse est abonnée")
-                mails = site.smtp.wait_for(2)
-                page.goto(_link(mails[1], site.base_url))
-                # Preferences in English: English words, English zone names.
-                expect(page.locator("html")).to_have_attribute("lang", "en")
-                expect(page.get_by_role("heading", level=1)).to_have_text("Your preferences")
-                expect(page.locator("optgroup[label=Asia]")).to_have_count(1)
-                check(page, "preferences-en")
-
-                # Preferences in French.
-                page.goto(f"{site.base_url}/preferences/{token(site.subscriber_id, 'preferences', NOW)}")
-                expect(page.locator("optgroup[label=Asie]")).to_have_count(1)
-                labels = page.locator("fieldset.topics label").all_inner_texts()
-                assert labels == sorted(labels, key=lambda s: s.replace("É", "E"))
-                check(page, "preferences-fr")
-
-                # The archive, an edition, and the feed.
-                page.goto(f"{site.base_url}/archive")
-                expect(page.get_by_role("heading", level=1)).to_have_text("Éditions passées")
-                dates = page.locator("table.editions a").all_inner_texts()
-                assert dates[0].startswith("lundi 30 novembre") and len(dates) == 4
-                check(page, "archive")
-                page.locator("table.editions a").first.click()
-                expect(page.get_by_role("link", name="Je m'abonne")).to_be_visible()
-                assert "zoe@example.org" not in page.content()
-                check(page, "archive-edition")
-                feed = feedparser.parse(page.request.get(f"{site.base_url}/archive/feed.xml").body())
-                assert not feed.bozo and len(feed.entries) == 4
-
-                # View in browser, then unsubscribe: no personal link any more.
-                view = f"{site.base_url}/editions/{site.edition_id}?t=" + token(
-                    site.subscriber_id, "archive", NOW, scope=str(site.edition_id)
-                )
-                answer = page.goto(view)
-                assert answer and answer.headers["x-robots-tag"] == "noindex, nofollow"
-                assert "zoe@example.org" not in page.content()  # the stand-in renders reader<id>
-                page.goto(f"{site.base_url}/unsubscribe/{token(site.subscriber_id, 'unsubscribe', NOW)}")
-                page.get_by_role("button", name="Me désabonner").click()
-                expect(page.get_by_role("heading", level=1)).to_have_text("Vous êtes désabonné")
-                answer = page.goto(view)
-                assert answer and answer.headers["x-robots-tag"] == "noindex, nofollow"
-                assert page.locator("meta[name=robots]").get_attribute("content") == "noindex, nofollow"
-                assert "/unsubscribe/" not in page.content() and "/preferences/" not in page.content()
-                expect(page.get_by_text("Partager cette édition")).to_be_visible()
-                check(page, "view-after-unsubscribe")
-                context.close()
-
-            # Without JavaScript the forms still work.
-            context = browser.new_context(locale="fr-FR", java_script_enabled=False)
-            page = context.new_page()
-            page.goto(f"{site.base_url}/account")
-            page.get_by_label("Adresse e-mail").fill("nobody@example.org")
-            page.get_by_role("button", name="M'envoyer un lien").click()
-            expect(page.get_by_role("status")).to_contain_text("Si cette adresse est abonnée")
+        if dark:
+            # Unsubscribe page in dark mode: the danger button is readable.
+            sam = db.by_email(site.store, "sam@example.org")
+            assert sam is not None and sam.id is not None
+            page.goto(f"{site.base_url}/unsubscribe/{token(sam.id, 'unsubscribe', NOW)}")
+            expect(page.get_by_role("button")).to_have_count(1)
+            check(page, "unsubscribe-dark")
             context.close()
-        finally:
-            browser.close()
+            continue
+
+        # Already subscribed: same page, and a mail with the preferences link.
+        page.get_by_label("Adresse e-mail").fill("zoe@example.org")
+        page.get_by_label("J'accepte de recevoir Le Brief").check()
+        page.get_by_role("button", name="Je m'abonne").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vérifiez votre boîte de réception")
+        assert "/subscribe?sent=1" in page.url  # post/redirect/get: a refresh posts nothing
+        (mail,) = site.smtp.wait_for(1)
+        assert mail.message()["Subject"] == "Vous êtes déjà abonné au Brief"
+        page.goto(_link(mail, site.base_url))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vos préférences")
+
+        # A link on request.
+        page.goto(f"{site.base_url}/account")
+        check(page, "account")
+        page.get_by_label("Adresse e-mail").fill("sam@example.org")
+        page.get_by_role("button", name="M'envoyer un lien").click()
+        expect(page.get_by_role("status")).to_contain_text("Si cette adresse est abonnée")
+        mails = site.smtp.wait_for(2)
+        page.goto(_link(mails[1], site.base_url))
+        # Preferences in English: English words, English zone names.
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your preferences")
+        expect(page.locator("optgroup[label=Asia]")).to_have_count(1)
+        check(page, "preferences-en")
+
+        # Preferences in French.
+        page.goto(f"{site.base_url}/preferences/{token(site.subscriber_id, 'preferences', NOW)}")
+        expect(page.locator("optgroup[label=Asie]")).to_have_count(1)
+        labels = page.locator("fieldset.topics label").all_inner_texts()
+        assert labels == sorted(labels, key=lambda s: s.replace("É", "E"))
+        check(page, "preferences-fr")
+
+        # The archive, an edition, and the feed.
+        page.goto(f"{site.base_url}/archive")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Éditions passées")
+        dates = page.locator("table.editions a").all_inner_texts()
+        assert dates[0].startswith("lundi 30 novembre") and len(dates) == 4
+        check(page, "archive")
+        page.locator("table.editions a").first.click()
+        expect(page.get_by_role("link", name="Je m'abonne")).to_be_visible()
+        assert "zoe@example.org" not in page.content()
+        check(page, "archive-edition")
+        feed = feedparser.parse(page.request.get(f"{site.base_url}/archive/feed.xml").body())
+        assert not feed.bozo and len(feed.entries) == 4
+
+        # View in browser, then unsubscribe: no personal link any more.
+        view = f"{site.base_url}/editions/{site.edition_id}?t=" + token(
+            site.subscriber_id, "archive", NOW, scope=str(site.edition_id)
+        )
+        answer = page.goto(view)
+        assert answer and answer.headers["x-robots-tag"] == "noindex, nofollow"
+        assert "zoe@example.org" not in page.content()  # the stand-in renders reader<id>
+        page.goto(f"{site.base_url}/unsubscribe/{token(site.subscriber_id, 'unsubscribe', NOW)}")
+        page.get_by_role("button", name="Me désabonner").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vous êtes désabonné")
+        answer = page.goto(view)
+        assert answer and answer.headers["x-robots-tag"] == "noindex, nofollow"
+        assert page.locator("meta[name=robots]").get_attribute("content") == "noindex, nofollow"
+        assert "/unsubscribe/" not in page.content() and "/preferences/" not in page.content()
+        expect(page.get_by_text("Partager cette édition")).to_be_visible()
+        check(page, "view-after-unsubscribe")
+        context.close()
+
+    # Without JavaScript the forms still work.
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site.base_url}/account")
+    page.get_by_label("Adresse e-mail").fill("nobody@example.org")
+    page.get_by_role("button", name="M'envoyer un lien").click()
+    expect(page.get_by_role("status")).to_contain_text("Si cette adresse est abonnée")
+    context.close()

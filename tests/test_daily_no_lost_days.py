@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from delivery_support import add_edition, add_subscribers, delivered_to
 from smtp_server import SMTPServer
@@ -80,6 +81,7 @@ def test_an_explicit_send_rebuilds_a_skipped_edition_once_the_window_holds_artic
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
+@pytest.mark.slow(seconds=10)
 def test_send_says_how_many_it_will_send_and_reports_every_process_sending_them(
     store: Store, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:

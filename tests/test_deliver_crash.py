@@ -65,6 +65,7 @@ def sending_from(store: Store, pid: int) -> bool:
         return any(f":{pid}:" in (s or "") for s in senders)
 
 
+@pytest.mark.slow(seconds=8)
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc to find the helper process")
 def test_helper_processes_exit_within_two_seconds_of_the_parents_sigkill(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
@@ -113,7 +114,7 @@ def test_watchdog_stops_a_helper_whose_parent_is_gone_even_without_a_death_signa
     assert GRACE <= took < GRACE + WATCH_EVERY + 5  # interpreter start-up included
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=50)
 def test_twenty_kills_at_random_moments_duplicate_at_most_the_connections_in_flight(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:

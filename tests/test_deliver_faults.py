@@ -83,6 +83,7 @@ def test_a_relay_refusing_everyone_stops_the_send_naming_5_7_1_and_charges_nobod
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
+@pytest.mark.slow(seconds=12)
 def test_relay_down_for_seven_sends_then_back_delivers_everyone_once_and_charges_nothing(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:
@@ -108,6 +109,7 @@ def test_relay_down_for_seven_sends_then_back_delivers_everyone_once_and_charges
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
+@pytest.mark.slow(seconds=25)
 def test_a_450_for_five_readers_never_suppresses_them_and_each_edition_reaches_them_once_it_clears(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:
@@ -211,6 +213,7 @@ def test_552_at_mail_from_stops_the_send_naming_it_and_nobody_is_charged(
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
+@pytest.mark.slow(seconds=6)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_relay_limiting_connections_gets_no_more_than_a_handful_of_421s_and_every_message(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
@@ -241,6 +244,7 @@ def _start(config: Path, day: date, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+@pytest.mark.slow(seconds=6)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_ctrl_c_stops_a_throttled_send_within_ten_seconds_with_nothing_lost_or_charged(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
@@ -278,6 +282,7 @@ def test_ctrl_c_stops_a_throttled_send_within_ten_seconds_with_nothing_lost_or_c
     assert delivered_to(smtp.received) == {a: 1 for a in addresses}
 
 
+@pytest.mark.slow(seconds=20)
 @pytest.mark.parametrize(
     "db_url",
     [pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="DIGEST_TEST_DATABASE_URL not set"))],
@@ -304,6 +309,7 @@ def test_two_concurrent_senders_summaries_add_up_to_the_messages_delivered(
     assert [p.returncode for p in procs] == [0, 0], outputs
 
 
+@pytest.mark.slow(seconds=9)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_helper_processes_say_why_they_stopped(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path

@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from delivery_support import add_edition, add_subscribers, delivered_to
 from smtp_server import SMTPServer
@@ -59,6 +60,7 @@ def settled_states(store: Store) -> dict[str, int]:
     raise AssertionError(f"delivery states still changing after the kill: {seen}")
 
 
+@pytest.mark.slow(seconds=17)
 def test_sigkill_mid_send_then_send_again_reaches_everyone_duplicating_only_what_was_in_flight(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:
@@ -100,6 +102,7 @@ def test_sigkill_mid_send_then_send_again_reaches_everyone_duplicating_only_what
     assert f"{in_flight} resent after a sender stopped mid-send" in status.output or in_flight == 0
 
 
+@pytest.mark.slow(seconds=8)
 def test_two_send_processes_at_once_mail_each_subscriber_exactly_once(
     store: Store, db_url: str, smtp: SMTPServer, now: datetime, tmp_path: Path
 ) -> None:

@@ -12,6 +12,8 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+
 from digest.daily.demo import SUBSCRIBERS
 from digest.text.typography import typeset
 
@@ -29,6 +31,7 @@ def parse(path: Path) -> EmailMessage:
     return msg
 
 
+@pytest.mark.slow(seconds=8)
 def test_demo_mails_every_confirmed_sample_subscriber_once(tmp_path: Path) -> None:
     first = run_demo(tmp_path)
     assert first.returncode == 0, first.stderr

@@ -129,6 +129,7 @@ _words = st.text(
 _sentence = st.lists(_words, min_size=1, max_size=12).map(" ".join).filter(lambda s: not is_boilerplate(s))
 
 
+@pytest.mark.slow(seconds=10)
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

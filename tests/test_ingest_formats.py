@@ -179,6 +179,7 @@ def test_local_page_without_canonical_link_imported_with_url(tmp_path: Path, db_
     assert both.exit_code == 2 and "--url" in both.stderr
 
 
+@pytest.mark.slow(seconds=20)
 def test_real_pages_imported_by_url_none_rejected_for_metadata(
     store: Store, settings: config.Settings, now: datetime
 ) -> None:

@@ -83,6 +83,7 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
+@pytest.mark.slow(seconds=20)
 def test_excerpt_only_feed_stores_the_pages_article_text_and_reads_each_page_once(
     store: Store, settings: config.Settings, server: FeedServer, now: datetime
 ) -> None:

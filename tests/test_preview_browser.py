@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from browser_support import BROWSER_MARKS, CHROMIUM
@@ -16,6 +17,9 @@ from email_samples import DAY, composer, french_edition
 from digest.cli import preview as preview_cli
 from digest.mail.parts import html_part
 from digest.models import EditionItem, ItemKind, Subscriber
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "email"
 
@@ -61,36 +65,27 @@ def preview_now():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("width", [375, 600])
-def test_no_horizontal_scroll_and_every_headline_visible(email_html: tuple[Path, list[str]], width: int) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_no_horizontal_scroll_and_every_headline_visible(
+    email_html: tuple[Path, list[str]], width: int, browser: Browser
+) -> None:
     path, titles = email_html
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 800})
-            page.route(
-                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
-            )
-            page.goto(path.as_uri())
-            scroll_width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-            assert scroll_width <= width
-            for title in titles:
-                link = page.get_by_role("link", name=title, exact=True)
-                assert link.count() >= 1, title
-                box = link.first.bounding_box()
-                assert box is not None and box["width"] > 0 and box["height"] > 0, title
-                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (title, box)
-                assert link.first.is_visible()
-            card = page.locator("table.container").bounding_box()
-            assert card is not None
-            assert card["width"] == pytest.approx(min(width, 600), abs=1)
-            page.screenshot(path=str(ARTIFACTS / f"edition-{width}.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    scroll_width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    assert scroll_width <= width
+    for title in titles:
+        link = page.get_by_role("link", name=title, exact=True)
+        assert link.count() >= 1, title
+        box = link.first.bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0, title
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (title, box)
+        assert link.first.is_visible()
+    card = page.locator("table.container").bounding_box()
+    assert card is not None
+    assert card["width"] == pytest.approx(min(width, 600), abs=1)
+    page.screenshot(path=str(ARTIFACTS / f"edition-{width}.png"), full_page=True)
 
 
 def test_preview_screenshots_are_600_and_375_pixels_wide(email_html: tuple[Path, list[str]], tmp_path: Path) -> None:

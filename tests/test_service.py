@@ -127,6 +127,7 @@ def mailbox(smtp: SMTPServer) -> dict[str, list[datetime]]:
     return out
 
 
+@pytest.mark.slow(seconds=15)
 @pytest.mark.parametrize("week", sorted(WEEKS))
 async def test_simulated_week_across_dst_one_edition_per_local_day_at_local_send_time(
     tmp_path: Path, smtp: SMTPServer, week: str
@@ -321,6 +322,7 @@ def real_send_time() -> datetime:
     return now if (now.hour, now.minute) == (0, 0) else now - timedelta(minutes=1)
 
 
+@pytest.mark.slow(seconds=10)
 def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, smtp: SMTPServer) -> None:
     store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
     store.init()
@@ -357,6 +359,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, smtp
     assert sorted(r.rcpt_tos[0] for r in smtp.received) == [f"r{i}@example.org" for i in range(5)]
 
 
+@pytest.mark.slow(seconds=6)
 def test_serve_refuses_a_port_in_use_in_one_line(tmp_path: Path, smtp: SMTPServer) -> None:
     import socket
 
@@ -436,7 +439,7 @@ def messages_per_address(smtp: SMTPServer) -> dict[str, int]:
     return out
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=50)
 def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: str, tmp_path: Path) -> None:
     """Three `digest serve` processes (scheduler and sender each) started together on one
     PostgreSQL database with 3,000 subscribers: one edition, one decision, one message
@@ -503,7 +506,7 @@ async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp
         store.close()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=50)
 def test_three_worker_processes_on_postgresql_send_each_subscriber_once(pg_url: str, tmp_path: Path) -> None:
     """The scheduler's tick fans out an edition to 3,000 subscribers; three `digest
     worker` processes started together deliver it: one message per subscriber."""
