@@ -101,9 +101,14 @@ class Claims:
         self.edition_ids = list(edition_ids) if edition_ids is not None else None
         self.dead: list[str] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-db")
-        # Outcomes have a thread and a connection of their own: a reply's commit never
-        # waits behind a claim, and its SQL is written once (OutcomeWriter).
-        self._outcomes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-outcomes")
+        # Outcomes have a connection of their own with their SQL written once
+        # (OutcomeWriter) and, on PostgreSQL, a thread of their own: a reply's commit
+        # never waits behind a claim. SQLite has one writer at a time: there a second
+        # thread would only meet the database's lock and its busy-wait sleeps.
+        if store.engine.dialect.name == "sqlite":
+            self._outcomes = self._executor
+        else:
+            self._outcomes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-outcomes")
         self._writer = OutcomeWriter(store, sender)
 
     async def _run(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -167,6 +172,6 @@ class Claims:
 
     def close(self) -> None:
         """Stop the database threads (after the calls under way)."""
-        self._executor.shutdown(wait=True)
         self._outcomes.submit(self._writer.close).result()
         self._outcomes.shutdown(wait=True)
+        self._executor.shutdown(wait=True)

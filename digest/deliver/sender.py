@@ -210,7 +210,12 @@ class Sender:
                 await self.claims.find_dead()
 
     async def _queue_window(self, rows: list[ClaimedDelivery], queue: Jobs) -> None:
-        jobs = [self._prepare(row) for row in rows]
+        jobs = []
+        for row in rows:
+            jobs.append(self._prepare(row))
+            # Composing (and signing: ~2 ms of RSA each) a whole window at once would
+            # leave every connection's reply unread meanwhile: let them go on between two.
+            await asyncio.sleep(0)
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
             if job.row.id not in ours:
