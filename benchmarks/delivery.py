@@ -4,6 +4,7 @@ run with smtp-source against the same sinks; then 10k vs 100k subscribers.
 
     .venv/bin/python benchmarks/delivery.py [--messages 3000] [--connections 1,2,4,8,16,32,64]
         [--processes 2] [--scale 10000,100000] [--database-url URL] [--skip-scale] [--repeat 3]
+    .venv/bin/python benchmarks/delivery.py --compare cdcd527 [--messages 5000] [--connections 8] [--rounds 3]
 
 Needs smtp-sink and smtp-source (Debian package postfix; only these two binaries are
 used, the Postfix daemon need not and should not run). Everything else is the real
@@ -112,15 +113,22 @@ def smtp_source(port: int, message: Path, sessions: int, count: int) -> float:
 # The database -----------------------------------------------------------------------
 
 
-def prepare_store(url: str, subscribers: int) -> tuple[Store, int]:
-    """A store holding the real edition and ``subscribers`` confirmed readers."""
+def orangesum() -> Path:
+    """The OrangeSum texts in ../shared/bench (or ../../shared/bench from a worktree folder)."""
+    found = [p / "shared" / "bench" / "orangesum" for p in (ROOT.parent, ROOT.parent.parent)]
+    return next((p for p in found if p.exists()), found[0])
+
+
+def prepare_store(url: str, subscribers: int, *, articles: int = 500) -> tuple[Store, int]:
+    """A store holding the real edition (built from ``articles`` OrangeSum texts) and
+    ``subscribers`` confirmed readers."""
     from render import NOW, edition
 
     from digest.store.editions import save_edition
 
     store = Store(url)
     store.init()
-    built = edition(ROOT.parent / "shared" / "bench" / "orangesum")
+    built = edition(orangesum(), articles)
     # the OrangeSum texts are not stored as articles: the items keep no article id
     built = replace(built, id=None, items=tuple(replace(i, article_id=None) for i in built.items))
     ed = save_edition(store, built, rebuild=False, now=NOW)
@@ -267,7 +275,16 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure, the best one kept")
     parser.add_argument("--database-url", default="", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--compare", metavar="REV", help="this checkout against REV (compare_revisions.py)")
+    parser.add_argument("--rounds", type=int, default=3, help="--compare: rounds of smtp-source, this, REV")
     args = parser.parse_args()
+    if args.compare:
+        from compare_revisions import compare
+
+        connections = int(args.connections.split(",")[0]) if "," not in args.connections else 8
+        compare(args.compare, messages=args.messages, connections=connections, rounds=args.rounds,
+                database_url=args.database_url)  # fmt: skip
+        return
     connections = [int(c) for c in args.connections.split(",")]
     process_counts = [int(p) for p in args.processes.split(",")]
 

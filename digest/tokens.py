@@ -12,8 +12,11 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, int_to_bytes
+from itsdangerous.signer import SigningAlgorithm
 
 from digest.errors import TokenError
 
@@ -38,6 +41,8 @@ class Tokens:
         # the cost of a token, and a send makes three tokens per subscriber.
         self._serializers: dict[str, URLSafeTimedSerializer] = {}
         self._untimed: dict[str, URLSafeSerializer] = {}
+        self._signers: dict[tuple[str, str], _Signer] = {}
+        self._last_payload: tuple[int | None, bytes] = (None, b"")
 
     def _serializer(self, purpose: str, scope: str = "") -> URLSafeTimedSerializer:
         # A scope (e.g. the edition an archive link names) is part of the salt: the
@@ -59,10 +64,25 @@ class Tokens:
             return serializer.dumps(subscriber_id)
         # itsdangerous reads the clock itself; pinning it makes tokens reproducible
         # (per-variant message bytes, tests) without patching time.
-        signer = serializer.make_signer(serializer.salt)
-        payload = serializer.dump_payload(subscriber_id)
         ts = int(now.astimezone(UTC).timestamp())
-        return _sign_at(signer, payload, ts)
+        return _sign_at(self._signer(purpose, scope), self._payload(subscriber_id), ts)
+
+    def _signer(self, purpose: str, scope: str) -> _Signer:
+        # The signer's derived key is computed once per purpose and scope, not once per
+        # token (itsdangerous derives it again for every signature it makes).
+        found = self._signers.get((purpose, scope))
+        if found is None:
+            serializer = self._serializer(purpose, scope)
+            signer = serializer.make_signer(serializer.salt)
+            found = _Signer(signer.sep, signer.derive_key(), signer.algorithm)
+            self._signers[purpose, scope] = found
+        return found
+
+    def _payload(self, subscriber_id: int) -> bytes:
+        # A message carries three tokens for the same reader: the payload is made once.
+        if self._last_payload[0] != subscriber_id:
+            self._last_payload = (subscriber_id, self._serializer("unsubscribe").dump_payload(subscriber_id))
+        return self._last_payload[1]
 
     def check(self, purpose: str, token: str, *, now: datetime | None = None, scope: str = "") -> int:
         """The subscriber id inside a valid token; TokenError when forged, altered,
@@ -206,11 +226,17 @@ _STAMP = re.compile(r"([0-9a-z]{1,13})\.([0-9a-z]{0,13})\.([A-Za-z0-9_-]{12})")
 _SHORT = re.compile(r"([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{16})")
 
 
-def _sign_at(signer: object, payload: bytes, ts: int) -> str:
-    """Sign ``payload`` as TimestampSigner would at time ``ts``."""
-    from itsdangerous.encoding import base64_encode, int_to_bytes
+class _Signer(NamedTuple):
+    """What a TimestampSigner signs with: its separator, derived key and algorithm."""
 
-    sep: bytes = signer.sep  # type: ignore[attr-defined]
-    value = payload + sep + base64_encode(int_to_bytes(ts))
-    sig: bytes = signer.get_signature(value)  # type: ignore[attr-defined]
-    return (value + sep + sig).decode("ascii")
+    sep: bytes
+    key: bytes
+    algorithm: SigningAlgorithm
+
+
+def _sign_at(signer: _Signer, payload: bytes, ts: int) -> str:
+    """Sign ``payload`` as TimestampSigner would at time ``ts`` (the same bytes as its
+    ``get_signature``: the algorithm's signature with the derived key, base64)."""
+    value = payload + signer.sep + base64_encode(int_to_bytes(ts))
+    sig = base64_encode(signer.algorithm.get_signature(signer.key, value))
+    return (value + signer.sep + sig).decode("ascii")

@@ -25,6 +25,7 @@ from digest.store import Store, outcomes
 from digest.store import claims as db
 from digest.store.claims import ClaimedDelivery
 from digest.store.delivery_admin import finish_editions
+from digest.store.outcome_writer import OutcomeWriter
 from digest.store.outcomes import AttemptResult, Recorded
 
 _T = TypeVar("_T")
@@ -100,6 +101,15 @@ class Claims:
         self.edition_ids = list(edition_ids) if edition_ids is not None else None
         self.dead: list[str] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-db")
+        # Outcomes have a connection of their own with their SQL written once
+        # (OutcomeWriter) and, on PostgreSQL, a thread of their own: a reply's commit
+        # never waits behind a claim. SQLite has one writer at a time: there a second
+        # thread would only meet the database's lock and its busy-wait sleeps.
+        if store.engine.dialect.name == "sqlite":
+            self._outcomes = self._executor
+        else:
+            self._outcomes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-outcomes")
+        self._writer = OutcomeWriter(store, sender)
 
     async def _run(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         loop = asyncio.get_running_loop()
@@ -130,10 +140,19 @@ class Claims:
         return await self._run(db.mark_sending, self.store, self.sender, ids, now=self.clock(), lease=self.lease)
 
     async def record(self, results: Sequence[AttemptResult]) -> Recorded:
-        """Write outcomes (sent only after a 250), attempts and suppressions."""
-        return await self._run(
-            outcomes.record, self.store, self.sender, results, soft_limit=self.soft_limit, soft_days=self.soft_days
+        """Write outcomes (sent only after a 250), attempts and suppressions, on the
+        outcome thread."""
+        loop = asyncio.get_running_loop()
+        write = functools.partial(
+            outcomes.record,
+            self.store,
+            self.sender,
+            results,
+            soft_limit=self.soft_limit,
+            soft_days=self.soft_days,
+            prepared=self._writer,
         )
+        return await loop.run_in_executor(self._outcomes, write)
 
     async def refund(self, ids: Sequence[int], note: str) -> int:
         """Give back the attempts a stopped send charged (see :func:`outcomes.refund`)."""
@@ -152,5 +171,7 @@ class Claims:
         return await self._run(finish_editions, self.store, edition_ids, now=self.clock())
 
     def close(self) -> None:
-        """Stop the database thread (after the calls under way)."""
+        """Stop the database threads (after the calls under way)."""
+        self._outcomes.submit(self._writer.close).result()
+        self._outcomes.shutdown(wait=True)
         self._executor.shutdown(wait=True)

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -135,8 +135,9 @@ class Connection:
         self.opened += 1
         return None
 
-    async def send(self, message: OutgoingMessage) -> SmtpOutcome:
-        """One transaction: MAIL FROM, RCPT TO, DATA with the message's bytes."""
+    async def send(self, message: OutgoingMessage, ready: Awaitable[None] | None = None) -> SmtpOutcome:
+        """One transaction: MAIL FROM, RCPT TO, DATA with the message's bytes; ``ready``
+        is awaited before the message is handed over (see :func:`transaction`)."""
         if not self.connected:
             failed = await self._connect()
             if failed is not None:
@@ -148,8 +149,10 @@ class Connection:
         try:
             wire = wire_form(message)
             if wire is not None:
-                reply = await transaction(self.client, message, wire, self.config.timeout, handed_over)
+                reply = await transaction(self.client, message, wire, self.config.timeout, handed_over, ready)
             else:
+                if ready is not None:
+                    await ready
                 _, reply = await self.client.sendmail(message.mail_from, [message.rcpt_to], message.data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             if isinstance(exc, ValueError):  # an address aiosmtplib refuses to put on the wire
@@ -277,7 +280,9 @@ class Pool:
 
     # Sending ------------------------------------------------------------------------
 
-    async def _send(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
+    async def _send(
+        self, connection: Connection, message: OutgoingMessage, ready: Awaitable[None] | None = None
+    ) -> SmtpOutcome:
         if self.stop.is_set():
             return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
         if self.pacer.would_wait():  # a pause or a rate: wait, unless the send stops meanwhile
@@ -285,7 +290,7 @@ class Pool:
                 return SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, "not sent: the send was stopped")
         else:
             await self.pacer.acquire()
-        outcome = await connection.send(message)
+        outcome = await connection.send(message, ready)
         if outcome.throttle:
             self.pacer.slow_down()
             log.warning("SMTP server throttling; slowing down", extra={"reply": outcome.message})
@@ -296,12 +301,15 @@ class Pool:
             self._accepted()
         return outcome
 
-    async def deliver(self, connection: Connection, message: OutgoingMessage) -> SmtpOutcome:
-        """Send ``message`` on ``connection`` at the pool's pace. A 421 at the greeting
+    async def deliver(
+        self, connection: Connection, message: OutgoingMessage, *, ready: Awaitable[None] | None = None
+    ) -> SmtpOutcome:
+        """Send ``message`` on ``connection`` at the pool's pace, handing it over once
+        ``ready`` is done (the connection's previous outcome written). A 421 at the greeting
         while other connections are open shrinks the pool (the message is the caller's
         to send on another); any other connection failure is retried on a fresh
         connection up to :data:`CONNECT_TRIES` times, pausing in between."""
-        outcome = await self._send(connection, message)
+        outcome = await self._send(connection, message, ready)
         tries = 1
         while outcome.stage is Stage.CONNECT and outcome.verdict is Verdict.RETRY:
             others = sum(1 for c in self.connections if c is not connection and c.connected)
@@ -319,7 +327,7 @@ class Pool:
                 extra={"connection": connection.index, "error": outcome.message, "pause": connection.pause()},
             )
             await _first_of(asyncio.sleep(connection.pause()), self.stop.wait())
-            outcome = await self._send(connection, message)
+            outcome = await self._send(connection, message, ready)
             tries += 1
         if outcome.fatal:
             self.fatal = self._where(outcome.message)

@@ -9,13 +9,14 @@ Within a batch the work is a pipeline, so the database never stalls the connecti
   in ``sending`` are the ones queued or on the wire — after a crash, the only ones a
   reader might get twice;
 * one *worker* per connection takes messages off the queue and sends them;
-* each outcome is committed as soon as its reply arrives, ``sent`` only for a 250,
-  retries with their backoff; the connection waits for that commit before it takes
-  its next message. Replies that arrive while a commit is under way are written
-  together by the next one (group commit), so the database keeps up with any number
-  of connections — and after a ``kill -9`` each connection has at most one message
-  the server took whose outcome is not written: the duplicates a crash can make are
-  at most the connections.
+* each outcome is committed as soon as its reply arrives (on a thread and a
+  connection of its own), ``sent`` only for a 250, retries with their backoff; the
+  connection sends the next message's envelope and bytes meanwhile, but not its final
+  dot until that commit is done. Replies that arrive while a commit is under way are
+  written together by the next one (group commit), so the database keeps up with any
+  number of connections — and after a ``kill -9`` each connection has at most one
+  message the server took whose outcome is not written: the duplicates a crash can
+  make are at most the connections.
 
 Leases are renewed while a batch runs; rows not started when the loop stops (a stop
 request, a server that went down) are released for another sender at once, and rows
@@ -209,7 +210,12 @@ class Sender:
                 await self.claims.find_dead()
 
     async def _queue_window(self, rows: list[ClaimedDelivery], queue: Jobs) -> None:
-        jobs = [self._prepare(row) for row in rows]
+        jobs = []
+        for row in rows:
+            jobs.append(self._prepare(row))
+            # Composing (and signing: ~2 ms of RSA each) a whole window at once would
+            # leave every connection's reply unread meanwhile: let them go on between two.
+            await asyncio.sleep(0)
         ours = await self.claims.mark_sending([j.row.id for j in jobs])
         for job in jobs:
             if job.row.id not in ours:
@@ -260,7 +266,13 @@ class Sender:
             return Job(row, None, f"could not compose the message: {type(exc).__name__}: {exc}")
 
     async def _work(self, connection: Connection, queue: Jobs) -> None:
-        """Send the queued messages on one connection, while the pool allows it."""
+        """Send the queued messages on one connection, while the pool allows it.
+
+        The next message's envelope and bytes go out while the previous outcome is
+        being committed, but its final dot waits for that commit (``ready``): a crash
+        never leaves more than one sent-but-unwritten message per connection.
+        """
+        written: asyncio.Future[None] | None = None  # the commit of this connection's last outcome
         while True:
             if connection.index >= self.pool.limit and connection.connected:
                 await connection.close()  # the server allows fewer connections: free ours
@@ -277,15 +289,13 @@ class Sender:
                 reason = self.pool.fatal or f"SMTP server unavailable: {self.pool.last_error}"
                 outcome = SmtpOutcome(Verdict.UNTRIED, Stage.CONNECT, None, reason)
             else:
-                outcome = await self.pool.deliver(connection, job.message)
+                outcome = await self.pool.deliver(connection, job.message, ready=written)
                 if outcome.throttle and not outcome.charged and job.requeued < MAX_REQUEUES:
                     job.requeued += 1  # not this connection's to send now: another takes it
                     queue.put_back(job)
                     continue
             try:
-                # The next message waits until this outcome is committed: a crash never
-                # leaves more than one sent-but-unwritten message per connection.
-                await self._queue_result(job, outcome, wait=True)
+                written = self._queue_result(job, outcome, wait=True)
             finally:
                 queue.done()
 

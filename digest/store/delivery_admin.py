@@ -180,6 +180,9 @@ def counts(store: Store, edition_ids: Collection[int]) -> dict[str, int]:
         return out
     query = select(D.state, func.count()).where(D.edition_id.in_(list(edition_ids))).group_by(D.state)
     with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # the counters its triggers keep (migration 0014)
+            c = t.delivery_counts.c
+            query = select(c.state, func.sum(c.n)).where(c.edition_id.in_(list(edition_ids))).group_by(c.state)
         for state, n in conn.execute(query):
             out[state] = int(n)
     return out
@@ -209,12 +212,17 @@ def next_due(store: Store, edition_ids: Collection[int]) -> datetime | None:
     """When the editions' next waiting row falls due (None when nothing waits)."""
     if not edition_ids:
         return None
-    query = select(func.min(D.due_at)).where(D.edition_id.in_(list(edition_ids)), D.state.in_(WAITING))
+    # One (edition, state) at a time: each is the first entry of ix_deliveries_edition_state,
+    # where an IN over states would read every waiting row of a million-row edition.
+    found: list[datetime] = []
     with store.engine.connect() as conn:
-        value: datetime | None = conn.execute(query).scalar()
-    if value is not None and value.tzinfo is None:  # SQLite's MIN() bypasses the column type
-        value = value.replace(tzinfo=UTC)
-    return value
+        for edition_id in edition_ids:
+            for state in WAITING:
+                query = select(func.min(D.due_at)).where(D.edition_id == edition_id, D.state == state)
+                value: datetime | None = conn.execute(query).scalar()
+                if value is not None:
+                    found.append(value if value.tzinfo else value.replace(tzinfo=UTC))  # SQLite's MIN(): no type
+    return min(found, default=None)
 
 
 def finish_editions(store: Store, edition_ids: Collection[int], *, now: datetime) -> list[int]:
@@ -276,7 +284,8 @@ def rows_in(
         )
         .join(t.subscribers, S.id == D.subscriber_id)
         .where(D.edition_id.in_(list(edition_ids)), D.state.in_(list(states)))
-        .order_by(D.updated_at.desc(), D.id)
+        # ix_deliveries_edition_state_updated read backwards: 100 entries, not the edition
+        .order_by(D.updated_at.desc(), D.id.desc())
         .limit(limit)
     )
     with store.engine.connect() as conn:

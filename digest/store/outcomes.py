@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, case, insert, select, update
 
@@ -23,6 +23,9 @@ from digest.store import Store, immediate
 from digest.store import tables as t
 from digest.store.bounces import apply_bounces
 from digest.store.deliveries import CHUNK, D
+
+if TYPE_CHECKING:
+    from digest.store.outcome_writer import OutcomeWriter
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,13 @@ class _LeaseLost(Exception):
 
 
 def record(
-    store: Store, sender_id: str, results: Sequence[AttemptResult], *, soft_limit: int = 3, soft_days: float = 0.0
+    store: Store,
+    sender_id: str,
+    results: Sequence[AttemptResult],
+    *,
+    soft_limit: int = 3,
+    soft_days: float = 0.0,
+    prepared: OutcomeWriter | None = None,
 ) -> Recorded:
     """Write the outcomes of SMTP transactions in one transaction: the rows' new
     states, one ``delivery_attempts`` row each, and suppressions (hard bounces now,
@@ -104,9 +113,16 @@ def record(
 
     Guarded by ``claimed_by``: a row this sender no longer holds in ``sending`` is
     left alone and reported in :attr:`Recorded.lost`.
+
+    ``prepared`` (a sender's :class:`OutcomeWriter`) writes the common outcomes with
+    its SQL prepared once, on its own connection; what it does not handle comes here.
     """
     if not results:
         return Recorded()
+    if prepared is not None:
+        written = prepared.write(results)
+        if written is not None:
+            return written
     try:  # the usual case: every row is still ours, the guarded updates say so
         return _record(store, sender_id, results, soft_limit=soft_limit, soft_days=soft_days, check_first=False)
     except _LeaseLost:  # rolled back: sort ours from the lost ones first

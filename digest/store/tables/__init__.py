@@ -19,7 +19,7 @@ from digest.store.tables.console import (
     import_jobs,
 )
 from digest.store.tables.content import articles, edition_items, editions, feeds, page_fetches, rewrites
-from digest.store.tables.delivery import bounces, deliveries, delivery_attempts, schedule_runs
+from digest.store.tables.delivery import bounces, deliveries, delivery_attempts, delivery_counts, schedule_runs
 from digest.store.tables.readers import (
     confirmation_mails,
     subscribers,
@@ -43,6 +43,7 @@ __all__ = [
     "confirmation_mails",
     "deliveries",
     "delivery_attempts",
+    "delivery_counts",
     "edition_item_edits",
     "edition_items",
     "edition_orders",

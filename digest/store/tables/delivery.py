@@ -3,7 +3,7 @@ reports read, and the scheduler's recorded decisions."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 
 from digest.store.tables.base import MaskedText, UTCDateTime, metadata
 
@@ -33,6 +33,20 @@ deliveries = Table(
     # The same for one edition's rows (an operator's `digest send --date`), and status
     # counts grouping an edition's rows by state.
     Index("ix_deliveries_edition_state", "edition_id", "state", "due_at", "id"),
+    # An edition's rows of one state, most recently changed first (status, console).
+    Index("ix_deliveries_edition_state_updated", "edition_id", "state", "updated_at", "id"),
+)
+
+
+# Rows per (edition, state), kept by triggers on PostgreSQL (migration 0014): summed over
+# the shards, they answer `digest status` without counting a million rows.
+delivery_counts = Table(
+    "delivery_counts",
+    metadata,
+    Column("edition_id", Integer, primary_key=True),
+    Column("state", String(20), primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
 
 
@@ -46,6 +60,13 @@ delivery_attempts = Table(
     Column("message", MaskedText, nullable=False, server_default=""),
     Column("outcome", String(20), nullable=False),  # sent, retry, failed, in_flight
     Column("sender", String(200), nullable=False, server_default=""),
+    # Only the rare rows resent after a crash (status counts them among millions).
+    Index(
+        "ix_delivery_attempts_in_flight",
+        "delivery_id",
+        postgresql_where=text("outcome = 'in_flight'"),
+        sqlite_where=text("outcome = 'in_flight'"),
+    ),
 )
 
 
