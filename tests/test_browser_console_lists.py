@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
+from browser_support import AXE, BROWSER_MARKS, serving
 from delivery_support import add_subscribers
 from test_browser_admin import _serious
 from web_support import web_settings
@@ -27,6 +27,9 @@ from digest.store import Store
 from digest.store import import_jobs as jobs
 from digest.store import subscribers as db
 from digest.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser-lists"
 ROWS = 10_000
@@ -71,10 +74,6 @@ def big_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _launch(p: Any) -> Any:
-    return p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
-
-
 def _sign_in(page: Any, base: str) -> None:
     page.goto(f"{base}/admin/login")
     page.locator("#email").fill("editor@example.org")
@@ -95,70 +94,63 @@ def _still(page: Any) -> None:
     page.route("**/admin/subscribers/import/*", without_refresh)
 
 
-def test_a_10000_row_list_imported_through_the_page_then_unsubscribed_in_bulk(site: Site) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_a_10000_row_list_imported_through_the_page_then_unsubscribed_in_bulk(site: Site, browser: Browser) -> None:
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = site.base_url
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900}).new_page()
-            _sign_in(page, base)
+    page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900}).new_page()
+    _sign_in(page, base)
 
-            # The form says how large a file may be, and when it goes to the background.
-            page.goto(f"{base}/admin/subscribers/import")
-            expect(page.locator("#file-hint")).to_contain_text("At most 20 MB.")
-            expect(page.locator("#file-hint")).to_contain_text("more than 2000 rows is imported in the background")
-            page.get_by_label("CSV file").set_input_files(
-                files=[{"name": "members.csv", "mimeType": "text/csv", "buffer": big_csv()}]
-            )
-            page.get_by_label("These people already confirmed").check()
-            page.get_by_role("button", name="Import", exact=True).click()
+    # The form says how large a file may be, and when it goes to the background.
+    page.goto(f"{base}/admin/subscribers/import")
+    expect(page.locator("#file-hint")).to_contain_text("At most 20 MB.")
+    expect(page.locator("#file-hint")).to_contain_text("more than 2000 rows is imported in the background")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "members.csv", "mimeType": "text/csv", "buffer": big_csv()}]
+    )
+    page.get_by_label("These people already confirmed").check()
+    page.get_by_role("button", name="Import", exact=True).click()
 
-            # The job's page: a progress bar that moves as the page refreshes itself.
-            page.wait_for_url(f"{base}/admin/subscribers/import/1")
-            expect(page.locator("#import-progress")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "import-progress-375.png"), full_page=True)
-            expect(page.get_by_role("heading", name="Import report for members.csv")).to_be_visible(timeout=180_000)
-            summary = f"{ROWS} of {ROWS} rows read. {ROWS - 3} added, 0 already on the list, 3 rejected."
-            expect(page.locator(".report [role=status]")).to_have_text(summary)
-            expect(page.locator(".rejected li")).to_have_count(3)
-            for n, line in enumerate(BAD_LINES):
-                expect(page.locator(".rejected li").nth(n)).to_contain_text(f"Line {line}: email:")
-            page.reload()  # the report is kept: a reload (or a visit tomorrow) shows it again
-            expect(page.locator(".rejected li")).to_have_count(3)
-            expect(page.locator(".rejected li").first).to_contain_text("Line 2: email:")
-            page.screenshot(path=str(ARTIFACTS / "import-report-375.png"), full_page=True)
-            assert db.count(site.store) == 23 + ROWS - 3
+    # The job's page: a progress bar that moves as the page refreshes itself.
+    page.wait_for_url(f"{base}/admin/subscribers/import/1")
+    expect(page.locator("#import-progress")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "import-progress-375.png"), full_page=True)
+    expect(page.get_by_role("heading", name="Import report for members.csv")).to_be_visible(timeout=180_000)
+    summary = f"{ROWS} of {ROWS} rows read. {ROWS - 3} added, 0 already on the list, 3 rejected."
+    expect(page.locator(".report [role=status]")).to_have_text(summary)
+    expect(page.locator(".rejected li")).to_have_count(3)
+    for n, line in enumerate(BAD_LINES):
+        expect(page.locator(".rejected li").nth(n)).to_contain_text(f"Line {line}: email:")
+    page.reload()  # the report is kept: a reload (or a visit tomorrow) shows it again
+    expect(page.locator(".rejected li")).to_have_count(3)
+    expect(page.locator(".rejected li").first).to_contain_text("Line 2: email:")
+    page.screenshot(path=str(ARTIFACTS / "import-report-375.png"), full_page=True)
+    assert db.count(site.store) == 23 + ROWS - 3
 
-            # Every subscriber matching a filter, unsubscribed after a confirmation with the count.
-            page.goto(f"{base}/admin/subscribers")
-            page.get_by_label("Search address or name").fill("martin")
-            page.get_by_role("button", name="Search").click()
-            expect(page.locator("#result-count")).to_have_text("3 subscribers match.")
-            page.get_by_label("Or on all 3 subscribers matching this filter").check()
-            page.get_by_label("Action").select_option("unsubscribe")
-            page.get_by_role("button", name="Apply").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the change")
-            expect(page.get_by_role("alert")).to_contain_text("3 subscribers will be unsubscribed and suppressed")
-            page.screenshot(path=str(ARTIFACTS / "bulk-confirm-375.png"), full_page=True)
-            page.get_by_role("button", name="Unsubscribe 3 subscribers").click()
-            expect(page.locator(".banner")).to_have_text("3 subscribers unsubscribed.")
-            expect(page.get_by_label("Search address or name")).to_have_value("martin")
-            expect(page.locator("tbody")).to_contain_text("unsubscribed")
-            assert {s.status.value for s in db.search(site.store, status=None, text="martin", limit=10, offset=0)} == {
-                "unsubscribed"
-            }
-            assert db.count(site.store, text="list0") == ROWS - 3  # the imported ones, untouched
-        finally:
-            browser.close()
+    # Every subscriber matching a filter, unsubscribed after a confirmation with the count.
+    page.goto(f"{base}/admin/subscribers")
+    page.get_by_label("Search address or name").fill("martin")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#result-count")).to_have_text("3 subscribers match.")
+    page.get_by_label("Or on all 3 subscribers matching this filter").check()
+    page.get_by_label("Action").select_option("unsubscribe")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the change")
+    expect(page.get_by_role("alert")).to_contain_text("3 subscribers will be unsubscribed and suppressed")
+    page.screenshot(path=str(ARTIFACTS / "bulk-confirm-375.png"), full_page=True)
+    page.get_by_role("button", name="Unsubscribe 3 subscribers").click()
+    expect(page.locator(".banner")).to_have_text("3 subscribers unsubscribed.")
+    expect(page.get_by_label("Search address or name")).to_have_value("martin")
+    expect(page.locator("tbody")).to_contain_text("unsubscribed")
+    assert {s.status.value for s in db.search(site.store, status=None, text="martin", limit=10, offset=0)} == {
+        "unsubscribed"
+    }
+    assert db.count(site.store, text="list0") == ROWS - 3  # the imported ones, untouched
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str, browser: Browser) -> None:
     now = datetime.now(UTC)
     running = jobs.create(site.store, file_name="members.csv", actor="editor@example.org", role="editor",
                           door="console", confirmed=False, rows_total=9000, now=now)  # fmt: skip
@@ -168,37 +160,30 @@ def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str) -
     jobs.finish(site.store, done, state="done", rejected=[(3, "email: 'x' is not a valid address")],
                 warnings=[(2, "topics: unknown topic")], now=now)  # fmt: skip
     axe = AXE.read_text(encoding="utf-8")
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900},
-                                          color_scheme=scheme, bypass_csp=True)  # fmt: skip
-            page = context.new_page()
-            _still(page)
-            _sign_in(page, site.base_url)
-            found: dict[str, Any] = {}
-            for path in (f"/admin/subscribers/import/{running}", f"/admin/subscribers/import/{done}",
-                         "/admin/subscribers/import", "/admin/subscribers?q=reader&sort=email&dir=asc",
-                         "/admin/subscribers?lang=fr", "/admin/subscribers?lang=en"):  # fmt: skip
-                page.goto(site.base_url + path)
-                found |= _serious(page, axe, path)
-            # An import refused (no email column): the form again, with the reason.
-            page.goto(f"{site.base_url}/admin/subscribers/import")
-            page.locator("#file").set_input_files(
-                files=[{"name": "x.csv", "mimeType": "text/csv", "buffer": b"name\nAnn\n"}]
-            )
-            page.get_by_role("button", name="Import", exact=True).click()
-            page.get_by_text("no email column").wait_for()
-            found |= _serious(page, axe, "import refused")
-            # The confirmation page of a bulk unsubscribe.
-            page.goto(f"{site.base_url}/admin/subscribers?q=reader")
-            page.locator("#all-matching").check()
-            page.locator("#bulk-operation").select_option("forget")
-            page.locator("#bulk-form button[type=submit]").click()
-            page.get_by_role("heading", name="Confirm the change").wait_for()
-            found |= _serious(page, axe, "bulk confirmation")
-            if scheme == "dark":
-                page.screenshot(path=str(ARTIFACTS / "bulk-confirm-dark-375.png"), full_page=True)
-            assert found == {}
-        finally:
-            browser.close()
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900},
+                                  color_scheme=scheme, bypass_csp=True)  # fmt: skip
+    page = context.new_page()
+    _still(page)
+    _sign_in(page, site.base_url)
+    found: dict[str, Any] = {}
+    for path in (f"/admin/subscribers/import/{running}", f"/admin/subscribers/import/{done}",
+                 "/admin/subscribers/import", "/admin/subscribers?q=reader&sort=email&dir=asc",
+                 "/admin/subscribers?lang=fr", "/admin/subscribers?lang=en"):  # fmt: skip
+        page.goto(site.base_url + path)
+        found |= _serious(page, axe, path)
+    # An import refused (no email column): the form again, with the reason.
+    page.goto(f"{site.base_url}/admin/subscribers/import")
+    page.locator("#file").set_input_files(files=[{"name": "x.csv", "mimeType": "text/csv", "buffer": b"name\nAnn\n"}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("no email column").wait_for()
+    found |= _serious(page, axe, "import refused")
+    # The confirmation page of a bulk unsubscribe.
+    page.goto(f"{site.base_url}/admin/subscribers?q=reader")
+    page.locator("#all-matching").check()
+    page.locator("#bulk-operation").select_option("forget")
+    page.locator("#bulk-form button[type=submit]").click()
+    page.get_by_role("heading", name="Confirm the change").wait_for()
+    found |= _serious(page, axe, "bulk confirmation")
+    if scheme == "dark":
+        page.screenshot(path=str(ARTIFACTS / "bulk-confirm-dark-375.png"), full_page=True)
+    assert found == {}

@@ -9,11 +9,11 @@ import socket
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, CHROMIUM, serving
+from browser_support import AXE, BROWSER_MARKS, serving
 from smtp_server import SMTPServer
 from test_browser_admin import _serious
 from tracking_support import BROWSER, EXPECTED, EXPECTED_STORIES, seed_report
@@ -23,15 +23,16 @@ from digest.admins import Role
 from digest.store import Store
 from digest.web.app import create_app
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 pytestmark = BROWSER_MARKS
 DAY = date(2026, 11, 29)
 
 
 def test_report_page_shows_the_apis_figures_and_passes_axe(
-    tmp_path: Path, migrated_sqlite: Callable[[Path], Store], smtp: SMTPServer, clock: Clock
+    tmp_path: Path, migrated_sqlite: Callable[[Path], Store], smtp: SMTPServer, clock: Clock, browser: Browser
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     store = migrated_sqlite(tmp_path / "report.db")
     make_admin(store, "owner@example.org", Role.OWNER, clock.now)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -60,47 +61,38 @@ def test_report_page_shows_the_apis_figures_and_passes_axe(
             assert {k: figures[k] for k in EXPECTED} == EXPECTED
             axe = AXE.read_text(encoding="utf-8")
             found: dict[str, Any] = {}
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-                )
-                try:
-                    for scheme in ("light", "dark"):
-                        context = browser.new_context(
-                            locale="en-GB", viewport={"width": 375, "height": 900}, color_scheme=scheme,
-                            bypass_csp=True, java_script_enabled=True,
-                        )  # fmt: skip
-                        page = context.new_page()
-                        page.goto(f"{base}/admin/login")
-                        page.locator("#email").fill("owner@example.org")
-                        page.locator("#password").fill(PASSWORD)
-                        page.locator("form.form button[type=submit]").click()
-                        page.wait_for_url(f"{base}/admin")
-                        cookies = context.cookies()
-                        for lang in ("en", "fr"):
-                            page.goto(f"{base}/admin/editions/{DAY}/report?lang={lang}")
-                            found |= _serious(page, axe, f"report ({scheme}, {lang})")
-                        context.close()
-                    # The figures and charts need no script: read them with JavaScript off.
-                    context = browser.new_context(locale="en-GB", java_script_enabled=False)
-                    page = context.new_page()
-                    page.context.add_cookies(cookies)
-                    page.goto(f"{base}/admin/editions/{DAY}/report?lang=en")
-                    section = page.locator("#report-fr")
-                    shown = {
-                        name: int(section.locator(f'tr[data-figure="{name}"] td').inner_text()) for name in EXPECTED
-                    }
-                    assert shown == EXPECTED
-                    stories = {
-                        s: tuple(int(x) for x in section.locator(f'tr[data-story="{s}"] td').all_inner_texts())
-                        for s in EXPECTED_STORIES
-                    }
-                    assert stories == EXPECTED_STORIES
-                    assert section.locator("svg[role=img] rect").count() == len(EXPECTED_STORIES) + 3
-                    assert "learns from clicks" in section.inner_text()
-                    context.close()
-                finally:
-                    browser.close()
+            for scheme in ("light", "dark"):
+                context = browser.new_context(
+                    locale="en-GB", viewport={"width": 375, "height": 900}, color_scheme=scheme,
+                    bypass_csp=True, java_script_enabled=True,
+                )  # fmt: skip
+                page = context.new_page()
+                page.goto(f"{base}/admin/login")
+                page.locator("#email").fill("owner@example.org")
+                page.locator("#password").fill(PASSWORD)
+                page.locator("form.form button[type=submit]").click()
+                page.wait_for_url(f"{base}/admin")
+                cookies = context.cookies()
+                for lang in ("en", "fr"):
+                    page.goto(f"{base}/admin/editions/{DAY}/report?lang={lang}")
+                    found |= _serious(page, axe, f"report ({scheme}, {lang})")
+                context.close()
+            # The figures and charts need no script: read them with JavaScript off.
+            context = browser.new_context(locale="en-GB", java_script_enabled=False)
+            page = context.new_page()
+            page.context.add_cookies(cookies)
+            page.goto(f"{base}/admin/editions/{DAY}/report?lang=en")
+            section = page.locator("#report-fr")
+            shown = {name: int(section.locator(f'tr[data-figure="{name}"] td').inner_text()) for name in EXPECTED}
+            assert shown == EXPECTED
+            stories = {
+                s: tuple(int(x) for x in section.locator(f'tr[data-story="{s}"] td').all_inner_texts())
+                for s in EXPECTED_STORIES
+            }
+            assert stories == EXPECTED_STORIES
+            assert section.locator("svg[role=img] rect").count() == len(EXPECTED_STORIES) + 3
+            assert "learns from clicks" in section.inner_text()
+            context.close()
             assert found == {}
     finally:
         sock.close()

@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import lxml.html
 import pytest
@@ -22,6 +23,9 @@ from digest.mail.slots import MARKERS
 from digest.mail.variant import Variant
 from digest.models import ItemKind, reading_minutes
 from digest.text.typography import typeset
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 WEB_SAFE = {
     "helvetica", "arial", "sans-serif", "georgia", "times new roman", "times", "serif",
@@ -227,29 +231,22 @@ def test_stories_without_url_or_summary_still_render() -> None:
     reason="headless Chromium (/usr/bin/chromium) not installed",
 )
 @pytest.mark.parametrize("edition", ["fr", "en"])
-def test_read_the_article_and_footer_links_are_44_pixels_tall_at_375(edition: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_read_the_article_and_footer_links_are_44_pixels_tall_at_375(
+    edition: str, tmp_path: Path, browser: Browser
+) -> None:
     ed = french_edition() if edition == "fr" else english_edition()
     page_html = variant(ed).rendered.html
     path = tmp_path / "edition.html"
     path.write_text(page_html, encoding="utf-8")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.route(
-                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
-            )
-            page.goto(path.as_uri())
-            targets = page.locator("a.read, .footer-links a")
-            # every top story's "Read the article" and the three footer links
-            assert targets.count() == len(ed.top) + 3
-            for i in range(targets.count()):
-                box = targets.nth(i).bounding_box()
-                assert box is not None and box["height"] >= 44, (targets.nth(i).inner_text(), box)
-        finally:
-            browser.close()
+    page = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    targets = page.locator("a.read, .footer-links a")
+    # every top story's "Read the article" and the three footer links
+    assert targets.count() == len(ed.top) + 3
+    for i in range(targets.count()):
+        box = targets.nth(i).bounding_box()
+        assert box is not None and box["height"] >= 44, (targets.nth(i).inner_text(), box)
 
 
 def test_every_label_of_the_email_templates_has_curly_apostrophes() -> None:
