@@ -165,9 +165,10 @@ def record(store: Store, events: Sequence[Event]) -> None:
         conn.execute(insert(t.tracking_events), rows)
 
 
-def mark_burst(store: Store, edition_id: int, client: int, *, since: datetime) -> int:
-    """Count the client's clicks on the edition since ``since`` as a machine's burst;
-    how many were re-flagged."""
+def mark_burst(store: Store, edition_id: int, client: int, *, since: datetime, until: datetime | None = None) -> int:
+    """Count the client's clicks on the edition since ``since`` (until ``until``, when
+    given) as a machine's burst; how many were re-flagged."""
+    window = [E.at >= since] if until is None else [E.at >= since, E.at <= until]
     with store.engine.begin() as conn:
         done = conn.execute(
             update(t.tracking_events)
@@ -175,7 +176,7 @@ def mark_burst(store: Store, edition_id: int, client: int, *, since: datetime) -
                 E.edition_id == edition_id,
                 E.kind == "click",
                 E.client == client,
-                E.at >= since,
+                *window,
                 E.machine.is_(False),
             )
             .values(machine=True, reason="burst")

@@ -24,10 +24,12 @@ max_body_kb`` get 413 unread, X-Forwarded-For counts only from ``[web] trusted_p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -181,7 +183,20 @@ def create_app(
         Mount("/static", StaticFiles(directory=TEMPLATES / "static"), name="static"),
     ]
     web = settings.web
+    tracker = Tracker(settings, store, links.tokens)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The click writer lives as long as the server: started here, and stopped at
+        # shutdown, which writes the events still queued.
+        tracker.writer.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(tracker.writer.stop)
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders, hsts=secure),
@@ -195,6 +210,6 @@ def create_app(
     # the client chose. Every route is exact anyway.
     app.router.redirect_slashes = False
     app.state.web = context
-    app.state.tracker = Tracker(settings, store, links.tokens)
+    app.state.tracker = tracker
     app.state.console = Console.create(secret)
     return app
