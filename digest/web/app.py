@@ -160,6 +160,9 @@ def create_app(
         secure_cookies=secure,
     )
     routes = [
+        # First: the click redirect is the busiest path, and routes are tried in order.
+        Route("/r/{token}", tracking.click, methods=["GET", "HEAD"]),
+        Route("/o/{token}", tracking.open_image, methods=["GET", "HEAD"]),
         Route("/", _home, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe_form, methods=["GET"]),
         Route("/subscribe", subscribe.subscribe, methods=["POST"]),
@@ -173,8 +176,6 @@ def create_app(
         Route("/unsubscribe/{token}", account.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", account.unsubscribe, methods=["POST"]),
         Route("/editions/{edition_id:int}", edition_page, methods=["GET"]),
-        Route("/r/{token}", tracking.click, methods=["GET", "HEAD"]),
-        Route("/o/{token}", tracking.open_image, methods=["GET", "HEAD"]),
         Mount("/api", routes=[*api.routes, *api_desk.routes, *api_people.routes]),
         *admin_console.routes,
         Route("/archive", public_archive.archive_index, methods=["GET"]),
