@@ -189,21 +189,22 @@ async def load(port: int, paths: list[str], seconds: float, connections: int) ->
     return done, bad
 
 
-def drive(port: int, paths: list[str], seconds: float, connections: int) -> tuple[int, int, float]:
-    """:func:`load` run in another process (its own interpreter and core): (responses, non-302, seconds)."""
+def drive(port: int, paths: list[str], seconds: float, connections: int) -> tuple[int, int, float, float]:
+    """:func:`load` run in another process (its own interpreter and core): (responses,
+    non-302, seconds, the client's CPU seconds)."""
     code = (
         "import asyncio, json, sys, time; sys.path.insert(0, sys.argv[1]); import tracking as b; "
-        "a = json.loads(sys.argv[2]); t = time.perf_counter(); "
+        "a = json.loads(sys.argv[2]); t = time.perf_counter(); c = time.process_time(); "
         "done, bad = asyncio.run(b.load(a['port'], a['paths'], a['seconds'], a['connections'])); "
-        "print(json.dumps([done, bad, time.perf_counter() - t]))"
+        "print(json.dumps([done, bad, time.perf_counter() - t, time.process_time() - c]))"
     )
     args = {"port": port, "paths": paths, "seconds": seconds, "connections": connections}
     out = subprocess.run(
         [sys.executable, "-c", code, str(Path(__file__).parent), json.dumps(args)],
         check=True, capture_output=True, text=True, timeout=seconds + 120,
     )  # fmt: skip
-    done, bad, took = json.loads(out.stdout.strip().splitlines()[-1])
-    return int(done), int(bad), float(took)
+    done, bad, took, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return int(done), int(bad), float(took), float(cpu)
 
 
 class Timed:
@@ -295,7 +296,9 @@ def main() -> None:
                 )
                 timed.ms.clear()
                 paths = [link.removeprefix("http://bench") for link in links]
-                done, bad, took = drive(port, paths, args.seconds, args.connections)
+                cpu = time.process_time()
+                done, bad, took, client_cpu = drive(port, paths, args.seconds, args.connections)
+                server_cpu = time.process_time() - cpu
                 uptime = load_average()
             finally:
                 server.should_exit = True
@@ -306,7 +309,8 @@ def main() -> None:
                 f"redirect over HTTP (uvicorn, client in another process, {args.connections} keep-alive "
                 f"connections, {took:.0f} s): {done / took:,.0f} requests/s, {bad} not 302; server time median "
                 f"{statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * 0.95)]:.2f} ms; "
-                f"{written:,} events written by the writer, {tracker.writer.dropped} dropped; load average {uptime}"
+                f"{written:,} events written by the writer, {tracker.writer.dropped} dropped; CPU: server "
+                f"{server_cpu / took:.0%} of a core, client {client_cpu / took:.0%}; load average {uptime}"
             )
     finally:
         cleanup()

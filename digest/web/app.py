@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -77,6 +76,7 @@ class SecurityHeaders:
         }
         if hsts:
             self.headers["Strict-Transport-Security"] = "max-age=31536000"
+        self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,10 +85,12 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    if name not in headers:
-                        headers[name] = value
+                # Raw header pairs, not MutableHeaders: this runs on every response,
+                # the click redirect's too, and the set test is a fraction of the cost.
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in self._raw if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -14,6 +14,7 @@ body may be, which paths exist at all, and what each answer is counted as.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -33,7 +34,10 @@ def networks(entries: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(str(e).strip(), strict=False) for e in entries)
 
 
+@functools.lru_cache(maxsize=4096)
 def _trusted(host: str, trusted: tuple[Network, ...]) -> bool:
+    # Remembered per (address, networks): parsing an address costs more than the
+    # click redirect's own work, and the same proxies and readers come back.
     try:
         address = ipaddress.ip_address(host.strip().strip("[]"))
     except ValueError:
