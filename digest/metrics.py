@@ -136,6 +136,10 @@ TRACKING_EVENTS = _counter(
     "Clicks and opens recorded, by kind (click, open) and whether a machine made them.",
     ("kind", "machine"),
 )
+TRACKING_DROPPED = _counter(
+    "digest_tracking_dropped",
+    "Clicks and opens not recorded because the write queue was full (the database unreachable for long).",
+)
 TRACKING_REFUSED = _counter("digest_tracking_refused", "Tracked links refused: forged, altered or unknown tokens.")
 
 
@@ -193,6 +197,11 @@ def article_page(feed_id: int | None, outcome: str) -> None:
 def tracking_event(kind: str, *, machine: bool) -> None:
     """Count one click or open recorded."""
     TRACKING_EVENTS.labels(kind=kind, machine="yes" if machine else "no").inc()
+
+
+def tracking_dropped(count: int = 1) -> None:
+    """Count events dropped because the tracking write queue was full."""
+    TRACKING_DROPPED.inc(count)
 
 
 def tracking_refused() -> None:

@@ -215,6 +215,20 @@ async def test_story_edits_show_in_the_preview_and_lock_once_sending_started(
     assert restored.status_code == 303 and len(get_edition(store, edition_id).items) == 2
 
 
+async def test_the_preview_links_straight_to_the_articles_and_counts_no_click(
+    client: httpx.AsyncClient, admins: None, store: Store, now: datetime
+) -> None:
+    from digest.store import tracking as tracking_db
+
+    edition_id = add_edition(store, day=now.date(), now=now)  # [tracking] clicks: "aggregate" by default
+    day = now.date().isoformat()
+    await sign_in(client, "editor@example.org")
+    preview = html.unescape((await client.get(f"/admin/editions/{day}/fr/preview")).text)
+    assert 'href="https://news.example.org/0"' in preview and 'href="https://news.example.org/1"' in preview
+    assert "/r/" not in preview and "/o/" not in preview and "?m=" not in preview
+    assert tracking_db.raw_count(store, edition_id) == 0
+
+
 async def test_test_send_goes_through_the_proof_path_to_at_most_ten_addresses(
     client: httpx.AsyncClient, admins: None, store: Store, now: datetime, proofs: RecordingProofSender
 ) -> None:

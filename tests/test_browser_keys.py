@@ -37,7 +37,8 @@ NEW_PASSWORD = "a long password for ops"
 #: Every console page, as an owner sees it ({day}: today's edition).
 CONSOLE_PAGES = ["/admin", "/admin/subscribers", "/admin/subscribers/1", "/admin/subscribers/import",
                  "/admin/editions", "/admin/editions/{day}", "/admin/deliveries", "/admin/feeds",
-                 "/admin/articles", "/admin/audit", "/admin/admins", "/admin/keys"]  # fmt: skip
+                 "/admin/articles", "/admin/audit", "/admin/admins", "/admin/keys",
+                 "/admin/editions/{day}/report"]  # fmt: skip
 
 
 @dataclass

@@ -146,17 +146,20 @@ class EditionComposer:
         # Gmail's format, most specific first: campaign:type:...:sender id (stable)
         return f"{edition.edition_date:%Y%m%d}{edition.language}:edition:{self.mail.feedback_id}"
 
-    def variant(self, edition: Edition, topics: Sequence[str] = (), *, test: bool = False) -> Variant:
-        """The rendered variant of ``edition`` for a topic set (cached)."""
+    def variant(
+        self, edition: Edition, topics: Sequence[str] = (), *, test: bool = False, tracked: bool = True
+    ) -> Variant:
+        """The rendered variant of ``edition`` for a topic set (cached); with ``tracked``
+        False its links lead straight to the articles (as a test copy's do)."""
         selection = for_topics(edition, topics)
-        return self._variant(edition, selection, test=test)
+        return self._variant(edition, selection, test=test, tracked=tracked)
 
-    def _variant(self, edition: Edition, selection: Selection, *, test: bool) -> Variant:
+    def _variant(self, edition: Edition, selection: Selection, *, test: bool, tracked: bool = True) -> Variant:
         edition_key: Hashable = edition.id if edition.id is not None else ("unsaved", id(edition))
         # built_at, the items and words tell a rebuilt or edited edition (same id, new content) apart
         content = (edition.built_at, edition.items, edition.word_count)
         key = (edition_key, content, edition.newsletter, edition.edition_date, edition.language,
-               selection.topics, selection.topics_missed, test)  # fmt: skip
+               selection.topics, selection.topics_missed, test, tracked)  # fmt: skip
         with self._lock:
             hit = self._variants.get(key)
             if hit is not None:
@@ -165,7 +168,7 @@ class EditionComposer:
             headers = replace(self._headers, feedback_id=self._feedback_id(edition))
             if test:
                 headers = replace(headers, subject_prefix="[TEST] ", extra=((TEST_HEADER, "yes"),))
-            tracking = UNTRACKED if test else self._tracking(edition, selection)
+            tracking = UNTRACKED if test or not tracked else self._tracking(edition, selection)
             built = build_variant(
                 edition, selection, self._masthead, headers, html_limit=self.html_limit, tracking=tracking
             )
@@ -207,13 +210,21 @@ class EditionComposer:
         return f"{edition.edition_date:%Y%m%d}.{edition.language}.{digest}@{self._domain}"
 
     def compose(
-        self, edition: Edition, subscriber: Subscriber, *, delivery_id: int | None, now: datetime
+        self,
+        edition: Edition,
+        subscriber: Subscriber,
+        *,
+        delivery_id: int | None,
+        now: datetime,
+        tracked: bool = True,
     ) -> OutgoingMessage:
         """``subscriber``'s message of ``edition``: only their topics (all when they
-        chose none), their name, their signed links; dated and signed at ``now``."""
+        chose none), their name, their signed links; dated and signed at ``now``. A
+        preview passes ``tracked=False``: its story links lead straight to the articles,
+        so looking at it counts no click."""
         if subscriber.id is None:
             raise RenderError(f"subscriber {subscriber.email} has no id: links cannot be signed")
-        variant = self.variant(edition, subscriber.topics)
+        variant = self.variant(edition, subscriber.topics, tracked=tracked)
         links = self.links.for_subscriber(edition.id or 0, subscriber.id, now=now)
         personal = Personal(
             email=subscriber.email,
@@ -224,7 +235,7 @@ class EditionComposer:
             message_id=self._message_id(edition, subscriber),
             date=now,
             mailto_token=self.links.tokens.make_short("mailto", subscriber.id) if self.mail.unsubscribe_mailto else "",
-            stamp=self._stamp(edition, subscriber, now),
+            stamp=self._stamp(edition, subscriber, now) if tracked else "",
         )
         return self._outgoing(variant, personal, delivery_id=delivery_id, subscriber_id=subscriber.id)
 

@@ -16,8 +16,10 @@ body may be, which paths exist at all, and what each answer is counted as.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -34,7 +36,10 @@ def networks(entries: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(str(e).strip(), strict=False) for e in entries)
 
 
+@functools.lru_cache(maxsize=4096)
 def _trusted(host: str, trusted: tuple[Network, ...]) -> bool:
+    # Remembered per (address, networks): parsing an address costs more than the
+    # click redirect's own work, and the same proxies and readers come back.
     try:
         address = ipaddress.ip_address(host.strip().strip("[]"))
     except ValueError:
@@ -183,10 +188,15 @@ class BodyLimit:
             await self._refuse(scope, send, cap)
 
 
+#: Control characters, DEL and lone surrogates (undecodable bytes): one regex search,
+#: not a Python loop per character (this runs on every request, the click redirect's too).
+_ODD = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def _odd(path: str) -> bool:
     """Whether a path holds what no route or file name has: control characters (NUL
     from ``%00``), DEL, or undecodable bytes."""
-    return any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in path)
+    return _ODD.search(path) is not None
 
 
 class Edges:

@@ -56,10 +56,15 @@ def _answer(request: Request, outcome: Outcome) -> Response:
 
 
 async def click(request: Request) -> Response:
-    """A story link: 302 to the article, the click counted."""
+    """A story link: 302 to the article, the click counted. Answered on the event loop
+    when the edition's URLs are in memory and the writer queues the event (the usual
+    case), else in the thread pool, where the database may be read."""
     token = request.path_params["token"]
     seen = _seen(request)
-    outcome = await context_of(request).db(tracker_of(request).click, token, seen)
+    tracker = tracker_of(request)
+    outcome = tracker.click_cached(token, seen)
+    if outcome is None:
+        outcome = await context_of(request).db(tracker.click, token, seen)
     return _answer(request, outcome)
 
 
@@ -67,5 +72,7 @@ async def open_image(request: Request) -> Response:
     """The 1x1 open image of a variant: always the image, the open counted when valid."""
     token = request.path_params["token"]
     seen = _seen(request)
-    await context_of(request).db(tracker_of(request).open, token, seen)
+    tracker = tracker_of(request)
+    if tracker.open_cached(token, seen) is None:
+        await context_of(request).db(tracker.open, token, seen)
     return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)

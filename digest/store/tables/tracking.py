@@ -30,8 +30,9 @@ tracking_events = Table(
     Column("client", BigInteger, nullable=False, server_default="0"),  # keyed hash (64 bits), never an IP in clear
     Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE")),  # consented only
     Column("at", UTCDateTime(), nullable=False),
-    # The report reads one edition's events by kind; the roll-up reads by time.
-    Index("ix_tracking_events_edition_kind", "edition_id", "kind", "position"),
+    # The report counts one edition's events by kind, machine flag, position and client
+    # from this index alone (0015); the roll-up reads by time.
+    Index("ix_tracking_events_report", "edition_id", "kind", "machine", "position", "client"),
     Index("ix_tracking_events_at", "at"),
     Index("ix_tracking_events_subscriber_id", "subscriber_id"),
     # A burst's earlier clicks are found by client and time.

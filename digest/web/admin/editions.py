@@ -114,7 +114,8 @@ async def preview(request: Request, who: Principal) -> Response:
     topic = request.query_params.get("topic", "")
     reader = Subscriber(email="reader@example.org", id=0, language=language, topics=(topic,) if topic else ())
     composer = _composer(request, ctx)
-    message = await ctx.db(composer.compose, edition, reader, delivery_id=None, now=ctx.now())
+    # Untracked: an editor's look at the preview, or a click in it, is no reader's.
+    message = await ctx.db(composer.compose, edition, reader, delivery_id=None, now=ctx.now(), tracked=False)
     parsed = email.message_from_bytes(message.data, policy=email.policy.default)
     body = parsed.get_body(("html",))
     html = body.get_content() if body is not None else ""
