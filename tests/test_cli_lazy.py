@@ -139,3 +139,41 @@ def test_help_imports_only_the_commands_module(
         assert name in modules
     for name in (*not_loaded, *HEAVY):
         assert name not in modules, name
+
+
+def modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``code``."""
+    script = f"import sys\n{code}\nprint('\\n'.join(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+#: What a sender process (`digest send` of built editions, `digest worker`, a helper)
+#: does not need at start: the migrations, the editorial pipeline and language model
+#: (imported when a language must be built), CSS inlining (at the first render), the
+#: web app and the scheduler (the service's loop only).
+NOT_FOR_SENDING = (
+    "alembic",
+    "mako",
+    "digest.daily.build",
+    "digest.editorial.pick",
+    "digest.editorial.plan",
+    "digest.language_model",
+    "digest.daily.learning",
+    "premailer",
+    "cssutils",
+    "digest.runtime",
+    "digest.web",
+    "uvicorn",
+)
+
+
+def test_a_sender_process_imports_only_what_sending_needs() -> None:
+    modules = modules_after(
+        "import digest.cli.send, digest.actions.deliveries, digest.daily.send, digest.daily.status\n"
+        "from digest.cli import cli\n"
+        "cli.get_command(None, 'worker')"
+    )
+    assert {"digest.daily.send", "digest.deliver.sender", "digest.mail.compose", "digest.store"} <= modules
+    loaded = {m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_FOR_SENDING)}
+    assert loaded == set()

@@ -169,6 +169,7 @@ def test_settings_are_typed_frozen_sections(tmp_path: Path) -> None:
         ("[smtp]\nlease_seconds = 0\n", "[smtp] lease_seconds: must be at least 1"),
         ("[smtp]\nmax_attempts = 0\n", "[smtp] max_attempts: must be at least 1"),
         ("[smtp]\ntimeout_seconds = 0\n", "[smtp] timeout_seconds: must be more than 0"),
+        ("[smtp]\nreconnect_pause_ms = 0\n", "[smtp] reconnect_pause_ms: must be at least 1"),
         ("[schedule]\npoll_feeds_minutes = -5\n", "[schedule] poll_feeds_minutes: must be at least 0"),
         ("[web]\nport = 70000\n", "[web] port: expected 1-65535"),
         ("[bounces]\nsoft_limit = 0\n", "[bounces] soft_limit: must be at least 1"),

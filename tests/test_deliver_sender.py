@@ -212,7 +212,7 @@ async def test_server_down_leaves_rows_for_later_without_losing_any(
 ) -> None:
     addresses = prepare(store, now, 30)
     with SMTPServer() as gone:
-        settings = settings_for(tmp_path, gone)
+        settings = settings_for(tmp_path, gone, reconnect_pause_ms=5)  # the tries, without the backoff
     # nothing listens on that port any more
     report = await send(store, settings, now)
     assert report.sent == 0 and "cannot connect" in report.server_down

@@ -7,14 +7,17 @@ import random
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import aiosmtplib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digest import config
 from digest.deliver.ledger import local_dead_senders, sender_id
 from digest.deliver.pacer import SendPacer
+from digest.deliver.pool import MAX_RECONNECT_PAUSE, Connection, SMTPConfig
 from digest.deliver.replies import (
     MAX_BACKOFF,
     Fault,
@@ -82,6 +85,22 @@ def test_sender_refused_and_login_refused_stop_the_send_without_failing_readers(
 def test_a_lost_connection_is_retried_and_reconnected() -> None:
     outcome = from_exception(aiosmtplib.SMTPServerDisconnected("Connection lost"))
     assert outcome.broken and outcome.stage is Stage.UNKNOWN and "connection lost" in outcome.message
+
+
+@pytest.mark.parametrize(("body", "first"), [("", 0.1), ("[smtp]\nreconnect_pause_ms = 250\n", 0.25)])
+def test_the_reconnect_pause_starts_at_the_setting_and_doubles_to_five_seconds(
+    tmp_path: Path, body: str, first: float
+) -> None:
+    path = tmp_path / "digest.toml"
+    path.write_text(body, encoding="utf-8")
+    connection = Connection(SMTPConfig.from_settings(config.load(path, env={})), 0)
+    pauses = []
+    for failures in range(8):
+        connection.failures = failures
+        pauses.append(connection.pause())
+    assert pauses[:3] == [0.0, first, 2 * first]
+    assert pauses == [0.0, *(min(MAX_RECONNECT_PAUSE, first * 2**n) for n in range(7))]
+    assert pauses[-1] == MAX_RECONNECT_PAUSE == 5.0
 
 
 def test_421_at_any_stage_drops_the_connection() -> None:

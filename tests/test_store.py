@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from digest.errors import StoreError
-from digest.store import Store, immediate
+from digest.store import Store, immediate, schema
 from digest.store import tables as t
 
 
@@ -40,6 +41,69 @@ def test_init_twice_leaves_one_schema_at_head(db_url: str) -> None:
         "delivery_attempts",
     } <= names
     s.close()
+
+
+def test_the_schema_check_reads_what_alembic_reads(db_url: str) -> None:
+    # The check at every start reads alembic_version with SQL and the head from the
+    # migration files, without importing Alembic: the same answers as Alembic's own.
+    s = Store(db_url)
+
+    def alembic_says() -> str | None:
+        with s.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    assert s.revision() is None and alembic_says() is None
+    with pytest.raises(StoreError, match="no schema yet"):
+        s.check()
+    s.init()
+    assert s.revision() == alembic_says() == Store.head()
+    assert Store.head() == ScriptDirectory.from_config(schema.alembic_config_for_scripts()).get_current_head()
+    s.check()
+    with s.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009_full_text'"))
+    assert s.revision() == alembic_says() == "0009_full_text"
+    with pytest.raises(StoreError, match=f"schema is at 0009_full_text, this digest needs {Store.head()}"):
+        s.check()
+    with s.engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0010_tracking')"))
+    with pytest.raises(StoreError, match="more than one revision"):
+        s.check()
+    s.close()
+
+
+def test_the_head_is_the_one_revision_nobody_revises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped, head = schema.MIGRATIONS / "versions", Store.head()
+    (tmp_path / "versions").mkdir()
+    for path in shipped.glob("*.py"):
+        (tmp_path / "versions" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(schema, "MIGRATIONS", tmp_path)
+    schema.head_revision.cache_clear()
+    try:
+        assert schema.head_revision() == head
+        (tmp_path / "versions" / "0099_next.py").write_text(
+            f'revision = "0099_next"\ndown_revision = "{head}"\n', encoding="utf-8"
+        )
+        schema.head_revision.cache_clear()
+        assert schema.head_revision() == "0099_next"
+        (tmp_path / "versions" / "0099_other.py").write_text(
+            f'revision: str = "0099_other"\ndown_revision: str | None = "{head}"\n', encoding="utf-8"
+        )
+        schema.head_revision.cache_clear()
+        with pytest.raises(StoreError, match="2 heads: 0099_next, 0099_other"):
+            schema.head_revision()
+    finally:
+        schema.head_revision.cache_clear()
+
+
+def test_checking_the_schema_imports_no_alembic(store: Store) -> None:
+    code = (
+        "import sys\n"
+        "from digest.store import Store\n"
+        f"Store({store.url!r}).check()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_migrations_match_declared_tables(store: Store) -> None:

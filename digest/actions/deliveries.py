@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.actions.core import Actor, Operations, declare
-from digest.actions.editions import TEST_SEND
 from digest.admins import Role
 from digest.daily.send import Say, SendOptions, SendProgress, SendResult
 from digest.daily.send import send as send_day
@@ -111,7 +110,13 @@ def send(
     (:func:`digest.daily.send.send`), then one audit row with what this run did.
     Test copies are audited as ``edition.test_send``, as from the console; a dry run
     changes nothing and leaves no row."""
-    name = TEST_SEND if options.to else SEND
+    name = SEND
+    if options.to:
+        # Here, not at import: the desk's actions bring the editorial and language-model
+        # modules (a second of CPU), which a real send never uses.
+        from digest.actions.editions import TEST_SEND
+
+        name = TEST_SEND
     ops.allow(actor, name)
     result = send_day(ops.store, ops.settings, options, now=ops.clock(), clock=ops.clock, say=say, warn=warn,
                       progress=progress)  # fmt: skip

@@ -107,7 +107,6 @@ def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], pare
 
     from digest import logs
     from digest.daily.send import until_idle as run_until_idle
-    from digest.runtime import service
 
     settings, store = app.settings, app.store()
     handler = logs.setup(settings.log.level, settings.log.format)
@@ -124,6 +123,10 @@ def worker(app: AppContext, until_idle: bool, edition_ids: tuple[int, ...], pare
             if report.server_down:
                 raise DeliveryError(f"SMTP server unavailable ({report.server_down})")
         else:
+            # Here, not above: the service brings the web app and the scheduler, which
+            # a helper (--until-idle) never uses.
+            from digest.runtime import service
+
             asyncio.run(service.run_worker(settings, store))
     finally:
         logs.teardown(handler)

@@ -263,6 +263,7 @@ _MINIMA: dict[tuple[str, str], tuple[float, bool]] = {
     ("smtp", "processes"): (0, False),
     ("smtp", "rate_per_second"): (0, False),
     ("smtp", "timeout_seconds"): (0, True),
+    ("smtp", "reconnect_pause_ms"): (1, False),
     ("smtp", "batch_size"): (1, False),
     ("smtp", "lease_seconds"): (1, False),
     ("smtp", "max_attempts"): (1, False),

@@ -110,6 +110,9 @@ class SMTPSettings:
     ca_file: str = key("", "PEM file of CAs trusted for the SMTP server's certificate; empty = system CAs.")
     rate_per_second: float = key(0.0, "Messages per second across the pool; 0 = unlimited.")
     timeout_seconds: float = key(30.0, "Timeout for each SMTP command.")
+    reconnect_pause_ms: int = key(
+        100, "First pause before reconnecting after a connection failure (ms); doubles per failure in a row, to 5 s."
+    )
     envelope_from: str = key("", "Envelope sender (MAIL FROM); {local} and {domain} give VERP; empty = sender.")
     batch_size: int = key(200, "Delivery rows one sender claims at a time.")
     lease_seconds: int = key(300, "How long a claim lasts before another sender may take the rows.")

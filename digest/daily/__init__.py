@@ -1,7 +1,9 @@
 """The orchestrator: the only package that knows the order of a day's steps.
 
 * :mod:`digest.daily.build`: build a date's editions (store -> select -> summarise ->
-  fit the budget -> store), and fan them out due now;
+  fit the budget -> store);
+* :mod:`digest.daily.editions`: which date, which editions have something to send, and
+  their fan-out due now, without importing the build (a sender's start stays light);
 * :mod:`digest.daily.tick`: what the scheduler does at an instant (plan the day, decide
   send or skip, catch up, build, fan out at each subscriber's send time);
 * :mod:`digest.daily.send`: the operator's send (release, retry, fan-out, helper

@@ -1,5 +1,6 @@
 """Building a date's editions: candidates from the store -> select -> summarise -> fit
-the budget -> store the edition; and the operator's fan-out of them, due now. The
+the budget -> store the edition (the operator's fan-out of them, due now, is in
+:mod:`digest.daily.editions`, re-exported here). The
 summariser is chosen here, once, from ``[summarize] backend`` (:func:`summarizer_for`).
 
 The steps themselves are pure (digest.editorial.pick, digest.editorial.summarize, digest.editorial.plan) and get
@@ -16,6 +17,11 @@ from datetime import date, datetime, timedelta
 
 from digest import i18n
 from digest.config import Settings
+
+# Re-exported (as X): they were here first; digest.daily.editions keeps them light to import.
+from digest.daily.editions import edition_day as edition_day
+from digest.daily.editions import fan_out_now as fan_out_now
+from digest.daily.editions import sendable as sendable
 from digest.daily.learning import click_factors
 from digest.editorial.pick import category_weight
 from digest.editorial.plan import EditionRules, assemble_edition
@@ -27,12 +33,7 @@ from digest.store import Store
 from digest.store.articles import published_between
 from digest.store.desk_stories import decisions as story_decisions
 from digest.store.editions import EditionLockedError, find_edition, has_deliveries, save_edition
-from digest.timing import due_at, edition_date_for
-
-
-def edition_day(settings: Settings, day: date | None, now: datetime) -> date:
-    """``day``, or by default the edition date of ``now``: today in [schedule] timezone."""
-    return day or edition_date_for(now, settings.schedule.timezone)
+from digest.timing import due_at
 
 
 def edition_window(settings: Settings, edition_date: date) -> tuple[datetime, datetime]:
@@ -225,28 +226,3 @@ def build_day(
     )
     learned = click_factors(store, settings, before=day)
     return BuiltDay(day, editions, existed, edition_window(settings, day), edition_rules(settings, learned))
-
-
-def sendable(editions: Sequence[Edition]) -> list[Edition]:
-    """The editions that have something to send (a SKIPPED edition has no items)."""
-    return [ed for ed in editions if ed.status is not EditionStatus.SKIPPED and ed.items and ed.id is not None]
-
-
-def fan_out_now(store: Store, editions: Sequence[Edition], *, now: datetime) -> list[int]:
-    """An operator's explicit send: one delivery row per confirmed subscriber of each
-    edition's language, due ``now`` whatever their own send time, and the editions'
-    rows still waiting (pending, or retry after a backoff) brought forward to ``now``.
-    Re-runnable: rows that exist are left alone. Returns the edition ids."""
-    from digest.store.delivery_admin import bring_forward, reopen_missed
-    from digest.store.fanout import fan_out
-
-    ids = []
-    for ed in sendable(editions):
-        assert ed.id is not None
-        fan_out(store, ed.id, language=ed.language, due_at_for=lambda _tz, _at: now, now=now)
-        ids.append(ed.id)
-    # An explicit send overrides the scheduler's catch-up rule: rows it skipped as too
-    # late (never tried) are due again for subscribers still confirmed.
-    reopen_missed(store, ids, now=now)
-    bring_forward(store, ids, now=now)
-    return ids

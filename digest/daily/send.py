@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from digest.config import Settings
-from digest.daily.build import build_editions, edition_day, fan_out_now, sendable
 from digest.daily.desk import require_approved
+from digest.daily.editions import edition_day, fan_out_now, sendable
 from digest.daily.helper_processes import helper_command, start_helpers, tie_to_parent
 from digest.daily.status import SendSummary, left_to_send, send_summary
 from digest.deliver.ledger import new_sender_id
@@ -120,6 +120,10 @@ def day_editions(store: Store, settings: Settings, day: date, now: datetime, *, 
     again = [lang for lang in settings.newsletter.languages if lang not in have]
     if not again:
         return existing
+    # Here, not at import: the editorial pipeline costs a second of CPU to import, and
+    # most sends (a re-run, a helper, a send after the scheduler built) build nothing.
+    from digest.daily.build import build_editions
+
     rebuilt = {e.language: e for e in existing}
     for lang in again:
         try:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from digest.config import Settings
-from digest.daily.build import edition_day
+from digest.daily.editions import edition_day
 from digest.deliver.ledger import local_dead_senders
 from digest.models import Edition
 from digest.store import Store

@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 
 #: Times a message is tried on a fresh connection when the connection fails.
 CONNECT_TRIES = 3
-#: First pause after a connection failure (doubles per failure in a row), and the cap.
+#: First pause after a connection failure (doubles per failure in a row; ``[smtp]
+#: reconnect_pause_ms`` sets it), and the cap.
 RECONNECT_PAUSE = 0.1
 MAX_RECONNECT_PAUSE = 5.0
 #: Accepted messages after which a throttled pool tries one more connection (doubled
@@ -69,6 +70,8 @@ class SMTPConfig:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     ca_file: str = ""
+    #: Seconds before the first reconnection after a failure (then doubled per failure).
+    reconnect_pause: float = RECONNECT_PAUSE
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SMTPConfig:
@@ -87,6 +90,7 @@ class SMTPConfig:
             password=password,
             timeout=float(smtp.timeout_seconds),
             ca_file=ca_file,
+            reconnect_pause=smtp.reconnect_pause_ms / 1000,
         )
 
     def client(self) -> aiosmtplib.SMTP:
@@ -173,7 +177,7 @@ class Connection:
         """Seconds to wait before reconnecting after ``failures`` failures in a row."""
         if self.failures <= 0:
             return 0.0
-        return float(min(MAX_RECONNECT_PAUSE, RECONNECT_PAUSE * 2.0 ** (self.failures - 1)))
+        return float(min(MAX_RECONNECT_PAUSE, self.config.reconnect_pause * 2.0 ** (self.failures - 1)))
 
     def drop(self) -> None:
         """Forget a broken connection (the next send opens a new one)."""
