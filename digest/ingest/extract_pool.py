@@ -32,6 +32,18 @@ START_AFTER = 20
 #: At most this many worker processes, whatever the number of cores.
 MAX_PROCESSES = 4
 
+# Pages read in this process are read one at a time. The work is pure CPU under the GIL,
+# so the poll's threads gain nothing by interleaving it, and trafilatura and its
+# fallbacks (readability, justext) keep module-level lxml objects that are not known to
+# be safe to use from two threads at once: a suite run aborted inside lxml with two
+# threads extracting at the same time.
+_IN_PROCESS = threading.Lock()
+
+
+def _extract_here(content: bytes, where: str, url: str) -> Item:
+    with _IN_PROCESS:
+        return extract_page(content, where, url=url)
+
 
 def default_processes() -> int:
     """Worker processes for this machine: one core is left to the poll's own thread."""
@@ -73,7 +85,7 @@ class PageExtractor:
                 self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=context)
             pool = self._pool
         if pool is None:
-            return extract_page(content, where, url=url)
+            return _extract_here(content, where, url)
         try:
             return pool.submit(extract_page, content, where, url=url).result()
         except BrokenProcessPool:
@@ -85,7 +97,7 @@ class PageExtractor:
                 if self._pool is pool:
                     self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
-            return extract_page(content, where, url=url)
+            return _extract_here(content, where, url)
 
     def close(self) -> None:
         """Stop the worker processes (waiting for the pages they are reading)."""
