@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -222,6 +222,14 @@ async def uploaded_file(
 def gettext(request: Request, message: str, **values: Any) -> str:
     """``message`` in the console's language for this request (for flash messages)."""
     return i18n.gettext(language_of(context_of(request), request), message, **values)
+
+
+def day_of(request: Request) -> date | None:
+    """The ``{day}`` path parameter as a date; None when it is not one."""
+    try:
+        return date.fromisoformat(request.path_params["day"])
+    except ValueError:
+        return None
 
 
 def ngettext(request: Request, singular: str, plural: str, n: int, **values: Any) -> str:

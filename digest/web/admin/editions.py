@@ -30,7 +30,7 @@ from digest.errors import DigestError
 from digest.i18n import N_
 from digest.mail.compose import EditionComposer
 from digest.models import Edition, Subscriber
-from digest.web.admin.core import ActionHandler, Principal, action, gettext, page, redirect, render, text
+from digest.web.admin.core import ActionHandler, Principal, action, day_of, gettext, page, redirect, render, text
 from digest.web.context import WebContext, context_of
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,6 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
-
-
-def _day(request: Request) -> date | None:
-    try:
-        return date.fromisoformat(request.path_params["day"])
-    except ValueError:
-        return None
 
 
 @page
@@ -78,7 +71,7 @@ def _desk(ctx: WebContext, day: date) -> list[dict[str, Any]]:
 async def edition_page(request: Request, who: Principal) -> Response:
     """GET /admin/editions/{day}: every language's desk; ?topic= picks the preview variant."""
     ctx = context_of(request)
-    day = _day(request)
+    day = day_of(request)
     if day is None:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such date."))
     desks = await ctx.db(_desk, ctx, day)
@@ -107,7 +100,7 @@ async def preview(request: Request, who: Principal) -> Response:
     """GET /admin/editions/{day}/{language}/preview?topic=: the email's HTML as a
     reader of that topic (all topics without one) gets it, edits included."""
     ctx = context_of(request)
-    day, language = _day(request), request.path_params["language"]
+    day, language = day_of(request), request.path_params["language"]
     edition = None if day is None else await ctx.db(desk.find_edition, ctx.operations(), day, language)
     if edition is None:
         return HTMLResponse("not found", status_code=404)
@@ -135,7 +128,7 @@ def _on_edition(handler: EditionAction) -> ActionHandler:
 
     async def wrapped(request: Request, who: Principal, form: FormData) -> Response:
         ctx = context_of(request)
-        day, language = _day(request), request.path_params["language"]
+        day, language = day_of(request), request.path_params["language"]
         edition = None if day is None else await ctx.db(desk.find_edition, ctx.operations(), day, language)
         if edition is None or edition.id is None:
             return redirect(request, "/admin/editions", gettext(request, "No such edition."), kind="error")

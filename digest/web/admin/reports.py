@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from digest.daily import report as reports
 from digest.errors import NotFoundError
-from digest.web.admin.core import Principal, gettext, page, render
+from digest.web.admin.core import Principal, day_of, gettext, page, render
 from digest.web.context import context_of
 
 #: Width of the longest bar, in SVG user units (the chart scales to its box).
@@ -40,22 +40,21 @@ def bars(pairs: list[tuple[str, int]]) -> list[Bar]:
     ]
 
 
-def _day(request: Request) -> date | None:
+async def _reports(request: Request) -> tuple[date | None, list[reports.EditionReport]]:
+    """The date in the path and its reports (none for a bad or unknown date)."""
+    ctx = context_of(request)
+    day = day_of(request)
     try:
-        return date.fromisoformat(request.path_params["day"])
-    except ValueError:
-        return None
+        found = [] if day is None else await ctx.db(reports.reports_for_date, ctx.store, ctx.settings, day)
+    except NotFoundError:
+        found = []
+    return day, found
 
 
 @page
 async def report_page(request: Request, who: Principal) -> Response:
     """GET /admin/editions/{day}/report: every language's report of that date."""
-    ctx = context_of(request)
-    day = _day(request)
-    try:
-        found = [] if day is None else await ctx.db(reports.reports_for_date, ctx.store, ctx.settings, day)
-    except NotFoundError:
-        found = []
+    day, found = await _reports(request)
     if day is None or not found:
         return render(request, "refused.html", who, status_code=404, reason=gettext(request, "No such date."))
     charts = [
@@ -82,12 +81,7 @@ async def report_page(request: Request, who: Principal) -> Response:
 @page
 async def report_csv(request: Request, who: Principal) -> Response:
     """GET /admin/editions/{day}/report.csv: the same figures as a CSV file."""
-    ctx = context_of(request)
-    day = _day(request)
-    try:
-        found = [] if day is None else await ctx.db(reports.reports_for_date, ctx.store, ctx.settings, day)
-    except NotFoundError:
-        found = []
+    day, found = await _reports(request)
     if day is None or not found:
         return Response("not found\n", status_code=404, media_type="text/plain")
     return Response(
