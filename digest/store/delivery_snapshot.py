@@ -140,7 +140,7 @@ def listings_query(ids: Sequence[int], limit: int) -> Any:
 def _listings(conn: Connection, ids: list[int], limit: int) -> dict[tuple[int, str], list[DeliveryRow]]:
     out: dict[tuple[int, str], list[DeliveryRow]] = {}
     for r in conn.execute(listings_query(ids, limit)).all():
-        row = DeliveryRow(*r[:8], r[8] or "", *r[9:])
+        row = DeliveryRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "", r[9], r[10], r[11], r[12])
         out.setdefault((row.edition_id, row.state), []).append(row)
     for rows in out.values():  # UNION ALL keeps no order: each listing's own, again
         rows.sort(key=lambda r: (r.updated_at, r.id), reverse=True)
