@@ -21,6 +21,10 @@ server that throttles and fails, and one sender killed in the middle.
    ones in flight at the kill (counted and listed); every 4xx was retried and
    delivered; every 5xx suppressed. Prints peak RSS per process at 100k accepted and at
    the end, and the times. Exits 1 when a check fails.
+
+``--measure-only [--probes 30]`` (benchmarks/scale_measure.py) skips the full send: after
+import and fan-out, one UPDATE puts the rows in a halfway mix of states, then one sender
+sends a slice while status, the console page and the live counts are timed.
 """
 
 from __future__ import annotations
@@ -253,6 +257,10 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8, help="[smtp] connections per sender")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server (its database is not used)")
     parser.add_argument("--articles", type=int, default=500, help="OrangeSum texts the edition is built from")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="no full send: import, fan-out, a mid-send mix of states by one UPDATE, then the "
+                             "status and console timings while one sender sends a slice")  # fmt: skip
+    parser.add_argument("--probes", type=int, default=30, help="timings of each (--measure-only)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("scale.py runs on PostgreSQL: give --database-url postgresql+psycopg://...")
@@ -260,6 +268,10 @@ def main() -> int:
     url = create_database(args.database_url)
     try:
         with tempfile.TemporaryDirectory(prefix="digest-scale-") as tmp:
+            if args.measure_only:
+                from scale_measure import measure_only
+
+                return asyncio.run(measure_only(args, url, Path(tmp), began))
             return asyncio.run(run(args, url, Path(tmp), began))
     finally:
         drop_database(url)

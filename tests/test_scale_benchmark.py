@@ -4,6 +4,7 @@ throttles and fails, one sender SIGKILLed halfway and restarted); its checks mus
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -38,4 +39,26 @@ def test_scale_run_delivers_each_message_once_except_in_flight_at_the_kill() -> 
     assert int(retried.group(2)) > 0 and int(retried.group(4)) > 0
     for line in ("import: 600 subscribers by COPY", "fan-out: 600 delivery rows", "peak RSS at the end",
                  "digest status (server time)", "console live counts", "total: "):  # fmt: skip
+        assert line in out, out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not URL, reason="DIGEST_TEST_DATABASE_URL not set")
+@pytest.mark.skipif(not any(p.exists() for p in ORANGESUM), reason="no ../shared/bench/orangesum")
+def test_measure_only_puts_rows_mid_send_and_times_status_while_a_sender_sends() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--subscribers", "3000", "--measure-only",
+         "--probes", "3", "--articles", "40", "--database-url", URL],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr[-3000:]
+    mix = re.search(r"mid-send mix .*?: (\{.*\})", out)
+    assert mix, out
+    states = ast.literal_eval(mix.group(1))  # the dict the script printed
+    assert states["sent"] == 1500 and states["sending"] == 16 and sum(states.values()) == 3000
+    assert states["retry"] > 0 and states["failed"] > 0 and states["held"] > 0 and states["pending"] > 0
+    accepted = re.search(r"one sender \(8 connections\) had ([\d,]+) more messages accepted", out)
+    assert accepted, out
+    for line in ("digest status (server time)    n=3", "console /admin/deliveries", "console live counts"):
         assert line in out, out

@@ -16,7 +16,7 @@ from digest.admins import Role
 from digest.daily.send import Say, SendOptions, SendProgress, SendResult
 from digest.daily.send import send as send_day
 from digest.deliver.bounce_reports import ImportSummary, import_bounces
-from digest.store import delivery_admin, listings
+from digest.store import delivery_admin, delivery_snapshot, listings
 from digest.store.listings import Failure
 
 __all__ = ["Failure", "ImportSummary"]
@@ -63,6 +63,11 @@ def release_held(ops: Operations, actor: Actor, edition_id: int) -> Reopened:
 def counts(ops: Operations, edition_id: int) -> dict[str, int]:
     """The edition's delivery rows per state (every state listed)."""
     return delivery_admin.counts(ops.store, [edition_id])
+
+
+def counts_by_edition(ops: Operations, edition_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Each edition's delivery rows per state (every state listed), in one query."""
+    return delivery_snapshot.counts_by_edition(ops.store, edition_ids)
 
 
 def failures(ops: Operations, *, limit: int = 100, edition_ids: Sequence[int] | None = None) -> list[Failure]:

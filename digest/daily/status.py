@@ -21,7 +21,8 @@ from digest.store import Store
 from digest.store import delivery_admin as admin
 from digest.store.delivery_admin import DeliveryRow as DeliveryRow  # re-exported for the CLI
 from digest.store.delivery_admin import counts
-from digest.store.editions import editions_for_date
+from digest.store.delivery_snapshot import Snapshot, snapshots
+from digest.store.editions import edition_rows_for_date
 
 #: Rows listed per state at most (the text report shows fewer; --json all of these).
 ROW_LIMIT = 1000
@@ -127,38 +128,40 @@ def edition_deliveries(
     """Where ``edition``'s deliveries stand at ``now``; rows failed for a temporary
     reason are retried by later sends until ``give_up_after_hours`` after it was built."""
     assert edition.id is not None
-    ids = [edition.id]
-    in_flight = admin.rows_in(store, ids, ["sending"], limit=ROW_LIMIT)
+    snap = snapshots(store, [edition.id], limit=ROW_LIMIT)[edition.id]
+    return _from_snapshot(edition, snap, now, give_up_after_hours)
+
+
+def _from_snapshot(edition: Edition, snap: Snapshot, now: datetime, give_up_after_hours: float) -> EditionDeliveries:
+    in_flight = snap.rows["sending"]
     dead = set(local_dead_senders({r.claimed_by for r in in_flight if r.claimed_by}))
-
-    def lines(state: str) -> list[DeliveryLine]:
-        return [DeliveryLine(r) for r in admin.rows_in(store, ids, [state], limit=ROW_LIMIT)]
-
     return EditionDeliveries(
         edition=edition,
-        counts=counts(store, ids),
-        next_retry=admin.next_due(store, ids),
-        resent_after_crash=admin.resent_after_crash(store, ids),
+        counts=snap.counts,
+        next_retry=snap.next_due,
+        resent_after_crash=snap.resent_after_crash,
         in_flight=[
             DeliveryLine(r, r.claimed_by in dead or (r.lease_until is not None and r.lease_until < now))
             for r in in_flight
         ],
-        held=lines("held"),
-        failed=lines("failed"),
-        retrying=lines("retry"),
-        pending=[line for line in lines("pending") if line.row.last_error],
+        held=[DeliveryLine(r) for r in snap.rows["held"]],
+        failed=[DeliveryLine(r) for r in snap.rows["failed"]],
+        retrying=[DeliveryLine(r) for r in snap.rows["retry"]],
+        pending=[DeliveryLine(r) for r in snap.rows["pending"]],  # the ones with a note
         retried_until=(edition.built_at + timedelta(hours=give_up_after_hours)) if edition.built_at else None,
     )
 
 
 def delivery_status(store: Store, settings: Settings, day: date | None, *, now: datetime) -> StatusReport:
     """``digest status``: every stored edition of ``day`` (default: today in the
-    newsletter's timezone) and its deliveries at ``now``."""
+    newsletter's timezone) and its deliveries at ``now`` (four statements in all: the
+    editions without their items, then :func:`digest.store.delivery_snapshot.snapshots`)."""
     day = edition_day(settings, day, now)
-    editions = editions_for_date(store, settings.newsletter.name, day)
+    editions = [ed for ed in edition_rows_for_date(store, settings.newsletter.name, day) if ed.id is not None]
     hours = float(settings.smtp.give_up_after_hours)
+    snaps = snapshots(store, [ed.id for ed in editions if ed.id is not None], limit=ROW_LIMIT)
     return StatusReport(
-        day, now, [edition_deliveries(store, ed, now=now, give_up_after_hours=hours) for ed in editions]
+        day, now, [_from_snapshot(ed, snaps[ed.id], now, hours) for ed in editions if ed.id is not None]
     )
 
 

@@ -208,6 +208,13 @@ class Failure:
 
 def failures(store: Store, *, edition_ids: Sequence[int] | None = None, limit: int = 100) -> list[Failure]:
     """The latest failed deliveries, newest first."""
+    with store.engine.connect() as conn:
+        return [Failure(*row) for row in conn.execute(failures_query(edition_ids=edition_ids, limit=limit))]
+
+
+def failures_query(*, edition_ids: Sequence[int] | None = None, limit: int = 100) -> Any:
+    """:func:`failures`' query: the failed rows off ix_deliveries_failed_updated (0016),
+    newest first, and the edition and subscriber of just those."""
     d, e, s = t.deliveries.c, t.editions.c, t.subscribers.c
     query = (
         select(
@@ -230,8 +237,7 @@ def failures(store: Store, *, edition_ids: Sequence[int] | None = None, limit: i
     )
     if edition_ids is not None:
         query = query.where(d.edition_id.in_(list(edition_ids)))
-    with store.engine.connect() as conn:
-        return [Failure(*row) for row in conn.execute(query)]
+    return query
 
 
 @dataclass(frozen=True)

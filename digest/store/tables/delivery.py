@@ -35,6 +35,14 @@ deliveries = Table(
     Index("ix_deliveries_edition_state", "edition_id", "state", "due_at", "id"),
     # An edition's rows of one state, most recently changed first (status, console).
     Index("ix_deliveries_edition_state_updated", "edition_id", "state", "updated_at", "id"),
+    # The latest failures over every edition (the console): the failed rows only.
+    Index(
+        "ix_deliveries_failed_updated",
+        "updated_at",
+        "id",
+        postgresql_where=text("state = 'failed'"),
+        sqlite_where=text("state = 'failed'"),
+    ),
 )
 
 

@@ -35,7 +35,7 @@ async def deliveries(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     ops = ctx.operations()
     editions = await ctx.db(desk.recent, ops, limit=10)
-    counts = {e.id: await ctx.db(fixes.counts, ops, e.id) for e in editions if e.id}
+    counts = await ctx.db(fixes.counts_by_edition, ops, [e.id for e in editions if e.id])
     failures = await ctx.db(fixes.failures, ops, limit=100)
     address = request.query_params.get("address", "").strip()[:320]
     offset = _offset(request)
@@ -65,7 +65,7 @@ async def delivery_counts(request: Request, who: Principal) -> Response:
     ctx = context_of(request)
     ops = ctx.operations()
     ids = [int(x) for x in request.query_params.get("ids", "").split(",") if x.strip().isdigit()][:50]
-    counts = {str(i): await ctx.db(fixes.counts, ops, i) for i in ids}
+    counts = {str(i): n for i, n in (await ctx.db(fixes.counts_by_edition, ops, ids)).items()}
     return JSONResponse(counts, headers={"Cache-Control": "no-store"})
 
 
