@@ -1,7 +1,7 @@
 """status speed: delivery counters linear in the rows an UPDATE touches; failures index
 
 Revision ID: 0016_status_speed
-Revises: 0014_delivery_scale
+Revises: 0015_tracking_speed
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_status_speed"
-down_revision = "0014_delivery_scale"
+down_revision = "0015_tracking_speed"
 branch_labels = None
 depends_on = None
 
