@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -86,6 +87,10 @@ def test_json_csv_and_cli_agree_on_a_seeded_edition(
     assert printed == api
     text = CliRunner().invoke(cli, ["--config", str(config), "report", "--date", DAY.isoformat()])
     assert text.exit_code == 0 and "machine_clicks" in text.output and "Le budget est voté" in text.output
+    # Stories are numbered from 1, as the console numbers them.
+    for story in api["stories"]:  # type: ignore[union-attr]
+        line = rf"^ +{story['position'] + 1}\. +{story['clicks']} +\d+ +\d+  {re.escape(story['title'])}$"  # type: ignore[index]
+        assert re.search(line, text.output, re.M), text.output
 
 
 def test_the_report_keeps_its_figures_once_the_events_are_rolled_up_by_the_daily_tick(

@@ -36,7 +36,7 @@ def report(app: AppContext, date_: str, as_json: bool) -> None:
             click.echo(f"    unsubscribed by {how}: {n}")
         click.echo("  stories (clicks, readers, machine clicks):")
         for s in r.stories:
-            click.echo(f"    {s.position:>3}. {s.clicks:>6} {s.readers:>6} {s.machine_clicks:>6}  {s.title}")
+            click.echo(f"    {s.position + 1:>3}. {s.clicks:>6} {s.readers:>6} {s.machine_clicks:>6}  {s.title}")
         click.echo("  topics (clicks, readers, machine clicks, learnt factor):")
         for t in r.topics:
             click.echo(f"    {t.topic:<20} {t.clicks:>6} {t.readers:>6} {t.machine_clicks:>6}  x{t.factor:.2f}")
