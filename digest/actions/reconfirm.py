@@ -4,8 +4,10 @@ from, and the undo for the ones that were never the reader's doing.
 ``subscriber.reconfirm`` lifts a suppression caused by our relay (a 5.7.x policy
 refusal, a size limit: cause ``ours``) or by soft bounces (``soft``), puts the
 subscriber back on the list and records it twice: a suppression override (the trust
-record) and an audit row naming who, from which door and why. Hard bounces (the
-mailbox does not exist), complaints and unsubscriptions are refused: bringing those
+record) and an audit row naming who, from which door and why. A hard bounce (the
+mailbox did not exist) is lifted by an owner only: the reader may have told them the
+address works again, and mailing a dead mailbox costs the sender's reputation, so an
+editor cannot. Complaints and unsubscriptions are refused to everyone: bringing those
 back needs the person's own consent.
 """
 
@@ -22,10 +24,14 @@ from digest.errors import NotFoundError, ValidationError
 from digest.store.bounces import SuppressionEntry, lift_suppression, suppression_entries
 from digest.store.subscribers import suppression
 
-RECONFIRM = declare("subscriber.reconfirm", Role.EDITOR, "lift a suppression our relay or soft bounces caused")
+RECONFIRM = declare(
+    "subscriber.reconfirm", Role.EDITOR, "lift a suppression our relay or bounces caused (a hard bounce: owners only)"
+)
 
-#: Causes an operator may lift; the others need the reader's consent.
+#: Causes an editor may lift; an owner may also lift :data:`OWNER_LIFTABLE`'s; the
+#: others need the reader's consent.
 LIFTABLE = frozenset({"ours", "soft"})
+OWNER_LIFTABLE = LIFTABLE | {"hard"}
 #: What ``--cause`` accepts.
 CAUSES = ("ours", "soft", "hard")
 
@@ -57,9 +63,9 @@ def _view(entry: SuppressionEntry) -> Suppressed:
 
 
 def reconfirm(ops: Operations, actor: Actor, address: str, *, reason: str) -> Suppressed:
-    """Lift ``address``'s suppression when it came from our relay or soft bounces;
-    ValidationError for any other cause or without a reason, NotFoundError when the
-    address is not suppressed."""
+    """Lift ``address``'s suppression when it came from our relay or soft bounces (or,
+    for an owner, a hard bounce); ValidationError for any other cause or without a
+    reason, NotFoundError when the address is not suppressed."""
     if not reason.strip():
         raise ValidationError("--reason: say why the suppression is lifted (it goes in the audit log)")
     email = address.strip().lower()
@@ -68,10 +74,14 @@ def reconfirm(ops: Operations, actor: Actor, address: str, *, reason: str) -> Su
         if current is None:
             raise NotFoundError(f"{email} is not suppressed")
         cause = suppression_cause(current.reason, current.detail)
-        if cause not in LIFTABLE:
+        if cause == "hard" and actor.role is not Role.OWNER:
+            raise ValidationError(
+                f"{email} is suppressed for {current.reason} ({cause}): only an owner can lift a hard bounce"
+            )
+        if cause not in OWNER_LIFTABLE:
             raise ValidationError(
                 f"{email} is suppressed for {current.reason} ({cause}): only a suppression caused by our relay "
-                "or by soft bounces can be lifted; this one needs the reader's own consent"
+                "or by bounces can be lifted; this one needs the reader's own consent"
             )
         lifted = lift_suppression(act.store, email, source=source_of(actor), note=reason, now=act.now)
         assert lifted is not None

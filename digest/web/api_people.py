@@ -159,7 +159,7 @@ async def resend_confirmation(request: Request) -> Response:
 @admin
 @acts
 async def reconfirm(request: Request) -> Response:
-    """Lift a suppression our relay or soft bounces caused and put the subscriber back on
+    """Lift a suppression our relay or bounces caused and put the subscriber back on
     the list; ``reason`` (required) goes in the audit log. 422 for any other cause."""
     from digest.actions.reconfirm import reconfirm as lift
 

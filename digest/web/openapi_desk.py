@@ -260,7 +260,7 @@ def desk_paths() -> dict[str, Any]:
         },
         "/subscribers/{subscriber_id}/reconfirm": {
             "post": {
-                "summary": "Lift a suppression our relay or soft bounces caused (subscriber.reconfirm)",
+                "summary": "Lift a suppression our relay or bounces caused (hard: owners only; subscriber.reconfirm)",
                 "parameters": [path_id("subscriber_id")],
                 "requestBody": json_body(
                     json_object({"reason": {"type": "string"}}, required=["reason"], additionalProperties=False)

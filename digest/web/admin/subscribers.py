@@ -212,7 +212,7 @@ async def forget_subscriber(request: Request, who: Principal, form: FormData) ->
 @action(Role.EDITOR)
 async def reconfirm(request: Request, who: Principal, form: FormData) -> Response:
     """POST /admin/subscribers/{id}/reconfirm: ``reason``; lift a suppression our relay
-    or soft bounces caused (subscriber.reconfirm) and put the subscriber back."""
+    or bounces caused (subscriber.reconfirm) and put the subscriber back."""
     from digest.actions.reconfirm import reconfirm as lift
 
     ctx = context_of(request)
