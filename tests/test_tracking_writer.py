@@ -132,7 +132,11 @@ def test_clicks_are_queued_then_written_at_shutdown_none_lost_in_a_concurrent_bu
 
         async def burst() -> list[int]:
             limits = httpx.Limits(max_connections=50)
-            async with httpx.AsyncClient(base_url=base, limits=limits) as client:
+            # The 300 requests queue for 50 connections: on a busy machine that wait can pass
+            # httpx's 5 s default, which says nothing about the server; each request still
+            # has 30 s to be answered.
+            timeout = httpx.Timeout(30.0, pool=None)
+            async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
 
                 async def one(i: int) -> int:
                     headers = {"user-agent": BROWSER, "x-forwarded-for": f"198.18.{i // 200}.{i % 200}"}
