@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
-from admin import FIRST, LAST, QUERIES, TOPICS  # noqa: E402
+from admin import FIRST, LAST, QUERIES, TOPICS, time_page  # noqa: E402
 
 from digest import config  # noqa: E402
 from digest.admins import Role, hash_password  # noqa: E402
@@ -107,18 +107,7 @@ async def run(app: object, store: Store, data: bytes, repeat: int) -> None:
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"  {'query':<42} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8}")
         for name, params in SCALE_QUERIES.items():
-            await c.get("/admin/subscribers", params=params)
-            times, cpus = [], []
-            for _ in range(repeat):
-                t0, c0 = time.perf_counter(), time.process_time()
-                listed = await c.get("/admin/subscribers", params=params)
-                times.append((time.perf_counter() - t0) * 1000)
-                cpus.append((time.process_time() - c0) * 1000)
-                assert listed.status_code == 200
-            times.sort()
-            cpus.sort()
-            median, cpu_ms = times[len(times) // 2], cpus[len(cpus) // 2]
-            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            median, p95, cpu_ms = await time_page(c, "/admin/subscribers", params, repeat)
             flag = "" if cpu_ms < 300 else "  over 300 ms"
             print(f"  {name:<42} {median:>10.1f} {p95:>8.1f} {cpu_ms:>8.1f}{flag}")
 

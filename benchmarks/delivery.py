@@ -114,9 +114,11 @@ def smtp_source(port: int, message: Path, sessions: int, count: int) -> float:
 
 
 def orangesum() -> Path:
-    """The OrangeSum texts in ../shared/bench (or ../../shared/bench from a worktree folder)."""
+    """The OrangeSum texts in ../shared/bench (or ../../shared/bench from a worktree folder),
+    else the validation split the repository holds (benchmarks/data/orangesum-valid, its
+    files xz-compressed): a plain clone runs the delivery benchmarks too."""
     found = [p / "shared" / "bench" / "orangesum" for p in (ROOT.parent, ROOT.parent.parent)]
-    return next((p for p in found if p.exists()), found[0])
+    return next((p for p in found if p.exists()), ROOT / "benchmarks" / "data" / "orangesum-valid")
 
 
 def prepare_store(url: str, subscribers: int, *, articles: int = 500) -> tuple[Store, int]:
@@ -167,7 +169,11 @@ def reset_and_fan_out(store: Store, edition_id: int) -> None:
     fan_out_now(store, [get_edition(store, edition_id)], now=datetime.now(UTC))
 
 
-def write_config(folder: Path, url: str, port: int, *, connections: int, processes: int, dkim: Path | None) -> Path:
+def write_config(
+    folder: Path, url: str, port: int, *, connections: int, processes: int, dkim: Path | None, smtp_extra: str = ""
+) -> Path:
+    """A digest.toml for the benchmark's senders: the sink at ``port``, no DKIM unless
+    ``dkim`` (a key file), ``smtp_extra`` added to its [smtp] table."""
     path = folder / f"digest-{port}-{connections}-{processes}-{'dkim' if dkim else 'plain'}.toml"
     path.write_text(
         f"""[newsletter]
@@ -186,6 +192,7 @@ connections = {connections}
 processes = {processes}
 envelope_from = "bounces+{{local}}={{domain}}@lebrief.ma"
 timeout_seconds = 60
+{smtp_extra}
 [dkim]
 domain = "{"lebrief.ma" if dkim else ""}"
 selector = "bench"

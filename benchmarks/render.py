@@ -21,6 +21,7 @@ Nothing touches a database or the network.
 from __future__ import annotations
 
 import argparse
+import lzma
 import statistics
 import sys
 import time
@@ -56,10 +57,18 @@ MAIL = MailSettings(
 )
 
 
+def _lines(data: Path, name: str) -> list[str]:
+    """The lines of ``data/name``, or of ``data/name.xz`` (the splits the repository holds)."""
+    if (data / name).exists():
+        return (data / name).read_text(encoding="utf-8").splitlines()
+    with lzma.open(data / f"{name}.xz", "rt", encoding="utf-8") as fh:
+        return fh.read().splitlines()
+
+
 def edition(data: Path, n: int = 500) -> Edition:
     """The edition digest.editorial.plan builds from ``n`` OrangeSum documents."""
-    docs = (data / "source_documents.txt").read_text(encoding="utf-8").splitlines()[:n]
-    golds = (data / "gold.txt").read_text(encoding="utf-8").splitlines()[:n]
+    docs = _lines(data, "source_documents.txt")[:n]
+    golds = _lines(data, "gold.txt")[:n]
     start = NOW - timedelta(hours=24)
     articles = [
         Article(

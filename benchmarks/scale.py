@@ -159,32 +159,11 @@ class Senders:
 
 
 def write_config(folder: Path, url: str, port: int, connections: int) -> Path:
-    """The senders' digest.toml: the sink, 4xx retried after ~2 s, no DKIM."""
-    path = folder / "digest.toml"
-    path.write_text(
-        f"""[newsletter]
-name = "Le Brief"
-sender = "Le Brief <brief@lebrief.ma>"
-postal_address = "12 boulevard d'Anfa, 20000 Casablanca, Maroc"
-unsubscribe_mailto = "unsubscribe@lebrief.ma"
-languages = ["fr"]
-base_url = "https://lebrief.ma"
-[database]
-url = "{url}"
-[smtp]
-host = "127.0.0.1"
-port = {port}
-connections = {connections}
-processes = 1
-envelope_from = "bounces+{{local}}={{domain}}@lebrief.ma"
-timeout_seconds = 60
-retry_base_seconds = 2
-[log]
-level = "warning"
-""",
-        encoding="utf-8",
-    )
-    return path
+    """The senders' digest.toml: the sink, one process each, 4xx retried after ~2 s, no DKIM."""
+    import delivery
+
+    return delivery.write_config(folder, url, port, connections=connections, processes=1, dkim=None,
+                                 smtp_extra="retry_base_seconds = 2")  # fmt: skip
 
 
 # Latency during the send ----------------------------------------------------------------

@@ -15,12 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = os.environ.get("DIGEST_TEST_DATABASE_URL", "")
-ORANGESUM = [p / "shared" / "bench" / "orangesum" for p in (ROOT.parent, ROOT.parent.parent)]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not URL, reason="DIGEST_TEST_DATABASE_URL not set")
-@pytest.mark.skipif(not any(p.exists() for p in ORANGESUM), reason="no ../shared/bench/orangesum")
 def test_scale_run_delivers_each_message_once_except_in_flight_at_the_kill() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--subscribers", "600", "--senders", "2",
@@ -44,7 +42,6 @@ def test_scale_run_delivers_each_message_once_except_in_flight_at_the_kill() -> 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not URL, reason="DIGEST_TEST_DATABASE_URL not set")
-@pytest.mark.skipif(not any(p.exists() for p in ORANGESUM), reason="no ../shared/bench/orangesum")
 def test_measure_only_puts_rows_mid_send_and_times_status_while_a_sender_sends() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--subscribers", "3000", "--measure-only",

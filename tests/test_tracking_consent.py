@@ -15,6 +15,7 @@ from web_support import Clock, add_subscriber, csrf_token, token, web_settings
 from digest.store import Store
 from digest.store import tracking as tracking_db
 from digest.subscribers import membership as subs
+from digest.subscribers.tracking_consent import tracking_consent
 from digest.web.app import create_app
 
 DAY = date(2026, 11, 29)
@@ -43,7 +44,7 @@ async def test_the_consent_checkbox_is_recorded_and_revocable_in_both_languages(
         form = {"csrf_token": csrf_token(fr_page.text), "language": "fr", "tracking_consent": "yes"}
         saved = await c.post(f"/preferences/{token(french, 'preferences', clock.now)}", data=form)
         assert saved.status_code == 303
-        assert subs.tracking_consent(store, french) and not subs.tracking_consent(store, english)
+        assert tracking_consent(store, french) and not tracking_consent(store, english)
         again = await c.get(f"/preferences/{token(french, 'preferences', clock.now)}")
         assert " checked" in again.text.partition('name="tracking_consent"')[2].partition(">")[0]
         given = clock.now
@@ -51,7 +52,7 @@ async def test_the_consent_checkbox_is_recorded_and_revocable_in_both_languages(
         later = await c.get(f"/preferences/{token(french, 'preferences', clock.now)}")
         form = {"csrf_token": csrf_token(later.text), "language": "fr"}  # unticked
         assert (await c.post(f"/preferences/{token(french, 'preferences', clock.now)}", data=form)).status_code == 303
-    assert not subs.tracking_consent(store, french)
+    assert not tracking_consent(store, french)
     assert tracking_db.consents(store, french) == [(given, clock.now)]
 
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from digest.config import Settings
 from digest.store import Store
-from digest.store import tracking as db
+from digest.store import tracking_report as report_db
 from digest.store.edition_figures import recent_edition_ids
 
 #: Editions whose clicks count.
@@ -46,4 +46,4 @@ def click_factors(store: Store, settings: Settings, *, before: date) -> dict[str
     if not settings.selection.learn_from_clicks:
         return {}
     editions = recent_edition_ids(store, settings.newsletter.name, before=before, limit=LEARN_EDITIONS)
-    return factors_from_rates(db.click_rates(store, editions))
+    return factors_from_rates(report_db.click_rates(store, editions))

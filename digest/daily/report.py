@@ -20,7 +20,7 @@ from digest.config import Settings
 from digest.daily.learning import click_factors
 from digest.errors import NotFoundError
 from digest.store import Store
-from digest.store import tracking as db
+from digest.store import tracking_report as report_db
 from digest.store.edition_figures import UNSUBSCRIBE_DAYS, delivery_figures
 from digest.store.editions import editions_for_date, find_by_id
 
@@ -82,11 +82,11 @@ def edition_report(store: Store, settings: Settings, edition_id: int) -> Edition
     if edition is None:
         raise NotFoundError(f"no edition {edition_id}")
     mail = delivery_figures(store, edition_id)
-    counts = db.edition_counts(store, edition_id)
+    counts = report_db.edition_counts(store, edition_id)
     by_position, by_topic = counts.by_position, counts.by_topic
     human_readers = counts.clickers[0]
 
-    def pick(counts: list[db.Count], key: Any, kind: str, machine: bool) -> db.Count | None:
+    def pick(counts: list[report_db.Count], key: Any, kind: str, machine: bool) -> report_db.Count | None:
         return next((c for c in counts if c.key == key and c.kind == kind and c.machine is machine), None)
 
     stories = []

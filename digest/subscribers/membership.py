@@ -216,7 +216,8 @@ def _override(
 # Changing -------------------------------------------------------------------------
 
 
-def _require(tx: db.Tx, subscriber_id: int) -> Subscriber:
+def require(tx: db.Tx, subscriber_id: int) -> Subscriber:
+    """The subscriber ``subscriber_id`` (not forgotten), or NotFoundError."""
     sub = db.get(tx, subscriber_id)
     if sub is None or sub.status is SubscriberStatus.FORGOTTEN:
         raise NotFoundError(f"no subscriber {subscriber_id}")
@@ -232,7 +233,7 @@ def confirm(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
     on themselves is lifted). Confirming twice is harmless. A subscriber who left or
     bounced is not brought back by an old link (StateError)."""
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         if sub.status is SubscriberStatus.CONFIRMED:
             return sub
         if sub.status is not SubscriberStatus.PENDING:
@@ -246,7 +247,7 @@ def confirm(store: Store, subscriber_id: int, *, now: datetime) -> Subscriber:
 def update_profile(store: Store, subscriber_id: int, profile: Profile, *, now: datetime) -> Subscriber:
     """Replace a subscriber's preferences (language, topics, send time, timezone, name)."""
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         if sub.status in db.SUPPRESSED_STATUSES:
             raise StateError(f"subscriber {subscriber_id} is {sub.status.value}")
         sub = replace(sub, **profile_values(profile))
@@ -258,7 +259,7 @@ def unsubscribe(store: Store, subscriber_id: int, *, now: datetime, source: str)
     """Leave the list: UNSUBSCRIBED, suppressed, deliveries not yet sent skipped.
     Idempotent: the first date is kept. ``source`` says how (link, one-click, cli, api)."""
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         db.suppress(tx, sub.email, "unsubscribed", now=now, detail=source)
         skip_open_deliveries(tx, subscriber_id, now=now, reason="unsubscribed")
         if sub.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
@@ -273,7 +274,7 @@ def mark_bounced(store: Store, subscriber_id: int, *, now: datetime, detail: str
     """A hard bounce (5.x.x) or too many soft ones: BOUNCED, suppressed as
     ``hard_bounce``, deliveries not yet sent skipped. For the delivery and bounce code."""
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         db.suppress(tx, sub.email, "hard_bounce", now=now, detail=detail[:500])
         skip_open_deliveries(tx, subscriber_id, now=now, reason="bounced")
         if sub.status is SubscriberStatus.BOUNCED:
@@ -306,7 +307,7 @@ def forget(store: Store, subscriber_id: int, *, now: datetime) -> None:
     """Erase a subscriber's personal data on request (GDPR art. 17). The address stays
     suppressed as a hash, so a later import cannot add it back by mistake."""
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         db.suppress(tx, sub.email, "forgotten", now=now)
         skip_open_deliveries(tx, subscriber_id, now=now, reason="forgotten")
         consent_db.forget_requests(tx, subscriber_id)
@@ -331,7 +332,7 @@ def set_status(
     if status is not SubscriberStatus.CONFIRMED:
         raise ValidationError(f"status: can only be set to confirmed or unsubscribed, not {status.value!r}")
     with db.transaction(store) as tx:
-        sub = _require(tx, subscriber_id)
+        sub = require(tx, subscriber_id)
         if sub.status is SubscriberStatus.CONFIRMED:
             return sub
         suppressed = db.suppression(tx, sub.email)
@@ -388,24 +389,3 @@ def to_dict(sub: Subscriber) -> dict[str, Any]:
             "text_version": consent.text_version,
         },
     }
-
-
-#: The version of the per-person tracking consent text on the preferences page,
-#: recorded with each consent (change it when the text changes).
-TRACKING_CONSENT_VERSION = "tracking-2026-12"
-
-
-def tracking_consent(store: Store, subscriber_id: int) -> bool:
-    """Whether the subscriber agreed to per-person click tracking (and has not revoked it)."""
-    return tracking_db.has_consent(store, subscriber_id)
-
-
-def set_tracking_consent(store: Store, subscriber_id: int, *, agreed: bool, consent: Consent) -> bool:
-    """Record the reader's choice on per-person click tracking: a consent dated and
-    sourced like the subscription's (``consent``), or its revocation at ``consent.at``
-    (their past clicks then lose their id). True when something changed."""
-    with db.transaction(store) as tx:
-        _require(tx, subscriber_id)
-        if agreed:
-            return tracking_db.grant(tx, subscriber_id, consent)
-        return tracking_db.revoke(tx, subscriber_id, now=consent.at)

@@ -24,6 +24,7 @@ from digest.mail.fresh_link import preferences_link_message
 from digest.models import SUPPRESSED_STATUSES, Consent, Subscriber, SubscriberStatus
 from digest.subscribers import membership as subs
 from digest.subscribers import signup as consent
+from digest.subscribers import tracking_consent
 from digest.web.context import NOINDEX, WebContext, context_of
 from digest.web.mail_limits import confirmation_allowed
 from digest.web.pages import (
@@ -210,7 +211,7 @@ async def _prefs_form(
     language = sub.language
     tracking_choice = ctx.settings.tracking.clicks == "per_subscriber"
     if tracking_choice and "tracking_consent" not in values:
-        values = {**values, "tracking_consent": await ctx.db(subs.tracking_consent, ctx.store, sub.id)}
+        values = {**values, "tracking_consent": await ctx.db(tracking_consent.tracking_consent, ctx.store, sub.id)}
     configured = list(ctx.settings.newsletter.categories)
     by_language = await ctx.db(subs.topics_by_language, ctx.store)
     # The reader's language only; topics they already have stay visible (and ticked).
@@ -335,10 +336,10 @@ async def save_preferences(request: Request, ctx: WebContext, sub: Subscriber, s
             source="web",
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", "")[:500],
-            text_version=subs.TRACKING_CONSENT_VERSION,
+            text_version=tracking_consent.TRACKING_CONSENT_VERSION,
         )
         agreed = bool(values["tracking_consent"])
-        await ctx.db(subs.set_tracking_consent, ctx.store, sub_id, agreed=agreed, consent=choice)
+        await ctx.db(tracking_consent.set_tracking_consent, ctx.store, sub_id, agreed=agreed, consent=choice)
     log.info("preferences saved", extra={"subscriber_id": sub_id})
     return RedirectResponse(request.url.path + "?saved=1", status_code=303)
 
