@@ -215,3 +215,51 @@ def test_wire_form_takes_the_fast_path_only_for_clean_bytes() -> None:
     assert form(b"A: b\r\n\r\nx\ry\r\n") is None  # bare CR
     assert form(b"A: b\r\n\r\nx\r\n", to="jos\u00e9@example.org") is None  # not plain ASCII
     assert form(b"A: b\r\n\r\nx\r\n", to="<a@example.org>") is None
+
+
+async def test_a_wait_cancelled_while_its_interrupt_winds_down_is_cancelled_not_resumed() -> None:
+    """The hang behind a sender that never exited: its connections, waiting in the pool
+    for their turn, were cancelled at the end of the send just as the pool's limit
+    changed; the cancellation reached them while the stop watcher was winding down and
+    was taken for the watcher's own, so they went back to waiting for ever."""
+    import asyncio
+
+    from digest.deliver.pool import _first_of
+
+    winding_down = asyncio.Event()
+
+    async def slow_to_stop() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            winding_down.set()
+            await asyncio.sleep(0.2)  # a child that takes a moment to stop
+            raise
+
+    outer = asyncio.ensure_future(_first_of(asyncio.sleep(0), slow_to_stop()))
+    await asyncio.wait_for(winding_down.wait(), timeout=5)
+    outer.cancel()  # the caller is cancelled while _first_of waits for the child to stop
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(outer, timeout=5)
+
+
+async def test_a_connection_waiting_for_its_turn_stops_when_cancelled_as_the_limit_changes() -> None:
+    """Pool.admit, as a sender's connection waits in it: cancelled in the same moment the
+    pool grows (but not enough for it), it ends instead of waiting again."""
+    import asyncio
+
+    from digest.deliver.pool import Pool
+
+    for cancel_at in range(6):  # a cancellation landing at each moment of its waking
+        pool = Pool(SMTPConfig(host="127.0.0.1", port=1), 4)  # limit 1: connection 3 waits
+        waiting = asyncio.ensure_future(pool.admit(3))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        pool._set_limit(2, "one more")  # wakes it; it must wait again (3 >= 2)
+        for turn in range(6):
+            await asyncio.sleep(0)
+            if turn == cancel_at:
+                waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiting, timeout=2)

@@ -26,7 +26,6 @@ shrink. Repeated rate-limit replies (4.7.x) within :data:`THROTTLE_SECONDS` halv
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
@@ -362,11 +361,15 @@ async def _first_of(work: Coroutine[Any, Any, Any], interrupt: Coroutine[Any, An
     try:
         await asyncio.wait({task, other}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for pending in (task, other):
-            if not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pending
+        left = [f for f in (task, other) if not f.done()]
+        for pending in left:
+            pending.cancel()
+        if left:
+            # asyncio.wait, never ``await pending`` under suppress(CancelledError): a
+            # cancellation of *this* task arriving while a child winds down would be taken
+            # for the child's and swallowed, and the caller would go on waiting (a sender
+            # stopping its connections then waited for ever).
+            await asyncio.wait(left)
     return task.done() and not task.cancelled()
 
 
