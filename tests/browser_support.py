@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import threading
@@ -121,3 +122,23 @@ def serving(app: Any, sock: socket.socket) -> Iterator[None]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def serious_violations(page: Any, name: str) -> dict[str, Any]:
+    """The serious and critical axe-core violations of the page loaded in ``page``, as
+    ``{name: [...]}`` (empty when there is none): the accessibility check every browser
+    test of a page runs. The page must be opened with ``bypass_csp=True`` (our pages
+    rightly refuse an injected script)."""
+    page.add_script_tag(content=_axe_source())
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    bad = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    return {name: bad} if bad else {}
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")

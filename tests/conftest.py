@@ -67,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     compileall.compile_dir(ROOT / "digest", quiet=1, workers=1)
 
+
 BACKENDS = [
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="DIGEST_TEST_DATABASE_URL not set")),

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, serving
+from browser_support import BROWSER_MARKS, serious_violations, serving
 from delivery_support import add_subscribers
-from test_browser_admin import _serious
 from web_support import web_settings
 
 from digest.admins import Role
@@ -159,7 +158,6 @@ def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str, b
                        door="console", confirmed=False, rows_total=3, now=now)  # fmt: skip
     jobs.finish(site.store, done, state="done", rejected=[(3, "email: 'x' is not a valid address")],
                 warnings=[(2, "topics: unknown topic")], now=now)  # fmt: skip
-    axe = AXE.read_text(encoding="utf-8")
     context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900},
                                   color_scheme=scheme, bypass_csp=True)  # fmt: skip
     page = context.new_page()
@@ -170,20 +168,20 @@ def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str, b
                  "/admin/subscribers/import", "/admin/subscribers?q=reader&sort=email&dir=asc",
                  "/admin/subscribers?lang=fr", "/admin/subscribers?lang=en"):  # fmt: skip
         page.goto(site.base_url + path)
-        found |= _serious(page, axe, path)
+        found |= serious_violations(page, path)
     # An import refused (no email column): the form again, with the reason.
     page.goto(f"{site.base_url}/admin/subscribers/import")
     page.locator("#file").set_input_files(files=[{"name": "x.csv", "mimeType": "text/csv", "buffer": b"name\nAnn\n"}])
     page.get_by_role("button", name="Import", exact=True).click()
     page.get_by_text("no email column").wait_for()
-    found |= _serious(page, axe, "import refused")
+    found |= serious_violations(page, "import refused")
     # The confirmation page of a bulk unsubscribe.
     page.goto(f"{site.base_url}/admin/subscribers?q=reader")
     page.locator("#all-matching").check()
     page.locator("#bulk-operation").select_option("forget")
     page.locator("#bulk-form button[type=submit]").click()
     page.get_by_role("heading", name="Confirm the change").wait_for()
-    found |= _serious(page, axe, "bulk confirmation")
+    found |= serious_violations(page, "bulk confirmation")
     if scheme == "dark":
         page.screenshot(path=str(ARTIFACTS / "bulk-confirm-dark-375.png"), full_page=True)
     assert found == {}

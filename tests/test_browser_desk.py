@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from admin_support import PASSWORD
-from browser_support import AXE, BROWSER_MARKS
-from test_browser_admin import Site, _serious, site  # noqa: F401  (the fixture)
+from browser_support import BROWSER_MARKS, serious_violations
+from test_browser_admin import Site, site  # noqa: F401  (the fixture)
 from test_daily_build import insert_articles
 
 from digest.daily.build import edition_window
@@ -154,4 +154,4 @@ def test_merge_and_and_finally_from_the_desk_in_a_real_browser(site: Site, brows
     expect(frame.locator("body")).to_contain_text("Et enfin")
     jazz = _position(site, JAZZ_URL)
     expect(page.get_by_role("button", name=f"Take story {jazz + 1} out of “And finally”")).to_be_visible()
-    assert _serious(page, AXE.read_text(encoding="utf-8"), "desk-merge-finally") == {}
+    assert serious_violations(page, "desk-merge-finally") == {}

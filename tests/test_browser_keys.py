@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, serving
+from browser_support import BROWSER_MARKS, serious_violations, serving
 from database_support import copy_sqlite
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = BROWSER_MARKS
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser-admin"
 OWNER = "owner@example.org"
 NEW_ADMIN = "ops@example.org"
 NEW_PASSWORD = "a long password for ops"
@@ -155,7 +156,6 @@ def test_an_admin_added_and_a_key_made_in_the_console_opens_the_api_until_revoke
 def test_each_console_page_passes_axe_at_375_px(
     site: Site, owner_signed_in: dict[str, Any], path: str, scheme: str, browser: Browser
 ) -> None:
-    axe = AXE.read_text(encoding="utf-8")
     # bypass_csp: the console's CSP rightly refuses the injected axe script.
     context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900}, color_scheme=scheme,
                                   bypass_csp=True, storage_state=owner_signed_in)  # fmt: skip
@@ -164,17 +164,8 @@ def test_each_console_page_passes_axe_at_375_px(
     for lang in ("en", "fr"):
         page.goto(site.base_url + path.format(day=site.day) + f"?lang={lang}")
         assert page.locator("h1").count() == 1
-        found |= serious(page, axe, f"{path} ({lang}, {scheme})")
+        found |= serious_violations(page, f"{path} ({lang}, {scheme})")
+        if scheme == "dark" and lang == "en":
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"admin-dark{path.replace('/', '-')}.png"), full_page=True)
     assert found == {}
-
-
-def serious(page: Any, axe: str, name: str) -> dict[str, Any]:
-    """The serious and critical axe-core violations of the loaded page."""
-    page.add_script_tag(content=axe)
-    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    bad = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
-    return {name: bad} if bad else {}

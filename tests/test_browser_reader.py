@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import feedparser
 import pytest
-from browser_support import AXE, BROWSER_MARKS, serving
+from browser_support import BROWSER_MARKS, serious_violations, serving
 from reader_support import stored_edition
 from smtp_server import SMTPServer
 from web_support import add_subscriber, token, web_settings
@@ -93,20 +93,12 @@ def test_reader_journeys_at_375px_in_light_and_dark_mode(site: Site, tmp_path: P
     # test run leaves the checkout as it found it.
     shots = DOCS if os.environ.get("DIGEST_UPDATE_DOCS") == "1" else tmp_path
     shots.mkdir(exist_ok=True)
-    axe = AXE.read_text(encoding="utf-8")
 
     def check(page: Page, shot: str = "") -> None:
         """No sideways scroll at 375 px, no serious axe violation, a screenshot if named."""
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{page.url}: {overflow}px of horizontal scroll"
-        page.add_script_tag(content=axe)
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            (v["id"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{page.url}: {serious}"
+        assert serious_violations(page, page.url) == {}
         if shot:
             page.screenshot(path=str(shots / f"reader-{shot}.png"), full_page=True)
 

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from admin_support import PASSWORD, make_admin
-from browser_support import AXE, BROWSER_MARKS, serving
+from browser_support import BROWSER_MARKS, serious_violations, serving
 from smtp_server import SMTPServer
-from test_browser_admin import _serious
 from tracking_support import BROWSER, EXPECTED, EXPECTED_STORIES, seed_report
 from web_support import ADMIN_TOKEN, Clock, web_settings
 
@@ -59,7 +58,6 @@ def test_report_page_shows_the_apis_figures_and_passes_axe(
             assert api.status_code == 200
             figures = api.json()
             assert {k: figures[k] for k in EXPECTED} == EXPECTED
-            axe = AXE.read_text(encoding="utf-8")
             found: dict[str, Any] = {}
             for scheme in ("light", "dark"):
                 context = browser.new_context(
@@ -75,7 +73,7 @@ def test_report_page_shows_the_apis_figures_and_passes_axe(
                 cookies = context.cookies()
                 for lang in ("en", "fr"):
                     page.goto(f"{base}/admin/editions/{DAY}/report?lang={lang}")
-                    found |= _serious(page, axe, f"report ({scheme}, {lang})")
+                    found |= serious_violations(page, f"report ({scheme}, {lang})")
                 context.close()
             # The figures and charts need no script: read them with JavaScript off.
             context = browser.new_context(locale="en-GB", java_script_enabled=False)
