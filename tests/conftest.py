@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 from browser_support import _chromium, browser  # noqa: F401  (fixtures: one Chromium per worker)
 from database_support import (
+    SchemaPool,
     Statement,
     copy_sqlite,
-    migrated_sqlite_template,
     record_migrations,
-    replay,
-    schema_of,
     schema_url,
+    sqlite_template_path,
 )
 from hypothesis import settings as hypothesis_settings
 from smtp_server import SMTPServer
@@ -132,17 +131,35 @@ def pg_url(pg_database: str, pg_engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with the current schema, migrated once per worker."""
-    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "digest.db")
+def sqlite_template() -> Path:
+    """A SQLite file with the current schema, migrated once per worker (the one
+    database_support.new_sqlite_store copies too)."""
+    return sqlite_template_path()
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(pg_engine: Engine, pg_template: list[Statement]) -> SchemaPool:
+    """The worker's migrated schemas, emptied and reused from test to test."""
+    return SchemaPool(pg_engine, pg_template)
+
+
+@pytest.fixture
+def pg_migrated_url(pg_database: str, pg_schemas: SchemaPool) -> Iterator[str]:
+    """A migrated schema with no data (the worker's pool), for the ``store`` fixture."""
+    schema = pg_schemas.take()
+    try:
+        yield schema_url(pg_database, schema)
+    finally:
+        pg_schemas.give_back(schema)
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database URL: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    """The test's database URL: a fresh SQLite file, or a PostgreSQL schema of its own
+    (empty, or already migrated when the test also uses ``store``)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'digest.db'}"
-    url: str = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_migrated_url" if "store" in request.fixturenames else "pg_url")
     return url
 
 
@@ -152,8 +169,6 @@ def store(request: pytest.FixtureRequest, db_url: str) -> Iterator[Store]:
     worker's migrated template (see database_support)."""
     if db_url.startswith("sqlite"):
         copy_sqlite(request.getfixturevalue("sqlite_template"), db_url)
-    else:
-        replay(request.getfixturevalue("pg_engine"), schema_of(db_url), request.getfixturevalue("pg_template"))
     s = Store(db_url)
     try:
         yield s

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from admin_support import make_admin, sign_in, token_of
 from click.testing import CliRunner
+from database_support import new_sqlite_store
 from delivery_support import add_edition
 from smtp_server import SMTPServer
 from sqlalchemy import delete, select
@@ -158,8 +159,7 @@ async def run_door(door: str, tmp_path: Path, smtp: SMTPServer, seed: Seed, call
     """Seed a fresh database, then make the call through ``door``."""
     home = tmp_path / door
     home.mkdir()
-    store = Store(f"sqlite:///{home / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(home / "digest.db")
     world = World(store, seed(store, home))
     if door == "cli":
         cfg = home / "digest.toml"
@@ -358,8 +358,7 @@ def story_of(store: Store, edition_id: int, url: str) -> Any:
 
 
 async def test_merge_through_every_door_makes_one_story_with_both_sources(tmp_path: Path, smtp: SMTPServer) -> None:
-    probe = Store(f"sqlite:///{tmp_path / 'probe.db'}")
-    probe.init()
+    probe = new_sqlite_store(tmp_path / "probe.db")
     probe_id = built_edition(probe, tmp_path)
     first, second = position_of(probe, probe_id, DROUGHT_PLAN), position_of(probe, probe_id, DROUGHT_FEATURE)
     assert first != second
@@ -397,8 +396,7 @@ async def test_split_through_every_door_gives_each_source_its_own_story(tmp_path
 
 def _probe(tmp_path: Path, url: str, seed: Seed = built_edition) -> int:
     """The position of the story holding ``url`` in ``seed``'s edition."""
-    probe = Store(f"sqlite:///{tmp_path / 'probe.db'}")
-    probe.init()
+    probe = new_sqlite_store(tmp_path / "probe.db")
     return position_of(probe, seed(probe, tmp_path), url)
 
 
@@ -471,8 +469,7 @@ def _gone(url: str) -> Callable[[Operations, Any], None]:
 
 async def test_a_rebuild_that_cannot_keep_the_finally_story_says_so(tmp_path: Path, smtp: SMTPServer) -> None:
     seed = then(built_edition, _gone(MARATHON))  # the closing story's article is gone from the store
-    store = Store(f"sqlite:///{tmp_path / 'direct.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "direct.db")
     edition_id = seed(store, tmp_path)
     before = state(store, edition_id)
     with pytest.raises(desk.RebuildWouldLose, match="finally: Marathon"):

@@ -25,6 +25,7 @@ import httpx
 import pytest
 from admin_support import PASSWORD, make_admin, sign_in, token_of
 from click.testing import CliRunner
+from database_support import new_sqlite_store
 from fixtures.ingest.http_server import FeedServer, Route, feed_server
 from smtp_server import SMTPServer
 from sqlalchemy import Table, select
@@ -344,8 +345,7 @@ def server() -> Iterator[FeedServer]:
 def template(tmp_path: Path) -> Path:
     """One migrated SQLite file, copied for each door."""
     path = tmp_path / "template.db"
-    store = Store(f"sqlite:///{path}")
-    store.init()
+    store = new_sqlite_store(path)
     store.close()
     return path
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from database_support import new_sqlite_store
 from delivery_support import add_edition, add_subscribers, subscriber_id
 from sqlalchemy import select
 
@@ -272,8 +273,7 @@ def test_claims_read_the_index_in_order_and_never_sort_the_table(
 ) -> None:
     """A claim must cost O(batch) whatever the table size: SQLite walks an index in
     (due_at, id) order and stops at the LIMIT, with no temporary sort of every due row."""
-    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "plan.db")
     query = claims.due_rows("pending", now=now, edition=edition, dead=["x:1:0"]).limit(200)
     compiled = query.compile(store.engine, compile_kwargs={"literal_binds": True})
     with store.engine.connect() as conn:

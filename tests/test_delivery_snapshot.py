@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from database_support import new_sqlite_store
 from delivery_support import add_edition, add_subscribers
 from sqlalchemy import select, text, update
 
@@ -103,8 +104,7 @@ def test_each_listing_reads_the_index_in_its_order(tmp_path: Path) -> None:
     """Each listing branch walks ix_deliveries_edition_state_updated in its own order and
     stops at the LIMIT: no scan of the delivery table, no sort of its rows (the only sort
     is of the UNION's few rows, done in Python)."""
-    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "plan.db")
     try:
         plan = _plan(store, listings_query([1, 2], 1000))
     finally:

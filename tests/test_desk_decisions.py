@@ -13,6 +13,7 @@ import httpx
 import pytest
 from admin_support import make_admin, sign_in, token_of
 from click.testing import CliRunner
+from database_support import new_sqlite_store
 from delivery_support import add_edition
 from smtp_server import SMTPServer
 from sqlalchemy import delete
@@ -65,8 +66,7 @@ def test_decisions_survive_a_rebuild_by_url_on_each_backend(store: Store, tmp_pa
 
 async def test_rebuild_that_would_lose_a_pin_asks_first_then_is_forced(tmp_path: Path, smtp: SMTPServer) -> None:
     seed = then(built_edition, pinned_then_gone)
-    store = Store(f"sqlite:///{tmp_path / 'refused.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "refused.db")
     edition_id = seed(store, tmp_path)
     before = state(store, edition_id)
     ops = ops_of(store)
@@ -99,8 +99,7 @@ async def test_each_door_asks_before_a_rebuild_that_would_lose_a_decision(tmp_pa
     for door in ("cli", "console", "api"):
         home = tmp_path / door
         home.mkdir()
-        store = Store(f"sqlite:///{home / 'digest.db'}")
-        store.init()
+        store = new_sqlite_store(home / "digest.db")
         worlds[door] = (store, seed(store, home))
     store, edition_id = worlds["cli"]
     cfg = tmp_path / "digest.toml"

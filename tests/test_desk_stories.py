@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from database_support import new_sqlite_store
 from test_actions_desk import BUDGET, BUDGET_TOO, MARATHON, SETUP, built_edition, ops_of, position_of, state
 from test_daily_build import DAY
 
@@ -19,8 +20,7 @@ from digest.store.editions import get_edition
 
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[Store, int]:
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     return store, built_edition(store, tmp_path)
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from database_support import new_sqlite_store
 from smtp_server import SMTPServer
 from sqlalchemy import select
 from test_schedule import add_articles, subscribe
@@ -133,8 +134,7 @@ async def test_simulated_week_across_dst_one_edition_per_local_day_at_local_send
     tmp_path: Path, smtp: SMTPServer, week: str
 ) -> None:
     first, last = WEEKS[week]
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     try:
         settings = service_settings(tmp_path, smtp)
         signup = datetime.combine(first - timedelta(days=2), dtime(12, 0), tzinfo=UTC)
@@ -192,8 +192,7 @@ async def test_simulated_week_across_dst_one_edition_per_local_day_at_local_send
 async def test_catch_up_two_hours_late_sends_five_hours_late_skips(tmp_path: Path, smtp: SMTPServer) -> None:
     """The service was down at 07:00 Casablanca (06:00 UTC) on two days: back at 08:00
     on the first (sent), at 11:00 on the second (skipped, recorded)."""
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     try:
         settings = service_settings(tmp_path, smtp)
         signup = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -324,8 +323,7 @@ def real_send_time() -> datetime:
 
 @pytest.mark.slow(seconds=10)
 def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, smtp: SMTPServer) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     send_time = real_send_time()
     add_articles_now(store, send_time)
     for i in range(5):
@@ -363,8 +361,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, smtp
 def test_serve_refuses_a_port_in_use_in_one_line(tmp_path: Path, smtp: SMTPServer) -> None:
     import socket
 
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     store.close()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -385,8 +382,7 @@ def test_serve_refuses_a_port_in_use_in_one_line(tmp_path: Path, smtp: SMTPServe
 
 
 def test_sigterm_finishes_in_flight_messages_and_releases_the_rest(tmp_path: Path, smtp: SMTPServer) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     send_time = real_send_time()
     add_articles_now(store, send_time)
     for i in range(40):
@@ -480,8 +476,7 @@ def test_three_serve_processes_on_postgresql_send_each_subscriber_once(pg_url: s
 async def test_worker_start_skips_rows_missed_in_downtime_and_sends_the_rest(tmp_path: Path, smtp: SMTPServer) -> None:
     from digest.runtime.service import Stopper, run_worker
 
-    store = Store(f"sqlite:///{tmp_path / 'digest.db'}")
-    store.init()
+    store = new_sqlite_store(tmp_path / "digest.db")
     try:
         settings = service_settings(tmp_path, smtp)
         signup = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

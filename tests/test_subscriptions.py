@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from database_support import new_sqlite_store
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
@@ -433,8 +434,7 @@ def test_export_imports_back_into_an_empty_store_identically(
     assert subs_csv.export_csv(store, out) == 2
     assert "'=HYPERLINK(1)" in out.getvalue()  # no formula for a spreadsheet to run
 
-    other = Store(f"sqlite:///{tmp_path / 'other.db'}")
-    other.init()
+    other = new_sqlite_store(tmp_path / "other.db")
     try:
         report = subs_csv.import_text(other, settings, out.getvalue(), name="e.csv", confirmed=True, now=now)
         assert (report.added, report.rejected) == (2, [])
