@@ -76,3 +76,25 @@ def test_stall_makes_a_client_time_out(smtp: SMTPServer) -> None:
     smtp.stall_on("MAIL", seconds=2)
     with pytest.raises((TimeoutError, smtplib.SMTPServerDisconnected)):
         send(smtp, ["b@example.org"], timeout=0.3)
+
+
+def test_long_messages_come_back_whole_and_a_session_goes_on_after_each() -> None:
+    """DATA read in chunks: a message far over one chunk, whose lines include a lone
+    stuffed dot and dots at every chunk boundary, is recorded byte for byte; the next
+    message on the same connection too; one over the size limit gets 552."""
+    lines = [f"line {n:06d} ".encode() + b"x" * 60 for n in range(3000)]
+    lines[1500] = b"."  # a line that is only a dot: stuffed to ".." on the wire
+    body = b"Subject: long\r\n\r\n" + b"\r\n".join(b"." + line if n % 97 == 0 else line for n, line in enumerate(lines))
+    body += b"\r\n"
+    with SMTPServer(data_size_limit=300_000) as server:
+        with smtplib.SMTP(server.host, server.port, timeout=5) as client:
+            client.sendmail("a@example.org", ["b@example.org"], body)
+            client.sendmail("a@example.org", ["c@example.org"], MESSAGE)
+            client.mail("a@example.org")  # no SIZE= declared: the limit is found in DATA
+            client.rcpt("d@example.org")
+            code, _ = client.data(body + body)
+            assert code == 552
+            client.sendmail("a@example.org", ["e@example.org"], MESSAGE)  # the session is still usable
+        got = server.wait_for(3)
+    assert [g.rcpt_tos for g in got] == [("b@example.org",), ("c@example.org",), ("e@example.org",)]
+    assert got[0].data == body and got[1].data == MESSAGE and got[2].data == MESSAGE
