@@ -41,6 +41,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -256,28 +257,47 @@ def main() -> int:
         drop_database(url)
 
 
-async def run(args: argparse.Namespace, url: str, folder: Path, began: float) -> int:
+def build_database(url: str, n: int, articles: int) -> tuple[Any, int]:
+    """The schema and the edition, ``n`` subscribers imported by COPY and the edition
+    fanned out to them, each step timed and printed: the store and the edition's id."""
     import delivery
     from render import NOW
 
     from digest.daily.build import fan_out_now
     from digest.store.editions import get_edition
 
-    n = args.subscribers
-    store, edition_id = delivery.prepare_store(url, 0, articles=args.articles)  # the schema, the edition
+    store, edition_id = delivery.prepare_store(url, 0, articles=articles)
     started = time.perf_counter()
     import_subscribers(url, n, NOW)
     print(f"import: {n:,} subscribers by COPY in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
     fan_out_now(store, [get_edition(store, edition_id)], now=datetime.now(UTC))
     print(f"fan-out: {n:,} delivery rows in {time.perf_counter() - started:.1f} s", flush=True)
+    return store, edition_id
+
+
+def start_sink(
+    folder: Path, url: str, edition_id: int, connections: int
+) -> tuple[subprocess.Popen[bytes], Senders, Path, Path]:
+    """The sink on a free port (its report and its accepted count in ``folder``) and the
+    senders' configuration pointing at it: (sink, senders, report path, count path)."""
+    import delivery
 
     port = delivery.free_port()
     report, status = folder / "sink.json", folder / "sink.count"
     sink = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "scale_sink.py"), str(port), str(report),
                              "--status", str(status)])  # fmt: skip
     delivery.wait_port(port)
-    senders = Senders(write_config(folder, url, port, args.connections), edition_id, folder / "senders.log")
+    senders = Senders(write_config(folder, url, port, connections), edition_id, folder / "senders.log")
+    return sink, senders, report, status
+
+
+async def run(args: argparse.Namespace, url: str, folder: Path, began: float) -> int:
+    from render import NOW
+
+    n = args.subscribers
+    store, edition_id = build_database(url, n, args.articles)
+    sink, senders, report, status = start_sink(folder, url, edition_id, args.connections)
     checks = Checks()
     killed_at, in_flight, peaks_100k = 0, list[tuple[int, str]](), dict[str, int]()
     sending_started = time.perf_counter()

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,34 +79,19 @@ def mid_send_mix(url: str, edition_id: int) -> dict[str, int]:
 
 async def measure_only(args: Any, url: str, folder: Path, began: float) -> int:
     """The ``--measure-only`` run; 0 (it checks no outcome: nothing is sent to the end)."""
-    import delivery
     from render import NOW
-    from scale import Probe, Senders, import_subscribers, write_config
+    from scale import Probe, build_database, start_sink
     from scale_report import peak_rss_kb, print_latency
 
-    from digest.daily.build import fan_out_now
-    from digest.store.editions import get_edition
-
     n = args.subscribers
-    store, edition_id = delivery.prepare_store(url, 0, articles=args.articles)
-    started = time.perf_counter()
-    import_subscribers(url, n, NOW)
-    print(f"import: {n:,} subscribers by COPY in {time.perf_counter() - started:.1f} s", flush=True)
-    started = time.perf_counter()
-    fan_out_now(store, [get_edition(store, edition_id)], now=datetime.now(UTC))
-    print(f"fan-out: {n:,} delivery rows in {time.perf_counter() - started:.1f} s", flush=True)
+    store, edition_id = build_database(url, n, args.articles)
     print(f"peak RSS of scale.py after import and fan-out: {peak_rss_kb(os.getpid()) / 1024:.0f} MB", flush=True)
     started = time.perf_counter()
     states = mid_send_mix(url, edition_id)
     print(f"mid-send mix (one UPDATE, counters by trigger, ANALYZE) in {time.perf_counter() - started:.1f} s: "
           f"{states}", flush=True)  # fmt: skip
 
-    port = delivery.free_port()
-    report, status = folder / "sink.json", folder / "sink.count"
-    sink = subprocess.Popen([sys.executable, str(Path(delivery.__file__).parent / "scale_sink.py"), str(port),
-                             str(report), "--status", str(status)])  # fmt: skip
-    delivery.wait_port(port)
-    senders = Senders(write_config(folder, url, port, args.connections), edition_id, folder / "senders.log")
+    sink, senders, _, status = start_sink(folder, url, edition_id, args.connections)
     try:
         async with Probe(senders.config, edition_id, NOW.date().isoformat()) as probe:
             await probe.measure()  # warm-up (imports, templates, pool): not counted
