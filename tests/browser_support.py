@@ -103,12 +103,22 @@ def browser(_chromium: _Chromium) -> Iterator[Browser]:
 
 
 @contextlib.contextmanager
-def serving(app: Any, sock: socket.socket) -> Iterator[None]:
-    """Serve ``app`` with uvicorn on ``sock`` (already bound) in a thread, until the block ends."""
+def serving(
+    app: Any,
+    sock: socket.socket,
+    *,
+    lifespan: str = "off",
+    http: str = "h11",
+    stop_timeout: float = 10.0,
+    must_stop: bool = False,
+) -> Iterator[None]:
+    """Serve ``app`` with uvicorn on ``sock`` (already bound) in a thread, until the block
+    ends; ``must_stop``: fail unless the server (its lifespan's shutdown included) has
+    stopped within ``stop_timeout`` seconds."""
     # log_config and log_level None: uvicorn must not reconfigure the process's
     # loggers (other tests check what they log).
     config = uvicorn.Config(
-        app, log_config=None, log_level=None, access_log=False, lifespan="off", ws="none", http="h11"
+        app, log_config=None, log_level=None, access_log=False, lifespan=lifespan, ws="none", http=http
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -121,7 +131,8 @@ def serving(app: Any, sock: socket.socket) -> Iterator[None]:
         yield
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=stop_timeout)
+        assert not (must_stop and thread.is_alive()), "uvicorn did not stop"
 
 
 def serious_violations(page: Any, name: str) -> dict[str, Any]:

@@ -12,7 +12,17 @@ import httpx
 import pytest
 from smtp_server import SMTPServer
 from starlette.applications import Starlette
-from tracking_support import STORIES, Event, events, html_of, seeded_edition, send_messages, story_links, text_of
+from tracking_support import (
+    STORIES,
+    Event,
+    events,
+    html_of,
+    seeded_edition,
+    send_messages,
+    sent_links,
+    story_links,
+    text_of,
+)
 from web_support import Clock, add_subscriber, web_settings
 
 from digest.config import Settings
@@ -78,9 +88,8 @@ async def test_a_forged_token_is_refused_and_never_redirects_away(
     tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock, forge: Callable[[str], str]
 ) -> None:
     settings = settings_for(tmp_path, smtp)
-    reader = add_subscriber(store, "zoe@example.org", clock.now)
-    edition_id = seeded_edition(store, DAY, now=clock.now)
-    link = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=clock.now)[reader]))[0]
+    edition_id, links = sent_links(store, settings, DAY, now=clock.now)
+    link = links[0]
     token = link.removeprefix("/r/").split("?")[0]
     clock.advance(hours=1)
     async with client_for(create_app(settings, store, now=clock)) as client:
@@ -123,9 +132,7 @@ async def test_a_link_scanner_burst_and_a_head_request_are_machine_clicks(
     tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
 ) -> None:
     settings = settings_for(tmp_path, smtp)
-    reader = add_subscriber(store, "zoe@example.org", clock.now)
-    edition_id = seeded_edition(store, DAY, now=clock.now)
-    links = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=clock.now)[reader]))
+    edition_id, links = sent_links(store, settings, DAY, now=clock.now)
     clock.advance(minutes=3)  # past the "seconds after delivery" rule: the burst alone must tell
     app = create_app(settings, store, now=clock)
     async with client_for(app, "192.0.2.50") as scanner:  # a gateway with a browser's user agent
@@ -148,9 +155,7 @@ async def test_a_click_seconds_after_delivery_or_from_a_scanner_agent_is_a_machi
     tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
 ) -> None:
     settings = settings_for(tmp_path, smtp)
-    reader = add_subscriber(store, "zoe@example.org", clock.now)
-    edition_id = seeded_edition(store, DAY, now=clock.now)
-    links = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=clock.now)[reader]))
+    edition_id, links = sent_links(store, settings, DAY, now=clock.now)
     app = create_app(settings, store, now=clock)
     clock.advance(seconds=2)
     async with client_for(app, "192.0.2.70") as client:

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -16,11 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from browser_support import serving
 from prometheus_client import generate_latest
 from smtp_server import SMTPServer
-from tracking_support import BROWSER, events, html_of, seeded_edition, send_messages, story_links
-from web_support import Clock, add_subscriber, web_settings
+from tracking_support import BROWSER, events, seeded_edition, sent_links
+from web_support import Clock, web_settings
 
 from digest import metrics
 from digest.daily.event_writer import EventWriter
@@ -36,20 +35,8 @@ def served(app: Any) -> Iterator[str]:
     """``app`` under uvicorn with its lifespan on a free port; the block's end is the shutdown."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_config=None, log_level=None, access_log=False, lifespan="on", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    with serving(app, sock, lifespan="on", http="auto", stop_timeout=20, must_stop=True):
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        assert not thread.is_alive()
 
 
 def one_event(edition_id: int, i: int) -> tracking_db.Event:
@@ -120,9 +107,7 @@ def test_clicks_are_queued_then_written_at_shutdown_none_lost_in_a_concurrent_bu
     tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
 ) -> None:
     settings = web_settings(tmp_path, smtp.port, web={"trusted_proxies": ["127.0.0.1"]})
-    reader = add_subscriber(store, "zoe@example.org", clock.now)
-    edition_id = seeded_edition(store, DAY, now=clock.now)
-    links = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=clock.now)[reader]))
+    edition_id, links = sent_links(store, settings, DAY, now=clock.now)
     clock.advance(minutes=30)
     app = create_app(settings, store, now=clock)
     writer: EventWriter = app.state.tracker.writer
@@ -156,9 +141,7 @@ def test_a_scanner_burst_is_flagged_in_the_queue_and_in_the_database(
     tmp_path: Path, store: Store, smtp: SMTPServer, clock: Clock
 ) -> None:
     settings = web_settings(tmp_path, smtp.port)
-    reader = add_subscriber(store, "zoe@example.org", clock.now)
-    edition_id = seeded_edition(store, DAY, now=clock.now)
-    links = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=clock.now)[reader]))
+    edition_id, links = sent_links(store, settings, DAY, now=clock.now)
     clock.advance(minutes=3)
     app = create_app(settings, store, now=clock)
     writer: EventWriter = app.state.tracker.writer

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from web_support import add_subscriber
 
 from digest.config import Settings
 from digest.mail.compose import EditionComposer
@@ -99,6 +100,15 @@ def story_links(html: str, base_url: str = "http://testserver") -> list[str]:
     """The tracked story links of a message, in order, without repeats (paths)."""
     found = re.findall(re.escape(base_url) + r'(/r/[^"\s<>]+)', html)
     return list(dict.fromkeys(p.replace("&amp;", "&") for p in found))
+
+
+def sent_links(store: Store, settings: Settings, day: date, *, now: datetime) -> tuple[int, list[str]]:
+    """An edition of ``day`` sent to one reader (zoe@example.org): the edition's id and
+    the tracked story links of their message."""
+    reader = add_subscriber(store, "zoe@example.org", now)
+    edition_id = seeded_edition(store, day, now=now)
+    links = story_links(html_of(send_messages(store, settings, edition_id, [reader], now=now)[reader]))
+    return edition_id, links
 
 
 def events(store: Store, edition_id: int) -> list[Event]:
