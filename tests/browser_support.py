@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+from admin_support import PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -153,3 +154,13 @@ def serious_violations(page: Any, name: str) -> dict[str, Any]:
 @functools.cache
 def _axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
+
+
+def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in to the console at ``base`` as a person would (the form's labels and its
+    button, in English) and wait for the dashboard."""
+    page.goto(f"{base}/admin/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/admin")

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from admin_support import PASSWORD, make_admin
-from browser_support import BROWSER_MARKS, serious_violations, serving
+from admin_support import make_admin
+from browser_support import BROWSER_MARKS, serious_violations, serving, sign_in
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
 from web_support import web_settings
@@ -102,11 +102,8 @@ def test_admin_journeys_in_a_real_browser(site: Site, browser: Browser) -> None:
             page.screenshot(path=str(ARTIFACTS / f"admin-{name}-{width}.png"), full_page=True)
         page.set_viewport_size({"width": 375, "height": 900})
 
-    def sign_in(page: Page, email: str) -> None:
-        page.goto(f"{base}/admin/login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+    def signed_in(page: Page, email: str) -> None:
+        sign_in(page, base, email)
         expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
     context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900})
@@ -115,7 +112,7 @@ def test_admin_journeys_in_a_real_browser(site: Site, browser: Browser) -> None:
     # Sign in; a page asked for without a session leads to the form first.
     page.goto(f"{base}/admin/subscribers")
     expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fsubscribers")
-    sign_in(page, "editor@example.org")
+    signed_in(page, "editor@example.org")
     shoot(page, "dashboard")
 
     # Search.
@@ -184,7 +181,7 @@ def test_admin_journeys_in_a_real_browser(site: Site, browser: Browser) -> None:
     expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin")
 
     # A viewer reads, but a change is refused.
-    sign_in(page, "viewer@example.org")
+    signed_in(page, "viewer@example.org")
     page.goto(f"{base}/admin/editions/{site.day}")
     expect(page.get_by_role("button", name="Rebuild")).to_have_count(0)
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")

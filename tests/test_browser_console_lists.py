@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from admin_support import PASSWORD, make_admin
-from browser_support import BROWSER_MARKS, serious_violations, serving
+from admin_support import make_admin
+from browser_support import BROWSER_MARKS, serious_violations, serving, sign_in
 from delivery_support import add_subscribers
 from web_support import web_settings
 
@@ -73,14 +73,6 @@ def big_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _sign_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.locator("#email").fill("editor@example.org")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(f"{base}/admin")
-
-
 def _still(page: Any) -> None:
     """Check a self-refreshing page as it is: its Refresh header is dropped, so axe is
     not cut off by the next load."""
@@ -99,7 +91,7 @@ def test_a_10000_row_list_imported_through_the_page_then_unsubscribed_in_bulk(si
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = site.base_url
     page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 900}).new_page()
-    _sign_in(page, base)
+    sign_in(page, base, "editor@example.org")
 
     # The form says how large a file may be, and when it goes to the background.
     page.goto(f"{base}/admin/subscribers/import")
@@ -162,7 +154,7 @@ def test_the_import_and_bulk_pages_pass_axe_at_375_px(site: Site, scheme: str, b
                                   color_scheme=scheme, bypass_csp=True)  # fmt: skip
     page = context.new_page()
     _still(page)
-    _sign_in(page, site.base_url)
+    sign_in(page, site.base_url, "editor@example.org")
     found: dict[str, Any] = {}
     for path in (f"/admin/subscribers/import/{running}", f"/admin/subscribers/import/{done}",
                  "/admin/subscribers/import", "/admin/subscribers?q=reader&sort=email&dir=asc",

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from admin_support import PASSWORD
-from browser_support import BROWSER_MARKS, serious_violations
+from browser_support import BROWSER_MARKS, serious_violations, sign_in
 from test_browser_admin import Site, site  # noqa: F401  (the fixture)
 from test_daily_build import insert_articles
 
@@ -64,10 +63,7 @@ def test_rebuild_keeps_the_editors_edit_and_pin_in_a_real_browser(site: Site, br
     _articles(site)
     base = site.base_url
     page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 700}).new_page()
-    page.goto(f"{base}/admin/login")
-    page.get_by_label("Email address").fill("editor@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "editor@example.org")
     page.goto(f"{base}/admin/editions/{site.day}")
     page.get_by_text("Edit story 1").click()
     page.locator("#summary-fr-0").fill("Le résumé de la rédaction, gardé.")
@@ -126,10 +122,7 @@ def test_merge_and_and_finally_from_the_desk_in_a_real_browser(site: Site, brows
     # bypass_csp: the console's CSP rightly refuses the injected axe script.
     context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 700}, bypass_csp=True)
     page = context.new_page()
-    page.goto(f"{base}/admin/login")
-    page.get_by_label("Email address").fill("editor@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "editor@example.org")
     page.goto(f"{base}/admin/editions/{site.day}")
     page.get_by_role("button", name="Rebuild", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("Edition rebuilt")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from admin_support import PASSWORD, make_admin
-from browser_support import BROWSER_MARKS, serious_violations, serving
+from browser_support import BROWSER_MARKS, serious_violations, serving, sign_in
 from database_support import copy_sqlite
 from delivery_support import add_edition, add_subscribers
 from smtp_server import SMTPServer
@@ -99,14 +99,6 @@ def owner_signed_in(site: Site) -> dict[str, Any]:
         ]
     assert {c["name"] for c in cookies} >= {"digest_admin"}
     return {"cookies": cookies, "origins": []}
-
-
-def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/admin/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(f"{base}/admin")
 
 
 def test_an_admin_added_and_a_key_made_in_the_console_opens_the_api_until_revoked(site: Site, browser: Browser) -> None:

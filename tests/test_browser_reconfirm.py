@@ -7,8 +7,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from admin_support import PASSWORD
-from browser_support import BROWSER_MARKS
+from browser_support import BROWSER_MARKS, sign_in
 from sqlalchemy import select
 from test_browser_admin import READERS, Site, send_edition, site  # noqa: F401  (the fixture)
 
@@ -58,10 +57,7 @@ def test_an_owner_reconfirms_a_hard_bounced_reader_and_the_retry_reaches_them(
 
     base = site.base_url
     page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 800}).new_page()
-    page.goto(f"{base}/admin/login")
-    page.get_by_label("Email address").fill("owner@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "owner@example.org")
 
     # Retrying before the suppression is lifted says why nothing was retried.
     page.goto(f"{base}/admin/deliveries")

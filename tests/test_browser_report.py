@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from admin_support import PASSWORD, make_admin
-from browser_support import BROWSER_MARKS, serious_violations, serving
+from admin_support import make_admin
+from browser_support import BROWSER_MARKS, serious_violations, serving, sign_in
 from smtp_server import SMTPServer
 from tracking_support import BROWSER, EXPECTED, EXPECTED_STORIES, seed_report
 from web_support import ADMIN_TOKEN, Clock, web_settings
@@ -65,11 +65,7 @@ def test_report_page_shows_the_apis_figures_and_passes_axe(
                     bypass_csp=True, java_script_enabled=True,
                 )  # fmt: skip
                 page = context.new_page()
-                page.goto(f"{base}/admin/login")
-                page.locator("#email").fill("owner@example.org")
-                page.locator("#password").fill(PASSWORD)
-                page.locator("form.form button[type=submit]").click()
-                page.wait_for_url(f"{base}/admin")
+                sign_in(page, base, "owner@example.org")
                 cookies = context.cookies()
                 for lang in ("en", "fr"):
                     page.goto(f"{base}/admin/editions/{DAY}/report?lang={lang}")
